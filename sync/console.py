@@ -1,0 +1,66 @@
+"""Terminal output: the progress line while a sync runs and the summary table after it.
+
+Rendered from the same Report as the sheets and the JSON file."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.table import Table
+
+from .pipeline import StageHook, SyncResult
+
+STAGE_TEXT = {
+    "read": "Reading responses",
+    "normalise": "Cleaning values",
+    "validate": "Checking rules",
+    "dedupe": "Finding duplicates",
+    "resolve": "Matching unions",
+    "tally": "Counting",
+    "write": "Writing outputs",
+}
+
+
+@contextmanager
+def progress(console: Console) -> Iterator[StageHook]:
+    """A spinner naming the running stage; silent when output is not a terminal."""
+    if not console.is_terminal:
+        yield lambda _stage: None
+        return
+    with console.status("Starting…") as status:
+        yield lambda stage: status.update(STAGE_TEXT.get(stage, stage) + "…")
+
+
+def summary_table(result: SyncResult) -> Table:
+    report = result.report
+    figures = report.summary()
+    table = Table(title=f"sangkien sync — {report.campaign}", show_header=False)
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for source in report.sources:
+        table.add_row(f"rows read from {source.name} ({source.kind})", f"{source.rows:,}")
+    table.add_row("valid", f"{figures['valid']:,}")
+    table.add_row("invalid", f"{figures['invalid']:,}")
+    table.add_row("duplicate (older resubmissions)", f"{figures['duplicate']:,}")
+    for code_id, count in figures["by_code"].items():
+        table.add_row(f"  {code_id}", f"{count:,}")
+    if result.written:
+        table.add_row("files written", f"{len(result.written):,}")
+    seconds = sum(report.timings.values())
+    table.add_row("time", f"{seconds:.1f} s")
+    return table
+
+
+def summary_json(result: SyncResult) -> str:
+    data = {
+        "campaign": result.report.campaign,
+        "generated_at": result.report.generated_at.isoformat(timespec="seconds"),
+        "sources": [{"name": s.name, "rows": s.rows} for s in result.report.sources],
+        **result.report.summary(),
+        "written": result.written,
+        "seconds": {k: round(v, 3) for k, v in result.report.timings.items()},
+    }
+    return json.dumps(data, ensure_ascii=False, indent=1)

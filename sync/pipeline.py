@@ -1,0 +1,152 @@
+"""`run_sync`: source → normalise → validate → de-duplicate → resolve units → tally → write."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from .config import Settings, read_settings
+from .dedupe import apply_duplicates, find_duplicates
+from .models import Response, SourceInfo, Status
+from .orgtree import OrgTree, load_tree
+from .report import Report
+from .responses import Choices, build_response
+from .rules.checks import RuleContext, validate
+from .rules.codes import Severity, code
+from .sources import read_source
+from .tally import tally
+from .templates import load_templates
+
+StageHook = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class SyncResult:
+    report: Report
+    written: list[str]  # files or spreadsheets written, for the summary
+
+
+class _Stages:
+    """Times each stage and tells the caller (the CLI's progress display) which one is running."""
+
+    def __init__(self, hook: StageHook | None):
+        self.hook = hook
+        self.timings: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        if self.hook:
+            self.hook(name)
+        started = time.perf_counter()
+        yield
+        self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - started
+
+
+def _unique_ids(responses: list[Response]) -> None:
+    """Two rows can share a key only when they are the very same submission pasted twice;
+    number the repeats so each row still has its own id."""
+    seen: Counter[str] = Counter()
+    for response in responses:
+        seen[response.id] += 1
+        if seen[response.id] > 1:
+            response.id = f"{response.id}-{seen[response.id]}"
+
+
+def _resolve_units(responses: list[Response], tree: OrgTree) -> None:
+    unknown = code("UNKNOWN_UNIT")
+    for response in responses:
+        found = tree.resolve(response.superior_unit, response.grassroots_unit)
+        response.unit_id, response.superior_id = found.unit_id, found.superior_id
+        if found.unit_id is None and response.grassroots_unit:
+            hint = f" Có phải là: {'; '.join(found.candidates)}?" if found.candidates else ""
+            response.violations.append(
+                unknown.violation(
+                    raw_value=response.grassroots_unit, value=response.grassroots_unit, hint=hint
+                )
+            )
+
+
+def _has_error(response: Response) -> bool:
+    return any(code(v.code).severity is Severity.ERROR for v in response.violations)
+
+
+def _flag_similar(responses: list[Response]) -> None:
+    similar = code("POSSIBLE_DUPLICATE")
+    for response in responses:
+        if response.similar_to:
+            others = ", ".join(response.similar_to)
+            response.violations.append(similar.violation(raw_value=others, others=others))
+
+
+def _settle_status(responses: list[Response]) -> None:
+    for response in responses:
+        if response.status is Status.DUPLICATE:
+            continue
+        response.status = Status.INVALID if _has_error(response) else Status.VALID
+
+
+def build_report(settings: Settings, on_stage: StageHook | None = None, google=None) -> Report:
+    stage = _Stages(on_stage)
+    templates = load_templates()
+    zone = settings.campaign.zone
+    tree = load_tree(settings.units)
+    with stage("read"):
+        tables = [read_source(s, settings, templates.form, google) for s in settings.sources]
+    with stage("normalise"):
+        choices = Choices.from_lists(settings.fields, settings.sectors)
+        responses = [
+            build_response(raw, table.locale, zone, choices) for table in tables for raw in table.rows
+        ]
+        _unique_ids(responses)
+    with stage("validate"):
+        validate(responses, RuleContext(settings, templates.form))
+    with stage("dedupe"):
+        # Only rows that can count take part: a late or broken resubmission must not knock out
+        # the valid row it repeats.
+        candidates = [r for r in responses if not _has_error(r)]
+        apply_duplicates(candidates, find_duplicates(candidates, settings.dedupe))
+        _flag_similar(candidates)
+    with stage("resolve"):
+        _resolve_units(responses, tree)
+        _settle_status(responses)
+    with stage("tally"):
+        tallies = tally(responses, tree)
+    sources = [SourceInfo(t.name, t.kind, len(t.rows), t.location) for t in tables]
+    return Report(
+        generated_at=datetime.now(zone),
+        campaign=settings.campaign.name,
+        sources=sources,
+        responses=responses,
+        tallies=tallies,
+        tree=tree,
+        timings=stage.timings,
+    )
+
+
+def run_sync(
+    settings: Settings,
+    out_dir: Path | None = None,
+    *,
+    write: bool = True,
+    on_stage: StageHook | None = None,
+) -> SyncResult:
+    report = build_report(settings, on_stage)
+    if not write:
+        return SyncResult(report, [])
+    from .writers import write_outputs
+
+    started = time.perf_counter()
+    if on_stage:
+        on_stage("write")
+    written = write_outputs(report, settings, out_dir or settings.output.dir)
+    report.timings["write"] = time.perf_counter() - started
+    return SyncResult(report, written)
+
+
+def sync_from_config(config: Path, out_dir: Path | None = None, **kwargs) -> SyncResult:
+    return run_sync(read_settings(config), out_dir, **kwargs)

@@ -1,0 +1,99 @@
+"""The one result object of a sync. The JSON report, the sheets and the terminal summary are all
+rendered from it, so they cannot disagree."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from typing import Any
+
+from .models import Response, SourceInfo, Status
+from .orgtree import OrgTree
+from .tally import Tally, home_unit
+
+REPORT_FILE = "sync-report.json"
+
+
+@dataclass
+class Report:
+    generated_at: datetime  # aware, in the campaign's time zone
+    campaign: str
+    sources: list[SourceInfo]
+    responses: list[Response]
+    tallies: dict[str, Tally]
+    tree: OrgTree
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
+
+    @cached_property
+    def by_id(self) -> dict[str, Response]:
+        return {r.id: r for r in self.responses}
+
+    @cached_property
+    def _by_home(self) -> dict[str, list[Response]]:
+        grouped: dict[str, list[Response]] = defaultdict(list)
+        for response in self.responses:
+            grouped[home_unit(response, self.tree)].append(response)
+        return grouped
+
+    def responses_under(self, unit_id: str) -> list[Response]:
+        """Every response counted in the unit's subtree, in source order."""
+        if unit_id == self.tree.root.id:
+            return self.responses
+        found = [r for uid in self.tree.subtree(unit_id) for r in self._by_home.get(uid, ())]
+        return sorted(found, key=lambda r: (r.source, r.row))
+
+    def summary(self) -> dict[str, Any]:
+        statuses = Counter(r.status for r in self.responses)
+        codes = Counter(v.code for r in self.responses for v in r.violations)
+        return {
+            "rows": len(self.responses),
+            "valid": statuses[Status.VALID],
+            "invalid": statuses[Status.INVALID],
+            "duplicate": statuses[Status.DUPLICATE],
+            "by_code": dict(sorted(codes.items())),
+        }
+
+
+def tally_json(totals: Tally) -> dict[str, Any]:
+    return {
+        "received": totals.received,
+        "valid": totals.valid,
+        "invalid": totals.invalid,
+        "duplicate": totals.duplicate,
+        "authors": totals.authors,
+        "members": totals.members,
+        "participation": None if totals.participation is None else round(totals.participation, 4),
+        "by_field": dict(sorted(totals.by_field.items())),
+        "by_sector": dict(sorted(totals.by_sector.items())),
+        "by_code": dict(sorted(totals.by_code.items())),
+        "benefit_vnd": totals.benefit_vnd,
+    }
+
+
+def response_json(response: Response) -> dict[str, Any]:
+    return {
+        "source": response.source,
+        "row": response.row,
+        "id": response.id,
+        "unit_id": response.unit_id,
+        "status": str(response.status),
+        "violations": [
+            {"code": v.code, "field": v.field, "message": v.message} for v in response.violations
+        ],
+        "duplicate_of": response.duplicate_of,
+        "similar_to": list(response.similar_to),
+    }
+
+
+def report_json(report: Report) -> dict[str, Any]:
+    """The documented `sync-report.json` contract; only additive changes are allowed."""
+    return {
+        "generated_at": report.generated_at.isoformat(timespec="seconds"),
+        "campaign": report.campaign,
+        "sources": [{"name": s.name, "kind": s.kind, "rows": s.rows} for s in report.sources],
+        "summary": report.summary(),
+        "responses": [response_json(r) for r in report.responses],
+        "tallies": {unit_id: tally_json(t) for unit_id, t in report.tallies.items()},
+    }

@@ -1,0 +1,118 @@
+"""The intake checks. Each looks at one Response and yields the violations it finds; `validate`
+runs every check over every row (lazily collecting all problems, never stopping at the first)."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from ..config import Settings
+from ..models import Response, Violation
+from ..templates import FormLayout
+from .codes import code
+
+
+@dataclass(frozen=True, slots=True)
+class RuleContext:
+    settings: Settings
+    form: FormLayout
+
+    def column(self, key: str) -> str:
+        return self.form.question(key).vi
+
+
+Check = Callable[[Response, RuleContext], Iterable[Violation]]
+
+
+def _fmt_date(value) -> str:
+    return value.strftime("%d/%m/%Y")
+
+
+def check_required(response: Response, ctx: RuleContext) -> Iterator[Violation]:
+    for question in ctx.form.questions:
+        if question.required and not response.raw_text(question.key):
+            yield code("MISSING_REQUIRED").violation(question.key, "", column=question.vi)
+
+
+def check_length(response: Response, ctx: RuleContext) -> Iterator[Violation]:
+    # Counted on the NFC form: a description typed on a keyboard that decomposes accents is as
+    # long as the composed one an officer sees.
+    limit = ctx.settings.campaign.description_max_chars
+    length = len(unicodedata.normalize("NFC", response.description))
+    if length > limit:
+        yield code("TOO_LONG").violation(raw_value=length, length=length, limit=limit)
+
+
+def check_timestamp(response: Response, ctx: RuleContext) -> Iterator[Violation]:
+    raw = response.raw_text("timestamp")
+    if not raw:
+        return  # reported as missing
+    if response.submitted_at is None:
+        yield code("BAD_DATE").violation(
+            "timestamp", raw, value=raw, column=ctx.column("timestamp"),
+            expected="dd/mm/yyyy hh:mm:ss",
+        )  # fmt: skip
+        return
+    closes = ctx.settings.campaign.closes_at
+    if response.submitted_at >= closes:
+        yield code("LATE").violation(
+            raw_value=raw,
+            submitted=response.submitted_at.strftime("%d/%m/%Y %H:%M:%S"),
+            closes=closes.strftime("%d/%m/%Y %H:%M:%S"),
+        )
+
+
+def check_start_date(response: Response, ctx: RuleContext) -> Iterator[Violation]:
+    raw = response.raw_text("start_date")
+    if not raw:
+        return
+    if response.start_date is None:
+        yield code("BAD_DATE").violation(
+            "start_date", raw, value=raw, column=ctx.column("start_date"), expected="dd/mm/yyyy",
+        )
+        return
+    window = ctx.settings.campaign.implementation_window
+    if not window.start <= response.start_date <= window.end:
+        yield code("OUT_OF_WINDOW").violation(
+            raw_value=raw,
+            start=_fmt_date(response.start_date),
+            window_start=_fmt_date(window.start),
+            window_end=_fmt_date(window.end),
+        )
+
+
+def check_choices(response: Response, ctx: RuleContext) -> Iterator[Violation]:
+    lists = (("field", ctx.settings.fields), ("sector", ctx.settings.sectors))
+    for key, allowed in lists:
+        value = getattr(response, key)
+        if value and value not in allowed:
+            yield code("INVALID_CHOICE").violation(
+                key, value, value=value, column=ctx.column(key), allowed="; ".join(allowed)
+            )
+
+
+def check_contacts(response: Response, ctx: RuleContext) -> Iterator[Violation]:
+    phone = response.raw_text("phone")
+    if phone and response.phone is None:
+        yield code("BAD_PHONE").violation(raw_value=phone, value=phone)
+    email = response.raw_text("email")
+    if email and not response.email:
+        yield code("BAD_EMAIL").violation(raw_value=email, value=email)
+
+
+CHECKS: tuple[Check, ...] = (
+    check_required,
+    check_timestamp,
+    check_length,
+    check_choices,
+    check_start_date,
+    check_contacts,
+)
+
+
+def validate(responses: Iterable[Response], ctx: RuleContext) -> None:
+    """Attach every intake violation to its response."""
+    for response in responses:
+        for check in CHECKS:
+            response.violations.extend(check(response, ctx))

@@ -1,0 +1,103 @@
+"""The one registry of violation codes.
+
+A code's id is a contract with officers, saved sheets and `sync-report.json`: never rename or
+remove one, only add. Templates are Vietnamese because they land in officers' sheets; their
+placeholders are filled from the keyword arguments given to `Code.violation`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from ..models import Violation
+
+
+class Severity(StrEnum):
+    ERROR = "error"  # the row is invalid
+    WARNING = "warning"  # the row stays valid; an officer should look
+
+
+class Category(StrEnum):
+    INTAKE = "intake"  # found in the submitted row itself
+    REVIEW = "review"  # found in the officers' appraisal and nominations
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    id: str
+    category: Category
+    severity: Severity
+    field: str | None  # the field it usually concerns; a check may name a more precise one
+    template: str  # Vietnamese message for officers
+    summary: str  # English, for the README and the IT officer
+
+    def violation(self, field: str | None = None, raw_value: object = None, **details) -> Violation:
+        raw = None if raw_value is None else str(raw_value)
+        message = self.template.format(**details)
+        return Violation(code=self.id, field=field or self.field, message=message, raw_value=raw)
+
+
+_E, _W = Severity.ERROR, Severity.WARNING
+_IN, _REV = Category.INTAKE, Category.REVIEW
+
+REGISTRY: dict[str, Code] = {
+    code.id: code
+    for code in (
+        Code(
+            "MISSING_REQUIRED", _IN, _E, None,
+            "Thiếu thông tin bắt buộc: cột «{column}» đang để trống.",
+            "A required answer is blank.",
+        ),
+        Code(
+            "TOO_LONG", _IN, _E, "description",
+            "Mô tả sáng kiến dài {length} ký tự, vượt giới hạn {limit} ký tự.",
+            "The description is longer than the limit (counted after NFC normalisation).",
+        ),
+        Code(
+            "LATE", _IN, _E, "timestamp",
+            "Gửi lúc {submitted}, sau thời điểm đóng biểu mẫu {closes}.",
+            "Submitted at or after the moment the form closes.",
+        ),
+        Code(
+            "UNKNOWN_UNIT", _IN, _E, "grassroots_unit",
+            "Không tìm thấy đơn vị «{value}» trong danh sách tổ chức công đoàn.{hint}",
+            "The union named cannot be matched to exactly one unit of the organisation tree.",
+        ),
+        Code(
+            "INVALID_CHOICE", _IN, _E, None,
+            "Giá trị «{value}» ở cột «{column}» không có trong danh sách cho phép: {allowed}.",
+            "A field (lĩnh vực) or sector (khối) that is not in the configured lists.",
+        ),
+        Code(
+            "BAD_DATE", _IN, _E, None,
+            "Không đọc được ngày «{value}» ở cột «{column}»; hãy ghi theo dạng {expected}.",
+            "A required date or timestamp that cannot be read.",
+        ),
+        Code(
+            "OUT_OF_WINDOW", _IN, _E, "start_date",
+            "Thời gian bắt đầu áp dụng {start} nằm ngoài khoảng cho phép {window_start} – "
+            "{window_end}.",
+            "The implementation start is outside the configured window (D7).",
+        ),
+        Code(
+            "BAD_PHONE", _IN, _W, "phone",
+            "Số điện thoại «{value}» không hợp lệ; cần 10 chữ số, bắt đầu bằng 0.",
+            "A phone number that is not a valid Vietnamese number.",
+        ),
+        Code(
+            "BAD_EMAIL", _IN, _W, "email",
+            "Địa chỉ email «{value}» không hợp lệ.",
+            "An e-mail address that is not well formed.",
+        ),
+        Code(
+            "POSSIBLE_DUPLICATE", _IN, _W, "title",
+            "Nội dung rất giống sáng kiến {others} của tác giả khác; cần kiểm tra quyền tác giả.",
+            "Very similar content from a different author (a possible authorship dispute, D14).",
+        ),
+    )
+}
+
+
+def code(code_id: str) -> Code:
+    return REGISTRY[code_id]

@@ -1,0 +1,89 @@
+"""Roll-up of counts and sums per unit, every row counted at its unit and at each superior."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from .models import Response, Status
+from .orgtree import OrgTree
+from .text import fold
+
+
+@dataclass(slots=True)
+class Tally:
+    received: int = 0
+    valid: int = 0
+    invalid: int = 0
+    duplicate: int = 0
+    benefit_vnd: int = 0  # over valid rows
+    by_field: Counter[str] = field(default_factory=Counter)  # valid rows
+    by_sector: Counter[str] = field(default_factory=Counter)  # valid rows
+    by_code: Counter[str] = field(default_factory=Counter)  # every violation, warnings too
+    by_day: Counter[str] = field(default_factory=Counter)  # received, ISO date, local time
+    author_keys: set[str] = field(default_factory=set)  # non-duplicate rows
+    members: int | None = None
+
+    @property
+    def authors(self) -> int:
+        return len(self.author_keys)
+
+    @property
+    def participation(self) -> float | None:
+        """Share of members who submitted at least one initiative, where members are known."""
+        if not self.members:
+            return None
+        return self.authors / self.members
+
+
+def author_key(response: Response) -> str:
+    """One person: folded name plus the best contact we have. Used only for counting people."""
+    contact = response.phone or response.email or fold(response.grassroots_unit)
+    return f"{fold(response.full_name)}|{contact}"
+
+
+def home_unit(response: Response, tree: OrgTree) -> str:
+    """Where a row is counted: its union, else the superior it named, else the province, so an
+    unmatched row still shows up in somebody's numbers."""
+    return response.unit_id or response.superior_id or tree.root.id
+
+
+def _add(tally: Tally, response: Response, person: str) -> None:
+    tally.received += 1
+    if response.submitted_at is not None:
+        tally.by_day[response.submitted_at.date().isoformat()] += 1
+    for violation in response.violations:
+        tally.by_code[violation.code] += 1
+    if response.status is Status.DUPLICATE:
+        tally.duplicate += 1
+        return
+    tally.author_keys.add(person)
+    if response.status is Status.INVALID:
+        tally.invalid += 1
+        return
+    tally.valid += 1
+    tally.by_field[response.field] += 1
+    tally.by_sector[response.sector] += 1
+    tally.benefit_vnd += response.benefit_vnd or 0
+
+
+def tally(responses: list[Response], tree: OrgTree) -> dict[str, Tally]:
+    """A Tally for every unit of the tree (zeros included), each covering its whole subtree."""
+    tallies = {unit.id: Tally() for unit in tree}
+    chains = {unit.id: [unit.id, *tree.ancestors(unit.id)] for unit in tree}
+    for response in responses:
+        person = author_key(response)
+        for unit_id in chains[home_unit(response, tree)]:
+            _add(tallies[unit_id], response, person)
+    for unit_id, totals in tallies.items():
+        totals.members = _members(tree, unit_id)
+    return tallies
+
+
+def _members(tree: OrgTree, unit_id: str) -> int | None:
+    """A unit's own member count, else the sum of its children's when all of them are known."""
+    own = tree[unit_id].members
+    if own is not None or not tree.children[unit_id]:
+        return own
+    parts = [_members(tree, child) for child in tree.children[unit_id]]
+    return None if any(p is None for p in parts) else sum(p for p in parts if p is not None)

@@ -1,0 +1,109 @@
+"""Read the declarative layouts in `sheets_templates/`: the form's questions and every output
+sheet's columns, headers, widths and formats. Writers render these; none hard-codes a label."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ConfigError
+
+DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "sheets_templates"
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    key: str
+    vi: str
+    en: str
+    required: bool
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class FormLayout:
+    questions: tuple[Question, ...]
+    genders: tuple[str, ...]
+
+    def question(self, key: str) -> Question:
+        return next(q for q in self.questions if q.key == key)
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    key: str  # the value's name in a writer's record
+    header: str  # Vietnamese header shown to officers
+    width: float = 14
+    format: str = "text"  # text, int, money, date, datetime, percent
+    wrap: bool = False
+    hidden: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Highlight:
+    column: str  # key of the column whose value decides
+    equals: str
+    fill: str  # background colour, #RRGGBB
+
+
+@dataclass(frozen=True, slots=True)
+class SheetLayout:
+    name: str  # tab title
+    columns: tuple[Column, ...]
+    highlights: tuple[Highlight, ...] = ()
+    freeze_columns: int = 0
+
+    def keys(self) -> list[str]:
+        return [c.key for c in self.columns]
+
+
+@dataclass(frozen=True, slots=True)
+class Templates:
+    form: FormLayout
+    sheets: dict[str, SheetLayout]
+    labels: dict[str, Any]  # status, tier and severity names, other fixed Vietnamese words
+    formats: dict[str, str]  # number format per column format name
+    dashboard: dict[str, Any]  # titles and chart captions of the provincial dashboard
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: template file not found") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML ({exc})") from None
+
+
+def _sheet(name: str, data: dict[str, Any]) -> SheetLayout:
+    return SheetLayout(
+        name=data["title"],
+        columns=tuple(Column(**column) for column in data["columns"]),
+        highlights=tuple(Highlight(**h) for h in data.get("highlights", ())),
+        freeze_columns=data.get("freeze_columns", 0),
+    )
+
+
+@cache
+def load_templates(folder: Path = DEFAULT_TEMPLATES) -> Templates:
+    form_data = _read_yaml(folder / "form.yaml")
+    outputs = _read_yaml(folder / "outputs.yaml")
+    try:
+        form = FormLayout(
+            questions=tuple(Question(**q) for q in form_data["questions"]),
+            genders=tuple(form_data.get("genders", ())),
+        )
+        sheets = {name: _sheet(name, data) for name, data in outputs["sheets"].items()}
+        return Templates(
+            form=form,
+            sheets=sheets,
+            labels=dict(outputs["labels"]),
+            formats=dict(outputs["formats"]),
+            dashboard=dict(outputs["dashboard"]),
+        )
+    except (KeyError, TypeError) as exc:
+        raise ConfigError(f"{folder}: a template is missing or has a wrong entry ({exc})") from None

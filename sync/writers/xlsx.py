@@ -1,0 +1,139 @@
+"""Local workbooks, written with XlsxWriter from the shared sheet records.
+
+XlsxWriter streams rows to disk (constant memory), writes native charts and conditional formats,
+and never turns a string into a formula when asked to write a string.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.worksheet import Worksheet
+
+from ..templates import Templates
+from .atomic import atomic_file
+from .records import Dashboard, Sheet, Value
+
+_WORKBOOK_OPTIONS = {
+    "constant_memory": True,
+    "strings_to_formulas": False,
+    "strings_to_numbers": False,
+    "strings_to_urls": False,
+    "default_date_format": "dd/mm/yyyy",
+}
+_HEADER = {"bold": True, "bg_color": "#1F4E79", "font_color": "#FFFFFF", "text_wrap": True,
+           "valign": "vcenter", "border": 1}  # fmt: skip
+
+
+class _Styles:
+    def __init__(self, book: xlsxwriter.Workbook, templates: Templates):
+        self.book = book
+        self.numbers = templates.formats
+        self._cache: dict[tuple, Format] = {}
+        self.header = book.add_format(_HEADER)
+        self.title = book.add_format({"bold": True, "font_size": 14})
+
+    def cell(self, kind: str, wrap: bool) -> Format:
+        key = (kind, wrap)
+        if key not in self._cache:
+            spec: dict[str, Any] = {"num_format": self.numbers[kind], "valign": "top"}
+            if wrap:
+                spec["text_wrap"] = True
+            self._cache[key] = self.book.add_format(spec)
+        return self._cache[key]
+
+
+def _write_value(sheet: Worksheet, row: int, col: int, value: Value, fmt: Format) -> None:
+    """Each value through its own typed call, so text is always written as text."""
+    if value is None or value == "":
+        sheet.write_blank(row, col, None, fmt)
+    elif isinstance(value, str):
+        sheet.write_string(row, col, value, fmt)
+    elif isinstance(value, datetime | date):
+        sheet.write_datetime(row, col, value, fmt)
+    else:
+        sheet.write_number(row, col, value, fmt)
+
+
+def write_table(book: xlsxwriter.Workbook, styles: _Styles, data: Sheet, title: str | None = None):
+    layout = data.layout
+    sheet = book.add_worksheet(title or layout.name)
+    columns = layout.columns
+    formats = [styles.cell(c.format, c.wrap) for c in columns]
+    for index, column in enumerate(columns):
+        sheet.set_column(index, index, column.width, None, {"hidden": column.hidden})
+    sheet.set_row(0, 32)
+    for index, column in enumerate(columns):
+        sheet.write_string(0, index, column.header, styles.header)
+    for row_number, values in enumerate(data.rows, start=1):
+        for index, value in enumerate(values):
+            _write_value(sheet, row_number, index, value, formats[index])
+    last_row = max(len(data.rows), 1)
+    sheet.autofilter(0, 0, last_row, len(columns) - 1)
+    sheet.freeze_panes(1, layout.freeze_columns)
+    keys = layout.keys()
+    for rule in layout.highlights:
+        letter = xl_col_to_name(keys.index(rule.column))
+        value = rule.equals.replace('"', '""')
+        sheet.conditional_format(
+            1, 0, last_row, len(columns) - 1,
+            {"type": "formula", "criteria": f'=${letter}2="{value}"',
+             "format": book.add_format({"bg_color": rule.fill})},
+        )  # fmt: skip
+    return sheet
+
+
+def _write_dashboard(book: xlsxwriter.Workbook, styles: _Styles, board: Dashboard, templates):
+    sheet = book.add_worksheet(templates.dashboard["title"])
+    sheet.set_column(0, 0, 38)
+    sheet.set_column(1, 1, 20)
+    sheet.write_string(0, 0, board.heading, styles.title)
+    sheet.write_string(1, 0, board.generated)
+    for offset, (label, value, kind) in enumerate(board.totals, start=3):
+        sheet.write_string(offset, 0, label, styles.header)
+        sheet.write_number(offset, 1, value or 0, styles.cell(kind, False))
+    data_title = board.chart_data.layout.name
+    captions = templates.dashboard["charts"]
+    kinds = {"by_day": "line", "by_unit": "bar", "by_field": "pie", "by_status": "pie"}
+    anchors = {"by_day": "D2", "by_unit": "D20", "by_field": "L2", "by_status": "L20"}
+    for key, (first, last) in board.charts.items():
+        chart = book.add_chart({"type": kinds[key]})
+        quoted = "'" + data_title.replace("'", "''") + "'"
+        chart.add_series(
+            {
+                "name": captions[key],
+                "categories": f"={quoted}!$A${first + 2}:$A${last + 2}",
+                "values": f"={quoted}!$B${first + 2}:$B${last + 2}",
+                "data_labels": {"value": kinds[key] == "pie"},
+            }
+        )
+        chart.set_title({"name": captions[key]})
+        chart.set_legend({"none": kinds[key] != "pie"})
+        chart.set_size({"width": 620, "height": 340})
+        sheet.insert_chart(anchors[key], chart)
+    sheet.activate()
+    return sheet
+
+
+def write_workbook(
+    path: Path,
+    templates: Templates,
+    sheets: list[Sheet],
+    dashboard: Dashboard | None = None,
+) -> None:
+    """Write one workbook atomically: readers see the old file or the new one, never half."""
+    with atomic_file(path) as temporary:
+        book = xlsxwriter.Workbook(str(temporary), _WORKBOOK_OPTIONS)
+        styles = _Styles(book, templates)
+        if dashboard is not None:
+            _write_dashboard(book, styles, dashboard, templates)
+        for data in sheets:
+            write_table(book, styles, data)
+        if dashboard is not None:
+            write_table(book, styles, dashboard.chart_data)
+        book.close()

@@ -1,0 +1,104 @@
+from pathlib import Path
+
+import pytest
+
+from sync.errors import ConfigError
+from sync.orgtree import UNITS_HEADER, load_tree, name_key
+
+TREE = [
+    ("P", "", "province", "Liên đoàn Lao động tỉnh Điện Biên", "LĐLĐ tỉnh", "", "", "4"),
+    ("P.TG", "P", "district", "Liên đoàn Lao động huyện Tuần Giáo", "LĐLĐ huyện Tuần Giáo",
+     "", "", "5"),
+    ("P.MA", "P", "district", "Liên đoàn Lao động huyện Mường Ảng", "LĐLĐ huyện Mường Ảng",
+     "", "", "5"),
+    ("P.GD", "P", "sector", "Công đoàn Giáo dục tỉnh", "CĐ Giáo dục", "", "", "6"),
+    ("P.TG.THPT", "P.TG", "grassroots", "Công đoàn cơ sở Trường THPT Tuần Giáo",
+     "THPT Tuần Giáo", "80", "a@example.vn", "3"),
+    ("P.TG.TT", "P.TG", "grassroots", "Công đoàn cơ sở Trường Tiểu học Thị trấn", "", "40", "",
+     "2"),
+    ("P.MA.TT", "P.MA", "grassroots", "Công đoàn cơ sở Trường Tiểu học Thị trấn", "", "35", "",
+     "2"),
+    ("P.MA.YT", "P.MA", "grassroots", "Công đoàn cơ sở Trung tâm Y tế huyện Mường Ảng",
+     "TTYT Mường Ảng", "120", "", "2"),
+    ("P.DL", "P", "grassroots", "Công đoàn Công ty Điện lực Điện Biên", "Điện lực Điện Biên",
+     "300", "", "2"),
+]  # fmt: skip
+
+
+def write_units(tmp_path: Path, rows: list[tuple[str, ...]]) -> Path:
+    lines = [",".join(UNITS_HEADER)] + [",".join(f'"{c}"' for c in row) for row in rows]
+    path = tmp_path / "units.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def tree(tmp_path: Path):
+    return load_tree(write_units(tmp_path, TREE))
+
+
+def test_walks_the_tree(tree) -> None:
+    assert tree.root.id == "P"
+    assert tree.ancestors("P.TG.THPT") == ["P.TG", "P"]
+    assert tree.subtree("P.TG") == ["P.TG", "P.TG.THPT", "P.TG.TT"]
+    assert tree["P.DL"].tier == "grassroots" and tree["P.GD"].tier == "superior"
+    assert tree["P.TG.THPT"].officer_emails == ("a@example.vn",)
+
+
+@pytest.mark.parametrize(
+    ("superior", "grassroots", "unit_id"),
+    [
+        ("LĐLĐ huyện Tuần Giáo", "Công đoàn cơ sở Trường THPT Tuần Giáo", "P.TG.THPT"),
+        ("LĐLĐ huyện Tuần Giáo", "CĐCS Trường THPT Tuần Giáo", "P.TG.THPT"),
+        ("ldld huyen tuan giao", "thpt tuan giao", "P.TG.THPT"),
+        ("Liên đoàn Lao động huyện Tuần Giáo", "Trường Trung học phổ thông Tuần Giáo", "P.TG.THPT"),
+        ("LĐLĐ huyện Tuần Giáo", "  TRƯỜNG THPT  TUẦN GIÁO ", "P.TG.THPT"),
+        # the same name in two districts: the superior decides
+        ("LĐLĐ huyện Tuần Giáo", "Trường Tiểu học Thị trấn", "P.TG.TT"),
+        ("LĐLĐ huyện Mường Ảng", "Trường Tiểu học Thị trấn", "P.MA.TT"),
+        ("LĐLĐ huyện Mường Ảng", "TTYT Muong Ang", "P.MA.YT"),
+        # a grassroots union directly under the province
+        ("LĐLĐ tỉnh", "Công ty Điện lực Điện Biên", "P.DL"),
+        # wrong superior, but the name is unique in the province
+        ("LĐLĐ huyện Mường Ảng", "THPT Tuần Giáo", "P.TG.THPT"),
+        # a small typo
+        ("LĐLĐ huyện Tuần Giáo", "Truong THPT Tuan Giaoo", "P.TG.THPT"),
+    ],
+)
+def test_resolves_names_as_officers_type_them(tree, superior, grassroots, unit_id) -> None:
+    assert tree.resolve(superior, grassroots).unit_id == unit_id
+
+
+def test_ambiguous_name_without_superior_is_unknown_with_candidates(tree) -> None:
+    found = tree.resolve("", "Trường Tiểu học Thị trấn")
+    assert found.unit_id is None
+    assert "Công đoàn cơ sở Trường Tiểu học Thị trấn" in found.candidates
+
+
+def test_unknown_name_is_unresolved_but_superior_kept(tree) -> None:
+    found = tree.resolve("LĐLĐ huyện Tuần Giáo", "Hợp tác xã Sao Hỏa")
+    assert found.unit_id is None and found.superior_id == "P.TG"
+
+
+def test_name_key_expands_abbreviations() -> None:
+    assert name_key("CĐCS Trường THPT Tuần Giáo") == name_key("Trung học phổ thông Tuần Giáo")
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        (TREE + [TREE[1]], "duplicate id"),
+        (TREE + [("X", "NOPE", "grassroots", "Lạc", "", "", "", "")], "unknown parent_id"),
+        ([r for r in TREE if r[0] != "P"], "exactly one unit without parent_id"),
+        (TREE + [("Y", "P", "village", "Bản", "", "", "", "")], "column kind"),
+        (TREE + [("Z", "P", "grassroots", "Z", "", "many", "", "")], "column members"),
+        (
+            TREE + [("C1", "C2", "grassroots", "A", "", "", "", ""),
+                    ("C2", "C1", "grassroots", "B", "", "", "", "")],
+            "cycle",
+        ),
+    ],
+)  # fmt: skip
+def test_broken_trees_name_the_problem(tmp_path: Path, rows, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_tree(write_units(tmp_path, rows))

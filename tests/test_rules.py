@@ -1,0 +1,125 @@
+"""Intake rules: one (row edit, expected codes) pair per case, asserting codes and fields."""
+
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from sync.config import read_settings
+from sync.models import RawRow
+from sync.responses import Choices, build_response
+from sync.rules.checks import RuleContext, validate
+from sync.rules.codes import REGISTRY, Category, Severity
+from sync.templates import load_templates
+
+VALID = {
+    "timestamp": "15/03/2021 08:30:00",
+    "full_name": "Lò Văn Thắng",
+    "birth_year": "1985",
+    "gender": "Nam",
+    "phone": "0912 820 510",
+    "email": "thang@example.vn",
+    "position": "Giáo viên",
+    "superior_unit": "LĐLĐ huyện Tuần Giáo",
+    "grassroots_unit": "CĐCS Trường THPT Tuần Giáo",
+    "sector": "Khối hành chính sự nghiệp",
+    "field": "Vì cộng đồng trong lĩnh vực y tế, giáo dục",
+    "title": "Ứng dụng bảng tính trong theo dõi chuyên cần",
+    "description": "Học sinh được điểm danh bằng bảng tính dùng chung.",
+    "start_date": "01/03/2021",
+    "benefit": "2 triệu",
+    "coauthors": "",
+}
+
+
+@pytest.fixture(scope="module")
+def context(request) -> RuleContext:
+    repo = Path(request.config.rootpath)
+    return RuleContext(read_settings(repo / "config.yaml"), load_templates().form)
+
+
+def check(context: RuleContext, locale: str = "vi", **changes) -> list[tuple[str, str | None]]:
+    settings = context.settings
+    raw = RawRow(source="test", row=2, cells={**VALID, **changes})
+    choices = Choices.from_lists(settings.fields, settings.sectors)
+    response = build_response(raw, locale, settings.campaign.zone, choices)
+    validate([response], context)
+    return [(v.code, v.field) for v in response.violations]
+
+
+NFD_1000 = unicodedata.normalize("NFD", "ế" * 1000)
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({}, []),
+        ({"full_name": ""}, [("MISSING_REQUIRED", "full_name")]),
+        ({"title": "   "}, [("MISSING_REQUIRED", "title")]),
+        ({"description": None}, [("MISSING_REQUIRED", "description")]),
+        ({"grassroots_unit": ""}, [("MISSING_REQUIRED", "grassroots_unit")]),
+        ({"timestamp": ""}, [("MISSING_REQUIRED", "timestamp")]),
+        ({"description": "a" * 1000}, []),
+        ({"description": "a" * 1001}, [("TOO_LONG", "description")]),
+        ({"description": NFD_1000}, []),  # 2,000 code points decomposed, 1,000 letters composed
+        ({"description": NFD_1000 + "e"}, [("TOO_LONG", "description")]),
+        ({"timestamp": "22/04/2021 23:59:59"}, []),
+        ({"timestamp": "23/04/2021 00:00:00"}, [("LATE", "timestamp")]),
+        ({"timestamp": "25/04/2021 09:00:00"}, [("LATE", "timestamp")]),
+        ({"timestamp": "hôm qua"}, [("BAD_DATE", "timestamp")]),
+        ({"field": "Thể thao"}, [("INVALID_CHOICE", "field")]),
+        ({"sector": "Khối lực lượng vũ trang"}, [("INVALID_CHOICE", "sector")]),
+        ({"sector": "khoi doanh nghiep"}, []),  # typed without diacritics: still the list entry
+        ({"start_date": "sắp tới"}, [("BAD_DATE", "start_date")]),
+        ({"start_date": "32/13/2021"}, [("BAD_DATE", "start_date")]),
+        ({"start_date": ""}, [("MISSING_REQUIRED", "start_date")]),
+        ({"start_date": "15/01/2021"}, [("OUT_OF_WINDOW", "start_date")]),
+        ({"start_date": "01/06/2021"}, [("OUT_OF_WINDOW", "start_date")]),
+        ({"start_date": "01/02/2021"}, []),
+        ({"start_date": "31/05/2021"}, []),
+        ({"start_date": "tháng 5/2021"}, []),
+        ({"phone": "12345"}, [("BAD_PHONE", "phone")]),
+        ({"phone": 912820510}, []),  # the sheet dropped the leading zero
+        ({"phone": "+84 912 820 510"}, []),
+        ({"phone": ""}, []),
+        ({"email": "abc@"}, [("BAD_EMAIL", "email")]),
+        ({"email": "nguyen van a@gmail.com"}, [("BAD_EMAIL", "email")]),
+        ({"description": "=IMPORTXML(\"http://x\", \"//a\")"}, []),
+        (
+            {"full_name": "", "timestamp": "23/04/2021 00:00:00", "phone": "1"},
+            [("MISSING_REQUIRED", "full_name"), ("LATE", "timestamp"), ("BAD_PHONE", "phone")],
+        ),
+    ],
+)
+def test_intake_codes(context: RuleContext, changes: dict, expected: list) -> None:
+    assert check(context, **changes) == expected
+
+
+@pytest.mark.parametrize(
+    ("stamp", "expected"),
+    [("4/22/2021 23:59:59", []), ("4/23/2021 0:00:00", [("LATE", "timestamp")])],
+)
+def test_english_locale_timestamps(context: RuleContext, stamp: str, expected: list) -> None:
+    assert check(context, locale="en", timestamp=stamp) == expected
+
+
+def test_serial_timestamps_use_the_campaign_zone(context: RuleContext) -> None:
+    # 44308 is 22/04/2021; 0.99998843 of a day is 23:59:59
+    assert check(context, timestamp=44308.99998843) == []
+    assert check(context, timestamp=44309.0) == [("LATE", "timestamp")]
+
+
+def test_every_code_has_a_vietnamese_template_and_a_kind() -> None:
+    for code in REGISTRY.values():
+        assert code.template and code.summary
+        assert code.severity in Severity and code.category in Category
+
+
+def test_message_quotes_the_value(context: RuleContext) -> None:
+    settings = context.settings
+    raw = RawRow(source="test", row=7, cells={**VALID, "field": "Thể thao"})
+    response = build_response(raw, "vi", settings.campaign.zone, Choices.from_lists(settings.fields, settings.sectors))
+    validate([response], context)
+    [violation] = response.violations
+    assert "Thể thao" in violation.message and "Lĩnh vực" in violation.message
+    assert violation.raw_value == "Thể thao"

@@ -1,0 +1,150 @@
+"""Every accepted input format lands as the same RawRows, numbered as in the sheet."""
+
+import shutil
+import subprocess
+import unicodedata
+from datetime import datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from sync.config import SourceSettings, read_settings
+from sync.errors import SourceError
+from sync.sources import read_source
+from sync.templates import load_templates
+from sync.text import clean_text
+
+FORM = load_templates().form
+VI_HEADERS = [q.vi for q in FORM.questions]
+EN_HEADERS = [q.en for q in FORM.questions]
+ROW = ["15/03/2021 08:30:00", "Lò Văn Thắng", "1985", "Nam", "0912820510", "t@example.vn",
+       "Giáo viên", "LĐLĐ huyện Tuần Giáo", "THPT Tuần Giáo", "Khối hành chính sự nghiệp",
+       "Tạo ra sản phẩm mới", "Sổ tay điện tử", "Mô tả", "03/2021", "1.500.000 đ", ""]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def settings(request):
+    return read_settings(Path(request.config.rootpath) / "config.yaml")
+
+
+def read(settings, path: Path, kind: str, **options):
+    source = SourceSettings(name="s", kind=kind, path=path, **options)
+    return read_source(source, settings, FORM)
+
+
+TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"
+
+
+def windows_1258(text: str) -> bytes:
+    """Encode as Windows does for Vietnamese: letters with a hat or horn precomposed, the tone
+    mark as a separate combining character."""
+    out = bytearray()
+    for char in text:
+        try:
+            out += char.encode("cp1258")
+        except UnicodeEncodeError:
+            parts = unicodedata.normalize("NFD", char)
+            tones = "".join(c for c in parts if c in TONE_MARKS)
+            letter = unicodedata.normalize("NFC", "".join(c for c in parts if c not in TONE_MARKS))
+            out += (letter + tones).encode("cp1258")
+    return bytes(out)
+
+
+def write_csv(path: Path, rows: list[list[str]], encoding: str, delimiter: str = ",") -> Path:
+    text = "\r\n".join(delimiter.join(f'"{c}"' for c in row) for row in rows) + "\r\n"
+    path.write_bytes(windows_1258(text) if encoding == "cp1258" else text.encode(encoding))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("encoding", "delimiter"),
+    [("utf-8", ","), ("utf-8-sig", ","), ("utf-16", "\t"), ("cp1258", ","), ("utf-8", ";")],
+)
+def test_csv_encodings_excel_writes(settings, tmp_path, encoding, delimiter) -> None:
+    path = write_csv(tmp_path / "r.csv", [VI_HEADERS, ROW], encoding, delimiter)
+    table = read(settings, path, "csv")
+    [row] = table.rows
+    assert clean_text(row.cells["full_name"]) == "Lò Văn Thắng"
+    assert clean_text(row.cells["grassroots_unit"]) == "THPT Tuần Giáo"
+    assert row.row == 2 and table.locale == "vi"
+
+
+def test_xlsx_keeps_types_and_row_numbers(settings, tmp_path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Câu trả lời biểu mẫu 1"
+    sheet.append([*VI_HEADERS, "Ghi chú của cán bộ"])
+    stamped = [datetime(2021, 4, 22, 23, 59, 59), *ROW[1:], "đã gọi điện"]
+    sheet.append(stamped)
+    sheet.append([None] * len(stamped))  # a blank row keeps its number but yields nothing
+    sheet.append([datetime(2021, 4, 23), *ROW[1:]])
+    book.save(tmp_path / "r.xlsx")
+    table = read(settings, tmp_path / "r.xlsx", "xlsx")
+    assert [r.row for r in table.rows] == [2, 4]
+    assert table.rows[0].cells["timestamp"] == datetime(2021, 4, 22, 23, 59, 59)
+    assert table.rows[0].extra == {"Ghi chú của cán bộ": "đã gọi điện"}
+
+
+def test_english_headers_and_locale(settings, tmp_path) -> None:
+    path = write_csv(tmp_path / "r.csv", [EN_HEADERS, ["4/22/2021 23:59:59", *ROW[1:]]], "utf-8")
+    table = read(settings, path, "csv")
+    assert table.locale == "en"
+    assert table.rows[0].cells["title"] == "Sổ tay điện tử"
+
+
+def test_headers_match_ignoring_case_space_and_diacritics(settings, tmp_path) -> None:
+    headers = ["  DAU THOI GIAN", *[h.upper() for h in VI_HEADERS[1:8]],
+               "cong doan co so", *VI_HEADERS[9:]]  # fmt: skip
+    table = read(settings, write_csv(tmp_path / "r.csv", [headers, ROW], "utf-8"), "csv")
+    assert table.rows[0].cells["grassroots_unit"] == "THPT Tuần Giáo"
+
+
+def test_configured_aliases(settings, tmp_path) -> None:
+    headers = ["Họ tên tác giả" if h == "Họ và tên" else h for h in VI_HEADERS]
+    path = write_csv(tmp_path / "r.csv", [headers, ROW], "utf-8")
+    with_alias = settings.model_copy(update={"column_aliases": {"full_name": ("Họ tên tác giả",)}})
+    assert read(with_alias, path, "csv").rows[0].cells["full_name"] == "Lò Văn Thắng"
+    with pytest.raises(SourceError, match="Họ và tên"):
+        read(settings, path, "csv")
+
+
+def test_missing_columns_are_one_clear_error(settings, tmp_path) -> None:
+    headers = [h for h in VI_HEADERS if h not in ("Tên sáng kiến", "Khối")]
+    path = write_csv(tmp_path / "r.csv", [headers], "utf-8")
+    with pytest.raises(SourceError) as raised:
+        read(settings, path, "csv")
+    message = str(raised.value)
+    assert "«Tên sáng kiến»" in message and "«Khối»" in message and "«Họ và tên»" in message
+
+
+def test_missing_file_and_sheet(settings, tmp_path) -> None:
+    with pytest.raises(SourceError, match="not found"):
+        read(settings, tmp_path / "none.xlsx", "xlsx")
+    openpyxl.Workbook().save(tmp_path / "r.xlsx")
+    with pytest.raises(SourceError, match="no sheet named"):
+        read(settings, tmp_path / "r.xlsx", "xlsx", sheet="Câu trả lời biểu mẫu 1")
+    (tmp_path / "junk.xlsx").write_bytes(b"not a zip")
+    with pytest.raises(SourceError, match="not a readable spreadsheet"):
+        read(settings, tmp_path / "junk.xlsx", "xlsx")
+
+
+def test_given_id_column_is_used(settings, tmp_path) -> None:
+    path = write_csv(tmp_path / "r.csv", [["Mã sáng kiến", *VI_HEADERS], ["SK-1", *ROW]], "utf-8")
+    assert read(settings, path, "csv").rows[0].given_id == "SK-1"
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+@pytest.mark.parametrize("kind", ["ods", "xls"])
+def test_ods_and_xls(settings, tmp_path, kind) -> None:
+    book = openpyxl.Workbook()
+    book.active.append(VI_HEADERS)
+    book.active.append(ROW)
+    book.save(tmp_path / "r.xlsx")
+    subprocess.run(
+        ["soffice", "--headless", "--convert-to", kind, "--outdir", str(tmp_path),
+         str(tmp_path / "r.xlsx")],
+        check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+    [row] = read(settings, tmp_path / f"r.{kind}", kind).rows
+    assert row.cells["title"] == "Sổ tay điện tử"
