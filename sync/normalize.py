@@ -1,0 +1,476 @@
+"""Pure cleaners for the typed cells of a response: timestamps, dates, phones, e-mails, years,
+amounts of money.
+
+Each returns the parsed value, or None when the cell cannot be read; the caller turns None into
+a violation (and tells a blank cell from an unreadable one by looking at the raw value). Cells are
+whatever the readers deliver (str, int, float, datetime, date, None, NaN, bool), so no exception
+may escape.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from functools import wraps
+from numbers import Real
+from typing import ParamSpec, TypeVar
+from zoneinfo import ZoneInfo
+
+import phonenumbers
+
+from .text import clean_text, is_missing, strip_diacritics
+
+__all__ = [
+    "parse_date",
+    "parse_email",
+    "parse_money",
+    "parse_phone",
+    "parse_timestamp",
+    "parse_year",
+]
+
+MIN_YEAR = 1900
+MAX_YEAR = 2100
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+
+def _unreadable_is_none(parse: Callable[_P, _T | None]) -> Callable[_P, _T | None]:
+    """Turn a stray conversion error into None: a bad cell must become a violation, never stop
+    the sync. The parsers are written not to raise; this is the safety net."""
+
+    @wraps(parse)
+    def guarded(*args: _P.args, **kwargs: _P.kwargs) -> _T | None:
+        try:
+            return parse(*args, **kwargs)
+        except (ArithmeticError, TypeError, ValueError):
+            return None
+
+    return guarded
+
+
+def _number(value: object) -> float | None:
+    """A cell that is a real number (not a bool, not NaN or infinite), as float."""
+    if isinstance(value, bool) or not isinstance(value, Real):
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def _text(value: object) -> str:
+    """A cell as one line of lower-case text without diacritics."""
+    return " ".join(strip_diacritics(clean_text(value)).lower().split())
+
+
+# --- spreadsheet serial numbers ---------------------------------------------------------------
+
+# Spreadsheets count days from 1899-12-30; the fraction is the time of day in the sheet's zone.
+_EPOCH = datetime(1899, 12, 30)
+# Numbers of four digits or fewer are years or typos, never days (10000 is 1927-05-18).
+_FIRST_SERIAL = 10_000
+_LAST_SERIAL = (datetime(MAX_YEAR + 1, 1, 1) - _EPOCH).days
+_SERIAL_TEXT = re.compile(r"^\d+(?:[.,]\d+)?$")
+
+
+def _serial(value: object) -> float | None:
+    """A serial day number given as a number or as numeric text."""
+    number = _number(value)
+    if number is None and isinstance(value, str):
+        text = value.strip()
+        if _SERIAL_TEXT.match(text):
+            number = float(text.replace(",", "."))
+    return number
+
+
+def _from_serial(serial: float) -> datetime | None:
+    if not _FIRST_SERIAL <= serial < _LAST_SERIAL:
+        return None
+    # Round to the whole second: the float for 23:59:59 is a hair below it.
+    return _EPOCH + timedelta(seconds=round(serial * 86_400))
+
+
+# --- timestamps -------------------------------------------------------------------------------
+
+# d/m/yyyy (vi) or m/d/yyyy (en), with an optional time; AM/PM (SA/CH in Vietnamese Windows)
+# appears when a sheet went through Excel.
+_LOCAL_STAMP = re.compile(
+    r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})"
+    r"(?:[ T,]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6}))?)?\s*(am|pm|sa|ch)?)?$",
+    re.IGNORECASE,
+)
+_ISO_STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?")
+_LOCALES = ("auto", "vi", "en")
+
+
+def _day_first(first: int, second: int, locale: str) -> bool:
+    if locale == "vi":
+        return True
+    if locale == "en":
+        return False
+    # "auto": a part above 12 can only be the day; when both could be, Vietnamese habit wins.
+    return not (first <= 12 < second)
+
+
+def _hour24(hour: int, half: str | None) -> int | None:
+    if half is None:
+        return hour
+    if not 1 <= hour <= 12:
+        return None
+    return hour % 12 + (12 if half in ("pm", "ch") else 0)
+
+
+def _local_stamp(text: str, locale: str) -> datetime | None:
+    match = _LOCAL_STAMP.match(text)
+    if match is None:
+        return None
+    first, second, year, hour, minute, sec, fraction, half = match.groups()
+    day, month = (first, second) if _day_first(int(first), int(second), locale) else (second, first)
+    hour24 = _hour24(int(hour or 0), half.lower() if half else None)
+    if hour24 is None:
+        return None
+    micro = int((fraction or "0").ljust(6, "0"))
+    try:
+        return datetime(
+            int(year), int(month), int(day), hour24, int(minute or 0), int(sec or 0), micro
+        )
+    except ValueError:
+        return None
+
+
+def _iso_stamp(text: str, zone: ZoneInfo) -> datetime | None:
+    if not _ISO_STAMP.match(text):
+        return None
+    try:
+        stamp = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return stamp.astimezone(zone) if stamp.tzinfo else stamp
+
+
+def parse_timestamp(value: object, locale: str, zone: ZoneInfo) -> datetime | None:
+    """A form's submission time as an aware datetime in `zone`.
+
+    Reads datetimes (naive ones are local to `zone`), spreadsheet serial numbers, text in the
+    sheet's locale ("22/04/2021 23:59:59" for vi, "4/22/2021 23:59:59" for en, either for auto,
+    day first when in doubt) and ISO text. `locale` is one of "auto", "vi", "en"; anything else
+    is a programming error and raises ValueError.
+    """
+    if locale not in _LOCALES:
+        raise ValueError(f"locale must be one of {_LOCALES}, got {locale!r}")
+    return _timestamp(value, locale, zone)
+
+
+@_unreadable_is_none
+def _timestamp(value: object, locale: str, zone: ZoneInfo) -> datetime | None:
+    stamp: datetime | None
+    if is_missing(value) or isinstance(value, bool):
+        return None
+    if isinstance(value, datetime):
+        stamp = value
+    elif isinstance(value, date):
+        stamp = datetime(value.year, value.month, value.day)
+    elif (serial := _serial(value)) is not None:
+        stamp = _from_serial(serial)
+    elif isinstance(value, str):
+        text = " ".join(value.split())
+        stamp = _local_stamp(text, locale) or _iso_stamp(text, zone)
+    else:
+        return None
+    if stamp is None or not MIN_YEAR <= stamp.year <= MAX_YEAR:
+        return None
+    return stamp.astimezone(zone) if stamp.tzinfo else stamp.replace(tzinfo=zone)
+
+
+# --- dates ------------------------------------------------------------------------------------
+
+_OPTIONAL_TIME = r"(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?"
+# Matched against _text(): lower case, no diacritics ("tháng" is "thang", "năm" is "nam").
+_DAY_MONTH_YEAR = re.compile(
+    rf"^(?:ngay\s*)?(\d{{1,2}})([/.-])(\d{{1,2}})\2(\d{{4}}){_OPTIONAL_TIME}$"
+)
+_YEAR_MONTH_DAY = re.compile(rf"^(\d{{4}})([/.-])(\d{{1,2}})\2(\d{{1,2}}){_OPTIONAL_TIME}$")
+# "ngày 15 tháng 3 năm 2021", the way official letters write dates.
+_SPELLED_DATE = re.compile(r"^(?:ngay\s*)?(\d{1,2})\s*thang\s*(\d{1,2})\s*,?\s*nam\s*(\d{4})$")
+# "03/2021", "tháng 3/2021", "Tháng 3 năm 2021", "T3/2021", "th 3-2021": the month's first day.
+_MONTH_YEAR = re.compile(
+    r"^(?:(?:thang|th|t)\.?\s*)?(\d{1,2})(?:\s*[/.,-]\s*|\s*,?\s*nam\s*|\s+)(\d{4})$"
+)
+
+
+def _make_date(year: int, month: int, day: int) -> date | None:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        return None
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _date_from_text(text: str) -> date | None:
+    if match := _DAY_MONTH_YEAR.match(text):
+        day, _, month, year = match.groups()
+    elif match := _YEAR_MONTH_DAY.match(text):
+        year, _, month, day = match.groups()
+    elif match := _SPELLED_DATE.match(text):
+        day, month, year = match.groups()
+    elif match := _MONTH_YEAR.match(text):
+        (month, year), day = match.groups(), "1"
+    else:
+        return None
+    return _make_date(int(year), int(month), int(day))
+
+
+@_unreadable_is_none
+def parse_date(value: object) -> date | None:
+    """A calendar date: day-first text, ISO text, a month ("03/2021", "tháng 3 năm 2021" -> its
+    first day), a spreadsheet serial number, or a date/datetime."""
+    if is_missing(value) or isinstance(value, bool):
+        return None
+    if isinstance(value, date):  # datetime too
+        return _make_date(value.year, value.month, value.day)
+    # Text first: "12.2021" is a month, not a serial number.
+    if isinstance(value, str) and (found := _date_from_text(_text(value))):
+        return found
+    serial = _serial(value)
+    if serial is None:
+        return None
+    stamp = _from_serial(math.floor(serial))
+    return stamp.date() if stamp else None
+
+
+# --- phone numbers ----------------------------------------------------------------------------
+
+# What people put around the digits: spaces, dots, dashes, brackets, a leading + and the
+# apostrophe that forces a spreadsheet cell to text.
+_PHONE_TEXT = re.compile(r"^'?[\s(]*(\+)?[\d\s().\-]+$")
+_FLOAT_TEXT = re.compile(r"^(\d+)\.0+$")  # "912820510.0": a number that went through a float
+_PERSONAL_TYPES = {
+    phonenumbers.PhoneNumberType.MOBILE,
+    phonenumbers.PhoneNumberType.FIXED_LINE,
+    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+}
+
+
+def _phone_digits(value: object) -> tuple[bool, str] | None:
+    """(has a leading +, the digits) of a cell that holds one phone number and nothing else."""
+    number = _number(value)
+    if number is not None:
+        return (False, str(int(number))) if number.is_integer() and number > 0 else None
+    if not isinstance(value, str):
+        return None
+    text = clean_text(value)
+    if float_text := _FLOAT_TEXT.match(text):
+        text = float_text.group(1)
+    match = _PHONE_TEXT.match(text)
+    if match is None:
+        return None
+    return (match.group(1) is not None, re.sub(r"\D", "", text))
+
+
+def _phone_candidates(plus: bool, digits: str) -> list[str]:
+    if plus:
+        return ["+" + digits]
+    candidates = []
+    if digits.startswith("84"):
+        candidates.append("+" + digits)  # 84912820510: the country code without its +
+    if digits.startswith("0"):
+        candidates.append(digits)
+    else:
+        candidates.append("0" + digits)  # the sheet stored it as a number and dropped the 0
+    return candidates
+
+
+@_unreadable_is_none
+def parse_phone(value: object) -> str | None:
+    """A Vietnamese phone number in national form, digits only: "0912820510"."""
+    found = _phone_digits(value)
+    if found is None or not 8 <= len(found[1]) <= 13:
+        return None
+    for candidate in _phone_candidates(*found):
+        try:
+            number = phonenumbers.parse(candidate, "VN")
+        except phonenumbers.NumberParseException:
+            continue
+        if (
+            phonenumbers.region_code_for_number(number) == "VN"
+            and phonenumbers.is_valid_number(number)
+            and phonenumbers.number_type(number) in _PERSONAL_TYPES
+        ):
+            national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+            return re.sub(r"\D", "", national)
+    return None
+
+
+# --- e-mail -----------------------------------------------------------------------------------
+
+_EMAIL = re.compile(r"^([^@\s]+)@([^@\s]+)$")
+_DOMAIN_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
+
+
+@_unreadable_is_none
+def parse_email(value: object) -> str | None:
+    """A trimmed e-mail address with its domain in lower case."""
+    if not isinstance(value, str):
+        return None
+    text = clean_text(value)
+    if text.lower().startswith("mailto:"):
+        text = text[len("mailto:") :]
+    match = _EMAIL.match(text)
+    if match is None:
+        return None
+    local, domain = match.group(1), match.group(2).lower()
+    labels = domain.split(".")
+    if len(labels) < 2 or not all(_DOMAIN_LABEL.match(label) for label in labels):
+        return None
+    if local.startswith(".") or local.endswith(".") or ".." in local:
+        return None
+    return f"{local}@{domain}"
+
+
+# --- years ------------------------------------------------------------------------------------
+
+_YEAR_TEXT = re.compile(r"^(?:nam\s*)?(\d{4})(?:[.,]0+)?$")
+
+
+def _plausible_year(year: int) -> int | None:
+    return year if MIN_YEAR <= year <= MAX_YEAR else None
+
+
+@_unreadable_is_none
+def parse_year(value: object) -> int | None:
+    """A year such as a birth year: 1985, "1985", 1985.0, "năm 1985", or the year of a date."""
+    if is_missing(value) or isinstance(value, bool):
+        return None
+    if isinstance(value, date):  # datetime too
+        return _plausible_year(value.year)
+    number = _number(value)
+    if number is not None:
+        if not number.is_integer():
+            return None
+        if number < _FIRST_SERIAL:
+            return _plausible_year(int(number))
+        # A date-formatted cell read unformatted arrives as its serial day number.
+        stamp = _from_serial(number)
+        return stamp.year if stamp else None
+    if not isinstance(value, str):
+        return None
+    text = _text(value)
+    if match := _YEAR_TEXT.match(text):
+        return _plausible_year(int(match.group(1)))
+    found = _date_from_text(text)
+    return found.year if found else None
+
+
+# --- money ------------------------------------------------------------------------------------
+
+# Multipliers, written without diacritics: tỷ/tỉ, triệu/tr, nghìn/ngàn/k.
+_UNITS = {
+    "ty": 1_000_000_000,
+    "ti": 1_000_000_000,
+    "trieu": 1_000_000,
+    "tr": 1_000_000,
+    "nghin": 1_000,
+    "ngan": 1_000,
+    "k": 1_000,
+}
+# Words that may surround an amount without changing it: the currency, "about", "over",
+# "per year", "estimated", "economic benefit" and the like.
+_NOISE = re.compile(
+    r"(?<![a-z])(?:vnd|dong|d|khoang|tren|hon|gan|xap\s*xi|uoc\s*tinh|du\s*kien|tong\s*cong|tong"
+    r"|gia\s*tri\s*lam\s*loi|lam\s*loi|tri\s*gia|gia\s*tri|dat|la|(?:moi|mot)\s*nam)(?![a-z])"
+    r"|/\s*nam(?![a-z])|[:~≈]"
+)
+_AMOUNT = re.compile(r"\s*(\d[\d.,]*)\s*(ty|ti|trieu|tr|nghin|ngan|k)?(?![a-z])")
+# A space between digit groups of three is a thousands separator: "1 500 000".
+_SPACED_THOUSANDS = re.compile(r"(?<=\d) (?=\d{3}(?!\d))")
+_DOT_THOUSANDS = re.compile(r"^\d{1,3}(?:\.\d{3})+$")
+_COMMA_THOUSANDS = re.compile(r"^\d{1,3}(?:,\d{3})+$")
+_VI_DECIMAL = re.compile(r"^(\d{1,3}(?:\.\d{3})*),(\d+)$")  # 1.500.000,50
+_EN_DECIMAL = re.compile(r"^(\d{1,3}(?:,\d{3})*)\.(\d+)$")  # 1,500,000.50
+
+
+def _decimal(number: str, has_unit: bool) -> Decimal | None:
+    """Read digits with separators; Vietnamese habit: `.` groups thousands, `,` is a decimal."""
+    number = number.rstrip(".,")  # a full stop ending the sentence
+    if number.isdigit():
+        return Decimal(number)
+    single_comma = number.count(",") == 1 and "." not in number
+    if _DOT_THOUSANDS.match(number):
+        return Decimal(number.replace(".", ""))
+    # "1,500,000 VND" groups thousands; "1,125 tỷ" is a decimal, as a Vietnamese writes it.
+    if _COMMA_THOUSANDS.match(number) and not (has_unit and single_comma):
+        return Decimal(number.replace(",", ""))
+    if match := _VI_DECIMAL.match(number):
+        return Decimal(f"{match.group(1).replace('.', '')}.{match.group(2)}")
+    if match := _EN_DECIMAL.match(number):
+        return Decimal(f"{match.group(1).replace(',', '')}.{match.group(2)}")
+    return None
+
+
+def _amount_groups(text: str) -> list[tuple[str, str | None]] | None:
+    """Split "1 tỷ 200 triệu" into [("1", "ty"), ("200", "trieu")]; None if anything else is
+    left over."""
+    groups: list[tuple[str, str | None]] = []
+    position = 0
+    text = text.rstrip(" .,;")  # punctuation ending the sentence
+    while position < len(text):
+        match = _AMOUNT.match(text, position)
+        if match is None:
+            return None
+        groups.append((match.group(1), match.group(2)))
+        position = match.end()
+    return groups
+
+
+def _sum_groups(groups: list[tuple[str, str | None]]) -> Decimal | None:
+    total = Decimal(0)
+    previous_unit: int | None = None
+    for index, (number, unit) in enumerate(groups):
+        if unit is None:
+            if index == 0 and len(groups) == 1:
+                return _decimal(number, has_unit=False)
+            # "2 triệu 5", "2tr5", "1 tỷ 2": the digits after a unit are its decimals.
+            if previous_unit is None or index != len(groups) - 1 or not number.isdigit():
+                return None
+            if len(number) > 3:
+                return None
+            return total + Decimal(f"0.{number}") * previous_unit
+        multiplier = _UNITS[unit]
+        # Units must fall: "1 tỷ 200 triệu"; "200 triệu 1 tỷ" is not an amount.
+        if previous_unit is not None and multiplier >= previous_unit:
+            return None
+        value = _decimal(number, has_unit=True)
+        if value is None:
+            return None
+        total += value * multiplier
+        previous_unit = multiplier
+    return total
+
+
+@_unreadable_is_none
+def parse_money(value: object) -> int | None:
+    """An amount in whole đồng: 1500000, "1.500.000 đ", "1,5 tỷ", "1 tỷ 200 triệu", "500k"."""
+    if is_missing(value) or isinstance(value, bool):
+        return None
+    number = _number(value)
+    if number is not None:
+        return round(number) if number >= 0 else None
+    if not isinstance(value, str):
+        return None
+    text = _SPACED_THOUSANDS.sub("", _NOISE.sub(" ", _text(value)))
+    groups = _amount_groups(text) if text.strip() else None
+    if not groups:
+        return None
+    total = _sum_groups(groups)
+    if total is None:
+        return None
+    has_unit = any(unit for _, unit in groups)
+    whole = total.to_integral_value(rounding=ROUND_HALF_UP)
+    # Without a unit, a fraction of a đồng is no amount anyone meant ("1,5" alone is unreadable).
+    if whole != total and not has_unit:
+        return None
+    return int(whole)
