@@ -57,7 +57,7 @@ class SheetLayout:
     highlights: tuple[Highlight, ...] = ()
     freeze_columns: int = 0
 
-    def keys(self) -> list[str]:
+    def column_keys(self) -> list[str]:
         return [c.key for c in self.columns]
 
 

@@ -3,33 +3,9 @@ from pathlib import Path
 import pytest
 
 from sync.errors import ConfigError
-from sync.orgtree import UNITS_HEADER, load_tree, name_key
+from sync.orgtree import load_tree, name_key
 
-TREE = [
-    ("P", "", "province", "Liên đoàn Lao động tỉnh Điện Biên", "LĐLĐ tỉnh", "", "", "4"),
-    ("P.TG", "P", "district", "Liên đoàn Lao động huyện Tuần Giáo", "LĐLĐ huyện Tuần Giáo",
-     "", "", "5"),
-    ("P.MA", "P", "district", "Liên đoàn Lao động huyện Mường Ảng", "LĐLĐ huyện Mường Ảng",
-     "", "", "5"),
-    ("P.GD", "P", "sector", "Công đoàn Giáo dục tỉnh", "CĐ Giáo dục", "", "", "6"),
-    ("P.TG.THPT", "P.TG", "grassroots", "Công đoàn cơ sở Trường THPT Tuần Giáo",
-     "THPT Tuần Giáo", "80", "a@example.vn", "3"),
-    ("P.TG.TT", "P.TG", "grassroots", "Công đoàn cơ sở Trường Tiểu học Thị trấn", "", "40", "",
-     "2"),
-    ("P.MA.TT", "P.MA", "grassroots", "Công đoàn cơ sở Trường Tiểu học Thị trấn", "", "35", "",
-     "2"),
-    ("P.MA.YT", "P.MA", "grassroots", "Công đoàn cơ sở Trung tâm Y tế huyện Mường Ảng",
-     "TTYT Mường Ảng", "120", "", "2"),
-    ("P.DL", "P", "grassroots", "Công đoàn Công ty Điện lực Điện Biên", "Điện lực Điện Biên",
-     "300", "", "2"),
-]  # fmt: skip
-
-
-def write_units(tmp_path: Path, rows: list[tuple[str, ...]]) -> Path:
-    lines = [",".join(UNITS_HEADER)] + [",".join(f'"{c}"' for c in row) for row in rows]
-    path = tmp_path / "units.csv"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
+from .conftest import TREE, write_units
 
 
 @pytest.fixture
@@ -87,14 +63,14 @@ def test_name_key_expands_abbreviations() -> None:
 @pytest.mark.parametrize(
     ("rows", "message"),
     [
-        (TREE + [TREE[1]], "duplicate id"),
-        (TREE + [("X", "NOPE", "grassroots", "Lạc", "", "", "", "")], "unknown parent_id"),
+        ([*TREE, TREE[1]], "duplicate id"),
+        ([*TREE, ("X", "NOPE", "grassroots", "Lạc", "", "", "", "")], "unknown parent_id"),
         ([r for r in TREE if r[0] != "P"], "exactly one unit without parent_id"),
-        (TREE + [("Y", "P", "village", "Bản", "", "", "", "")], "column kind"),
-        (TREE + [("Z", "P", "grassroots", "Z", "", "many", "", "")], "column members"),
+        ([*TREE, ("Y", "P", "village", "Bản", "", "", "", "")], "column kind"),
+        ([*TREE, ("Z", "P", "grassroots", "Z", "", "many", "", "")], "column members"),
         (
-            TREE + [("C1", "C2", "grassroots", "A", "", "", "", ""),
-                    ("C2", "C1", "grassroots", "B", "", "", "", "")],
+            [*TREE, ("C1", "C2", "grassroots", "A", "", "", "", ""),
+             ("C2", "C1", "grassroots", "B", "", "", "", "")],
             "cycle",
         ),
     ],

@@ -12,24 +12,7 @@ from sync.rules.checks import RuleContext, validate
 from sync.rules.codes import REGISTRY, Category, Severity
 from sync.templates import load_templates
 
-VALID = {
-    "timestamp": "15/03/2021 08:30:00",
-    "full_name": "Lò Văn Thắng",
-    "birth_year": "1985",
-    "gender": "Nam",
-    "phone": "0912 820 510",
-    "email": "thang@example.vn",
-    "position": "Giáo viên",
-    "superior_unit": "LĐLĐ huyện Tuần Giáo",
-    "grassroots_unit": "CĐCS Trường THPT Tuần Giáo",
-    "sector": "Khối hành chính sự nghiệp",
-    "field": "Vì cộng đồng trong lĩnh vực y tế, giáo dục",
-    "title": "Ứng dụng bảng tính trong theo dõi chuyên cần",
-    "description": "Học sinh được điểm danh bằng bảng tính dùng chung.",
-    "start_date": "01/03/2021",
-    "benefit": "2 triệu",
-    "coauthors": "",
-}
+from .conftest import VALID_ROW
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +23,7 @@ def context(request) -> RuleContext:
 
 def check(context: RuleContext, locale: str = "vi", **changes) -> list[tuple[str, str | None]]:
     settings = context.settings
-    raw = RawRow(source="test", row=2, cells={**VALID, **changes})
+    raw = RawRow(source="test", row=2, cells={**VALID_ROW, **changes})
     choices = Choices.from_lists(settings.fields, settings.sectors)
     response = build_response(raw, locale, settings.campaign.zone, choices)
     validate([response], context)
@@ -84,7 +67,7 @@ NFD_1000 = unicodedata.normalize("NFD", "ế" * 1000)
         ({"phone": ""}, []),
         ({"email": "abc@"}, [("BAD_EMAIL", "email")]),
         ({"email": "nguyen van a@gmail.com"}, [("BAD_EMAIL", "email")]),
-        ({"description": "=IMPORTXML(\"http://x\", \"//a\")"}, []),
+        ({"description": '=IMPORTXML("http://x", "//a")'}, []),
         (
             {"full_name": "", "timestamp": "23/04/2021 00:00:00", "phone": "1"},
             [("MISSING_REQUIRED", "full_name"), ("LATE", "timestamp"), ("BAD_PHONE", "phone")],
@@ -117,8 +100,10 @@ def test_every_code_has_a_vietnamese_template_and_a_kind() -> None:
 
 def test_message_quotes_the_value(context: RuleContext) -> None:
     settings = context.settings
-    raw = RawRow(source="test", row=7, cells={**VALID, "field": "Thể thao"})
-    response = build_response(raw, "vi", settings.campaign.zone, Choices.from_lists(settings.fields, settings.sectors))
+    raw = RawRow(source="test", row=7, cells={**VALID_ROW, "field": "Thể thao"})
+    response = build_response(
+        raw, "vi", settings.campaign.zone, Choices.from_lists(settings.fields, settings.sectors)
+    )
     validate([response], context)
     [violation] = response.violations
     assert "Thể thao" in violation.message and "Lĩnh vực" in violation.message

@@ -1,4 +1,4 @@
-"""Response sources. Each kind yields the same SourceTable of RawRows with its name and sheet row."""
+"""Response sources: each kind yields the same SourceTable of RawRows, named and numbered."""
 
 from __future__ import annotations
 

@@ -32,7 +32,11 @@ def write_local(report: Report, settings: Settings, out_dir: Path) -> list[str]:
     renderer = Renderer(report, settings, templates)
     written = []
     for unit in reviewing_units(report, settings):
-        sheets = [renderer.initiatives(unit.id), renderer.problems(unit.id), renderer.tallies(unit.id)]
+        sheets = [
+            renderer.initiatives(unit.id),
+            renderer.problems(unit.id),
+            renderer.tallies(unit.id),
+        ]
         board = renderer.dashboard(unit.id) if unit.tier != "grassroots" else None
         path = workbook_path(out_dir, unit, templates)
         write_workbook(path, templates, sheets, board)

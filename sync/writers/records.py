@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import cached_property
-from typing import Any
 
 from ..config import Settings
 from ..models import Response
@@ -114,7 +113,7 @@ class Renderer:
 
     @cached_property
     def _initiative_rows(self) -> dict[str, list[Value]]:
-        keys = self.layouts["initiatives"].keys()
+        keys = self.layouts["initiatives"].column_keys()
         rows = {}
         for response in self.report.responses:
             values = self._initiative_values(response)
@@ -152,9 +151,7 @@ class Renderer:
         for response in self._sorted(self.report.responses_under(unit_id)):
             for violation in response.violations:
                 column = violation.field
-                question = next(
-                    (q for q in self.templates.form.questions if q.key == column), None
-                )
+                question = next((q for q in self.templates.form.questions if q.key == column), None)
                 values = {
                     "source": response.source,
                     "row": response.row,
@@ -167,7 +164,7 @@ class Renderer:
                     "raw_value": violation.raw_value,
                     "message": violation.message,
                 }
-                rows.append([values[k] for k in layout.keys()])
+                rows.append([values[k] for k in layout.column_keys()])
         return Sheet(layout, rows)
 
     # -- tallies ---------------------------------------------------------------------------------
@@ -192,7 +189,7 @@ class Renderer:
         ):
             for key, count in counter.items():
                 values[f"{name}.{key}"] = count
-        return [values.get(k, 0) for k in layout.keys()]
+        return [values.get(k, 0) for k in layout.column_keys()]
 
     def tallies(self, unit_id: str) -> Sheet:
         """The unit's own totals first, then one row per unit directly under it."""
@@ -226,7 +223,9 @@ class Renderer:
             spans[key] = (start, max(start, len(data) - 1))
 
         days = sorted(totals.by_day)
-        block("by_day", [(date.fromisoformat(d).strftime("%d/%m/%Y"), totals.by_day[d]) for d in days])
+        block(
+            "by_day", [(date.fromisoformat(d).strftime("%d/%m/%Y"), totals.by_day[d]) for d in days]
+        )
         children = sorted(
             (self.tree[c] for c in self.tree.children[unit_id]),
             key=lambda u: -self.report.tallies[u.id].received,

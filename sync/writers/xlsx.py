@@ -76,7 +76,7 @@ def write_table(book: xlsxwriter.Workbook, styles: _Styles, data: Sheet, title: 
     last_row = max(len(data.rows), 1)
     sheet.autofilter(0, 0, last_row, len(columns) - 1)
     sheet.freeze_panes(1, layout.freeze_columns)
-    keys = layout.keys()
+    keys = layout.column_keys()
     for rule in layout.highlights:
         letter = xl_col_to_name(keys.index(rule.column))
         value = rule.equals.replace('"', '""')

