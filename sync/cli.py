@@ -67,3 +67,13 @@ def check(config: ConfigOption = Path("config.yaml"), as_json: JsonOption = Fals
     with _reported(), progress(err) as on_stage:
         result = run_sync(read_settings(config), write=False, on_stage=on_stage)
     _print_summary(result, as_json)
+
+
+@app.command()
+def form(config: ConfigOption = Path("config.yaml")) -> None:
+    """Print the Apps Script that creates the Google Form (paste it into script.google.com)."""
+    from .form import build_form_script
+
+    with _reported():
+        script = build_form_script(read_settings(config))
+    typer.echo(script, nl=False)

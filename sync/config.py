@@ -62,6 +62,7 @@ class CampaignSettings(_Frozen):
     description_max_chars: int = Field(1000, gt=0)
     dossier_due: date
     form_url: str | None = None
+    form_id: str | None = None  # the Forms API id, to close the form from the sync
 
     @field_validator("timezone")
     @classmethod
