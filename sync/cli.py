@@ -77,3 +77,19 @@ def form(config: ConfigOption = Path("config.yaml")) -> None:
     with _reported():
         script = build_form_script(read_settings(config))
     typer.echo(script, nl=False)
+
+
+@app.command()
+def qr(
+    config: ConfigOption = Path("config.yaml"),
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Folder for the files (default: output folder).")
+    ] = None,
+) -> None:
+    """Write the form's QR code (PNG, SVG) and a printable A4 poster (PDF)."""
+    from .qr import write_qr_files
+
+    with _reported():
+        written = write_qr_files(read_settings(config), out_dir)
+    for path in written:
+        typer.echo(str(path))
