@@ -1,4 +1,4 @@
-"""`run_sync`: source → normalise → validate → de-duplicate → resolve units → tally → write."""
+"""`run_sync`: source → normalise → validate → resolve units → de-duplicate → tally → write."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .config import Settings, read_settings
+from .config import Settings
 from .dedupe import apply_duplicates, find_duplicates
 from .models import Response, SourceInfo, Status
 from .orgtree import OrgTree, load_tree
@@ -21,6 +22,9 @@ from .rules.codes import Severity, code
 from .sources import read_source
 from .tally import tally
 from .templates import load_templates
+
+if TYPE_CHECKING:
+    from .google.client import GoogleSession
 
 StageHook = Callable[[str], None]
 
@@ -90,7 +94,14 @@ def _settle_status(responses: list[Response]) -> None:
         response.status = Status.INVALID if _has_error(response) else Status.VALID
 
 
-def build_report(settings: Settings, on_stage: StageHook | None = None, google=None) -> Report:
+def needs_google(settings: Settings, write: bool = True) -> bool:
+    on_google = any(s.kind == "google_sheet" for s in settings.sources)
+    return on_google or (write and settings.output.kind == "google_sheets")
+
+
+def build_report(
+    settings: Settings, on_stage: StageHook | None = None, google: GoogleSession | None = None
+) -> Report:
     stage = _Stages(on_stage)
     templates = load_templates()
     zone = settings.campaign.zone
@@ -100,19 +111,23 @@ def build_report(settings: Settings, on_stage: StageHook | None = None, google=N
     with stage("normalise"):
         choices = Choices.from_lists(settings.fields, settings.sectors)
         responses = [
-            build_response(raw, table.locale, zone, choices) for table in tables for raw in table.rows
+            build_response(raw, table.locale, zone, choices)
+            for table in tables
+            for raw in table.rows
         ]
         _unique_ids(responses)
     with stage("validate"):
         validate(responses, RuleContext(settings, templates.form))
+    with stage("resolve"):
+        # Before de-duplication: a row naming no known union is invalid and must not replace
+        # the valid row it repeats.
+        _resolve_units(responses, tree)
     with stage("dedupe"):
         # Only rows that can count take part: a late or broken resubmission must not knock out
         # the valid row it repeats.
         candidates = [r for r in responses if not _has_error(r)]
         apply_duplicates(candidates, find_duplicates(candidates, settings.dedupe))
         _flag_similar(candidates)
-    with stage("resolve"):
-        _resolve_units(responses, tree)
         _settle_status(responses)
     with stage("tally"):
         tallies = tally(responses, tree)
@@ -134,8 +149,15 @@ def run_sync(
     *,
     write: bool = True,
     on_stage: StageHook | None = None,
+    google: GoogleSession | None = None,
 ) -> SyncResult:
-    report = build_report(settings, on_stage)
+    """The whole sync. A Google connection is opened only when a source or the output is on
+    Google; tests pass their own, connected to a local Sheets API server."""
+    if google is None and needs_google(settings, write):
+        from .google.client import connect
+
+        google = connect(settings.google)
+    report = build_report(settings, on_stage, google)
     if not write:
         return SyncResult(report, [])
     from .writers import write_outputs
@@ -143,10 +165,6 @@ def run_sync(
     started = time.perf_counter()
     if on_stage:
         on_stage("write")
-    written = write_outputs(report, settings, out_dir or settings.output.dir)
+    written = write_outputs(report, settings, out_dir or settings.output.dir, google)
     report.timings["write"] = time.perf_counter() - started
     return SyncResult(report, written)
-
-
-def sync_from_config(config: Path, out_dir: Path | None = None, **kwargs) -> SyncResult:
-    return run_sync(read_settings(config), out_dir, **kwargs)

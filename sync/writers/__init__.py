@@ -41,15 +41,21 @@ def write_local(report: Report, settings: Settings, out_dir: Path) -> list[str]:
         path = workbook_path(out_dir, unit, templates)
         write_workbook(path, templates, sheets, board)
         written.append(str(path))
-    report_path = out_dir / REPORT_FILE
-    write_text_atomic(report_path, json.dumps(report_json(report), ensure_ascii=False, indent=1))
-    written.append(str(report_path))
     return written
 
 
-def write_outputs(report: Report, settings: Settings, out_dir: Path) -> list[str]:
+def write_report_json(report: Report, out_dir: Path) -> str:
+    path = out_dir / REPORT_FILE
+    write_text_atomic(path, json.dumps(report_json(report), ensure_ascii=False, indent=1))
+    return str(path)
+
+
+def write_outputs(report: Report, settings: Settings, out_dir: Path, google=None) -> list[str]:
+    """Every output of a sync; the JSON report is always written locally, for monitoring."""
     if settings.output.kind == "google_sheets":
         from ..google.target import write_google
 
-        return write_google(report, settings)
-    return write_local(report, settings, out_dir)
+        written = write_google(report, settings, google)
+    else:
+        written = write_local(report, settings, out_dir)
+    return [*written, write_report_json(report, out_dir)]

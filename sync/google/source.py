@@ -1,0 +1,94 @@
+"""Source `google_sheet`: a Form's response sheet read in two requests (metadata, then values).
+
+Values come unformatted with date-times as serial numbers, so nothing depends on the sheet's
+display locale; serials are read in the spreadsheet's own time zone."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from gspread.exceptions import APIError
+
+from ..config import Settings, SourceSettings
+from ..errors import SourceError
+from ..sources.table import header_key
+from ..templates import load_templates
+from .client import GoogleSession, spreadsheet_key
+
+# The tab a Form fills, in the Vietnamese and the English interface.
+FORM_TABS = ("Câu trả lời biểu mẫu 1", "Form Responses 1")
+_EPOCH = datetime(1899, 12, 30)
+
+
+def _pick_tab(titles: list[str], wanted: str | None, key: str) -> str:
+    if wanted is not None:
+        if wanted not in titles:
+            raise SourceError(f"spreadsheet {key}: no tab named {wanted!r}; tabs found: {titles}")
+        return wanted
+    return next((t for t in FORM_TABS if t in titles), titles[0])
+
+
+def serial_to_datetime(serial: float, zone: ZoneInfo) -> datetime:
+    # Rounded to the second: 23:59:59 stored as a float must not read back as 23:59:58.
+    return (_EPOCH + timedelta(seconds=round(serial * 86400))).replace(tzinfo=zone)
+
+
+def read_google_table(
+    source: SourceSettings, settings: Settings, google: GoogleSession | None
+) -> tuple[list[list[Any]], str, str]:
+    """Returns (table, location, locale) for `sources.table.build_table`."""
+    if google is None:
+        raise SourceError(f"source {source.name!r} is a Google sheet but no Google connection")
+    assert source.spreadsheet is not None  # checked when the config was loaded
+    key = spreadsheet_key(source.spreadsheet)
+    try:
+        metadata = google.client.http.fetch_sheet_metadata(
+            key, params={"fields": "properties(title,locale,timeZone),sheets.properties.title"}
+        )
+    except APIError as exc:
+        raise google.explain(exc, f"spreadsheet {key}") from None
+    titles = [s["properties"]["title"] for s in metadata.get("sheets", [])]
+    tab = _pick_tab(titles, source.sheet, key)
+    properties = metadata.get("properties", {})
+    try:
+        zone = ZoneInfo(properties.get("timeZone") or settings.campaign.timezone)
+    except ZoneInfoNotFoundError:
+        zone = settings.campaign.zone
+    locale = source.locale
+    if locale == "auto":
+        locale = "en" if str(properties.get("locale", "vi")).startswith("en") else "vi"
+    quoted = "'" + tab.replace("'", "''") + "'"
+    try:
+        answer = google.client.http.values_get(
+            key,
+            quoted,
+            params={
+                "valueRenderOption": "UNFORMATTED_VALUE",
+                "dateTimeRenderOption": "SERIAL_NUMBER",
+            },
+        )
+    except APIError as exc:
+        raise google.explain(exc, f"spreadsheet {key}, tab {tab!r}") from None
+    table = answer.get("values", [])
+    if table:
+        _zone_timestamps(table, settings, zone)
+    return table, f"{properties.get('title', key)} / {tab}", locale
+
+
+def _zone_timestamps(table: list[list[Any]], settings: Settings, zone: ZoneInfo) -> None:
+    """A serial in the timestamp column is a moment in the spreadsheet's own zone, which may
+    differ from the campaign's; make it an aware datetime before anything else reads it."""
+    question = load_templates().form.question("timestamp")
+    names = {
+        header_key(h)
+        for h in (question.vi, question.en, *settings.column_aliases.get("timestamp", ()))
+    }
+    column = next((i for i, h in enumerate(table[0]) if header_key(h) in names), None)
+    if column is None:
+        return
+    for row in table[1:]:
+        value = row[column] if column < len(row) else None
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            row[column] = serial_to_datetime(float(value), zone)
