@@ -100,8 +100,12 @@ def needs_google(settings: Settings, write: bool = True) -> bool:
 
 
 def build_report(
-    settings: Settings, on_stage: StageHook | None = None, google: GoogleSession | None = None
+    settings: Settings,
+    on_stage: StageHook | None = None,
+    google: GoogleSession | None = None,
+    now: datetime | None = None,
 ) -> Report:
+    """`now` is the sync's time (default: the clock); tests pass one to move through time."""
     stage = _Stages(on_stage)
     templates = load_templates()
     zone = settings.campaign.zone
@@ -133,7 +137,7 @@ def build_report(
         tallies = tally(responses, tree)
     sources = [SourceInfo(t.name, t.kind, len(t.rows), t.location) for t in tables]
     return Report(
-        generated_at=datetime.now(zone),
+        generated_at=(now or datetime.now(zone)).astimezone(zone),
         campaign=settings.campaign.name,
         sources=sources,
         responses=responses,
@@ -150,6 +154,7 @@ def run_sync(
     write: bool = True,
     on_stage: StageHook | None = None,
     google: GoogleSession | None = None,
+    now: datetime | None = None,
 ) -> SyncResult:
     """The whole sync. A Google connection is opened only when a source or the output is on
     Google; tests pass their own, connected to a local Sheets API server."""
@@ -157,7 +162,7 @@ def run_sync(
         from .google.client import connect
 
         google = connect(settings.google)
-    report = build_report(settings, on_stage, google)
+    report = build_report(settings, on_stage, google, now)
     if not write:
         return SyncResult(report, [])
     from .writers import write_outputs

@@ -7,11 +7,14 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .models import Response, SourceInfo, Status
 from .orgtree import OrgTree
 from .tally import Tally, home_unit
+
+if TYPE_CHECKING:
+    from .review.settle import Outcome
 
 REPORT_FILE = "sync-report.json"
 
@@ -25,6 +28,8 @@ class Report:
     tallies: dict[str, Tally]
     tree: OrgTree
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
+    review: Outcome | None = None  # the officers' review round, once the sheets were read back
+    review_summary: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
 
     @cached_property
     def by_id(self) -> dict[str, Response]:
@@ -72,7 +77,9 @@ def tally_json(totals: Tally) -> dict[str, Any]:
     }
 
 
-def response_json(response: Response) -> dict[str, Any]:
+def response_json(response: Response, report: Report | None = None) -> dict[str, Any]:
+    review = {} if report is None or report.review is None else report.review_summary
+    tiers = {} if report is None or report.review is None else report.review.flow.tier_reached
     return {
         "source": response.source,
         "row": response.row,
@@ -84,6 +91,8 @@ def response_json(response: Response) -> dict[str, Any]:
         ],
         "duplicate_of": response.duplicate_of,
         "similar_to": list(response.similar_to),
+        "review": review.get(response.id, {}),
+        "tier_reached": tiers.get(response.id, "grassroots"),
     }
 
 
@@ -94,6 +103,6 @@ def report_json(report: Report) -> dict[str, Any]:
         "campaign": report.campaign,
         "sources": [{"name": s.name, "kind": s.kind, "rows": s.rows} for s in report.sources],
         "summary": report.summary(),
-        "responses": [response_json(r) for r in report.responses],
+        "responses": [response_json(r, report) for r in report.responses],
         "tallies": {unit_id: tally_json(t) for unit_id, t in report.tallies.items()},
     }

@@ -3,7 +3,7 @@ sheet's columns, headers, widths and formats. Writers render these; none hard-co
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,12 @@ class Column:
     format: str = "text"  # text, int, money, date, datetime, percent
     wrap: bool = False
     hidden: bool = False
+    # Officer-owned: the sync reads it back and keeps it; everything else is sync-owned.
+    review: bool = False
+    # A data-validation spec (see outputs.yaml, `validations`), by name.
+    validation: str | None = None
+    # Tiers whose sheets show the column; None shows it everywhere.
+    tiers: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +66,14 @@ class SheetLayout:
     def column_keys(self) -> list[str]:
         return [c.key for c in self.columns]
 
+    def review_keys(self) -> list[str]:
+        return [c.key for c in self.columns if c.review]
+
+    def for_tier(self, tier: str) -> SheetLayout:
+        """The layout as a unit of `tier` sees it."""
+        kept = tuple(c for c in self.columns if c.tiers is None or tier in c.tiers)
+        return replace(self, columns=kept)
+
 
 @dataclass(frozen=True, slots=True)
 class Templates:
@@ -68,6 +82,8 @@ class Templates:
     labels: dict[str, Any]  # status, tier and severity names, other fixed Vietnamese words
     formats: dict[str, str]  # number format per column format name
     dashboard: dict[str, Any]  # titles and chart captions of the provincial dashboard
+    validations: dict[str, dict[str, Any]]  # data-validation specs of officer-owned columns
+    review: dict[str, Any]  # words of the review workflow: choices, reasons, tab titles
 
 
 def _read_yaml(path: Path) -> Any:
@@ -79,10 +95,15 @@ def _read_yaml(path: Path) -> Any:
         raise ConfigError(f"{path}: not valid YAML ({exc})") from None
 
 
+def _column(data: dict[str, Any]) -> Column:
+    tiers = data.get("tiers")
+    return Column(**{**data, "tiers": None if tiers is None else tuple(tiers)})
+
+
 def _sheet(name: str, data: dict[str, Any]) -> SheetLayout:
     return SheetLayout(
         name=data["title"],
-        columns=tuple(Column(**column) for column in data["columns"]),
+        columns=tuple(_column(column) for column in data["columns"]),
         highlights=tuple(Highlight(**h) for h in data.get("highlights", ())),
         freeze_columns=data.get("freeze_columns", 0),
     )
@@ -104,6 +125,8 @@ def load_templates(folder: Path = DEFAULT_TEMPLATES) -> Templates:
             labels=dict(outputs["labels"]),
             formats=dict(outputs["formats"]),
             dashboard=dict(outputs["dashboard"]),
+            validations=dict(outputs.get("validations", {})),
+            review=dict(outputs.get("review", {})),
         )
     except (KeyError, TypeError) as exc:
         raise ConfigError(f"{folder}: a template is missing or has a wrong entry ({exc})") from None

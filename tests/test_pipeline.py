@@ -88,7 +88,7 @@ def test_report_json_contract(small_campaign, tmp_path) -> None:
     assert data["sources"] == [{"name": "form", "kind": "csv", "rows": 2}]
     first = data["responses"][0]
     assert set(first) == {"source", "row", "id", "unit_id", "status", "violations",
-                          "duplicate_of", "similar_to"}  # fmt: skip
+                          "duplicate_of", "similar_to", "review", "tier_reached"}  # fmt: skip
     assert data["responses"][1]["violations"][0]["code"] == "BAD_PHONE"
     tally_keys = {"received", "valid", "invalid", "duplicate", "authors", "by_field", "by_sector",
                   "by_code", "benefit_vnd"}  # fmt: skip

@@ -33,8 +33,9 @@ def workbook_of(out: Path, unit_id: str) -> openpyxl.Workbook:
 
 def test_one_workbook_per_reviewing_unit(written) -> None:
     _, out = written
-    names = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.xlsx"))
+    names = sorted(p.relative_to(out).as_posix() for p in out.glob("*/*.xlsx"))
     assert len(names) == 9  # every unit of the small tree
+    assert (out / "tra-cuu-ket-qua.xlsx").exists()  # plus the public lookup
     assert any(n.startswith("1-tinh/P ") for n in names)
     assert any(n.startswith("3-co-so/P.TG.THPT ") for n in names)
     assert not list(out.rglob(".*"))  # no temporary files left behind
@@ -54,10 +55,12 @@ def test_layout_headers_formats_and_highlights(written) -> None:
     _, out = written
     book = workbook_of(out, "P")
     assert book.sheetnames == ["Bảng điều khiển", "Sáng kiến", "Lỗi cần sửa", "Tổng hợp",
+                               "Biểu dương", "Lưu trữ", "Toàn bộ sáng kiến",
+                               "Đề xuất Tổng Liên đoàn", "Tra cứu kết quả",
                                "Dữ liệu biểu đồ"]  # fmt: skip
-    sheet = book["Sáng kiến"]
     layout = load_templates().sheets["initiatives"]
-    assert [c.value for c in sheet[1]] == [c.header for c in layout.columns]
+    assert [c.value for c in book["Sáng kiến"][1]] == [c.header for c in layout.columns]
+    sheet = book["Toàn bộ sáng kiến"]  # the province reviews nominees; this lists everything
     assert sheet.freeze_panes == "C2"
     assert sheet.auto_filter.ref.startswith("A1:")
     headers = [c.value for c in sheet[1]]
@@ -113,5 +116,5 @@ def test_libreoffice_opens_every_sheet_without_repair(written, tmp_path) -> None
 
     reopened = CalamineWorkbook.from_path(str(ods))
     assert reopened.sheet_names == openpyxl.load_workbook(path).sheetnames
-    rows = reopened.get_sheet_by_name("Sáng kiến").to_python()
+    rows = reopened.get_sheet_by_name("Toàn bộ sáng kiến").to_python()
     assert len(rows) == 1 + 5

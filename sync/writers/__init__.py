@@ -8,10 +8,14 @@ from pathlib import Path
 from ..config import Settings
 from ..orgtree import Unit
 from ..report import REPORT_FILE, Report, report_json
+from ..review.audit import AUDIT_FILE
+from ..review.state import STATE_FILE, load_state, state_json
 from ..templates import Templates, load_templates
 from ..text import fold
 from .atomic import write_text_atomic
-from .records import Renderer
+from .readback import read_review
+from .records import Renderer, Sheet
+from .review import apply_review, remember
 from .xlsx import write_workbook
 
 
@@ -27,20 +31,54 @@ def reviewing_units(report: Report, settings: Settings) -> list[Unit]:
     return [unit for unit in report.tree if unit.tier in settings.output.tiers]
 
 
+def unit_sheets(renderer: Renderer, unit: Unit) -> list[Sheet]:
+    """A unit's tabs after the dashboard: its review list first, the full list for superiors
+    and the province, and the province's list for the Confederation and public lookup."""
+    sheets = [
+        renderer.initiatives(unit.id),
+        renderer.problems(unit.id),
+        renderer.tallies(unit.id),
+        renderer.commendation(unit.id),
+        renderer.archive(unit.id),
+    ]
+    if unit.tier != "grassroots":
+        sheets.append(renderer.all_initiatives(unit.id))
+    if unit.tier == "province":
+        sheets += [renderer.national(), renderer.lookup()]
+    return sheets
+
+
+def _append_lines(path: Path, entries: list[dict]) -> None:
+    """The audit log only ever grows: one JSON object per line, appended."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as handle:
+        for entry in entries:
+            handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
+
+
 def write_local(report: Report, settings: Settings, out_dir: Path) -> list[str]:
+    """Read every existing workbook back first (a workbook that cannot be read stops the sync
+    before anything is written), settle the review round, then write."""
     templates = load_templates()
+    units = reviewing_units(report, settings)
+    paths = {unit.id: workbook_path(out_dir, unit, templates) for unit in units}
+    readbacks = {unit_id: read_review(path, templates) for unit_id, path in paths.items()}
+    previous = load_state(out_dir / STATE_FILE)
+    apply_review(report, settings, templates, previous, readbacks)
     renderer = Renderer(report, settings, templates)
-    written = []
-    for unit in reviewing_units(report, settings):
-        sheets = [
-            renderer.initiatives(unit.id),
-            renderer.problems(unit.id),
-            renderer.tallies(unit.id),
-        ]
+    written, listed = [], {}
+    for unit in units:
+        sheets = unit_sheets(renderer, unit)
+        listed[unit.id] = sheets[0]
         board = renderer.dashboard(unit.id) if unit.tier != "grassroots" else None
-        path = workbook_path(out_dir, unit, templates)
-        write_workbook(path, templates, sheets, board)
-        written.append(str(path))
+        write_workbook(paths[unit.id], templates, sheets, board)
+        written.append(str(paths[unit.id]))
+    lookup_path = out_dir / templates.review["lookup_file"]
+    write_workbook(lookup_path, templates, [renderer.lookup()])
+    written.append(str(lookup_path))
+    state, entries = remember(report, renderer, previous, listed, report.generated_at)
+    write_text_atomic(out_dir / STATE_FILE, json.dumps(state_json(state), ensure_ascii=False))
+    _append_lines(out_dir / AUDIT_FILE, entries)
     return written
 
 

@@ -11,11 +11,12 @@ from datetime import date, datetime
 from functools import cached_property
 
 from ..config import Settings
-from ..models import Response
+from ..models import Response, Status
 from ..orgtree import Unit
 from ..report import Report
+from ..review.values import APPRAISAL, BENEFIT, SCORE
 from ..rules.codes import REGISTRY, code
-from ..tally import Tally
+from ..tally import Tally, author_key
 from ..templates import Column, SheetLayout, Templates
 from ..text import person_sort_key, vietnamese_sort_key
 
@@ -112,13 +113,16 @@ class Renderer:
         }
 
     @cached_property
-    def _initiative_rows(self) -> dict[str, list[Value]]:
-        keys = self.layouts["initiatives"].column_keys()
-        rows = {}
-        for response in self.report.responses:
-            values = self._initiative_values(response)
-            rows[response.id] = [values[k] for k in keys]
-        return rows
+    def initiative_values(self) -> dict[str, dict[str, Value]]:
+        """The sync-owned values of every initiative, shared by every sheet that lists it."""
+        return {r.id: self._initiative_values(r) for r in self.report.responses}
+
+    @cached_property
+    def _base_layout(self) -> SheetLayout:
+        """The initiatives layout without review and tier-specific columns: the full list."""
+        layout = self.layouts["initiatives"]
+        columns = tuple(c for c in layout.columns if not c.review and c.tiers is None)
+        return replace(layout, name=self.templates.review["all_initiatives_title"], columns=columns)
 
     @cached_property
     def _order(self) -> dict[str, tuple]:
@@ -139,10 +143,149 @@ class Renderer:
     def _sorted(self, responses: list[Response]) -> list[Response]:
         return sorted(responses, key=lambda r: self._order[r.id])
 
+    def _review_values(self, unit_id: str, initiative: str) -> dict[str, Value]:
+        """The unit's review cells, and what the unit below decided when it nominated."""
+        outcome = self.report.review
+        if outcome is None:
+            return {}
+        values: dict[str, Value] = dict(outcome.reviews.get(unit_id, {}).get(initiative, {}))
+        nominator = outcome.flow.nominated_by.get((unit_id, initiative))
+        if nominator is not None:
+            below = outcome.reviews.get(nominator, {}).get(initiative, {})
+            seen = outcome.flow.nominated_at.get((nominator, initiative))
+            values |= {
+                "lower.unit": self.tree[nominator].name,
+                "lower.appraisal": below.get(APPRAISAL),
+                "lower.score": below.get(SCORE),
+                "lower.benefit": below.get(BENEFIT),
+                "nominated_at": _local(seen),
+            }
+        return values
+
+    def listed(self, unit_id: str) -> list[Response]:
+        """A grassroots union lists its own initiatives; a superior and the province list those
+        nominated to them (every initiative of the subtree before any review exists)."""
+        outcome = self.report.review
+        if outcome is None:
+            return self._sorted(self.report.responses_under(unit_id))
+        by_id = self.report.by_id
+        return self._sorted([by_id[i] for i in outcome.flow.listed.get(unit_id, ())])
+
     def initiatives(self, unit_id: str) -> Sheet:
+        layout = self.layouts["initiatives"].for_tier(self.tree[unit_id].tier)
+        keys = layout.column_keys()
+        rows = []
+        for response in self.listed(unit_id):
+            values = self.initiative_values[response.id] | self._review_values(unit_id, response.id)
+            rows.append([values.get(k) for k in keys])
+        return Sheet(layout, rows)
+
+    def all_initiatives(self, unit_id: str) -> Sheet:
+        layout = self._base_layout
+        keys = layout.column_keys()
         responses = self._sorted(self.report.responses_under(unit_id))
-        rows = self._initiative_rows
-        return Sheet(self.layouts["initiatives"], [rows[r.id] for r in responses])
+        values = self.initiative_values
+        return Sheet(layout, [[values[r.id][k] for k in keys] for r in responses])
+
+    def archive(self, unit_id: str) -> Sheet:
+        """Reviews of initiatives the unit no longer lists, flagged with why, never dropped."""
+        layout = self.layouts["archive"]
+        outcome = self.report.review
+        archived = {} if outcome is None else outcome.archived.get(unit_id, {})
+        reasons = self.templates.review["archived_reason"]
+        rows = []
+        for initiative, item in sorted(archived.items(), key=lambda i: (i[1].since, i[0])):
+            response = self.report.by_id.get(initiative)
+            values: dict[str, Value] = {
+                "id": initiative,
+                "reason": reasons[item.reason],
+                "archived_at": datetime.fromisoformat(item.since).replace(tzinfo=None),
+                "title": response.title if response else item.entry.title,
+                "full_name": response.full_name if response else item.entry.full_name,
+                "unit": self.initiative_values[initiative]["unit"] if response else item.entry.unit,
+                **outcome.reviews[unit_id][initiative],
+            }
+            rows.append([values.get(k) for k in layout.column_keys()])
+        return Sheet(layout, rows)
+
+    def national(self) -> Sheet:
+        """The province's nominations to the Confederation, in the order they passed (best
+        score first), numbered."""
+        layout = self.layouts["national"]
+        outcome = self.report.review
+        root = self.tree.root.id
+        rows = []
+        for number, initiative in enumerate(outcome.flow.national if outcome else (), start=1):
+            base = self.initiative_values[initiative]
+            review = outcome.reviews.get(root, {}).get(initiative, {})
+            values: dict[str, Value] = {
+                **base,
+                "number": number,
+                "benefit": review.get(BENEFIT) or base["benefit_vnd"],
+                "appraisal": review.get(APPRAISAL),
+                "score": review.get(SCORE),
+            }
+            rows.append([values.get(k) for k in layout.column_keys()])
+        return Sheet(layout, rows)
+
+    def _tier_label(self, initiative: str) -> str:
+        outcome = self.report.review
+        tier = "grassroots" if outcome is None else outcome.flow.tier_reached[initiative]
+        return self.templates.review["tier_reached"][tier]
+
+    def commendation(self, unit_id: str) -> Sheet:
+        """D9: the people with the most valid initiatives in the unit's subtree (when that is
+        more than one), and everyone with an initiative nominated upward."""
+        layout = self.layouts["commendation"]
+        words = self.templates.review["commendation"]
+        people: dict[str, list[Response]] = {}
+        for response in self.report.responses_under(unit_id):
+            if response.status is Status.VALID:
+                people.setdefault(author_key(response), []).append(response)
+        most = max((len(found) for found in people.values()), default=0)
+        tiers = self.report.review.flow.tier_reached if self.report.review else {}
+        order = list(self.templates.review["tier_reached"])
+        rows = []
+        for found in people.values():
+            selected = [r for r in found if tiers.get(r.id, "grassroots") != "grassroots"]
+            reasons = [words["most"].format(count=most)] if most > 1 and len(found) == most else []
+            if selected:
+                reasons.append(words["selected"])
+            if not reasons:
+                continue
+            best = max(found, key=lambda r: order.index(tiers.get(r.id, "grassroots")))
+            values: dict[str, Value] = {
+                **self.initiative_values[best.id],
+                "valid": len(found),
+                "selected": len(selected),
+                "tier_reached": self._tier_label(best.id),
+                "reason": "; ".join(reasons),
+            }
+            rows.append(
+                (person_sort_key(best.full_name), [values.get(k) for k in layout.column_keys()])
+            )
+        rows.sort(key=lambda item: item[0])
+        return Sheet(layout, [row for _, row in rows])
+
+    def lookup(self) -> Sheet:
+        """D4, public: where each initiative stands, by id, title and union only. No name,
+        contact or year of birth, so it can be posted for every author to see."""
+        layout = self.layouts["lookup"]
+        status = self.labels["status"]
+        rows = []
+        for response in self.report.responses:
+            base = self.initiative_values[response.id]
+            values: dict[str, Value] = {
+                "id": response.id,
+                "title": response.title,
+                "unit": base["unit"],
+                "status": status[str(response.status)],
+                "tier_reached": self._tier_label(response.id),
+            }
+            key = (vietnamese_sort_key(str(base["unit"])), vietnamese_sort_key(response.title))
+            rows.append((key, [values[k] for k in layout.column_keys()]))
+        rows.sort(key=lambda item: item[0])
+        return Sheet(layout, [row for _, row in rows])
 
     def problems(self, unit_id: str) -> Sheet:
         layout = self.layouts["problems"]

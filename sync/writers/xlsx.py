@@ -33,19 +33,56 @@ _HEADER = {"bold": True, "bg_color": "#1F4E79", "font_color": "#FFFFFF", "text_w
 class _Styles:
     def __init__(self, book: xlsxwriter.Workbook, templates: Templates):
         self.book = book
+        self.templates = templates
         self.numbers = templates.formats
         self._cache: dict[tuple, Format] = {}
         self.header = book.add_format(_HEADER)
+        self.review_header = book.add_format(
+            {**_HEADER, "bg_color": templates.review["header_fill"]}
+        )
         self.title = book.add_format({"bold": True, "font_size": 14})
 
-    def cell(self, kind: str, wrap: bool) -> Format:
-        key = (kind, wrap)
+    def cell(self, kind: str, wrap: bool, review: bool = False) -> Format:
+        """Officer-owned cells are tinted and unlocked, so protecting a sheet (an officer's
+        choice) still leaves them editable; sync-owned cells keep Excel's default lock."""
+        key = (kind, wrap, review)
         if key not in self._cache:
             spec: dict[str, Any] = {"num_format": self.numbers[kind], "valign": "top"}
             if wrap:
                 spec["text_wrap"] = True
+            if review:
+                spec |= {"bg_color": self.templates.review["cell_fill"], "locked": False}
             self._cache[key] = self.book.add_format(spec)
         return self._cache[key]
+
+
+# Rows below the data that still get the dropdowns, for rows an officer inserts or appends.
+_VALIDATION_SPARE_ROWS = 500
+_KINDS = {"decimal": "decimal", "whole": "integer"}
+
+
+def _validation(spec: dict[str, Any], templates: Templates) -> dict[str, Any]:
+    """XlsxWriter's options for a declarative spec of outputs.yaml `validations`. Lists only
+    warn, so an officer's own spelling ("X", "có") is accepted and read leniently; ranges stop."""
+    texts = {
+        "input_title": spec["title"],
+        "input_message": spec["message"],
+        "error_title": spec["title"],
+        "error_message": spec["message"],
+    }
+    if "list" in spec:
+        choices = templates.review["choices"][spec["list"]]
+        return {"validate": "list", "source": list(choices), "error_type": "warning", **texts}
+    kind = next(k for k in _KINDS if k in spec)
+    low, high = spec[kind]
+    return {
+        "validate": _KINDS[kind],
+        "criteria": "between",
+        "minimum": low,
+        "maximum": high,
+        "error_type": "stop",
+        **texts,
+    }
 
 
 def _write_value(sheet: Worksheet, row: int, col: int, value: Value, fmt: Format) -> None:
@@ -64,12 +101,17 @@ def write_table(book: xlsxwriter.Workbook, styles: _Styles, data: Sheet, title: 
     layout = data.layout
     sheet = book.add_worksheet(title or layout.name)
     columns = layout.columns
-    formats = [styles.cell(c.format, c.wrap) for c in columns]
+    formats = [styles.cell(c.format, c.wrap, c.review) for c in columns]
     for index, column in enumerate(columns):
         sheet.set_column(index, index, column.width, None, {"hidden": column.hidden})
     sheet.set_row(0, 32)
     for index, column in enumerate(columns):
-        sheet.write_string(0, index, column.header, styles.header)
+        header = styles.review_header if column.review else styles.header
+        sheet.write_string(0, index, column.header, header)
+        if column.validation:
+            spec = styles.templates.validations[column.validation]
+            last = len(data.rows) + _VALIDATION_SPARE_ROWS
+            sheet.data_validation(1, index, last, index, _validation(spec, styles.templates))
     for row_number, values in enumerate(data.rows, start=1):
         for index, value in enumerate(values):
             _write_value(sheet, row_number, index, value, formats[index])

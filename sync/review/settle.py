@@ -1,0 +1,176 @@
+"""One review round: merge what the officers' sheets hold with the remembered state, run the
+upward flow, and decide what each unit's sheets list and archive. Pure: the writer reads the
+sheets into `ReadBack`s before, and writes the rows and the new state after."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ..models import Response
+from ..orgtree import OrgTree
+from .flow import Flow, Key, Rules, run_flow
+from .state import Entry, Mark, ReviewState
+from .values import Cell, Review, cell_value, fingerprint, is_blank
+
+Row = Mapping[str, Cell]  # column key -> cell value, as read back
+
+
+@dataclass(frozen=True, slots=True)
+class ReadBack:
+    """What one unit's sheets hold now. Rows are keyed by column key (headers matched by the
+    writer); only columns that were found are present, so a deleted column clears nothing."""
+
+    listed: list[Row]  # the initiatives tab, in any order, blank rows dropped
+    archived: list[Row]  # the archive tab
+
+
+@dataclass(frozen=True, slots=True)
+class Overwrite:
+    """An officer's edit to a sync-owned cell, which the next write replaces."""
+
+    unit_id: str
+    initiative: str
+    column: str
+    value: Cell
+
+
+@dataclass(frozen=True, slots=True)
+class Archived:
+    reason: str  # "removed" from the source, or "withdrawn" by the tier below
+    since: str  # ISO time
+    entry: Entry
+
+
+@dataclass(slots=True)
+class Outcome:
+    reviews: dict[str, dict[str, Review]]  # unit -> initiative -> review, listed or archived
+    flow: Flow
+    archived: dict[str, dict[str, Archived]] = field(default_factory=dict)
+    overwrites: list[Overwrite] = field(default_factory=list)
+
+
+def merge_unit(
+    unit_id: str,
+    previous: Mapping[str, Entry],
+    readback: ReadBack | None,
+    review_keys: list[str],
+) -> tuple[dict[str, Review], list[Overwrite]]:
+    """Reviews by initiative id, never by row: the remembered ones (so a deleted row loses
+    nothing), replaced by what the archive tab and then the main tab hold now."""
+    reviews = {initiative: dict(entry.review) for initiative, entry in previous.items()}
+    overwrites: list[Overwrite] = []
+    if readback is None:
+        return reviews, overwrites
+    for rows, is_main in ((readback.archived, False), (readback.listed, True)):
+        seen: set[str] = set()
+        for row in rows:
+            initiative = str(row.get("id") or "").strip()
+            if not initiative or initiative in seen:
+                continue  # a copy of a row an officer pasted twice: the first one counts
+            seen.add(initiative)
+            typed = {k: cell_value(row[k]) for k in review_keys if k in row}
+            reviews[initiative] = {**reviews.get(initiative, {}), **typed}
+            if is_main and initiative in previous:
+                overwrites.extend(_overwrites(unit_id, initiative, row, previous[initiative]))
+    return reviews, overwrites
+
+
+def _overwrites(unit_id: str, initiative: str, row: Row, entry: Entry) -> list[Overwrite]:
+    return [
+        Overwrite(unit_id, initiative, key, cell_value(row[key]))
+        for key, digest in entry.cells.items()
+        if key in row and fingerprint(row[key]) != digest
+    ]
+
+
+def first_seen(previous: ReviewState) -> dict[Key, datetime]:
+    return {
+        (unit_id, initiative): datetime.fromisoformat(entry.nominated_at)
+        for unit_id, entries in previous.units.items()
+        for initiative, entry in entries.items()
+        if entry.nominated_at
+    }
+
+
+def settle(
+    tree: OrgTree,
+    responses: list[Response],
+    previous: ReviewState,
+    readbacks: Mapping[str, ReadBack | None],
+    review_keys: list[str],
+    now: datetime,
+    rules: Rules,
+) -> Outcome:
+    """`readbacks` has an item for every unit whose sheets are written (None: no sheet yet)."""
+    reviews: dict[str, dict[str, Review]] = {}
+    overwrites: list[Overwrite] = []
+    for unit_id, readback in readbacks.items():
+        merged, found = merge_unit(unit_id, previous.unit(unit_id), readback, review_keys)
+        reviews[unit_id] = merged
+        overwrites.extend(found)
+    flow = run_flow(tree, responses, reviews, first_seen(previous), now, rules)
+    outcome = Outcome(reviews, flow, overwrites=overwrites)
+    known = {r.id for r in responses}
+    for unit_id in readbacks:
+        outcome.archived[unit_id] = _archive(unit_id, outcome, previous, known, now)
+    return outcome
+
+
+def _archive(
+    unit_id: str, outcome: Outcome, previous: ReviewState, known: set[str], now: datetime
+) -> dict[str, Archived]:
+    """Reviews of initiatives the unit no longer lists: kept, flagged, until they come back."""
+    listed = set(outcome.flow.listed.get(unit_id, ()))
+    entries = previous.unit(unit_id)
+    archived = {}
+    for initiative, review in outcome.reviews[unit_id].items():
+        if initiative in listed or is_blank(review):
+            continue
+        before = entries.get(initiative, Entry())
+        since = before.archived_at or now.isoformat(timespec="seconds")
+        reason = "withdrawn" if initiative in known else "removed"
+        archived[initiative] = Archived(reason, since, before)
+    return archived
+
+
+def next_state(
+    outcome: Outcome,
+    responses: Mapping[str, Response],
+    written: Mapping[str, Mapping[str, dict[str, str]]],
+    marks: dict[str, Mark],
+) -> ReviewState:
+    """The state to remember: `written` has, per unit, the digests of the sync-owned cells of
+    each listed row as just written (see `state.cell_digests`); `marks` one Mark per initiative."""
+    state = ReviewState(initiatives=marks)
+    for unit_id, rows in written.items():
+        reviews = outcome.reviews.get(unit_id, {})
+        entries: dict[str, Entry] = {}
+        for initiative, digests in rows.items():
+            response = responses[initiative]
+            seen = outcome.flow.nominated_at.get((unit_id, initiative))
+            entries[initiative] = Entry(
+                review=_kept(reviews.get(initiative, {})),
+                cells=dict(digests),
+                nominated_at=None if seen is None else seen.isoformat(timespec="seconds"),
+                title=response.title,
+                full_name=response.full_name,
+                unit=response.grassroots_unit,
+            )
+        for initiative, archived in outcome.archived.get(unit_id, {}).items():
+            response = responses.get(initiative)
+            before = archived.entry
+            entries[initiative] = Entry(
+                review=_kept(reviews[initiative]),
+                archived_at=archived.since,
+                title=response.title if response else before.title,
+                full_name=response.full_name if response else before.full_name,
+                unit=response.grassroots_unit if response else before.unit,
+            )
+        state.units[unit_id] = entries
+    return state
+
+
+def _kept(review: Review) -> Review:
+    return {k: v for k, v in review.items() if v is not None}

@@ -1,0 +1,100 @@
+"""What the sync remembers between runs, per (unit, initiative), as plain JSON.
+
+The officers' sheets are the truth for review values; the state adds what a sheet cannot hold
+reliably: the review of a row an officer deleted by accident, when each nomination was first
+seen (for DOSSIER_LATE), what the sync last wrote into its own cells (to tell an officer's edit
+from a change in the source), and the last known content of each initiative (for the audit log).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import OutputError
+from ..templates import SheetLayout
+from .values import Cell, Review, fingerprint
+
+STATE_FILE = "review-state.json"
+STATE_VERSION = 1
+
+
+@dataclass(slots=True)
+class Entry:
+    """One initiative as one unit sees it."""
+
+    review: Review = field(default_factory=dict)
+    cells: dict[str, str] = field(default_factory=dict)  # sync-owned key -> last written digest
+    nominated_at: str | None = None  # ISO time this unit's nomination was first seen
+    archived_at: str | None = None  # ISO time it left the unit's list, while archived
+    title: str = ""  # last known, for the archive tab
+    full_name: str = ""
+    unit: str = ""
+
+
+@dataclass(slots=True)
+class Mark:
+    """What the audit log compares between runs for one initiative."""
+
+    digest: str  # of every sync-owned value of the initiative
+    status: str
+    tier: str  # tier reached
+    unit_id: str | None
+
+
+@dataclass(slots=True)
+class ReviewState:
+    initiatives: dict[str, Mark] = field(default_factory=dict)
+    units: dict[str, dict[str, Entry]] = field(default_factory=dict)
+
+    def unit(self, unit_id: str) -> dict[str, Entry]:
+        return self.units.get(unit_id, {})
+
+
+def state_json(state: ReviewState) -> dict[str, Any]:
+    return {
+        "version": STATE_VERSION,
+        "initiatives": {k: asdict(v) for k, v in sorted(state.initiatives.items())},
+        "units": {
+            unit: {k: asdict(e) for k, e in sorted(entries.items())}
+            for unit, entries in sorted(state.units.items())
+        },
+    }
+
+
+def state_from_json(data: dict[str, Any]) -> ReviewState:
+    return ReviewState(
+        initiatives={k: Mark(**v) for k, v in data.get("initiatives", {}).items()},
+        units={
+            unit: {k: Entry(**e) for k, e in entries.items()}
+            for unit, entries in data.get("units", {}).items()
+        },
+    )
+
+
+def load_state(path: Path) -> ReviewState:
+    """The state of the last sync, or an empty one on the first run."""
+    if not path.exists():
+        return ReviewState()
+    try:
+        return state_from_json(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError) as exc:
+        raise OutputError(
+            f"{path}: cannot read the review state ({exc}); restore it from a backup or move it "
+            "away to rebuild it from the workbooks"
+        ) from None
+
+
+def cell_digests(layout: SheetLayout, row: list[Any]) -> dict[str, str]:
+    """Digests of the sync-owned cells of one written row, by column key."""
+    return {
+        column.key: fingerprint(value)
+        for column, value in zip(layout.columns, row, strict=True)
+        if not column.review
+    }
+
+
+def row_review(layout: SheetLayout, row: list[Any]) -> dict[str, Cell]:
+    return {c.key: v for c, v in zip(layout.columns, row, strict=True) if c.review}

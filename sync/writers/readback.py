@@ -1,0 +1,73 @@
+"""Read the officers' review back from an existing unit workbook (openpyxl), by header and id.
+
+Columns are found by their header text, rows by the "Mã sáng kiến" id cell, so sorting,
+filtering, moving and inserting rows or columns changes nothing.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+from openpyxl.utils.exceptions import InvalidFileException
+
+from ..errors import OutputError
+from ..review.settle import ReadBack
+from ..templates import SheetLayout, Templates
+from ..text import fold
+
+_UNREADABLE = (OSError, zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, TypeError)
+
+
+def _lock_files(path: Path) -> Iterator[Path]:
+    """The owner files Excel (`~$name`) and LibreOffice (`.~lock.name#`) keep while it is open."""
+    yield path.with_name(f"~${path.name}")
+    yield path.with_name(f"~${path.name[2:]}")
+    yield path.with_name(f".~lock.{path.name}#")
+
+
+def _rows(book: Any, layout: SheetLayout) -> list[dict[str, Any]]:
+    if layout.name not in book.sheetnames:
+        return []
+    keys = {fold(c.header): c.key for c in layout.columns}
+    rows = book[layout.name].iter_rows(values_only=True)
+    header = next(rows, ())
+    positions = {i: keys[fold(str(h))] for i, h in enumerate(header) if h and fold(str(h)) in keys}
+    if "id" not in positions.values():
+        return []
+    found = []
+    for row in rows:
+        values = {key: row[i] if i < len(row) else None for i, key in positions.items()}
+        if values.get("id") not in (None, ""):
+            found.append(values)
+    return found
+
+
+def read_review(path: Path, templates: Templates) -> ReadBack | None:
+    """The unit's workbook as the officers left it; None when it does not exist yet. A workbook
+    that is open in Excel or LibreOffice, or cannot be read, stops the sync before anything is
+    written, so no decision is ever overwritten."""
+    if not path.exists():
+        return None
+    if any(lock.exists() for lock in _lock_files(path)):
+        raise OutputError(
+            f"{path}: the workbook is open in Excel or LibreOffice; close it (saving the review) "
+            "and run the sync again; nothing was written"
+        )
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        try:
+            return ReadBack(
+                listed=_rows(book, templates.sheets["initiatives"]),
+                archived=_rows(book, templates.sheets["archive"]),
+            )
+        finally:
+            book.close()
+    except _UNREADABLE as exc:
+        raise OutputError(
+            f"{path}: cannot read the workbook to keep the officers' review ({exc}); repair or "
+            "restore it, or move it away to start it afresh; nothing was written"
+        ) from None
