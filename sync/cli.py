@@ -54,10 +54,27 @@ def sync(
         Path | None, typer.Option("--out", help="Output folder (default: from the config).")
     ] = None,
     as_json: JsonOption = False,
+    every: Annotated[
+        str | None,
+        typer.Option("--every", help="Sync again every 30s, 15m, 1h… until Ctrl+C or SIGTERM."),
+    ] = None,
+    lock_wait: Annotated[
+        float, typer.Option("--lock-wait", help="Seconds to wait for a running sync to finish.")
+    ] = 10.0,
 ) -> None:
     """Read the responses, check and tally them, write every unit's workbook and the report."""
+    from .schedule import locked_sync, log_folder, parse_interval, setup_logging
+
+    with _reported():
+        interval = parse_interval(every) if every is not None else None
+    folder = log_folder(config, out_dir)
+    if folder is not None:
+        setup_logging(folder)
+    if interval is not None:
+        _sync_every(interval, config, out_dir, as_json, lock_wait)
+        return
     with _reported(), progress(err) as on_stage:
-        result = run_sync(read_settings(config), out_dir, on_stage=on_stage)
+        result = locked_sync(config, out_dir, lock_wait=lock_wait, on_stage=on_stage)
     _print_summary(result, as_json)
 
 
@@ -93,3 +110,56 @@ def qr(
         written = write_qr_files(read_settings(config), out_dir)
     for path in written:
         typer.echo(str(path))
+
+
+@app.command()
+def init(
+    folder: Annotated[Path, typer.Argument(help="The new campaign folder.")],
+    province: Annotated[
+        str | None, typer.Option("--province", help="The province's name, e.g. Lai Châu.")
+    ] = None,
+    closes: Annotated[
+        str | None,
+        typer.Option("--closes", help='When the form closes: "YYYY-MM-DD HH:MM" (24:00 allowed).'),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Write into a folder that is not empty.")
+    ] = False,
+) -> None:
+    """Create a ready-to-edit campaign folder: config.yaml, units.xlsx and example responses."""
+    from .scaffold import init_campaign
+
+    with _reported():
+        written = init_campaign(folder, province=province, closes=closes, force=force)
+    for path in written:
+        typer.echo(str(path))
+    typer.echo(f"Next: sangkien doctor --config {folder / 'config.yaml'}")
+
+
+@app.command()
+def doctor(config: ConfigOption = Path("config.yaml")) -> None:
+    """Check the config, the organisation tree, the sources, the key, the clock and the calendar."""
+    from .doctor import blocks_sync, run_doctor
+
+    findings = run_doctor(config)
+    for finding in findings:
+        mark = "✓" if finding.ok else ("✗" if finding.blocking else "!")
+        typer.echo(f"{mark} {finding.name}: {finding.message}")
+    if blocks_sync(findings):
+        raise typer.Exit(1)
+
+
+def _sync_every(
+    interval: float, config: Path, out_dir: Path | None, as_json: bool, lock_wait: float
+) -> None:
+    from .schedule import locked_sync, run_every, stop_on_signals
+
+    def once() -> None:
+        with progress(err) as on_stage:
+            result = locked_sync(config, out_dir, lock_wait=lock_wait, on_stage=on_stage)
+        _print_summary(result, as_json)
+
+    def report(exc: SyncError) -> None:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+
+    run_every(interval, once, stop_on_signals(), on_error=report)

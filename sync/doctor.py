@@ -1,0 +1,312 @@
+"""`sangkien doctor`: check a campaign folder before the first sync, one finding per check.
+
+Each finding says what is fine or what is wrong and how to fix it. A blocking finding means a sync
+would fail (or, for a leaked key, must not run); a non-blocking one is a warning or a fact worth
+knowing (the clock, the calendar).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+
+from .config import Settings, SourceSettings, read_settings
+from .errors import ConfigError, SourceError
+from .form import deadline_words
+from .orgtree import OrgTree, load_tree
+from .sources import read_source
+from .templates import load_templates
+
+CREDENTIALS_ENV = "GOOGLE_APPLICATION_CREDENTIALS"
+SHEETS_API = "https://sheets.googleapis.com/v4/spreadsheets/"
+DRIVE_API = "https://www.googleapis.com/drive/v3/files/"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    name: str
+    ok: bool
+    blocking: bool  # a sync would fail (or must not run) until this is fixed
+    message: str
+
+
+def _ok(name: str, message: str) -> Finding:
+    return Finding(name, True, False, message)
+
+
+def _warning(name: str, message: str) -> Finding:
+    return Finding(name, False, False, message)
+
+
+def _blocking(name: str, message: str) -> Finding:
+    return Finding(name, False, True, message)
+
+
+# -- config and organisation tree ----------------------------------------------------------------
+
+
+def check_config(path: Path) -> tuple[Finding, Settings | None]:
+    try:
+        settings = read_settings(path)
+    except ConfigError as exc:
+        return _blocking("config", f"{exc} — fix config.yaml there, then run doctor again"), None
+    return _ok("config", f"{path}: campaign «{settings.campaign.name}»"), settings
+
+
+def check_tree(settings: Settings) -> tuple[Finding, OrgTree | None]:
+    try:
+        tree = load_tree(settings.units)
+    except ConfigError as exc:
+        hint = "fix the organisation tree (units file) at the row named; each unit on one row"
+        return _blocking("units", f"{exc} — {hint}"), None
+    counts = {tier: 0 for tier in ("province", "superior", "grassroots")}
+    for unit in tree:
+        counts[unit.tier] += 1
+    return _ok(
+        "units",
+        f"{settings.units.name}: {len(tree.units)} unions — {counts['superior']} cấp trên trực "
+        f"tiếp, {counts['grassroots']} CĐCS",
+    ), tree
+
+
+def check_quotas(tree: OrgTree) -> Finding:
+    """Children together may nominate more than their superior forwards: selecting among them
+    is the superior's job (D8, D10). A unit without a quota is the gap worth flagging."""
+    missing = [u.id for u in tree if u.quota is None]
+    if not missing:
+        return _ok("quotas", "every union has a quota (chỉ tiêu)")
+    shown = ", ".join(missing[:8]) + (f" and {len(missing) - 8} more" if len(missing) > 8 else "")
+    return _warning(
+        "quotas",
+        f"{len(missing)} union(s) without a quota (chỉ tiêu): {shown} — fill the quota column "
+        "of the units file, or their nominations are not counted against a limit",
+    )
+
+
+# -- sources ---------------------------------------------------------------------------------------
+
+
+def check_source(source: SourceSettings, settings: Settings) -> Finding:
+    name = f"source {source.name}"
+    if source.kind == "google_sheet":
+        return _ok(name, "Google sheet: opened by check_google_access, not offline")
+    try:
+        table = read_source(source, settings, load_templates().form)
+    except SourceError as exc:
+        return _blocking(name, f"{exc} — {_source_hint(str(exc))}")
+    if not table.rows:
+        return _warning(name, f"{table.location}: headers found but no responses yet")
+    return _ok(name, f"{table.location}: {len(table.rows)} row(s), all required columns found")
+
+
+def _source_hint(message: str) -> str:
+    if "missing required column" in message:
+        return (
+            "rename the column back to the form's question, or list the sheet's header under "
+            "column_aliases in config.yaml"
+        )
+    if "not found" in message:
+        return "download the responses again (Google Forms > Responses > Download) or fix `path`"
+    return "open the file in a spreadsheet program and save it again as .xlsx or CSV UTF-8"
+
+
+# -- credentials -----------------------------------------------------------------------------------
+
+
+def needs_google(settings: Settings) -> bool:
+    return settings.output.kind == "google_sheets" or any(
+        s.kind == "google_sheet" for s in settings.sources
+    )
+
+
+def credentials_path(settings: Settings, environ: Mapping[str, str]) -> Path | None:
+    if settings.google.credentials is not None:
+        return settings.google.credentials
+    value = environ.get(CREDENTIALS_ENV)
+    return Path(value) if value else None
+
+
+def check_credentials(settings: Settings, environ: Mapping[str, str]) -> Finding:
+    path = credentials_path(settings, environ)
+    if path is None:
+        if needs_google(settings):
+            return _blocking(
+                "credentials",
+                "no Google credentials — set google.credentials in config.yaml to the "
+                f"service-account key file, or the {CREDENTIALS_ENV} environment variable",
+            )
+        return _ok("credentials", "not needed: the sources and outputs are local files")
+    try:
+        text = path.read_text(encoding="utf-8")
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return _blocking("credentials", f"{path}: key file not found — check the path")
+    except (OSError, UnicodeDecodeError) as exc:
+        return _blocking("credentials", f"{path}: cannot read the key file ({exc})")
+    return _key_finding(path, text, mode)
+
+
+def _key_finding(path: Path, text: str, mode: int) -> Finding:
+    renew = "download a new JSON key (Google Cloud console > Service accounts > Keys)"
+    try:
+        key = json.loads(text)
+    except ValueError:
+        return _blocking("credentials", f"{path}: not JSON, so not a service-account key — {renew}")
+    account = key.get("client_email") if isinstance(key, dict) else None
+    if not account or not key.get("private_key"):
+        return _blocking(
+            "credentials", f"{path}: JSON without client_email/private_key, not a key — {renew}"
+        )
+    # POSIX permission bits mean nothing on Windows; there the folder's ACL protects the key.
+    if os.name == "posix" and mode & stat.S_IROTH:
+        return _blocking(
+            "credentials",
+            f"{path}: the key of {account} is readable by every user of this machine — "
+            f"run: chmod 600 {path}",
+        )
+    return _ok("credentials", f"{path}: service account {account}")
+
+
+# -- clock and calendar ----------------------------------------------------------------------------
+
+
+def check_clock(settings: Settings, now: datetime) -> Finding:
+    campaign = settings.campaign
+    local = now.astimezone(campaign.zone)
+    offset = local.strftime("%z")
+    return _ok(
+        "clock",
+        f"now {local:%d/%m/%Y %H:%M} {campaign.timezone} (UTC{offset[:3]}:{offset[3:]}); "
+        "form timestamps are read in this zone",
+    )
+
+
+def _when(day: date, today: date) -> str:
+    days = (day - today).days
+    if days > 0:
+        return f"in {days} day(s)"
+    return "today" if days == 0 else f"{-days} day(s) ago"
+
+
+def check_calendar(settings: Settings, now: datetime) -> Finding:
+    """What is open and what is due next, so the officer knows where the campaign stands."""
+    campaign = settings.campaign
+    local = now.astimezone(campaign.zone)
+    today = local.date()
+    window = campaign.implementation_window
+    closes = campaign.closes_at
+    last_day = (closes - timedelta(microseconds=1)).date()  # 24:00 closes at the next midnight
+    form = (
+        f"form open, closes {deadline_words(campaign)} ({_when(last_day, today)})"
+        if local < closes
+        else f"form closed since {deadline_words(campaign)}"
+    )
+    dossier = f"hồ sơ due {campaign.dossier_due:%d/%m/%Y} ({_when(campaign.dossier_due, today)})"
+    state = (
+        "open"
+        if window.start <= today <= window.end
+        else ("not started" if today < window.start else "over")
+    )
+    implementation = (
+        f"implementation window {window.start:%d/%m/%Y}–{window.end:%d/%m/%Y} ({state})"
+    )
+    return _ok("calendar", f"{form}; {dossier}; {implementation}")
+
+
+# -- all of it -------------------------------------------------------------------------------------
+
+
+def run_doctor(
+    config_path: Path,
+    *,
+    now: datetime | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> list[Finding]:
+    """Every offline check, in the order an officer fixes things. Later checks that depend on an
+    earlier one (a config that loads) are skipped when it fails."""
+    config, settings = check_config(config_path)
+    if settings is None:
+        return [config]
+    findings = [config]
+    tree_finding, tree = check_tree(settings)
+    findings.append(tree_finding)
+    if tree is not None:
+        findings.append(check_quotas(tree))
+    findings += [check_source(source, settings) for source in settings.sources]
+    findings.append(check_credentials(settings, os.environ if environ is None else environ))
+    moment = now or datetime.now(settings.campaign.zone)
+    findings += [check_clock(settings, moment), check_calendar(settings, moment)]
+    return findings
+
+
+def blocks_sync(findings: list[Finding]) -> bool:
+    return any(f.blocking for f in findings)
+
+
+# -- Google access (needs a network session; wired by whoever runs against Google) ---------------
+
+
+class Session(Protocol):
+    def get(self, url: str, *, params: Any = ..., timeout: float = ...) -> Any: ...
+
+
+_KEY = re.compile(r"/d/([A-Za-z0-9_-]+)")
+
+
+def _key(text: str) -> str:
+    """A spreadsheet or folder key from a bare key or any Google URL."""
+    found = _KEY.search(text) or re.search(r"/folders/([A-Za-z0-9_-]+)", text)
+    return found.group(1) if found else text.strip()
+
+
+def _access(name: str, response: Any, what: str) -> Finding:
+    code = response.status_code
+    if code < 400:
+        return _ok(name, f"{what}: reachable")
+    if code in (401, 403):
+        return _blocking(
+            name,
+            f"{what}: access denied (HTTP {code}) — share it with the service account (as an "
+            "editor), then run doctor again",
+        )
+    if code == 404:
+        return _blocking(name, f"{what}: not found (HTTP 404) — check the key or address")
+    return _blocking(name, f"{what}: Google answered HTTP {code}")
+
+
+def check_google_access(settings: Settings, session: Session) -> list[Finding]:
+    """Open every Google spreadsheet and folder the config names, with an authorized
+    requests-like session. Nothing is written."""
+    if not needs_google(settings):
+        return []
+    timeout = settings.google.timeout_seconds
+    title_only = {"fields": "spreadsheetId,properties.title"}
+    findings = []
+    targets: list[tuple[str, str]] = [
+        (f"source {s.name}", s.spreadsheet) for s in settings.sources if s.spreadsheet
+    ]
+    if settings.output.kind == "google_sheets":
+        google = settings.google
+        if google.dashboard_spreadsheet:
+            targets.append(("dashboard", google.dashboard_spreadsheet))
+        targets += [(f"unit {uid}", ref) for uid, ref in google.unit_spreadsheets.items()]
+        if google.drive_folder:
+            key = _key(google.drive_folder)
+            response = session.get(
+                DRIVE_API + key,
+                params={"fields": "id,name,mimeType", "supportsAllDrives": "true"},
+                timeout=timeout,
+            )
+            findings.append(_access("drive folder", response, f"Drive folder {key}"))
+    for name, ref in targets:
+        key = _key(ref)
+        response = session.get(SHEETS_API + key, params=title_only, timeout=timeout)
+        findings.append(_access(name, response, f"spreadsheet {key}"))
+    return findings
