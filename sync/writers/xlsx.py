@@ -162,6 +162,17 @@ def _write_dashboard(book: xlsxwriter.Workbook, styles: _Styles, board: Dashboar
     return sheet
 
 
+# Below this many rows a workbook is built in memory: streaming through one temporary file per
+# sheet costs more than it saves for the hundreds of small grassroots workbooks.
+_STREAM_FROM_ROWS = 20_000
+
+
+def _options(sheets: list[Sheet]) -> dict[str, Any]:
+    if sum(len(s.rows) for s in sheets) >= _STREAM_FROM_ROWS:
+        return _WORKBOOK_OPTIONS
+    return {**_WORKBOOK_OPTIONS, "constant_memory": False, "in_memory": True}
+
+
 def write_workbook(
     path: Path,
     templates: Templates,
@@ -170,7 +181,7 @@ def write_workbook(
 ) -> None:
     """Write one workbook atomically: readers see the old file or the new one, never half."""
     with atomic_file(path) as temporary:
-        book = xlsxwriter.Workbook(str(temporary), _WORKBOOK_OPTIONS)
+        book = xlsxwriter.Workbook(str(temporary), _options(sheets))
         styles = _Styles(book, templates)
         if dashboard is not None:
             _write_dashboard(book, styles, dashboard, templates)

@@ -1,0 +1,286 @@
+"""The officers' review: kept by initiative id, archived not lost, nominations flowing up the
+tree with the rules at nomination, the audit log and the public lookup."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import openpyxl
+import pytest
+
+from sync.config import read_settings
+from sync.errors import OutputError
+from sync.pipeline import run_sync
+from tests.officer import (
+    ARCHIVE,
+    delete_row,
+    edit,
+    insert_blank_row,
+    reorder,
+    rows_by_id,
+    workbook,
+)
+
+ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+BEFORE_DUE = datetime(2021, 4, 1, 9, 0, tzinfo=ZONE)
+AFTER_DUE = datetime(2021, 4, 20, 9, 0, tzinfo=ZONE)
+APPRAISAL, SCORE, NOTES = "Kết quả thẩm định", "Điểm (0–100)", "Ghi chú thẩm định"
+NOMINATE, COMPLAINT, DISPUTE = "Đề xuất lên cấp trên", "Có khiếu nại", "Tranh chấp quyền tác giả"
+
+
+def person(i: int, **changes) -> dict:
+    row = {
+        "full_name": f"Người Thứ {chr(65 + i)}",
+        "phone": f"09120000{i:02d}",
+        "email": f"nguoi{i}@example.vn",
+        "title": f"Sáng kiến số {i} về {['điện', 'nước', 'sổ sách', 'an toàn', 'y tế'][i % 5]}",
+        "description": f"Nội dung riêng biệt {i} " + "chữ " * i,
+        "timestamp": f"{10 + i:02d}/03/2021 08:00:00",
+    }
+    return row | changes
+
+
+AT_DL = {"superior_unit": "LĐLĐ tỉnh", "grassroots_unit": "Điện lực Điện Biên"}
+
+
+class Campaign:
+    """A small campaign synced at chosen times, with the officer's hands on its workbooks."""
+
+    def __init__(self, small_campaign, tmp_path: Path, rows: list[dict]):
+        self.build, self.out = small_campaign, tmp_path / "out"
+        self.config = small_campaign(rows)
+
+    def sync(self, now: datetime = BEFORE_DUE, rows: list[dict] | None = None):
+        if rows is not None:
+            self.config = self.build(rows)
+        return run_sync(read_settings(self.config), now=now).report
+
+    def book(self, unit_id: str) -> Path:
+        return workbook(self.out, unit_id)
+
+    def ids(self, unit_id: str) -> dict[str, str]:
+        """Title -> id of the initiatives the unit's sheet lists."""
+        return {v["Tên sáng kiến"]: k for k, v in rows_by_id(self.book(unit_id)).items()}
+
+    def report(self) -> dict:
+        return json.loads((self.out / "sync-report.json").read_text(encoding="utf-8"))
+
+    def audit(self) -> list[dict]:
+        lines = (self.out / "audit-log.jsonl").read_text(encoding="utf-8").splitlines()
+        return [json.loads(line) for line in lines]
+
+
+@pytest.fixture
+def campaign(small_campaign, tmp_path):
+    return Campaign(small_campaign, tmp_path, [person(i) for i in range(4)])
+
+
+def test_review_stays_with_its_initiative_after_sorting_and_inserting(campaign) -> None:
+    campaign.sync()
+    book = campaign.book("P.TG.THPT")
+    ids = list(rows_by_id(book))
+    edit(book, ids[0], {APPRAISAL: "Đạt", SCORE: 91, NOTES: "Tốt"})
+    edit(book, ids[2], {APPRAISAL: "Không đạt", SCORE: 40})
+    reorder(book)
+    insert_blank_row(book, 3)
+    campaign.sync()
+    after = rows_by_id(book)
+    assert (after[ids[0]][APPRAISAL], after[ids[0]][SCORE], after[ids[0]][NOTES]) == (
+        "Đạt", 91, "Tốt")  # fmt: skip
+    assert (after[ids[2]][APPRAISAL], after[ids[2]][SCORE]) == ("Không đạt", 40)
+    assert after[ids[1]][APPRAISAL] is None
+
+
+def test_a_deleted_row_keeps_its_review(campaign) -> None:
+    campaign.sync()
+    book = campaign.book("P.TG.THPT")
+    first = next(iter(rows_by_id(book)))
+    edit(book, first, {APPRAISAL: "Đạt"})
+    campaign.sync()
+    delete_row(book, first)
+    campaign.sync()
+    assert rows_by_id(book)[first][APPRAISAL] == "Đạt"
+
+
+def test_removed_initiative_is_archived_and_comes_back(campaign) -> None:
+    campaign.sync()
+    book = campaign.book("P.TG.THPT")
+    gone = campaign.ids("P.TG.THPT")[person(3)["title"]]
+    edit(book, gone, {APPRAISAL: "Đạt", NOTES: "Giữ lại"})
+    campaign.sync(rows=[person(i) for i in range(3)])
+    assert gone not in rows_by_id(book)
+    archived = rows_by_id(book, ARCHIVE)[gone]
+    assert archived[APPRAISAL] == "Đạt" and archived["Lý do lưu trữ"]
+    campaign.sync(rows=[person(i) for i in range(3)])  # stays archived across syncs
+    assert rows_by_id(book, ARCHIVE)[gone][NOTES] == "Giữ lại"
+    campaign.sync(rows=[person(i) for i in range(4)])
+    assert rows_by_id(book)[gone][NOTES] == "Giữ lại"
+    assert gone not in rows_by_id(book, ARCHIVE)
+    changes = [(e["change"], e["id"]) for e in campaign.audit()]
+    assert ("archived", gone) in changes and ("restored", gone) in changes
+
+
+def test_an_edited_sync_owned_cell_is_restored_and_logged(campaign) -> None:
+    campaign.sync()
+    book = campaign.book("P.TG.THPT")
+    target = next(iter(rows_by_id(book)))
+    title = rows_by_id(book)[target]["Tên sáng kiến"]
+    edit(book, target, {"Tên sáng kiến": "Tên do cán bộ sửa"})
+    campaign.sync()
+    assert rows_by_id(book)[target]["Tên sáng kiến"] == title
+    [entry] = [e for e in campaign.audit() if e["change"] == "overwritten"]
+    assert entry["unit"] == "P.TG.THPT" and entry["id"] == target
+    assert entry["column"] == "Tên sáng kiến" and entry["value"] == "Tên do cán bộ sửa"
+
+
+def test_unreadable_or_open_workbook_is_never_overwritten(campaign) -> None:
+    campaign.sync()
+    book = campaign.book("P.TG.THPT")
+    book.write_bytes(b"not a workbook")
+    with pytest.raises(OutputError, match=book.name):
+        campaign.sync()
+    assert book.read_bytes() == b"not a workbook"
+    book.unlink()
+    campaign.sync()
+    lock = book.with_name(f".~lock.{book.name}#")
+    lock.write_text("officer,host", encoding="utf-8")
+    before = book.read_bytes()
+    with pytest.raises(OutputError, match="open"):
+        campaign.sync()
+    assert book.read_bytes() == before
+
+
+def nominate(campaign: Campaign, unit_id: str, titles: dict[str, dict]) -> None:
+    book = campaign.book(unit_id)
+    ids = campaign.ids(unit_id)
+    for title, values in titles.items():
+        edit(book, ids[title], {NOMINATE: "x", APPRAISAL: "Đạt", **values})
+
+
+def codes_of(report, title: str) -> list[str]:
+    [response] = [r for r in report.responses if r.title == title]
+    return [v.code for v in response.violations]
+
+
+def test_nominations_flow_up_to_the_confederation(small_campaign, tmp_path) -> None:
+    rows = [person(0), person(1), person(2, **AT_DL)]
+    campaign = Campaign(small_campaign, tmp_path, rows)
+    campaign.sync()
+    t0, t1, t2 = (person(i)["title"] for i in range(3))
+    nominate(campaign, "P.TG.THPT", {t0: {SCORE: 88}})
+    nominate(campaign, "P.DL", {t2: {SCORE: 70}})
+    campaign.sync()
+    district = rows_by_id(campaign.book("P.TG"))
+    assert [r["Tên sáng kiến"] for r in district.values()] == [t0]  # only what was nominated
+    [row] = district.values()
+    assert row["Đơn vị đề xuất"] == "Công đoàn cơ sở Trường THPT Tuần Giáo"
+    assert (row["Thẩm định của cấp dưới"], row["Điểm của cấp dưới"]) == ("Đạt", 88)
+    province = rows_by_id(campaign.book("P"))
+    assert {r["Tên sáng kiến"] for r in province.values()} == {t2}  # P.DL skips the middle tier
+    nominate(campaign, "P.TG", {t0: {}})
+    campaign.sync()
+    nominate(campaign, "P", {t0: {SCORE: 95}, t2: {SCORE: 80}})
+    report = campaign.sync()
+    national = openpyxl.load_workbook(campaign.book("P"))["Đề xuất Tổng Liên đoàn"]
+    assert [c.value for c in national["C"][1:]] == [t0, t2]  # best score first, numbered
+    assert [c.value for c in national["A"][1:]] == [1, 2]
+    data = {r["id"]: r for r in campaign.report()["responses"]}
+    reached = {report.by_id[i].title: r["tier_reached"] for i, r in data.items()}
+    assert reached == {t0: "national", t1: "grassroots", t2: "national"}
+    first = data[report.by_id[campaign.ids("P.TG.THPT")[t0]].id]["review"]
+    assert set(first) == {"P.TG.THPT", "P.TG", "P"}
+    assert first["P.TG.THPT"] == {"appraisal": "passed", "score": 88.0, "nominated": True,
+                                  "complaint": False, "dispute": False}  # fmt: skip
+    grassroots = rows_by_id(campaign.book("P.TG.THPT"))
+    assert len(grassroots) == 2  # a grassroots union keeps listing all its own initiatives
+
+
+def test_quota_complaint_dispute_and_invalid_rows_do_not_pass(small_campaign, tmp_path) -> None:
+    # P.TG.TT's quota is 2: of three eligible nominations the lowest score is the surplus.
+    unit = {"grassroots_unit": "Trường Tiểu học Thị trấn"}
+    rows = [person(i, **unit) for i in range(6)] + [person(6, **unit, full_name="")]
+    campaign = Campaign(small_campaign, tmp_path, rows)
+    campaign.sync()
+    titles = [person(i)["title"] for i in range(7)]
+    nominate(
+        campaign,
+        "P.TG.TT",
+        {
+            titles[0]: {SCORE: 90},
+            titles[1]: {SCORE: 60},
+            titles[2]: {SCORE: 75},
+            titles[3]: {SCORE: 99, COMPLAINT: "x"},
+            titles[4]: {SCORE: 99, DISPUTE: True},
+            titles[6]: {SCORE: 99},
+        },
+    )
+    report = campaign.sync()
+    assert codes_of(report, titles[1]) == ["QUOTA_EXCEEDED"]
+    assert codes_of(report, titles[0]) == codes_of(report, titles[2]) == []
+    assert codes_of(report, titles[3]) == codes_of(report, titles[4]) == ["NOT_ELIGIBLE"]
+    assert "MISSING_REQUIRED" in codes_of(report, titles[6])
+    assert "NOT_ELIGIBLE" in codes_of(report, titles[6])
+    listed = {r["Tên sáng kiến"] for r in rows_by_id(campaign.book("P.TG")).values()}
+    assert listed == {titles[0], titles[2]}
+    problems = rows_by_id(campaign.book("P.TG.TT"))[campaign.ids("P.TG.TT")[titles[1]]]
+    assert "[QUOTA_EXCEEDED]" in problems["Lỗi và cảnh báo"]
+    summary = campaign.report()["summary"]["by_code"]
+    assert summary["QUOTA_EXCEEDED"] == 1 and summary["NOT_ELIGIBLE"] == 3
+
+
+def test_late_nomination_is_flagged_but_an_early_one_stays_on_time(campaign) -> None:
+    campaign.sync()
+    t0, t1 = person(0)["title"], person(1)["title"]
+    nominate(campaign, "P.TG.THPT", {t0: {}})
+    campaign.sync(now=BEFORE_DUE)
+    nominate(campaign, "P.TG.THPT", {t1: {}})
+    report = campaign.sync(now=AFTER_DUE)
+    assert codes_of(report, t0) == []
+    assert codes_of(report, t1) == ["DOSSIER_LATE"]
+    assert set(campaign.ids("P.TG")) == {t0}
+    nominations = [e for e in campaign.audit() if e["change"] == "nominated"]
+    assert [e["seen"][:10] for e in nominations] == ["2021-04-01", "2021-04-20"]
+
+
+def test_review_columns_are_marked_and_validated(campaign) -> None:
+    campaign.sync()
+    sheet = openpyxl.load_workbook(campaign.book("P.TG.THPT"))["Sáng kiến"]
+    headers = {c.value: c for c in sheet[1]}
+    assert headers[APPRAISAL].fill.fgColor.rgb != headers["Mã sáng kiến"].fill.fgColor.rgb
+    rules = {
+        next(iter(dv.sqref.ranges)).min_col: dv for dv in sheet.data_validations.dataValidation
+    }
+    appraisal = rules[headers[APPRAISAL].column]
+    assert appraisal.type == "list" and "Chờ thẩm định" in appraisal.formula1
+    score = rules[headers[SCORE].column]
+    assert (score.type, score.formula1, score.formula2) == ("decimal", "0", "100")
+    assert rules[headers[NOMINATE].column].formula1 == '"x"'
+    assert sheet.cell(row=2, column=headers[APPRAISAL].column).protection.locked is False
+    assert sheet.cell(row=2, column=headers["Mã sáng kiến"].column).protection.locked is True
+
+
+def test_public_lookup_has_no_personal_data(campaign) -> None:
+    campaign.sync()
+    lookup = openpyxl.load_workbook(campaign.out / "tra-cuu-ket-qua.xlsx")["Tra cứu kết quả"]
+    text = " ".join(str(c.value) for row in lookup.iter_rows() for c in row)
+    for i in range(4):
+        row = person(i)
+        assert row["title"] in text
+        for private in (row["full_name"], row["phone"], row["email"], "1985"):
+            assert private not in text
+
+
+def test_commendation_lists_selected_and_most_prolific_people(small_campaign, tmp_path) -> None:
+    same = {"full_name": "Lò Văn Thắng", "phone": "0912820510"}
+    other = {"title": "Lò sấy chè dùng nhiệt thải", "description": "Tận dụng khí nóng lò hơi."}
+    rows = [person(0, **same), person(1, **same, **other), person(2), person(3)]
+    campaign = Campaign(small_campaign, tmp_path, rows)
+    campaign.sync()
+    nominate(campaign, "P.TG.THPT", {person(3)["title"]: {}})
+    campaign.sync()
+    sheet = openpyxl.load_workbook(campaign.book("P.TG.THPT"))["Biểu dương"]
+    names = [r[0] for r in sheet.iter_rows(min_row=2, values_only=True)]
+    assert names == [person(3)["full_name"], "Lò Văn Thắng"]  # Vietnamese order: Dờ… < Thắng
