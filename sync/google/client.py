@@ -169,17 +169,17 @@ def connect(
     credentials: Any = None,
     session: requests.Session | None = None,
     policy: Policy | None = None,
+    account: str | None = None,
 ) -> GoogleSession:
     """Authenticate with the service-account key (config or GOOGLE_APPLICATION_CREDENTIALS).
     Tests pass their own credentials and session, which reach a local Sheets API server."""
-    account = "(test account)"
     if credentials is None:
         credentials, account = _service_account(settings)
     policy = policy or Policy.from_settings(settings)
     client = gspread.Client(
         credentials, session=session, http_client=partial(LimitedHTTPClient, policy=policy)
     )
-    return GoogleSession(client, getattr(credentials, "service_account_email", account))
+    return GoogleSession(client, account or getattr(credentials, "service_account_email", "?"))
 
 
 def key_path(settings: GoogleSettings) -> Path | None:

@@ -44,7 +44,7 @@ def read_google_table(
     assert source.spreadsheet is not None  # checked when the config was loaded
     key = spreadsheet_key(source.spreadsheet)
     try:
-        metadata = google.client.http.fetch_sheet_metadata(
+        metadata = google.http.fetch_sheet_metadata(
             key, params={"fields": "properties(title,locale,timeZone),sheets.properties.title"}
         )
     except APIError as exc:
@@ -61,7 +61,7 @@ def read_google_table(
         locale = "en" if str(properties.get("locale", "vi")).startswith("en") else "vi"
     quoted = "'" + tab.replace("'", "''") + "'"
     try:
-        answer = google.client.http.values_get(
+        answer = google.http.values_get(
             key,
             quoted,
             params={

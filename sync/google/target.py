@@ -73,9 +73,7 @@ class GoogleWriter:
 
     def metadata(self, key: str) -> dict[str, Any]:
         try:
-            return self.google.client.http.fetch_sheet_metadata(
-                key, params={"fields": _METADATA_FIELDS}
-            )
+            return self.google.http.fetch_sheet_metadata(key, params={"fields": _METADATA_FIELDS})
         except APIError as exc:
             raise self.google.explain(exc, f"spreadsheet {key}") from None
 
@@ -86,7 +84,7 @@ class GoogleWriter:
             return {}
         quoted = "'" + layout.name.replace("'", "''") + "'"
         try:
-            values = self.google.client.http.values_get(key, quoted).get("values", [])
+            values = self.google.http.values_get(key, quoted).get("values", [])
         except APIError as exc:
             raise self.google.explain(exc, f"spreadsheet {key}, tab {layout.name!r}") from None
         keys = layout.column_keys()
@@ -226,7 +224,7 @@ class GoogleWriter:
             return False
         body = {"requests": self.requests_for(content, metadata, fingerprint, fresh)}
         try:
-            self.google.client.http.batch_update(key, body)
+            self.google.http.batch_update(key, body)
         except APIError as exc:
             raise self.google.explain(exc, f"spreadsheet {key}") from None
         return True

@@ -1,0 +1,221 @@
+"""The whole sync against the local Sheets API server, with the real gspread client over HTTP.
+
+The server checks every request body and query parameter against Google's discovery documents
+and answers a bad one with 400, so a passing sync here is one Google would accept."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from sync.config import read_settings
+from sync.emulator import Fault, SheetsEmulator
+from sync.emulator.transport import authorized_session
+from sync.google.client import GoogleError, Policy, RateLimiter, connect
+from sync.google.target import FINGERPRINT_KEY
+from sync.pipeline import run_sync
+from sync.templates import load_templates
+
+from .conftest import TREE, VALID_ROW, write_units
+
+ACCOUNT = "sangkien-sync@dien-bien.iam.gserviceaccount.com"
+FORM = load_templates().form
+EPOCH = datetime(1899, 12, 30)
+PEOPLE = [
+    ("Lò Văn Thắng", "0912820510", "LĐLĐ huyện Tuần Giáo", "THPT Tuần Giáo"),
+    ("Nguyễn Thị An", "0987654321", "LĐLĐ huyện Tuần Giáo", "Trường Tiểu học Thị trấn"),
+    ("Cà Văn Dũng", "0966000222", "LĐLĐ huyện Mường Ảng", "TTYT Mường Ảng"),
+    ("Quàng Thị Mai", "0977000111", "LĐLĐ tỉnh", "Điện lực Điện Biên"),
+]
+
+
+def serial(moment: datetime) -> float:
+    return (moment - EPOCH).total_seconds() / 86400
+
+
+def form_rows(english: bool = False) -> list[list]:
+    header = [q.en if english else q.vi for q in FORM.questions]
+    rows = [header]
+    for index, (name, phone, superior, unit) in enumerate(PEOPLE):
+        values = {
+            **VALID_ROW,
+            "timestamp": serial(datetime(2021, 3, 15 + index, 9, 30)),
+            "full_name": name,
+            "phone": phone,
+            "email": f"nguoi{index}@example.vn",
+            "superior_unit": superior,
+            "grassroots_unit": unit,
+            "title": f"Sáng kiến số {index} của {name}",
+            "description": f"Nội dung riêng số {index}.",
+        }
+        rows.append([values[q.key] for q in FORM.questions])
+    rows[1][FORM.questions.index(FORM.question("description"))] = (
+        '=IMPORTXML("http://x.example", "//a")'
+    )
+    return rows
+
+
+class Campaign:
+    def __init__(self, emu: SheetsEmulator, folder: Path, base_config: dict, write_config):
+        self.emu = emu
+        tab = "Câu trả lời biểu mẫu 1"
+        self.responses = emu.create_spreadsheet(
+            "Câu trả lời", sheets={tab: form_rows()}, locale="vi_VN", time_zone="Asia/Ho_Chi_Minh"
+        )
+        self.dashboard = emu.create_spreadsheet("LĐLĐ tỉnh Điện Biên", sheets=["Trang tính1"])
+        self.folder = emu.create_folder("Sáng kiến 2021")
+        config = dict(base_config)
+        config["units"] = str(write_units(folder, TREE))
+        config["sources"] = [{"name": "form", "kind": "google_sheet",
+                              "spreadsheet": f"https://docs.google.com/spreadsheets/d/{self.responses}/edit"}]  # fmt: skip
+        config["output"] = {"kind": "google_sheets", "dir": str(folder / "out")}
+        config["google"] = {"dashboard_spreadsheet": self.dashboard, "drive_folder": self.folder}
+        self.settings = read_settings(write_config(config))
+
+    def connect(self, max_retries: int = 6):
+        no_wait = Policy(
+            reads=RateLimiter(100_000), writes=RateLimiter(100_000), max_retries=max_retries,
+            timeout=5, sleep=lambda _seconds: None,
+        )  # fmt: skip
+        credentials = self.emu.credentials(ACCOUNT)
+        session = authorized_session(self.emu, credentials)
+        return connect(
+            self.settings.google,
+            credentials=credentials,
+            session=session,
+            policy=no_wait,
+            account=ACCOUNT,
+        )
+
+    def sync(self, **kwargs):
+        return run_sync(self.settings, google=self.connect(**kwargs))
+
+    def unit_files(self) -> dict[str, str]:
+        """Unit id -> spreadsheet key, of the spreadsheets created in the campaign folder."""
+        files = (self.emu.drive_file(key) for key in list(self.emu.store.files))
+        return {
+            file["name"].split(" – ")[0]: file["id"]
+            for file in files
+            if self.folder in file.get("parents", ())
+        }
+
+
+@pytest.fixture
+def campaign(tmp_path: Path, base_config: dict, write_config):
+    with SheetsEmulator(account=ACCOUNT) as emu:
+        yield Campaign(emu, tmp_path, base_config, write_config)
+        assert not emu.internal_errors
+
+
+def rejected(emu: SheetsEmulator) -> list:
+    return [(r.method, r.status) for r in emu.requests if r.status == 400]
+
+
+def test_full_sync_reads_the_form_and_writes_every_unit(campaign: Campaign) -> None:
+    result = campaign.sync()
+    emu = campaign.emu
+    assert rejected(emu) == []
+    report = result.report
+    assert [r.unit_id for r in report.responses] == ["P.TG.THPT", "P.TG.TT", "P.MA.YT", "P.DL"]
+    assert all(str(r.status) == "valid" for r in report.responses)
+    assert report.responses[0].submitted_at.isoformat() == "2021-03-15T09:30:00+07:00"
+    files = campaign.unit_files()
+    assert set(files) == {u[0] for u in TREE} - {"P"}  # every unit but the province
+    school = files["P.TG.THPT"]
+    permissions = emu.drive_file(school).get("permissions", [])
+    granted = {(p.get("emailAddress"), p.get("role")) for p in permissions}
+    assert ("a@example.vn", "writer") in granted
+    values = emu.get_values(school, "'Sáng kiến'!A1:Z")
+    assert values[0][:3] == ["Mã sáng kiến", "Trạng thái", "Lỗi và cảnh báo"]
+    assert len(values) == 2
+    board = emu.spreadsheet_json(campaign.dashboard)
+    titles = [s["properties"]["title"] for s in board["sheets"]]
+    assert {"Bảng điều khiển", "Sáng kiến", "Danh sách bảng tính đơn vị"} <= set(titles)
+    charts = [c for s in board["sheets"] for c in s.get("charts", ())]
+    assert len(charts) == 4
+    assert any(m["metadataKey"] == FINGERPRINT_KEY for m in board.get("developerMetadata", ()))
+
+
+def test_formula_text_is_sent_as_a_string(campaign: Campaign) -> None:
+    campaign.sync()
+    school = campaign.unit_files()["P.TG.THPT"]
+    values = campaign.emu.get_values(school, "'Sáng kiến'!A1:Z")
+    column = values[0].index("Mô tả sáng kiến")
+    cell = campaign.emu.cell(school, f"'Sáng kiến'!{chr(65 + column)}2")
+    assert cell["userEnteredValue"] == {"stringValue": '=IMPORTXML("http://x.example", "//a")'}
+
+
+def test_each_spreadsheet_is_one_batch_update(campaign: Campaign) -> None:
+    campaign.sync()
+    counts = campaign.emu.counts
+    spreadsheets = len(campaign.unit_files()) + 1
+    assert counts["sheets.spreadsheets.batchUpdate"] == spreadsheets
+    assert counts["sheets.spreadsheets.values.get"] == 1  # the form (no registry tab yet)
+    assert counts["sheets.spreadsheets.values.update"] == 0
+
+
+def test_unchanged_second_sync_makes_no_write(campaign: Campaign) -> None:
+    campaign.sync()
+    campaign.emu.reset_counters()
+    result = campaign.sync()
+    assert campaign.emu.counts.writes() == 0
+    assert [w for w in result.written if "docs.google.com" in w] == []
+
+
+def test_a_change_rewrites_only_the_units_that_show_it(campaign: Campaign) -> None:
+    campaign.sync()
+    files = campaign.unit_files()
+    rows = form_rows()
+    rows[3][FORM.questions.index(FORM.question("title"))] = "Tên sáng kiến đã sửa"
+    campaign.emu.set_values(campaign.responses, "'Câu trả lời biểu mẫu 1'!A1", rows)
+    campaign.emu.reset_counters()
+    result = campaign.sync()
+    touched = {w.rsplit("/", 1)[1] for w in result.written if "docs.google.com" in w}
+    assert touched == {files["P.MA.YT"], files["P.MA"], campaign.dashboard}
+    assert campaign.emu.counts["sheets.spreadsheets.batchUpdate"] == 3
+
+
+def test_english_locale_form(campaign: Campaign) -> None:
+    campaign.emu.set_values(campaign.responses, "'Câu trả lời biểu mẫu 1'!A1", form_rows(True))
+    report = run_sync(campaign.settings, write=False, google=campaign.connect()).report
+    assert [str(r.status) for r in report.responses] == ["valid"] * 4
+
+
+def test_faults_on_a_fifth_of_requests_are_retried(campaign: Campaign) -> None:
+    one_in_five = [Fault.rate_limit(0.01), Fault.unavailable(), Fault.drop(), Fault.server_error()]
+    campaign.emu.faults.schedule([f for fault in one_in_five * 20 for f in (fault, *[None] * 4)])
+    result = campaign.sync()
+    assert sum(campaign.emu.faults.fired.values()) > 5
+    assert rejected(campaign.emu) == []
+    assert len([w for w in result.written if "docs.google.com" in w]) == len(TREE)
+
+
+def test_a_sync_that_cannot_finish_fails_cleanly_and_writes_nothing_half(campaign: Campaign):
+    campaign.sync()
+    before = {key: campaign.emu.spreadsheet_json(key)
+              for key in [*campaign.unit_files().values(), campaign.dashboard]}  # fmt: skip
+    rows = form_rows()
+    rows[1][FORM.questions.index(FORM.question("title"))] = "Một tên khác hẳn"
+    campaign.emu.set_values(campaign.responses, "'Câu trả lời biểu mẫu 1'!A1", rows)
+    campaign.emu.faults.schedule(Fault.unavailable(), method="sheets.spreadsheets.batchUpdate",
+                                 times=1000)  # fmt: skip
+    with pytest.raises(GoogleError, match="did not answer"):
+        campaign.sync(max_retries=2)
+    for key, state in before.items():
+        assert campaign.emu.spreadsheet_json(key) == state
+
+
+def test_403_names_the_service_account(campaign: Campaign) -> None:
+    campaign.emu.deny_access(campaign.responses, ACCOUNT)
+    with pytest.raises(GoogleError, match=ACCOUNT):
+        campaign.sync()
+
+
+def test_404_names_the_spreadsheet(campaign: Campaign, base_config, write_config) -> None:
+    settings = campaign.settings
+    source = settings.sources[0].model_copy(update={"spreadsheet": "no-such-key"})
+    campaign.settings = settings.model_copy(update={"sources": (source,)})
+    with pytest.raises(GoogleError, match="no-such-key.*not found"):
+        campaign.sync()
