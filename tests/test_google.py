@@ -68,8 +68,8 @@ class Campaign:
         self.folder = emu.create_folder("Sáng kiến 2021")
         config = dict(base_config)
         config["units"] = str(write_units(folder, TREE))
-        config["sources"] = [{"name": "form", "kind": "google_sheet",
-                              "spreadsheet": f"https://docs.google.com/spreadsheets/d/{self.responses}/edit"}]  # fmt: skip
+        address = f"https://docs.google.com/spreadsheets/d/{self.responses}/edit"
+        config["sources"] = [{"name": "form", "kind": "google_sheet", "spreadsheet": address}]
         config["output"] = {"kind": "google_sheets", "dir": str(folder / "out")}
         config["google"] = {"dashboard_spreadsheet": self.dashboard, "drive_folder": self.folder}
         self.settings = read_settings(write_config(config))
@@ -217,5 +217,5 @@ def test_404_names_the_spreadsheet(campaign: Campaign, base_config, write_config
     settings = campaign.settings
     source = settings.sources[0].model_copy(update={"spreadsheet": "no-such-key"})
     campaign.settings = settings.model_copy(update={"sources": (source,)})
-    with pytest.raises(GoogleError, match="no-such-key.*not found"):
+    with pytest.raises(GoogleError, match=r"no-such-key.*not found"):
         campaign.sync()
