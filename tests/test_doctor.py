@@ -269,3 +269,31 @@ def test_google_access_names_what_is_not_shared(campaign: Campaign) -> None:
         by_name["dashboard"].blocking
         and "share it with the service account" in by_name["dashboard"].message
     )
+
+
+def test_google_access_through_the_emulator(campaign: Campaign) -> None:
+    from sync.emulator import SheetsEmulator, authorized_session
+
+    account = "sync@du-an.iam.gserviceaccount.com"
+    with SheetsEmulator(account=account) as emu:
+        shared = emu.create_spreadsheet("Câu trả lời biểu mẫu")
+        private = emu.create_spreadsheet("Bảng điều khiển tỉnh")
+        emu.deny_access(private, account)
+        folder = emu.create_folder("sangkien")
+        campaign.config["sources"].append(
+            {"name": "online", "kind": "google_sheet", "spreadsheet": shared}
+        )
+        campaign.config["output"] = {"kind": "google_sheets"}
+        campaign.config["google"] = {
+            "dashboard_spreadsheet": f"https://docs.google.com/spreadsheets/d/{private}/edit",
+            "drive_folder": f"https://drive.google.com/drive/folders/{folder}",
+            "unit_spreadsheets": {"DB.TG": "missing-key"},
+        }
+        campaign.save()
+        session = authorized_session(emu, account=account)
+        found = {f.name: f for f in check_google_access(read_settings(campaign.path), session)}
+        assert not emu.internal_errors
+    assert found["source online"].ok
+    assert found["drive folder"].ok
+    assert found["dashboard"].blocking and "access denied" in found["dashboard"].message
+    assert found["unit DB.TG"].blocking and "not found" in found["unit DB.TG"].message

@@ -374,3 +374,30 @@ def test_refusal_is_reported(named_form: Settings) -> None:
     late = named_form.campaign.closes_at + timedelta(days=1)
     with pytest.raises(FormApiError, match="HTTP 403"):
         close_form_if_due(named_form, _RecordingSession(403), late)
+
+
+def test_close_form_through_the_emulator(base_config: dict, write_config) -> None:
+    from sync.emulator import SheetsEmulator, authorized_session
+
+    with SheetsEmulator() as emu:
+        form_id = emu.create_form("75 nghìn sáng kiến")
+        base_config["campaign"]["form_id"] = form_id
+        settings = read_settings(write_config(base_config))
+        session = authorized_session(emu)
+        early = settings.campaign.closes_at - timedelta(minutes=1)
+        assert close_form_if_due(settings, session, early) is False
+        assert emu.form(form_id)["publishSettings"]["publishState"]["isAcceptingResponses"]
+        assert close_form_if_due(settings, session, settings.campaign.closes_at) is True
+        state = emu.form(form_id)["publishSettings"]["publishState"]
+        assert state == {"isPublished": True, "isAcceptingResponses": False}
+        assert emu.counts["forms.forms.setPublishSettings"] == 1
+        assert not emu.internal_errors
+
+
+def test_close_form_reports_an_unknown_form(named_form: Settings) -> None:
+    from sync.emulator import SheetsEmulator, authorized_session
+
+    with SheetsEmulator() as emu:
+        late = named_form.campaign.closes_at + timedelta(days=1)
+        with pytest.raises(FormApiError, match="HTTP 404"):
+            close_form_if_due(named_form, authorized_session(emu), late)
