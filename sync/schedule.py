@@ -31,6 +31,8 @@ LOG_MAX_BYTES = 1_000_000
 LOG_BACKUPS = 5
 
 log = logging.getLogger("sangkien")
+# Until the CLI sets up the file, records go nowhere rather than to stderr beside its messages.
+log.addHandler(logging.NullHandler())
 
 T = TypeVar("T")
 
