@@ -163,3 +163,23 @@ def _sync_every(
         err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
 
     run_every(interval, once, stop_on_signals(), on_error=report)
+
+
+@app.command()
+def dossier(
+    unit: Annotated[str, typer.Option("--unit", help="The unit's id in the organisation tree.")],
+    config: ConfigOption = Path("config.yaml"),
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Folder (default: <output dir>/ho-so).")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Write it even if a nomination breaks a rule.")
+    ] = False,
+) -> None:
+    """Write a unit's nomination dossier: summary table (.xlsx) and Tờ trình (.docx)."""
+    from .dossier import build_dossier
+
+    with _reported():
+        written = build_dossier(read_settings(config), unit, out_dir, force=force)
+    for path in written:
+        typer.echo(str(path))

@@ -100,7 +100,8 @@ def _column(data: dict[str, Any]) -> Column:
     return Column(**{**data, "tiers": None if tiers is None else tuple(tiers)})
 
 
-def _sheet(name: str, data: dict[str, Any]) -> SheetLayout:
+def sheet_layout(data: dict[str, Any]) -> SheetLayout:
+    """One sheet's layout from its YAML mapping (title, columns, highlights, freeze_columns)."""
     return SheetLayout(
         name=data["title"],
         columns=tuple(_column(column) for column in data["columns"]),
@@ -118,7 +119,7 @@ def load_templates(folder: Path = DEFAULT_TEMPLATES) -> Templates:
             questions=tuple(Question(**q) for q in form_data["questions"]),
             genders=tuple(form_data.get("genders", ())),
         )
-        sheets = {name: _sheet(name, data) for name, data in outputs["sheets"].items()}
+        sheets = {name: sheet_layout(data) for name, data in outputs["sheets"].items()}
         return Templates(
             form=form,
             sheets=sheets,
