@@ -15,7 +15,7 @@ from typing import Any
 
 from ..errors import OutputError
 from ..templates import SheetLayout
-from .values import Cell, Review, fingerprint
+from .values import Review, fingerprint
 
 STATE_FILE = "review-state.json"
 STATE_VERSION = 1
@@ -94,7 +94,3 @@ def cell_digests(layout: SheetLayout, row: list[Any]) -> dict[str, str]:
         for column, value in zip(layout.columns, row, strict=True)
         if not column.review
     }
-
-
-def row_review(layout: SheetLayout, row: list[Any]) -> dict[str, Cell]:
-    return {c.key: v for c, v in zip(layout.columns, row, strict=True) if c.review}
