@@ -1,0 +1,2153 @@
+"""Sample form responses: the bundled Điện Biên example and data for tests and benchmarks.
+
+`generate_responses` builds rows shaped like a Google Form's response sheet (the headers of
+`sheets_templates/form.yaml`, in the vi or en locale) for the grassroots unions of an
+organisation tree. Everything is drawn from one `random.Random(seed)`, so a seed always gives
+the same rows. Most rows are valid; a known share carries exactly one planted problem, and the
+answer key (`GeneratedSet.expected`) lists every planted row with the codes the rules must give
+it, plus the same-author resubmissions and the near-identical rows of different authors.
+
+The campaign's specifics (fields, sectors, implementation window, description limit, closing
+moment) come from a `Settings`; the Vietnamese names and sentences below are sample content.
+
+`python -m sync.example` rewrites the bundled example named in config.yaml: the two response
+files of its sources, split by the kind of direct superior, and `expected.json` beside them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from random import Random
+from typing import Any
+
+from .config import Settings, read_settings
+from .models import FIELDS
+from .templates import DEFAULT_TEMPLATES, load_templates
+
+__all__ = [
+    "SHEET_NAME",
+    "GeneratedSet",
+    "generate_responses",
+    "main",
+    "write_example",
+    "write_responses_csv",
+    "write_responses_xlsx",
+]
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = REPO_ROOT / "config.yaml"
+SHEET_NAME = "Câu trả lời biểu mẫu 1"  # the first tab of a Vietnamese Google Form's sheet
+EXAMPLE_ROWS = 3000
+EXAMPLE_SEED = 2021
+
+# Shares of rows (of n) for each planted problem and for the duplicate pairs.
+PLANTED_SHARE = 0.015
+DUPLICATE_SHARE = 0.02  # same-author resubmissions: pairs per row
+CROSS_AUTHOR_SHARE = 0.005  # near-identical rows of different authors: pairs per row
+MULTI_AUTHOR_SHARE = 0.04  # authors who send two or three different initiatives
+MIN_ROWS_FOR_PROBLEMS = 100  # smaller sets are all valid rows
+
+CODES = (
+    "MISSING_REQUIRED",
+    "TOO_LONG",
+    "LATE",
+    "UNKNOWN_UNIT",
+    "INVALID_CHOICE",
+    "BAD_DATE",
+    "OUT_OF_WINDOW",
+    "BAD_PHONE",
+    "BAD_EMAIL",
+)
+
+# Submissions per hour of the day, from 06:00 to 23:00: office hours and evenings.
+HOUR_WEIGHTS = "1 4 8 9 9 6 2 3 7 8 7 4 2 3 5 5 3 1"
+
+_SERIAL_EPOCH = date(1899, 12, 30)
+_DAY = 86_400
+
+
+# --- sample vocabulary ------------------------------------------------------------------------
+
+
+def _split(text: str) -> tuple[str, ...]:
+    """Items of a vocabulary block: separated by "|", surrounding spaces and line breaks dropped."""
+    return tuple(" ".join(item.split()) for item in text.split("|") if item.strip())
+
+
+EDU, HEALTH, BIZ, OFFICE, AGRI = "edu", "health", "biz", "office", "agri"
+PRODUCTION, PRODUCT, SAFETY, ADMIN, COMMUNITY = (
+    "production",
+    "product",
+    "safety",
+    "admin",
+    "community",
+)
+THEMES = (PRODUCTION, PRODUCT, SAFETY, ADMIN, COMMUNITY)
+
+# How often each kind of workplace writes in each theme.
+THEME_WEIGHTS: dict[str, dict[str, int]] = {
+    EDU: {COMMUNITY: 5, ADMIN: 3, PRODUCT: 2, SAFETY: 1},
+    HEALTH: {COMMUNITY: 5, SAFETY: 3, ADMIN: 2, PRODUCT: 1},
+    BIZ: {PRODUCTION: 5, SAFETY: 3, PRODUCT: 2, ADMIN: 1},
+    OFFICE: {ADMIN: 7, COMMUNITY: 1, SAFETY: 1, PRODUCT: 1},
+    AGRI: {SAFETY: 4, PRODUCTION: 3, ADMIN: 2, PRODUCT: 1, COMMUNITY: 1},
+}
+
+# Folded keywords that tell which theme a configured field (lĩnh vực) is about.
+THEME_KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (PRODUCT, ("san pham",)),
+    (PRODUCTION, ("san xuat", "lam loi")),
+    (SAFETY, ("an toan", "moi truong")),
+    (ADMIN, ("hanh chinh", "quan ly", "dieu hanh")),
+    (COMMUNITY, ("cong dong", "y te", "giao duc")),
+)
+
+FAMILY_KINH = _split(
+    """
+    Nguyễn *30 | Trần *10 | Lê *9 | Phạm *7 | Hoàng *6 | Vũ *5 | Đặng *4 | Bùi *4 | Đỗ *4 | Hồ *2 |
+    Ngô *2 | Dương *2 | Lý *1 | Đinh *2 | Phan *2 | Trịnh *1 | Mai *1 | Cao *1
+    """
+)
+FAMILY_THAI = _split(
+    """
+    Lò *8 | Quàng *5 | Tòng *4 | Cà *4 | Lường *5 | Lù *2 | Điêu *2 | Vì *2
+    """
+)
+FAMILY_HMONG = _split(
+    """
+    Giàng *6 | Sùng *5 | Vàng *5 | Thào *5 | Mùa *3 | Lầu *2 | Hờ *2 | Sình *1 | Tráng *1 | Lý *2 |
+    Chá *1
+    """
+)
+MIDDLE_KINH_MALE = _split(
+    """
+    Văn | Văn | Văn | Đức | Minh | Quang | Hữu | Thanh | Công | Xuân | Mạnh | Ngọc | Trung | Tiến |
+    Duy | Anh
+    """
+)
+MIDDLE_KINH_FEMALE = _split(
+    """
+    Thị | Thị | Thị | Thị | Thu | Ngọc | Thanh | Hồng | Minh | Kim | Phương | Thúy | Hải | Thị Thu
+    | Thị Thanh | Thị Hồng | Thị Ngọc | Thị Minh
+    """
+)
+GIVEN_KINH_MALE = _split(
+    """
+    Hùng | Dũng | Tuấn | Hải | Long | Nam | Thắng | Cường | Hoàng | Sơn | Trung | Kiên | Quân |
+    Bình | Phong | Toàn | Đạt | Hiếu | Huy | Khánh | Lâm | Lợi | Thành | Tú | Việt | Vinh | Tùng |
+    Hưng | Đông | Mạnh | Quyết | Thái | Hòa | Tiến | Chiến | Nghĩa
+    """
+)
+GIVEN_KINH_FEMALE = _split(
+    """
+    Hương | Lan | Mai | Hoa | Huyền | Thảo | Trang | Nga | Linh | Hằng | Yến | Nhung | Loan | Thủy
+    | Hà | Hạnh | Vân | Quỳnh | Oanh | Phượng | Hiền | Dung | Ngân | Tâm | Chi | Liên | Thơm | Huệ
+    | Duyên | Nhàn | Giang | Thu
+    """
+)
+GIVEN_THAI_MALE = _split(
+    """
+    Chính | Ban | Khăm | Ngoan | Phương | Xôm | Ánh | Thoan | Hùng | Kiên | Dũng | Biên | Pọm |
+    Hiên | Tiến | Chiến | Hặc | Tuấn | Lả | Quyết | Sơn | Thanh
+    """
+)
+GIVEN_THAI_FEMALE = _split(
+    """
+    Ơn | Xuân | Hoa | Phong | Bun | Ánh | Mai | Hiêng | Thoa | Hương | Tâm | Ngọc | Chiêm | Ón | Lả
+    | Phăn | Thủy | Yến | Oanh | Dung
+    """
+)
+GIVEN_HMONG_MALE = _split(
+    """
+    Páo | Dế | Sử | Chứ | Súa | Lử | Pó | Vừ | Chua | Dình | Tủa | Lềnh | Sình | Của | Chá | Kỷ |
+    Giống | Xá | Nhè | Tráng
+    """
+)
+GIVEN_HMONG_FEMALE = _split(
+    """
+    Mai | Dua | Chở | Mỷ | Pàng | Sua | Dợ | Máy | Chua | Nhìa | Xoa | Pà | Dinh | Ly | Sinh | Cở |
+    Bầu | Say
+    """
+)
+# Mobile number ranges in use (network prefixes, some of them only partly allocated).
+MOBILE_PREFIXES = _split(
+    """
+    032 | 033 | 034 | 035 | 036 | 037 | 038 | 039 | 086 | 096 | 097 | 098 | 081 | 082 | 083 | 084 |
+    085 | 088 | 091 | 094 | 070 | 076 | 077 | 078 | 079 | 0896 | 0898 | 0899 | 090 | 093 | 056 |
+    058 | 092 | 059 | 0993 | 0995 | 0996
+    """
+)
+EMAIL_DOMAINS = _split(
+    """
+    example.vn | example.vn | example.com | example.net | mail.example.vn
+    """
+)
+
+POSITIONS: dict[str, tuple[str, ...]] = {
+    EDU: ("Giáo viên",) * 8
+    + _split(
+        """
+        Hiệu trưởng | Phó Hiệu trưởng | Tổng phụ trách Đội | Nhân viên thư viện | Kế toán | Nhân
+        viên y tế trường học | Tổ trưởng chuyên môn | Nhân viên văn thư
+        """
+    ),
+    HEALTH: ("Bác sĩ",) * 4
+    + _split(
+        """
+        Điều dưỡng | Điều dưỡng | Điều dưỡng | Điều dưỡng | Dược sĩ | Kỹ thuật viên xét nghiệm | Hộ
+        sinh | Kế toán | Trưởng khoa | Y sĩ | Điều dưỡng trưởng | Chuyên viên
+        """
+    ),
+    BIZ: ("Công nhân vận hành",) * 4
+    + _split(
+        """
+        Kỹ sư | Kỹ sư | Kỹ sư | Kế toán | Trưởng phòng Kỹ thuật | Nhân viên kinh doanh | Thợ sửa
+        chữa | Lái xe | Quản đốc phân xưởng | Công nhân | Tổ trưởng sản xuất
+        """
+    ),
+    OFFICE: ("Chuyên viên",) * 5
+    + _split(
+        """
+        Công chức Văn phòng - Thống kê | Trưởng phòng | Phó Chánh Văn phòng | Kế toán | Văn thư |
+        Công chức Tư pháp - Hộ tịch | Công chức Địa chính - Xây dựng | Phó Giám đốc | Nhân viên
+        """
+    ),
+    AGRI: ("Kiểm lâm viên",) * 3
+    + _split(
+        """
+        Kỹ sư lâm sinh | Kỹ thuật viên | Cán bộ khuyến nông | Bác sĩ thú y | Chuyên viên | Kế toán
+        | Kỹ sư nông nghiệp
+        """
+    ),
+}
+BANK_POSITIONS = ("Giao dịch viên",) * 3 + _split(
+    """
+    Cán bộ tín dụng | Kiểm soát viên | Kế toán | Phó Giám đốc chi nhánh | Thủ quỹ
+    """
+)
+
+SUBS: dict[str, tuple[str, ...]] = {
+    EDU: _split(
+        """
+        tổ Toán - Tin | tổ Ngữ văn | tổ Khoa học tự nhiên | khối lớp 1 | khối lớp 5 | các lớp bán
+        trú | điểm trường bản Huổi Lóng | điểm trường bản Co Mận | tổ Văn phòng | thư viện nhà
+        trường | tổ chuyên môn | khu nội trú | tổ Ngoại ngữ | tổ Xã hội
+        """
+    ),
+    HEALTH: _split(
+        """
+        khoa Khám bệnh | khoa Nội tổng hợp | khoa Hồi sức cấp cứu | khoa Dược - Vật tư y tế | khoa
+        Sản | khoa Nhi | khoa Xét nghiệm | phòng Điều dưỡng | các trạm y tế xã | khoa Kiểm soát
+        nhiễm khuẩn | khoa Truyền nhiễm | phòng Kế hoạch tổng hợp | khoa Ngoại tổng hợp | khoa Y
+        học cổ truyền
+        """
+    ),
+    BIZ: _split(
+        """
+        phân xưởng sửa chữa | tổ vận hành số 2 | kho vật tư | trạm bơm số 1 | đội thi công | phòng
+        Kỹ thuật | đội quản lý lưới điện | tổ bảo dưỡng | phòng Kinh doanh | xưởng sản xuất | đội
+        xe | bộ phận giao dịch khách hàng | tổ cơ điện | ca vận hành C
+        """
+    ),
+    OFFICE: _split(
+        """
+        bộ phận một cửa | phòng Hành chính - Tổng hợp | bộ phận văn thư | phòng Kế toán | phòng Tổ
+        chức cán bộ | phòng Nghiệp vụ | bộ phận tư pháp - hộ tịch | bộ phận địa chính | phòng Thanh
+        tra | kho lưu trữ | phòng Kế hoạch - Tài chính | bộ phận tiếp công dân
+        """
+    ),
+    AGRI: _split(
+        """
+        trạm kiểm lâm Pá Khoang | vườn ươm trung tâm | tổ tuần tra cơ động | trạm thú y | tiểu khu
+        215 | trạm khuyến nông | đội quản lý công trình | các bản vùng đệm | phòng Kỹ thuật | tổ
+        bảo vệ rừng bản Nà Nhạn | trạm kiểm lâm Huổi Lếch | tiểu khu 342
+        """
+    ),
+}
+TASKS: dict[str, tuple[str, ...]] = {
+    EDU: _split(
+        """
+        quản lý học sinh bán trú | theo dõi chuyên cần của học sinh | bồi dưỡng học sinh giỏi | phụ
+        đạo học sinh yếu | dạy tiếng Việt cho học sinh lớp 1 | tổ chức bữa ăn bán trú | quản lý
+        thiết bị dạy học | đánh giá học sinh | xây dựng kế hoạch bài dạy | tổ chức hoạt động trải
+        nghiệm | chăm sóc, nuôi dưỡng trẻ | quản lý thư viện
+        """
+    ),
+    HEALTH: _split(
+        """
+        tiếp đón người bệnh | quản lý hồ sơ bệnh án | cấp phát thuốc ngoại trú | theo dõi người
+        bệnh sau phẫu thuật | tiêm chủng mở rộng | quản lý người bệnh tăng huyết áp | khử khuẩn
+        dụng cụ y tế | chăm sóc sức khỏe bà mẹ và trẻ em | phòng, chống dịch COVID-19 | xét nghiệm
+        cận lâm sàng | chăm sóc người bệnh nặng | quản lý vật tư tiêu hao
+        """
+    ),
+    BIZ: _split(
+        """
+        bảo dưỡng thiết bị | vận hành trạm biến áp | quản lý kho vật tư | ghi chỉ số công tơ | vận
+        hành trạm bơm | kiểm tra chất lượng sản phẩm | điều độ xe vận tải | thi công công trình |
+        thu tiền dịch vụ của khách hàng | sửa chữa đường ống | giao dịch với khách hàng | xử lý sự
+        cố lưới điện
+        """
+    ),
+    OFFICE: _split(
+        """
+        tiếp nhận hồ sơ một cửa | quản lý văn bản đi - đến | tổng hợp báo cáo định kỳ | lưu trữ hồ
+        sơ | thẩm định hồ sơ | theo dõi nhiệm vụ được giao | cấp phiếu lý lịch tư pháp | đăng ký hộ
+        tịch | quản lý tài sản công | tuyên truyền, phổ biến pháp luật | tiếp công dân | quản lý
+        cán bộ, công chức
+        """
+    ),
+    AGRI: _split(
+        """
+        tuần tra bảo vệ rừng | ươm cây giống | phòng cháy, chữa cháy rừng | tiêm phòng cho đàn gia
+        súc | quản lý công trình thủy lợi | hướng dẫn kỹ thuật canh tác | theo dõi diễn biến tài
+        nguyên rừng | chi trả dịch vụ môi trường rừng | kiểm dịch động vật | cấp nước sinh hoạt
+        nông thôn | dự báo sâu bệnh hại cây trồng
+        """
+    ),
+}
+PROBLEMS: dict[str, tuple[str, ...]] = {
+    EDU: _split(
+        """
+        nhiều học sinh dân tộc thiểu số còn rụt rè, vốn tiếng Việt hạn chế | tỷ lệ học sinh nghỉ
+        học giữa chừng ở các điểm trường lẻ còn cao | sổ sách theo dõi học sinh bán trú ghi chép
+        thủ công, khó tổng hợp | đồ dùng dạy học được cấp đã cũ, hỏng, không đủ cho các lớp | phụ
+        huynh ít có điều kiện trao đổi với giáo viên chủ nhiệm | việc chấm, chữa bài kiểm tra chiếm
+        nhiều thời gian của giáo viên | học sinh bán trú thiếu sân chơi và hoạt động ngoại khóa bổ
+        ích | thư viện nhà trường ít sách phù hợp với lứa tuổi học sinh | kết quả môn Toán của học
+        sinh còn thấp so với mặt bằng chung | hồ sơ chuyên môn của giáo viên lưu trữ phân tán, khó
+        tra cứu | trẻ mầm non người Mông chưa quen nói tiếng Việt khi mới đến lớp
+        """
+    ),
+    HEALTH: _split(
+        """
+        người bệnh phải chờ đợi lâu khi làm thủ tục khám bệnh | việc quản lý thuốc và vật tư tiêu
+        hao còn thủ công | tỷ lệ tiêm chủng đầy đủ ở các bản vùng cao chưa đạt kế hoạch | chất thải
+        y tế chưa được phân loại đúng ngay tại nguồn | hồ sơ bệnh án giấy dễ thất lạc, khó tra cứu
+        khi cần | nhân viên y tế thôn bản thiếu tài liệu hướng dẫn dễ hiểu | người bệnh cao tuổi
+        thường quên lịch tái khám | nhiều sản phụ ở vùng sâu chưa đến cơ sở y tế để sinh con | việc
+        bàn giao người bệnh giữa các ca trực còn thiếu sót | buồng bệnh thiếu thiết bị hỗ trợ vận
+        chuyển người bệnh nặng
+        """
+    ),
+    BIZ: _split(
+        """
+        máy móc thường xuyên phải dừng để sửa chữa đột xuất | lượng điện năng tiêu thụ của dây
+        chuyền cao hơn định mức | nguyên vật liệu hao hụt nhiều trong khâu vận chuyển nội bộ | công
+        tác kiểm kê vật tư mất nhiều ngày công | tổn thất điện năng trên lưới trung áp còn ở mức
+        cao | tỷ lệ nước thất thoát trên mạng lưới đường ống còn lớn | thời gian xử lý sự cố của tổ
+        vận hành kéo dài | bụi và tiếng ồn tại khu vực sản xuất vượt mức cho phép | chi phí nhiên
+        liệu cho đội xe tăng cao | khách hàng phải đến trực tiếp quầy giao dịch để làm thủ tục
+        """
+    ),
+    OFFICE: _split(
+        """
+        hồ sơ thủ tục hành chính tiếp nhận bằng giấy, thời gian luân chuyển kéo dài | văn bản đến
+        và đi chưa được số hóa, tìm kiếm mất nhiều thời gian | người dân phải đi lại nhiều lần để
+        hoàn thiện hồ sơ | số liệu báo cáo định kỳ giữa các bộ phận không thống nhất | việc theo
+        dõi tiến độ xử lý công việc được giao còn thủ công | nhiều cán bộ, công chức chưa thành
+        thạo phần mềm quản lý văn bản | việc lưu trữ hồ sơ đất đai, hộ tịch chưa khoa học | công
+        tác tuyên truyền pháp luật ở các bản vùng cao còn hạn chế | dữ liệu về đoàn viên công đoàn
+        chưa được cập nhật thường xuyên | kho lưu trữ chật hẹp, hồ sơ cũ bị ẩm mốc
+        """
+    ),
+    AGRI: _split(
+        """
+        diện tích rừng bị xâm hại và cháy rừng vẫn còn xảy ra vào mùa khô | cây giống ươm tại vườn
+        có tỷ lệ sống thấp | người dân còn canh tác theo tập quán cũ, năng suất thấp | dịch bệnh
+        trên đàn gia súc thường bùng phát vào mùa rét | việc theo dõi diện tích rừng giao khoán còn
+        dựa vào sổ sách giấy | kênh mương nội đồng bị bồi lắng, thiếu nước tưới vụ xuân | phụ phẩm
+        nông nghiệp bị đốt bỏ, gây ô nhiễm môi trường | nguồn nước sinh hoạt ở các bản vùng cao
+        chưa bảo đảm vệ sinh | công tác tuần tra bảo vệ rừng gặp khó khăn do địa hình hiểm trở |
+        sâu bệnh hại lúa và cà phê chưa được dự báo kịp thời
+        """
+    ),
+}
+PEOPLE: dict[str, tuple[str, ...]] = {
+    EDU: _split(
+        """
+        học sinh | trẻ | phụ huynh | giáo viên | học sinh bán trú
+        """
+    ),
+    HEALTH: _split(
+        """
+        người bệnh | sản phụ | trẻ em dưới 5 tuổi | người cao tuổi | người dân
+        """
+    ),
+    BIZ: _split(
+        """
+        khách hàng | công nhân | hộ gia đình | người lao động
+        """
+    ),
+    OFFICE: _split(
+        """
+        người dân | tổ chức, cá nhân | cán bộ, công chức | đoàn viên
+        """
+    ),
+    AGRI: _split(
+        """
+        hộ dân | hộ nhận khoán bảo vệ rừng | nông dân | người dân vùng đệm
+        """
+    ),
+}
+PEERS: dict[str, tuple[str, ...]] = {
+    EDU: _split(
+        """
+        các trường trong huyện | các trường vùng cao | các trường phổ thông dân tộc bán trú | các
+        trường cùng cấp học trong tỉnh
+        """
+    ),
+    HEALTH: _split(
+        """
+        các khoa, phòng trong bệnh viện | các trạm y tế xã | các cơ sở y tế tuyến huyện | các đơn
+        vị trong ngành y tế
+        """
+    ),
+    BIZ: _split(
+        """
+        các đơn vị trong ngành | các doanh nghiệp cùng lĩnh vực | các chi nhánh trong tỉnh | các tổ
+        sản xuất khác
+        """
+    ),
+    OFFICE: _split(
+        """
+        các cơ quan, đơn vị trong tỉnh | các xã, phường, thị trấn | các sở, ngành | các cơ quan
+        hành chính cấp huyện
+        """
+    ),
+    AGRI: _split(
+        """
+        các hạt kiểm lâm | các xã vùng cao | các ban quản lý rừng | các hợp tác xã nông nghiệp
+        """
+    ),
+}
+RATES: dict[str, tuple[str, ...]] = {
+    EDU: _split(
+        """
+        học sinh đi học chuyên cần | học sinh đọc thông viết thạo | học sinh đạt chuẩn kiến thức |
+        trẻ mạnh dạn giao tiếp bằng tiếng Việt | phụ huynh tham gia họp lớp
+        """
+    ),
+    HEALTH: _split(
+        """
+        người bệnh hài lòng | trẻ được tiêm chủng đầy đủ | sản phụ sinh con tại cơ sở y tế | người
+        bệnh tái khám đúng hẹn | chất thải được phân loại đúng
+        """
+    ),
+    BIZ: _split(
+        """
+        thiết bị vận hành ổn định | khách hàng hài lòng | sản phẩm đạt chất lượng loại 1 | hóa đơn
+        thu đúng kỳ | sự cố được xử lý trong ngày
+        """
+    ),
+    OFFICE: _split(
+        """
+        hồ sơ giải quyết đúng hạn | hồ sơ nộp trực tuyến | người dân hài lòng | văn bản được xử lý
+        trên môi trường mạng | báo cáo nộp đúng thời hạn
+        """
+    ),
+    AGRI: _split(
+        """
+        cây giống sống | diện tích rừng được tuần tra định kỳ | gia súc được tiêm phòng | hộ dân áp
+        dụng kỹ thuật mới | diện tích được tưới chủ động
+        """
+    ),
+}
+COSTS = _split(
+    """
+    điện năng | vật tư tiêu hao | văn phòng phẩm | nhiên liệu | sửa chữa | in ấn
+    """
+)
+TOOLS = _split(
+    """
+    Google Sheets | bảng tính Excel | ứng dụng Zalo | phần mềm quản lý văn bản | Google Forms | mã
+    QR | Google Drive | phần mềm Access
+    """
+)
+MATERIALS = _split(
+    """
+    tre, nứa và gỗ vụn | ống nhựa PVC và tôn mạ kẽm | bìa các-tông và vải vụn | linh kiện điện tử
+    phổ thông | vật liệu tái chế | nguyên liệu sẵn có của địa phương | thép hộp và tấm mica | chai
+    nhựa và lốp xe cũ
+    """
+)
+PARTNERS = _split(
+    """
+    Đoàn Thanh niên | Hội Liên hiệp Phụ nữ xã | trưởng bản | trạm y tế xã | Hội Cựu chiến binh |
+    Ban đại diện cha mẹ học sinh | già làng, người có uy tín | Ủy ban nhân dân xã | công đoàn cơ sở
+    """
+)
+
+# Title pieces: theme -> verbs, theme -> endings (each starts with a space), theme -> domain ->
+# objects.
+TITLE_VERBS: dict[str, tuple[str, ...]] = {
+    PRODUCTION: _split(
+        """
+        Cải tiến quy trình vận hành | Hợp lý hóa khâu bảo dưỡng | Giải pháp tiết kiệm điện năng cho
+        | Cải tiến kỹ thuật sửa chữa | Tối ưu hóa lịch vận hành | Giải pháp kéo dài tuổi thọ | Áp
+        dụng bảo trì dự phòng cho | Giải pháp giảm chi phí vận hành | Nâng cao hiệu suất khai thác
+        | Tổ chức lại khâu quản lý
+        """
+    ),
+    PRODUCT: _split(
+        """
+        Thiết kế và chế tạo | Nghiên cứu, sản xuất | Chế tạo thử nghiệm | Xây dựng | Phát triển |
+        Thiết kế | Tự làm | Hoàn thiện và đưa vào sử dụng
+        """
+    ),
+    SAFETY: _split(
+        """
+        Giải pháp giảm thiểu | Xây dựng quy trình kiểm soát | Giải pháp phòng ngừa | Giải pháp kiểm
+        soát | Nâng cao hiệu quả kiểm soát | Tổ chức quản lý chặt chẽ | Giải pháp hạn chế | Đổi mới
+        cách thức phòng ngừa
+        """
+    ),
+    ADMIN: _split(
+        """
+        Ứng dụng {tool} trong quản lý | Số hóa | Chuẩn hóa quy trình quản lý | Xây dựng cơ sở dữ
+        liệu | Đổi mới cách thức theo dõi | Áp dụng mã QR trong tra cứu | Giải pháp rút ngắn thời
+        gian xử lý | Tin học hóa công tác quản lý | Giải pháp nâng cao hiệu quả quản lý | Sắp xếp
+        khoa học
+        """
+    ),
+    COMMUNITY: _split(
+        """
+        Giải pháp nâng cao hiệu quả | Xây dựng | Đổi mới hình thức | Tổ chức | Duy trì và nhân rộng
+        | Giải pháp thúc đẩy | Nâng cao chất lượng | Huy động xã hội hóa cho
+        """
+    ),
+}
+TITLE_ENDINGS: dict[str, tuple[str, ...]] = {
+    PRODUCTION: tuple(
+        " " + e
+        for e in _split(
+            """
+        nhằm giảm chi phí | góp phần tăng năng suất lao động | để giảm thời gian dừng máy | nhằm
+        tiết kiệm điện năng | nâng cao hiệu quả kinh tế | giảm hao hụt vật tư
+        """
+        )
+    ),
+    PRODUCT: tuple(
+        " " + e
+        for e in _split(
+            """
+        phục vụ công tác chuyên môn | từ nguyên liệu sẵn có tại địa phương | với chi phí thấp | phù
+        hợp điều kiện vùng cao
+        """
+        )
+    ),
+    SAFETY: tuple(
+        " " + e
+        for e in _split(
+            """
+        bảo đảm an toàn cho người lao động | góp phần bảo vệ môi trường | theo hướng bền vững | tại
+        nơi làm việc
+        """
+        )
+    ),
+    ADMIN: tuple(
+        " " + e
+        for e in _split(
+            """
+        nhằm tiết kiệm thời gian | góp phần cải cách hành chính | phục vụ người dân tốt hơn | theo
+        hướng chuyển đổi số
+        """
+        )
+    ),
+    COMMUNITY: tuple(
+        " " + e
+        for e in _split(
+            """
+        tại địa bàn vùng cao | vì cộng đồng | trong giai đoạn hiện nay | ở vùng sâu, vùng xa
+        """
+        )
+    ),
+}
+OBJECTS: dict[str, dict[str, tuple[str, ...]]] = {
+    PRODUCTION: {
+        EDU: _split(
+            """
+            bếp nấu ăn bán trú | hệ thống điện chiếu sáng lớp học | máy phát điện dự phòng của
+            trường | máy bơm nước của khu bán trú | máy photocopy và máy in | hệ thống nước sinh
+            hoạt của trường | hệ thống pin mặt trời của điểm trường
+            """
+        ),
+        HEALTH: _split(
+            """
+            máy thở và máy theo dõi bệnh nhân | hệ thống oxy y tế | lò hấp tiệt trùng | máy phát
+            điện dự phòng | hệ thống lọc nước RO cho chạy thận | máy giặt công nghiệp | tủ bảo quản
+            vắc xin | hệ thống điều hòa phòng mổ
+            """
+        ),
+        BIZ: _split(
+            """
+            máy nghiền clanhke | trạm biến áp 35/0,4 kV | tổ máy thủy điện số 1 | bơm cấp nước thô
+            | dây chuyền đóng bao xi măng | đường dây trung áp 22 kV | máy xúc lật | lò sấy chè |
+            xe khách tuyến cố định | máy rang cà phê | hệ thống lọc nước tổng | hệ thống đo đếm
+            điện năng | máy khoan đá | băng tải clanhke
+            """
+        ),
+        OFFICE: _split(
+            """
+            hệ thống máy chủ của cơ quan | xe ô tô công | hệ thống điện chiếu sáng trụ sở | máy in
+            và máy photocopy | hệ thống âm thanh hội trường | hệ thống điều hòa của trụ sở
+            """
+        ),
+        AGRI: _split(
+            """
+            trạm bơm tưới | hệ thống kênh mương nội đồng | máy sấy nông sản | lò ấp trứng gia cầm |
+            hệ thống tưới nhỏ giọt cho vườn cà phê | máy chế biến thức ăn chăn nuôi | máy bơm chữa
+            cháy rừng
+            """
+        ),
+    },
+    PRODUCT: {
+        EDU: _split(
+            """
+            bộ đồ dùng dạy học môn Khoa học từ vật liệu tái chế | bộ thẻ học chữ cái song ngữ Việt
+            - Thái | mô hình hệ Mặt Trời | bộ tranh kể chuyện dân gian dân tộc Mông | trò chơi học
+            tập trên máy tính cho học sinh lớp 1 | bảng tương tác tự làm cho lớp mầm non | bộ học
+            liệu điện tử môn Lịch sử địa phương | sổ tay từ vựng tiếng Việt cho học sinh dân tộc
+            thiểu số | mô hình thí nghiệm điện một chiều
+            """
+        ),
+        HEALTH: _split(
+            """
+            dụng cụ hỗ trợ tập phục hồi chức năng cổ tay | khay đựng dụng cụ tiểu phẫu | giá treo
+            dịch truyền di động | ứng dụng nhắc lịch tiêm chủng qua Zalo | bộ tài liệu tư vấn dinh
+            dưỡng bằng tiếng Thái | xe đẩy cấp phát thuốc nhiều ngăn | buồng lấy mẫu xét nghiệm di
+            động | gối chống loét cho người bệnh nằm lâu
+            """
+        ),
+        BIZ: _split(
+            """
+            máy tách vỏ cà phê quy mô hộ gia đình | thiết bị báo mức nước bể chứa | sản phẩm chè
+            shan tuyết đóng túi lọc | gạch không nung từ xỉ than | bộ điều khiển bơm tự động theo
+            áp lực | thiết bị cảnh báo quá tải máy biến áp | dụng cụ thay sứ cách điện | phần mềm
+            ghi chỉ số công tơ trên điện thoại | sản phẩm cà phê rang xay đóng gói
+            """
+        ),
+        OFFICE: _split(
+            """
+            phần mềm tra cứu thủ tục hành chính | sổ tay hỏi đáp pháp luật song ngữ | bản đồ số các
+            điểm tiếp nhận hồ sơ | kho dữ liệu văn bản dùng chung | mẫu biểu điện tử báo cáo thống
+            kê | trang hỏi đáp trực tuyến | bộ công cụ tự đánh giá chỉ số cải cách hành chính
+            """
+        ),
+        AGRI: _split(
+            """
+            bản đồ số hiện trạng rừng | chế phẩm ủ phân từ vỏ cà phê | giá thể ươm cây từ vỏ trấu |
+            bẫy đèn bắt sâu hại lúa | máy thái cỏ cho trâu bò | bể lọc nước sinh hoạt quy mô hộ gia
+            đình | ứng dụng báo cháy rừng trên điện thoại
+            """
+        ),
+    },
+    SAFETY: {
+        EDU: _split(
+            """
+            rác thải nhựa trong trường học | nguy cơ mất vệ sinh tại khu bán trú | nguy cơ mất an
+            toàn thực phẩm tại bếp ăn bán trú | nguy cơ ô nhiễm nguồn nước uống của học sinh | nguy
+            cơ chập điện trong lớp học | nguy cơ đuối nước ở học sinh | nguy cơ cháy nổ tại khu nhà
+            ở bán trú | rủi ro khi sử dụng hóa chất thí nghiệm
+            """
+        ),
+        HEALTH: _split(
+            """
+            chất thải y tế lây nhiễm | nước thải phòng xét nghiệm | phơi nhiễm do kim tiêm | nguy
+            cơ lây nhiễm tại khu cách ly | rủi ro khi pha hóa chất khử khuẩn | nguy cơ cháy nổ bình
+            khí oxy | khí thải lò đốt rác y tế | nguy cơ lây nhiễm chéo trong bệnh viện
+            """
+        ),
+        BIZ: _split(
+            """
+            bụi tại khu vực nghiền clanhke | dầu thải từ xưởng sửa chữa | rủi ro khi làm việc trên
+            cao | nguy cơ điện giật khi sửa chữa lưới điện | tiếng ồn tại phân xưởng | bùn thải từ
+            bể lắng | khí thải lò sấy | tai nạn giao thông của đội xe | rác thải sinh hoạt đô thị |
+            rủi ro khi vận hành thiết bị nâng
+            """
+        ),
+        OFFICE: _split(
+            """
+            rác thải văn phòng | nguy cơ cháy nổ tại kho lưu trữ | nguy cơ chập điện tại trụ sở cơ
+            quan | nước thải sinh hoạt của cơ quan | túi ni lông dùng một lần | rác thải nhựa tại
+            nơi làm việc
+            """
+        ),
+        AGRI: _split(
+            """
+            cháy rừng mùa khô | vỏ bao bì thuốc bảo vệ thực vật | chất thải chăn nuôi | phụ phẩm
+            sau thu hoạch cà phê | khói từ đốt rơm rạ | ô nhiễm nguồn nước đầu nguồn | xói mòn đất
+            dốc
+            """
+        ),
+    },
+    ADMIN: {
+        EDU: _split(
+            """
+            hồ sơ chuyên môn của giáo viên | sổ điểm điện tử | hồ sơ học sinh bán trú | lịch công
+            tác của nhà trường | công tác kiểm định chất lượng | thời khóa biểu | kế hoạch giáo dục
+            nhà trường | công tác thu chi ngoài ngân sách
+            """
+        ),
+        HEALTH: _split(
+            """
+            hồ sơ bệnh án | quy trình tiếp đón người bệnh | lịch trực của bệnh viện | công tác
+            thanh toán bảo hiểm y tế | quy trình đặt lịch khám | sổ theo dõi tiêm chủng | báo cáo
+            thống kê y tế
+            """
+        ),
+        BIZ: _split(
+            """
+            hồ sơ khách hàng | quy trình ký hợp đồng mua bán điện | quy trình thu tiền nước | công
+            tác kiểm kê vật tư | chứng từ kế toán | quy trình giải quyết kiến nghị của khách hàng |
+            hồ sơ vay vốn | giao dịch tại quầy
+            """
+        ),
+        OFFICE: _split(
+            """
+            hồ sơ thủ tục hành chính | văn bản đi - đến | hồ sơ hộ tịch | hồ sơ địa chính | hồ sơ
+            cán bộ, công chức | báo cáo định kỳ | nhiệm vụ được giao | lịch tiếp công dân | tài
+            liệu lưu trữ | công tác thi đua, khen thưởng | sổ sách của chi bộ
+            """
+        ),
+        AGRI: _split(
+            """
+            hồ sơ giao khoán bảo vệ rừng | dữ liệu chi trả dịch vụ môi trường rừng | hồ sơ kiểm
+            dịch động vật | báo cáo diễn biến rừng | hồ sơ công trình thủy lợi | sổ theo dõi tiêm
+            phòng gia súc
+            """
+        ),
+    },
+    COMMUNITY: {
+        EDU: _split(
+            """
+            câu lạc bộ tiếng Việt cho học sinh dân tộc Mông | vườn rau dinh dưỡng cho trẻ mầm non |
+            tủ sách cộng đồng ở bản | phong trào đọc sách của học sinh | lớp kỹ năng sống cho học
+            sinh bán trú | mô hình góp gạo nuôi học sinh bán trú | công tác vận động học sinh ra
+            lớp | lớp dạy bơi an toàn cho học sinh | câu lạc bộ em yêu khoa học | giáo dục kỹ năng
+            phòng tránh xâm hại cho học sinh
+            """
+        ),
+        HEALTH: _split(
+            """
+            mô hình bác sĩ gia đình ở vùng cao | tư vấn dinh dưỡng cho bà mẹ mang thai | quản lý
+            người bệnh tăng huyết áp tại cộng đồng | sàng lọc bệnh lao tại các bản | truyền thông
+            phòng chống dịch bằng tiếng dân tộc | khám sàng lọc cho người cao tuổi | chăm sóc sức
+            khỏe học đường | vận động sinh con tại cơ sở y tế | tập huấn sơ cấp cứu cho nhân viên y
+            tế thôn bản
+            """
+        ),
+        BIZ: _split(
+            """
+            quỹ hỗ trợ công nhân có hoàn cảnh khó khăn | điện chiếu sáng đường bản | nước sạch cho
+            điểm trường vùng cao | tủ sách cho con công nhân | bữa ăn ca của người lao động
+            """
+        ),
+        OFFICE: _split(
+            """
+            tuyên truyền pháp luật cho đồng bào dân tộc thiểu số | hỗ trợ người dân dùng dịch vụ
+            công trực tuyến | mô hình dân vận khéo ở bản | phong trào xây dựng nông thôn mới | nhà
+            đại đoàn kết cho hộ nghèo
+            """
+        ),
+        AGRI: _split(
+            """
+            mô hình sinh kế cho hộ nhận khoán bảo vệ rừng | nước sạch cho các bản vùng cao | tập
+            huấn kỹ thuật cho nông dân | tiêm phòng gia súc ở vùng cao
+            """
+        ),
+    },
+}
+
+# Description sentences; placeholders are filled from one dict per row (see _Writer._context).
+INTROS = _split(
+    """
+    Trước đây, việc {task} tại {sub} chủ yếu làm thủ công, mất nhiều thời gian và dễ sai sót. | Qua
+    thực tế công tác tại {unit}, tác giả nhận thấy {problem}. | Năm {year}, {problem}, ảnh hưởng
+    trực tiếp đến chất lượng công việc của {sub}. | Xuất phát từ yêu cầu {task} ngày càng cao,
+    {sub} thường gặp khó khăn vì {problem}. | {unit} có {n1} đoàn viên, nhiều người trực tiếp tham
+    gia {task}; tuy nhiên {problem}. | Tình trạng {problem} đã kéo dài nhiều năm tại {sub} mà chưa
+    có giải pháp triệt để. | Khi được giao nhiệm vụ {task}, tác giả nhận thấy {problem}, gây lãng
+    phí thời gian và công sức. | Theo số liệu tổng hợp của {unit}, {problem}; đây là khó khăn chung
+    của nhiều đơn vị vùng cao.
+    """
+)
+SOLUTIONS: dict[str, tuple[str, ...]] = {
+    PRODUCTION: _split(
+        """
+        Tác giả khảo sát toàn bộ quy trình, xác định các công đoạn gây lãng phí và sắp xếp lại
+        trình tự vận hành {obj}. | Giải pháp lập lịch bảo dưỡng định kỳ cho {obj} dựa trên số giờ
+        vận hành thực tế thay vì theo cảm tính. | Nhóm tác giả thay thế một số chi tiết hay hỏng
+        của {obj} bằng vật tư sẵn có trong nước, dễ thay thế. | Tác giả thiết kế bảng theo dõi
+        thông số vận hành {obj} hằng ngày để phát hiện sớm bất thường. | Nhân lực được bố trí lại
+        theo ca, giảm thời gian chờ giữa các công đoạn liên quan đến {obj}. | Đơn vị lắp thêm bộ
+        biến tần và cảm biến để điều chỉnh công suất {obj} theo nhu cầu thực tế. | Tác giả hướng
+        dẫn {k} công nhân quy trình kiểm tra nhanh {obj} trước mỗi ca làm việc.
+        """
+    ),
+    PRODUCT: _split(
+        """
+        Sản phẩm được làm từ {material}, kích thước gọn, dễ vận chuyển và sử dụng. | Tác giả đã thử
+        nghiệm {k} mẫu khác nhau trước khi hoàn thiện {obj}. | Mỗi bộ {obj} gồm {k} bộ phận chính,
+        có thể tháo lắp để bảo quản và sửa chữa. | Chi phí làm một bộ {obj} chỉ khoảng
+        {money_small}, thấp hơn nhiều so với mua sắm mới. | Sản phẩm đã được hội đồng chuyên môn
+        của đơn vị kiểm tra, đánh giá đạt yêu cầu. | Thiết kế của {obj} được vẽ lại nhiều lần theo
+        góp ý của đồng nghiệp tại {sub}.
+        """
+    ),
+    SAFETY: _split(
+        """
+        Giải pháp xây dựng quy trình {k} bước để kiểm soát {obj}, giao trách nhiệm cụ thể cho từng
+        bộ phận. | Đơn vị tổ chức tập huấn cho {n3} người lao động về nhận diện nguy cơ liên quan
+        đến {obj}. | Tác giả thiết kế biển cảnh báo, sơ đồ thoát hiểm và bảng hướng dẫn đặt tại
+        {sub}. | Trang thiết bị bảo hộ được cấp phát đầy đủ và kiểm tra định kỳ hằng tháng. | Các
+        biện pháp kỹ thuật được áp dụng đồng bộ, kết hợp kiểm tra định kỳ và xử lý kịp thời. | Mạng
+        lưới an toàn vệ sinh viên kiểm tra hằng tuần và ghi kết quả vào sổ theo dõi. | Khu vực có
+        nguy cơ cao được khoanh vùng, lắp đèn và camera giám sát.
+        """
+    ),
+    ADMIN: _split(
+        """
+        Tác giả xây dựng biểu mẫu trên {tool} để cập nhật {obj}, phân quyền cho từng bộ phận. |
+        Toàn bộ {obj} được số hóa, đặt tên theo quy tắc thống nhất và lưu trữ tập trung. | Mỗi hồ
+        sơ được gắn mã QR, khi quét bằng điện thoại có thể xem ngay tình trạng xử lý. | Quy trình
+        cũ gồm {k2} bước được rút gọn còn {k} bước, bỏ các khâu trùng lặp. | Lãnh đạo đơn vị theo
+        dõi tiến độ trực tuyến, hệ thống tự nhắc việc khi sắp đến hạn. | Tác giả biên soạn tài liệu
+        hướng dẫn ngắn gọn và tập huấn cho {n3} cán bộ, nhân viên.
+        """
+    ),
+    COMMUNITY: _split(
+        """
+        Tác giả phối hợp với {partner} tổ chức sinh hoạt định kỳ cho {people} vào cuối tuần. | Nội
+        dung được biên soạn ngắn gọn, có tranh minh họa và lời dịch bằng tiếng Thái, tiếng Mông. |
+        Đơn vị vận động được {k} tấn gạo và nhiều phần quà từ các nhà hảo tâm. | Mỗi tháng tổ chức
+        {k} buổi tại các bản xa trung tâm, thu hút đông đảo {people} tham gia. | Tác giả lập nhóm
+        Zalo để kết nối {people} với {sub}, kịp thời giải đáp thắc mắc. | Các thành viên được phân
+        công phụ trách từng bản, thường xuyên đến tận nhà để hướng dẫn.
+        """
+    ),
+}
+RESULTS = _split(
+    """
+    Sau {m} tuần áp dụng, thời gian {task} giảm từ {a} phút xuống còn {b} phút. | Tỷ lệ {rate} tăng
+    từ {p1}% lên {p2}%. | Ước tính mỗi năm tiết kiệm được khoảng {money} cho đơn vị. | Giải pháp
+    giúp giảm {p3}% chi phí {cost} so với cùng kỳ năm trước. | Đến nay đã có {n2} lượt {people}
+    được hưởng lợi trực tiếp từ sáng kiến. | Số sự việc phải xử lý đột xuất giảm từ {k3} xuống {k4}
+    trường hợp mỗi tháng.
+    """
+)
+CLOSINGS = _split(
+    """
+    Sáng kiến dễ thực hiện, chi phí thấp, có thể nhân rộng tại {peers}. | Giải pháp đã được {unit}
+    công nhận và áp dụng rộng rãi từ tháng {start_month}. | Tác giả mong muốn được chia sẻ kinh
+    nghiệm để {peers} cùng áp dụng. | Sáng kiến phù hợp với điều kiện vùng cao, không đòi hỏi trang
+    thiết bị đắt tiền. | Hội đồng sáng kiến của đơn vị đánh giá giải pháp có tính mới và hiệu quả
+    thiết thực. | Thời gian tới, tác giả tiếp tục hoàn thiện giải pháp và đề xuất áp dụng tại
+    {peers}.
+    """
+)
+EXTRAS = _split(
+    """
+    Trong quá trình triển khai, {sub} đã phối hợp chặt chẽ với các bộ phận liên quan. | Ban đầu một
+    số người còn e ngại thay đổi, nhưng sau khi được hướng dẫn đều đồng tình ủng hộ. | Giải pháp
+    không làm phát sinh thêm biên chế và tận dụng trang thiết bị hiện có. | Kinh phí thực hiện
+    khoảng {money_small}, chủ yếu từ nguồn chi thường xuyên của đơn vị. | Mọi số liệu đều được lưu
+    lại để đối chiếu, đánh giá định kỳ hằng quý. | Công đoàn cơ sở đã phát động đoàn viên góp ý để
+    hoàn thiện giải pháp. | Giải pháp được thí điểm tại {sub} trước, sau đó mở rộng ra toàn đơn vị.
+    | Nhóm thực hiện gồm {k} người, do tác giả làm trưởng nhóm. | Tác giả đã tham khảo kinh nghiệm
+    của đơn vị bạn và điều chỉnh cho phù hợp thực tế. | Việc áp dụng không làm gián đoạn hoạt động
+    chuyên môn thường ngày. | Đến tháng {start_month}, toàn bộ {sub} đã áp dụng thống nhất. | Kết
+    quả được lãnh đạo đơn vị ghi nhận tại hội nghị sơ kết quý I năm {year}. | Phản hồi của {people}
+    đều đánh giá cao tính thiết thực của giải pháp. | Quá trình theo dõi cho thấy giải pháp vận
+    hành ổn định, không phát sinh sự cố. | Đơn vị đã bố trí kinh phí để duy trì giải pháp trong
+    những năm tiếp theo. | Tác giả đã trực tiếp hướng dẫn {n3} đồng nghiệp cách thực hiện. | Tài
+    liệu hướng dẫn được in thành sổ tay nhỏ, phát cho từng tổ. | Giải pháp cũng đã được giới thiệu
+    tại buổi sinh hoạt chuyên đề của {sub}.
+    """
+)
+ADDED_SENTENCES = _split(
+    """
+    Tác giả xin bổ sung thêm số liệu cập nhật đến cuối tháng. | Kèm theo là hình ảnh minh họa quá
+    trình thực hiện. | Nội dung đã được chỉnh sửa theo góp ý của ban chấp hành công đoàn. | Đề nghị
+    công đoàn cấp trên xem xét, công nhận.
+    """
+)
+
+# Phrases that only a workplace of one trade writes; every other phrase suits any workplace of
+# its kind. A workplace's trade is found from its name ("public" when nothing else matches and it
+# is not a business).
+NICHE_KEYWORDS: dict[str, tuple[str, ...]] = {
+    "bank": ("Ngân hàng",),
+    "power": ("Điện lực", "Thủy điện"),
+    "water": ("Cấp nước", "Môi trường", "thủy nông"),
+    "mining": ("Xi măng", "Khoáng sản"),
+    "food": ("Chè", "Cà phê", "Nông nghiệp"),
+    "transport": ("Vận tải", "Bến xe"),
+    "construction": ("Xây dựng", "Tư vấn", "giao thông"),
+    "post": ("Bưu điện", "Viễn thông"),
+}
+NICHE_PHRASES: dict[str, tuple[str, ...]] = {
+    "power": _split(
+        """
+        trạm biến áp 35/0,4 kV | tổ máy thủy điện số 1 | đường dây trung áp 22 kV |
+        hệ thống đo đếm điện năng | thiết bị cảnh báo quá tải máy biến áp |
+        dụng cụ thay sứ cách điện | phần mềm ghi chỉ số công tơ trên điện thoại |
+        nguy cơ điện giật khi sửa chữa lưới điện | quy trình ký hợp đồng mua bán điện |
+        vận hành trạm biến áp | ghi chỉ số công tơ | xử lý sự cố lưới điện |
+        tổn thất điện năng trên lưới trung áp còn ở mức cao
+        """
+    ),
+    "water": _split(
+        """
+        bơm cấp nước thô | hệ thống lọc nước tổng | thiết bị báo mức nước bể chứa |
+        bộ điều khiển bơm tự động theo áp lực | bùn thải từ bể lắng | rác thải sinh hoạt đô thị |
+        quy trình thu tiền nước | vận hành trạm bơm | sửa chữa đường ống |
+        tỷ lệ nước thất thoát trên mạng lưới đường ống còn lớn
+        """
+    ),
+    "mining": _split(
+        """
+        máy nghiền clanhke | dây chuyền đóng bao xi măng | máy xúc lật | máy khoan đá |
+        băng tải clanhke | gạch không nung từ xỉ than | bụi tại khu vực nghiền clanhke
+        """
+    ),
+    "food": _split(
+        """
+        lò sấy chè | máy rang cà phê | máy tách vỏ cà phê quy mô hộ gia đình |
+        sản phẩm chè shan tuyết đóng túi lọc | sản phẩm cà phê rang xay đóng gói | khí thải lò sấy
+        """
+    ),
+    "transport": _split(
+        """
+        xe khách tuyến cố định | điều độ xe vận tải | chi phí nhiên liệu cho đội xe tăng cao |
+        phần mềm quản lý vé xe khách
+        """
+    ),
+    "construction": _split("thi công công trình | máy trộn bê tông | khuôn đúc cấu kiện bê tông"),
+    "post": _split("trạm phát sóng BTS | xe chuyển phát bưu phẩm | ứng dụng tra cứu bưu phẩm"),
+    "bank": _split(
+        """
+        hồ sơ vay vốn | giao dịch tại quầy ngân hàng | thẩm định hồ sơ vay vốn | giải ngân vốn vay |
+        khách hàng ở vùng sâu phải đi xa để làm thủ tục vay vốn |
+        ứng dụng nhắc lịch trả nợ vay qua tin nhắn
+        """
+    ),
+    "public": _split(
+        """
+        hồ sơ thủ tục hành chính | hồ sơ hộ tịch | hồ sơ địa chính | lịch tiếp công dân |
+        phần mềm tra cứu thủ tục hành chính | bản đồ số các điểm tiếp nhận hồ sơ |
+        bộ công cụ tự đánh giá chỉ số cải cách hành chính | xe ô tô công |
+        hồ sơ cán bộ, công chức | tiếp nhận hồ sơ một cửa | cấp phiếu lý lịch tư pháp |
+        đăng ký hộ tịch | quản lý tài sản công | tuyên truyền, phổ biến pháp luật | tiếp công dân |
+        quản lý cán bộ, công chức |
+        hồ sơ thủ tục hành chính tiếp nhận bằng giấy, thời gian luân chuyển kéo dài |
+        người dân phải đi lại nhiều lần để hoàn thiện hồ sơ |
+        việc lưu trữ hồ sơ đất đai, hộ tịch chưa khoa học |
+        công tác tuyên truyền pháp luật ở các bản vùng cao còn hạn chế
+        """
+    ),
+}
+# Phrases added to the kinds' lists for the trades above.
+MORE_OBJECTS: dict[tuple[str, str], tuple[str, ...]] = {
+    (PRODUCTION, BIZ): _split(
+        "máy trộn bê tông | trạm phát sóng BTS | xe chuyển phát bưu phẩm | kho hàng và xe nâng"
+    ),
+    (PRODUCT, BIZ): _split(
+        """
+        phần mềm quản lý vé xe khách | khuôn đúc cấu kiện bê tông | ứng dụng tra cứu bưu phẩm |
+        phần mềm quản lý bán hàng | kệ trưng bày hàng hóa tự lắp ghép | ứng dụng đặt hàng qua Zalo
+        """
+    ),
+    (PRODUCT, OFFICE): _split("ứng dụng nhắc lịch trả nợ vay qua tin nhắn"),
+    (ADMIN, OFFICE): _split("hồ sơ vay vốn | giao dịch tại quầy ngân hàng"),
+}
+MORE_TASKS: dict[str, tuple[str, ...]] = {
+    OFFICE: _split("thẩm định hồ sơ vay vốn | giải ngân vốn vay")
+}
+MORE_PROBLEMS: dict[str, tuple[str, ...]] = {
+    OFFICE: _split("khách hàng ở vùng sâu phải đi xa để làm thủ tục vay vốn")
+}
+
+
+# Rows whose grassroots union exists nowhere in the tree: (name, is a business).
+UNKNOWN_UNITS = (
+    ("Công ty TNHH Thương mại Ánh Dương", True),
+    ("CĐCS Trường Quốc tế Hoàng Gia", False),
+    ("Xí nghiệp May Sao Vàng", True),
+    ("Khách sạn Hoa Sữa", True),
+    ("Trung tâm Ngoại ngữ Tinh Hoa", False),
+    ("Công ty TNHH Dịch vụ Bảo vệ Phương Bắc", True),
+    ("Nhà máy Gạch men Hưng Thịnh", True),
+    ("Hội Người cao tuổi", False),
+)
+BAD_FIELDS = ("Khác", "Nông nghiệp", "Văn hóa - Thể thao")
+BAD_SECTORS = ("Khối lực lượng vũ trang", "Khác", "Hợp tác xã")
+BAD_DATES = ("sắp tới", "32/13/{year}", "31/02/{year}", "chưa xác định", "đang chờ phê duyệt")
+BAD_PHONES = ("12345", "09xx", "0912 345", "không có")
+BAD_EMAILS = ("abc@", "nguyen van a@gmail", "lothihoa.example.vn", "hoa@@example.vn")
+MISSING_FIELDS = (
+    "full_name", "title", "description", "start_date", "field", "sector", "grassroots_unit",
+)  # fmt: skip
+
+
+# --- small helpers ----------------------------------------------------------------------------
+
+
+def _strip_table() -> dict[int, str]:
+    table: dict[int, str] = {ord("đ"): "d", ord("Đ"): "D"}
+    for code in (*range(0xC0, 0x250), *range(0x1E00, 0x1F00)):
+        base = "".join(
+            c for c in unicodedata.normalize("NFD", chr(code)) if not unicodedata.combining(c)
+        )
+        if base and base != chr(code) and len(base) == 1:
+            table[code] = base
+    return table
+
+
+_STRIP = _strip_table()
+
+
+def without_marks(text: str) -> str:
+    """Vietnamese typed without diacritics, as on a phone: "Tuần Giáo" -> "Tuan Giao"."""
+    return unicodedata.normalize("NFC", text).translate(_STRIP)
+
+
+def _ascii_words(text: str) -> list[str]:
+    return [w for w in without_marks(text).lower().replace("-", " ").split() if w.isalnum()]
+
+
+def _weighted(items: Iterable[str]) -> tuple[str, ...]:
+    """Expand "Nguyễn *30" into thirty "Nguyễn"; an item without a weight counts once."""
+    out: list[str] = []
+    for item in items:
+        name, _, weight = item.partition(" *")
+        out.extend([name] * (int(weight) if weight else 1))
+    return tuple(out)
+
+
+def _thousands(value: int) -> str:
+    return f"{value:,}".replace(",", ".")
+
+
+def _decimal_vi(value: float) -> str:
+    text = f"{value:.1f}".rstrip("0").rstrip(".")
+    return text.replace(".", ",")
+
+
+def _domain_of(name: str) -> str:
+    if name.startswith("Ngân hàng"):
+        return OFFICE  # a bank branch writes about paperwork and counters
+    if name.startswith(("Công ty", "Hợp tác xã", "Bưu điện", "Viễn thông", "Nhà máy")):
+        return BIZ
+    if name.startswith(("Bệnh viện", "Trung tâm Y tế", "Trung tâm Kiểm soát bệnh tật", "Sở Y tế")):
+        return HEALTH
+    if name.startswith(("Trường", "Phòng Giáo dục", "Sở Giáo dục", "Trung tâm Giáo dục")):
+        return EDU
+    agri = ("Kiểm lâm", "rừng", "Khu bảo tồn", "Chăn nuôi", "Khuyến nông", "Thủy lợi", "Nước sạch",
+            "Trồng trọt", "Sở Nông nghiệp", "thủy nông")  # fmt: skip
+    if any(word in name for word in agri):
+        return AGRI
+    return OFFICE
+
+
+_PHRASE_NICHE = {phrase: niche for niche, phrases in NICHE_PHRASES.items() for phrase in phrases}
+
+
+def _niche_of(name: str) -> str:
+    for niche, words in NICHE_KEYWORDS.items():
+        if any(word in name for word in words):
+            return niche if _is_business(name) else "public"
+    return "business" if _is_business(name) else "public"
+
+
+def _suited(phrases: tuple[str, ...], niche: str) -> tuple[str, ...]:
+    """The phrases a workplace of this trade may use: its own and the untagged ones."""
+    kept = tuple(p for p in phrases if _PHRASE_NICHE.get(p, niche) == niche)
+    return kept or tuple(p for p in phrases if p not in _PHRASE_NICHE) or phrases
+
+
+def _is_business(name: str) -> bool:
+    return name.startswith(
+        ("Công ty", "Hợp tác xã", "Ngân hàng", "Bưu điện", "Viễn thông", "Nhà máy", "Xí nghiệp",
+         "Khách sạn")
+    )  # fmt: skip
+
+
+# --- the organisation tree, as far as the sample needs it ------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Place:
+    """A grassroots union people write from, with the ways they name it and its superior."""
+
+    unit_id: str
+    superior_id: str
+    superior_kind: str
+    name: str  # without the "Công đoàn cơ sở" prefix: how the unit calls itself
+    domain: str
+    business: bool
+    superior_answers: tuple[str, ...]
+    grassroots_answers: tuple[str, ...]
+    positions: tuple[str, ...]
+    # sub, task, problem, people, peers, rate: the phrases this workplace's texts use
+    vocab: tuple[tuple[str, ...], ...]
+    objects: dict[str, tuple[str, ...]]  # theme -> what its initiatives are about
+
+
+_GRASSROOTS_PREFIX = "Công đoàn cơ sở "
+
+
+def _variants(name: str, aliases: Sequence[str], lower: bool) -> tuple[str, ...]:
+    """Weighted spellings of a unit: official name and aliases mostly, then the same without
+    diacritics, in lower case, or decomposed (NFD) as some keyboards send it."""
+    names = [name, *aliases]
+    out = [name] * 4 + [a for a in aliases for _ in range(2)]
+    out += [without_marks(n) for n in names[:3]]
+    if lower:
+        out += [n.lower() for n in names[:2]]
+    out.append(unicodedata.normalize("NFD", names[-1]))
+    out.append(name + " ")
+    return tuple(out)
+
+
+def _load_places(units_csv: Path) -> list[_Place]:
+    with units_csv.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    by_id = {r["id"].strip(): r for r in rows}
+    places = []
+    for row in rows:
+        if row["kind"].strip() != "grassroots":
+            continue
+        parent = by_id[row["parent_id"].strip()]
+        name = row["name"].strip()
+        short = name.removeprefix(_GRASSROOTS_PREFIX)
+        aliases = [a.strip() for a in row["aliases"].split(";") if a.strip()]
+        parent_aliases = [a.strip() for a in parent["aliases"].split(";") if a.strip()]
+        domain = _domain_of(short)
+        positions = BANK_POSITIONS if short.startswith("Ngân hàng") else POSITIONS[domain]
+        niche = _niche_of(short)
+        places.append(
+            _Place(
+                unit_id=row["id"].strip(),
+                superior_id=parent["id"].strip(),
+                superior_kind=parent["kind"].strip(),
+                name=short,
+                domain=domain,
+                business=_is_business(short),
+                superior_answers=_variants(parent["name"].strip(), parent_aliases, lower=False),
+                grassroots_answers=_variants(name, aliases, lower=True),
+                positions=positions,
+                vocab=(
+                    SUBS[domain],
+                    _suited(TASKS[domain] + MORE_TASKS.get(domain, ()), niche),
+                    _suited(PROBLEMS[domain] + MORE_PROBLEMS.get(domain, ()), niche),
+                    PEOPLE[domain],
+                    PEERS[domain],
+                    RATES[domain],
+                ),
+                objects={
+                    theme: _suited(
+                        OBJECTS[theme][domain] + MORE_OBJECTS.get((theme, domain), ()), niche
+                    )
+                    for theme in THEMES
+                },
+            )
+        )
+    if not places:
+        raise ValueError(f"{units_csv}: the organisation tree has no grassroots unions")
+    return places
+
+
+# --- the campaign rules the sample obeys ------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Campaign:
+    fields: tuple[str, ...]
+    sectors: tuple[str, ...]
+    business_sector: str
+    public_sector: str
+    window_start: date
+    window_end: date
+    limit: int
+    closes_at: datetime  # naive, local
+    field_themes: dict[str, tuple[str, ...]]  # theme -> configured fields about it
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> _Campaign:
+        sectors = settings.sectors
+        business = next((s for s in sectors if "doanh nghiep" in " ".join(_ascii_words(s))), None)
+        business = business or sectors[0]
+        public = next((s for s in sectors if s != business), business)
+        themes: dict[str, list[str]] = {t: [] for t in THEMES}
+        for name in settings.fields:
+            words = " ".join(_ascii_words(name))
+            theme = next((t for t, keys in THEME_KEYWORDS if any(k in words for k in keys)), ADMIN)
+            themes[theme].append(name)
+        for theme in THEMES:  # a theme no field is about writes under any field
+            themes[theme] = themes[theme] or list(settings.fields)
+        window = settings.campaign.implementation_window
+        return cls(
+            fields=settings.fields,
+            sectors=sectors,
+            business_sector=business,
+            public_sector=public,
+            window_start=window.start,
+            window_end=window.end,
+            limit=settings.campaign.description_max_chars,
+            closes_at=settings.campaign.form_closes_at,
+            field_themes={t: tuple(v) for t, v in themes.items()},
+        )
+
+
+# --- the result -------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class GeneratedSet:
+    """Rows as a form sheet holds them, with the answer key.
+
+    rows: header -> cell value (str, int or None), in sheet order (by timestamp).
+    expected: {"planted": [{"row_index", "codes", "field", "note"?}], "duplicates": [[older,
+    newer]], "cross_author": [[i, j]]}; indexes are 0-based in `rows`, the sheet row is index + 2.
+    unit_ids / superior_ids: the grassroots union and direct superior each row was written for
+    (unit id None for a made-up union).
+    """
+
+    headers: list[str]
+    rows: list[dict[str, object]]
+    expected: dict[str, Any]
+    unit_ids: list[str | None] = field(default_factory=list)
+    superior_ids: list[str] = field(default_factory=list)
+
+
+# --- the generator ----------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Author:
+    name: str
+    gender: str
+    birth_year: int | None
+    phone_digits: str  # "0912820510"
+    phone: object  # as typed: text in some format, an int without its 0, or None
+    email: str
+    position: str
+    place: _Place
+    superior: str
+    grassroots: str
+
+
+@dataclass(slots=True)
+class _Record:
+    """One row before sorting: its cells (by header), submission second and role in the key."""
+
+    values: dict[str, object]
+    second: int  # seconds since the sample's first day
+    place: _Place
+    unit_known: bool = True
+    planted: dict[str, Any] | None = None
+    pair: tuple[str, int] | None = None  # ("dup" | "cross", pair number)
+
+
+@dataclass(frozen=True, slots=True)
+class _StartDay:
+    """A possible implementation start, with the ways people write it."""
+
+    full: str  # 15/03/2021
+    short: str  # 15/3/2021
+    month: str | None  # 03/2021, when the whole month lies in the window
+    spelled: str | None  # tháng 3/2021, likewise
+    serial: int  # the spreadsheet day number
+    year: int
+    month_text: str  # 3/2021
+
+
+_MONEY_KEYS = ("{money}", "{money_small}")
+
+
+class _Writer:
+    """Draws every value of every row from one Random, with tables built once."""
+
+    def __init__(
+        self,
+        rng: Random,
+        places: list[_Place],
+        campaign: _Campaign,
+        genders: Sequence[str],
+        headers: dict[str, str],
+    ):
+        self.rng = rng
+        self.r = rng.random
+        self.places = places
+        self.campaign = campaign
+        self.h = headers  # field key -> header
+        self.male, self.female = (genders[0], genders[1]) if len(genders) >= 2 else ("Nam", "Nữ")
+        self.family_kinh = _weighted(FAMILY_KINH)
+        self.family_thai = _weighted(FAMILY_THAI)
+        self.family_hmong = _weighted(FAMILY_HMONG)
+        self.place_themes: dict[str, tuple[str, ...]] = {
+            domain: _weighted(f"{theme} *{weight}" for theme, weight in weights.items())
+            for domain, weights in THEME_WEIGHTS.items()
+        }
+        self.by_superior: dict[str, list[_Place]] = {}
+        for place in places:
+            self.by_superior.setdefault(place.superior_id, []).append(place)
+        self.hours = tuple(
+            int(h)
+            for h in _weighted(
+                f"{hour} *{weight}"
+                for hour, weight in zip(range(6, 24), HOUR_WEIGHTS.split(), strict=True)
+            )
+        )
+        # The first day shown is 49 days before the form closes; the peak starts five days later.
+        self.base = datetime.combine(
+            campaign.closes_at.date() - timedelta(days=49), datetime.min.time()
+        )
+        self.close_second = int((campaign.closes_at - self.base).total_seconds())
+        self.days: dict[tuple[int, str], str] = {}
+        self._start_days(campaign)
+        self.email_words: dict[str, list[str]] = {}
+        # Extra sentences are visited with a step coprime to their number, so none repeats.
+        self.extra_steps = tuple(s for s in range(1, len(EXTRAS)) if math.gcd(s, len(EXTRAS)) == 1)
+        every = (*INTROS, *RESULTS, *CLOSINGS, *EXTRAS, *(s for v in SOLUTIONS.values() for s in v))
+        self.with_money = frozenset(s for s in every if any(k in s for k in _MONEY_KEYS))
+        self.numbers = self._numbers(4096)
+
+    def _start_days(self, c: _Campaign) -> None:
+        days = []
+        for offset in range((c.window_end - c.window_start).days + 1):
+            day = c.window_start + timedelta(days=offset)
+            first = day.replace(day=1)
+            last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+            whole = first >= c.window_start and last <= c.window_end
+            days.append(
+                _StartDay(
+                    full=f"{day:%d/%m/%Y}",
+                    short=f"{day.day}/{day.month}/{day.year}",
+                    month=f"{day:%m/%Y}" if whole else None,
+                    spelled=f"tháng {day.month}/{day.year}" if whole else None,
+                    serial=(day - _SERIAL_EPOCH).days,
+                    year=day.year,
+                    month_text=f"{day.month}/{day.year}",
+                )
+            )
+        self.start_days = tuple(days)
+        # For each submission day: how many window days lie on or before it (at least one).
+        self.started_by = tuple(
+            min(
+                len(days),
+                max(1, ((self.base.date() + timedelta(days=d)) - c.window_start).days + 1),
+            )
+            for d in range(self.close_second // _DAY + 1)
+        )
+
+    # -- picking -----------------------------------------------------------------------------
+
+    def pick(self, seq: Sequence[Any]) -> Any:
+        return seq[int(self.r() * len(seq))]
+
+    def between(self, low: int, high: int) -> int:
+        return low + int(self.r() * (high - low + 1))
+
+    # -- people ------------------------------------------------------------------------------
+
+    def person(self) -> tuple[str, str]:
+        pick, r = self.pick, self.r
+        female = r() < 0.55
+        roll = r()
+        if roll < 0.55:
+            family = pick(self.family_kinh)
+            if female:
+                name = f"{family} {pick(MIDDLE_KINH_FEMALE)} {pick(GIVEN_KINH_FEMALE)}"
+            else:
+                name = f"{family} {pick(MIDDLE_KINH_MALE)} {pick(GIVEN_KINH_MALE)}"
+        elif roll < 0.83:
+            family = pick(self.family_thai)
+            if female:
+                name = f"{family} Thị {pick(GIVEN_THAI_FEMALE)}"
+            else:
+                name = f"{family} Văn {pick(GIVEN_THAI_MALE)}"
+        else:
+            family = pick(self.family_hmong)
+            if female:
+                name = f"{family} Thị {pick(GIVEN_HMONG_FEMALE)}"
+            else:
+                name = f"{family} {'A' if r() < 0.7 else 'Văn'} {pick(GIVEN_HMONG_MALE)}"
+        return name, self.female if female else self.male
+
+    def phone_number(self) -> str:
+        prefix = self.pick(MOBILE_PREFIXES)
+        width = 10 - len(prefix)
+        return prefix + f"{int(self.r() * 10**width):0{width}d}"
+
+    def phone_as_typed(self, digits: str) -> object:
+        roll = self.r()
+        if roll < 0.30:
+            return digits
+        if roll < 0.50:
+            return f"{digits[:4]} {digits[4:7]} {digits[7:]}"
+        if roll < 0.65:
+            return f"{digits[:4]}.{digits[4:7]}.{digits[7:]}"
+        if roll < 0.75:
+            return f"+84 {digits[1:4]} {digits[4:7]} {digits[7:]}"
+        if roll < 0.80:
+            return "+84" + digits[1:]
+        if roll < 0.90:
+            return int(digits)  # a number cell: the leading 0 is gone
+        return f"{digits[:3]} {digits[3:6]} {digits[6:]}"
+
+    def email(self, name: str, birth_year: int | None) -> str:
+        words = self.email_words.get(name)
+        if words is None:
+            words = self.email_words[name] = _ascii_words(name)
+        given, rest = words[-1], words[:-1]
+        initials = "".join(w[0] for w in rest)
+        roll = self.r()
+        if roll < 0.3:
+            local = "".join(words) + (f"{birth_year % 100:02d}" if birth_year else "")
+        elif roll < 0.55:
+            local = given + initials
+        elif roll < 0.8:
+            local = f"{given}.{initials}{self.between(1, 99)}"
+        else:
+            local = ".".join(words)
+        return f"{local}@{self.pick(EMAIL_DOMAINS)}"
+
+    def author(self, place: _Place, *, simple_contacts: bool = False) -> _Author:
+        name, gender = self.person()
+        r = self.r
+        birth_year = None if r() < 0.02 else self.between(1965, 2000)
+        digits = self.phone_number()
+        phone: object = self.phone_as_typed(digits)
+        if not simple_contacts and r() < 0.02:
+            phone = None
+        email = "" if r() < 0.15 else self.email(name, birth_year)
+        position = "" if r() < 0.05 else self.pick(place.positions)
+        return _Author(
+            name=name,
+            gender=gender,
+            birth_year=birth_year,
+            phone_digits=digits,
+            phone=phone,
+            email=email,
+            position=position,
+            place=place,
+            superior=self.pick(place.superior_answers),
+            grassroots=self.pick(place.grassroots_answers),
+        )
+
+    def coauthors(self) -> str:
+        if self.r() >= 0.18:
+            return ""
+        names = [self.person()[0] for _ in range(self.between(1, 3))]
+        return self.pick((", ", ", ", "; ", "\n")).join(names)
+
+    # -- time --------------------------------------------------------------------------------
+
+    def second(self) -> int:
+        """A submission moment before the close, busier in the peak period and near the end."""
+        r = self.r
+        if r() < 0.08:
+            day = int(r() * 5)
+        else:
+            span = self.close_second // _DAY - 5
+            day = 5 + min(span - 1, int((r() ** 0.8) * span))
+        hour = self.hours[int(r() * len(self.hours))]
+        return min(day * _DAY + hour * 3600 + int(r() * 3600), self.close_second - 2)
+
+    def stamp(self, second: int, locale: str) -> str:
+        day, rest = divmod(second, _DAY)
+        text = self.days.get((day, locale))
+        if text is None:
+            moment = self.base + timedelta(days=day)
+            if locale == "en":
+                text = f"{moment.month}/{moment.day}/{moment.year}"
+            else:
+                text = f"{moment:%d/%m/%Y}"
+            self.days[(day, locale)] = text
+        hour, rest = divmod(rest, 3600)
+        minute, sec = divmod(rest, 60)
+        if locale == "en":
+            return f"{text} {hour}:{minute:02d}:{sec:02d}"
+        return f"{text} {hour:02d}:{minute:02d}:{sec:02d}"
+
+    # -- answers -----------------------------------------------------------------------------
+
+    def start_date(self, submitted_second: int) -> tuple[_StartDay, object]:
+        r, days = self.r, self.start_days
+        if r() < 0.85:  # mostly already under way when submitted
+            known = self.started_by[min(submitted_second // _DAY, len(self.started_by) - 1)]
+            day = days[int(r() * known)]
+        else:
+            day = days[int(r() * len(days))]
+        roll = r()
+        if roll < 0.48:
+            return day, day.full
+        if roll < 0.58:
+            return day, day.short
+        if roll < 0.75:
+            return day, day.month or day.full
+        if roll < 0.88:
+            return day, day.spelled or day.full
+        return day, day.serial  # a date cell read as its serial number
+
+    def benefit(self, business: bool) -> object:
+        r = self.r
+        if r() >= (0.75 if business else 0.25):
+            return None
+        # About 5 million to 2 billion đồng in business, 1 to 50 million elsewhere.
+        value = int(10 ** (6.7 + r() * 2.6)) if business else int(10 ** (6.0 + r() * 1.7))
+        value = (
+            round(value, -8)
+            if value >= 1_000_000_000
+            else round(value, -6)
+            if value >= 100_000_000
+            else round(value, -5)
+        )
+        value = max(value, 100_000)
+        roll = r()
+        if value >= 1_000_000_000 and roll < 0.5:
+            return f"{_decimal_vi(value / 1e9)} tỷ"
+        if roll < 0.25:
+            return f"{_thousands(value)} đ"
+        if roll < 0.4:
+            return f"{_thousands(value)} đồng"
+        if roll < 0.55:
+            return _thousands(value)
+        if roll < 0.75 and value % 100_000 == 0 and value < 1_000_000_000:
+            return f"{_decimal_vi(value / 1e6)} triệu"
+        if roll < 0.82:
+            return f"khoảng {_decimal_vi(value / 1e6)} triệu đồng/năm"
+        return value
+
+    def money_text(self, low: float, high: float) -> str:
+        value = round(int(10 ** (low + self.r() * (high - low))), -5)
+        value = max(value, 100_000)
+        if value >= 1_000_000_000:
+            return f"{_decimal_vi(value / 1e9)} tỷ đồng"
+        if value >= 10_000_000 and self.r() < 0.6:
+            return f"{_decimal_vi(value / 1e6)} triệu đồng"
+        return f"{_thousands(value)} đồng"
+
+    def _numbers(self, count: int) -> tuple[dict[str, object], ...]:
+        """Bundles of the figures a description quotes, drawn once and reused by many rows."""
+        bundles = []
+        for _ in range(count):
+            a, p1, k3 = self.between(15, 120), self.between(35, 80), self.between(6, 30)
+            bundles.append(
+                {
+                    "m": self.between(2, 10),
+                    "a": a,
+                    "b": self.between(a * 3 // 10, a * 8 // 10),
+                    "p1": p1,
+                    "p2": self.between(p1 + 5, 99),
+                    "p3": self.between(8, 45),
+                    "k": self.between(3, 12),
+                    "k2": self.between(13, 20),
+                    "k3": k3,
+                    "k4": self.between(0, k3 // 2),
+                }
+            )
+        return tuple(bundles)
+
+    def _context(self, place: _Place, start: _StartDay, sentences: list[str]) -> dict[str, object]:
+        """Values for the placeholders of a row's sentences, shared by all of them."""
+        r = self.r
+        sub, task, problem, people, peers, rate = place.vocab
+        numbers = self.numbers
+        ctx = numbers[int(r() * len(numbers))].copy()
+        ctx["unit"] = place.name
+        ctx["sub"] = sub[int(r() * len(sub))]
+        ctx["task"] = task[int(r() * len(task))]
+        ctx["problem"] = problem[int(r() * len(problem))]
+        ctx["people"] = people[int(r() * len(people))]
+        ctx["peers"] = peers[int(r() * len(peers))]
+        ctx["rate"] = rate[int(r() * len(rate))]
+        ctx["tool"] = TOOLS[int(r() * len(TOOLS))]
+        ctx["material"] = MATERIALS[int(r() * len(MATERIALS))]
+        ctx["partner"] = PARTNERS[int(r() * len(PARTNERS))]
+        ctx["cost"] = COSTS[int(r() * len(COSTS))]
+        ctx["year"] = start.year
+        ctx["start_month"] = start.month_text
+        ctx["n1"] = 12 + int(r() * 589)
+        ctx["n2"] = 40 + int(r() * 4961)
+        ctx["n3"] = 8 + int(r() * 143)
+        if any(s in self.with_money for s in sentences):  # formatting money is the slow part
+            ctx["money"] = self.money_text(6.8, 9.0)
+            ctx["money_small"] = self.money_text(5.3, 6.9)
+        return ctx
+
+    def content(
+        self, place: _Place, theme: str, start: _StartDay, target: int, max_length: int = 900
+    ) -> tuple[str, str]:
+        """A title and a description of about `target` characters (at least the four core
+        sentences), never longer than `max_length`."""
+        r = self.r
+        solutions = SOLUTIONS[theme]
+        first = int(r() * len(solutions))
+        second = (first + 1 + int(r() * (len(solutions) - 1))) % len(solutions)
+        result = int(r() * len(RESULTS))
+        sentences = [INTROS[int(r() * len(INTROS))], solutions[first], RESULTS[result]]
+        closing = CLOSINGS[int(r() * len(CLOSINGS))]
+        middle = [solutions[second], RESULTS[(result + 1 + int(r() * 5)) % len(RESULTS)]]
+        extra = int(r() * len(EXTRAS))
+        step = self.extra_steps[int(r() * len(self.extra_steps))]
+        length = sum(len(s) for s in sentences) + len(closing) + 40
+        added = 0
+        while length < target and added < len(EXTRAS):
+            if middle:
+                sentence = middle.pop()
+                sentences.insert(2, sentence)
+            else:
+                sentence = EXTRAS[(extra + added * step) % len(EXTRAS)]
+                added += 1
+                sentences.append(sentence)
+            length += len(sentence) + 20
+        sentences.append(closing)
+        ctx = self._context(place, start, sentences)
+        objects = place.objects[theme]
+        obj = ctx["obj"] = objects[int(r() * len(objects))]
+        verbs = TITLE_VERBS[theme]
+        verb = verbs[int(r() * len(verbs))]
+        if "{" in verb:
+            verb = verb.format_map(ctx)
+        endings = TITLE_ENDINGS[theme]
+        ending = endings[int(r() * len(endings))] if r() < 0.45 else ""
+        roll = r()
+        where = f" tại {place.name}" if roll < 0.45 else f" tại {ctx['sub']}" if roll < 0.6 else ""
+        title = f"{verb} {obj}{ending}{where}"
+        text = [s.format_map(ctx) for s in sentences]
+        while sum(len(t) + 1 for t in text) > max_length and len(text) > 4:
+            del text[-2]  # the last sentence before the closing one
+        if r() < 0.2:
+            return title, ("\n" if r() < 0.7 else "\r\n").join(text)
+        return title, " ".join(text)
+
+    def theme_for(self, place: _Place) -> str:
+        themes = self.place_themes[place.domain]
+        return themes[int(self.r() * len(themes))]
+
+    def row(
+        self, author: _Author, second: int, *, target: int | None = None, theme: str | None = None
+    ) -> _Record:
+        place, r, c, h = author.place, self.r, self.campaign, self.h
+        theme = theme or self.theme_for(place)
+        start, start_cell = self.start_date(second)
+        if target is None:
+            target = 200 + int(r() * 701)
+        title, description = self.content(place, theme, start, target)
+        if r() < 0.02:
+            description = unicodedata.normalize("NFD", description)
+        fields = c.field_themes[theme]
+        values: dict[str, object] = {
+            h["timestamp"]: None,
+            h["full_name"]: author.name,
+            h["birth_year"]: author.birth_year,
+            h["gender"]: author.gender,
+            h["phone"]: author.phone,
+            h["email"]: author.email,
+            h["position"]: author.position,
+            h["superior_unit"]: author.superior,
+            h["grassroots_unit"]: author.grassroots,
+            h["sector"]: c.business_sector if place.business else c.public_sector,
+            h["field"]: fields[int(r() * len(fields))],
+            h["title"]: title,
+            h["description"]: description,
+            h["start_date"]: start_cell,
+            h["benefit"]: self.benefit(place.business),
+            h["coauthors"]: self.coauthors(),
+        }
+        return _Record(values=values, second=second, place=place)
+
+    # -- edits ---------------------------------------------------------------------------------
+
+    def typo(self, text: str) -> str:
+        words = text.split(" ")
+        candidates = [i for i, w in enumerate(words) if len(w) >= 4 and w.isalpha()]
+        if not candidates:
+            return text + "."
+        i = self.pick(candidates)
+        word = words[i]
+        j = self.between(1, len(word) - 2)
+        roll = self.r()
+        if roll < 0.4:
+            word = word[:j] + word[j + 1] + word[j] + word[j + 2 :]
+        elif roll < 0.7:
+            word = word[:j] + word[j + 1 :]
+        else:
+            word = word[:j] + word[j] + word[j:]
+        words[i] = word
+        return " ".join(words)
+
+    def light_edit(self, values: dict[str, object], kind: str) -> None:
+        """Edit a copy the way people change a resubmitted answer: a typo, no diacritics,
+        other punctuation, or one more sentence."""
+        title_key, description_key = self.h["title"], self.h["description"]
+        title, description = str(values[title_key]), str(values[description_key])
+        if kind == "typo":
+            description = self.typo(description)
+        elif kind == "no_marks":
+            title, description = without_marks(title), without_marks(description)
+        elif kind == "punctuation":
+            description = description.replace(", ", " ").replace("; ", ", ")
+            description = description[:-1] + "..." if description.endswith(".") else description
+            title = title + "."
+        elif kind == "sentence":
+            description = f"{description} {self.pick(ADDED_SENTENCES)}"
+        values[title_key], values[description_key] = title, description
+
+
+# --- building a set -----------------------------------------------------------------------------
+
+
+def _count(n: int, share: float) -> int:
+    return max(1, round(n * share)) if n >= MIN_ROWS_FOR_PROBLEMS else 0
+
+
+def _exact_length(writer: _Writer, place: _Place, length: int) -> str:
+    """A description of exactly `length` NFC characters, single-spaced, ending in a letter or a
+    full stop, so that cleaning cannot shorten it."""
+    start = writer.start_days[len(writer.start_days) // 4]
+    parts: list[str] = []
+    total = 0
+    while total <= length + 1:
+        _, text = writer.content(place, writer.theme_for(place), start, 900, max_length=length)
+        text = " ".join(text.split())
+        parts.append(text)
+        total += len(text) + 1
+    text = " ".join(parts)[:length]
+    while text[-1] == " " or (not text[-1].isalnum() and text[-1] != "."):
+        text = text[:-1] + "."
+    return text
+
+
+def generate_responses(
+    units_csv: Path,
+    n: int,
+    seed: int = 2021,
+    locale: str = "vi",
+    *,
+    settings: Settings | None = None,
+    templates_dir: Path = DEFAULT_TEMPLATES,
+) -> GeneratedSet:
+    """Generate `n` form responses for the grassroots unions of `units_csv`.
+
+    `settings` supplies the allowed fields and sectors, the implementation window, the
+    description limit and the closing moment; by default the repository's config.yaml.
+    """
+    if locale not in ("vi", "en"):
+        raise ValueError(f"locale must be 'vi' or 'en', got {locale!r}")
+    if n < 0:
+        raise ValueError(f"n must be ≥ 0, got {n}")
+    settings = settings or read_settings(DEFAULT_CONFIG)
+    campaign = _Campaign.from_settings(settings)
+    form = load_templates(templates_dir).form
+    headers = {q.key: getattr(q, locale) for q in form.questions}
+    missing = [key for key in FIELDS if key not in headers]
+    if missing:
+        raise ValueError(f"the form has no question for {missing}")
+    writer = _Writer(Random(seed), _load_places(units_csv), campaign, form.genders, headers)
+    records = _plan(writer, campaign, n)
+    return _finish(writer, records, list(headers.values()), locale)
+
+
+def _plan(w: _Writer, c: _Campaign, n: int) -> list[_Record]:
+    records: list[_Record] = []
+    pick, places, h = w.pick, w.places, w.h
+    planted = {code: _count(n, PLANTED_SHARE) for code in CODES}
+    boundary = _count(n, 0.002)
+    deadline = _count(n, 0.0004)
+    formulas = max(2, _count(n, 0.003)) if n >= MIN_ROWS_FOR_PROBLEMS else 0
+    duplicates = _count(n, DUPLICATE_SHARE)
+    cross = _count(n, CROSS_AUTHOR_SHARE)
+    special = sum(planted.values()) + boundary + deadline + formulas + 2 * (duplicates + cross)
+    normal = n - special
+
+    # Ordinary rows; some authors send two or three different initiatives.
+    while normal > 0:
+        author = w.author(pick(places))
+        count = 1
+        if w.r() < MULTI_AUTHOR_SHARE:
+            count = min(normal, w.between(2, 3))
+        themes = list(THEME_WEIGHTS[author.place.domain])
+        first_theme = w.theme_for(author.place)
+        for k in range(count):
+            theme = first_theme if k == 0 else themes[(themes.index(first_theme) + k) % len(themes)]
+            records.append(w.row(author, w.second(), theme=theme))
+        normal -= count
+
+    # Same-author resubmissions: the later row is lightly edited.
+    kinds = ("same", "typo", "no_marks", "punctuation", "sentence")
+    for pair in range(duplicates):
+        author = w.author(pick(places), simple_contacts=True)
+        kind = kinds[pair % len(kinds)]
+        older_second = w.second()
+        # One more sentence must stay a small change: start from a long description.
+        target = w.between(450, 880) if kind == "sentence" else None
+        older = w.row(author, older_second, target=target)
+        newer_second = min(older_second + w.between(600, 6 * _DAY), w.close_second - 2)
+        if newer_second - older_second < 600:
+            older.second = newer_second - w.between(600, 3600)
+        values = dict(older.values)
+        w.light_edit(values, kind)
+        if w.r() < 0.3:  # typed the phone differently this time
+            values[h["phone"]] = w.phone_as_typed(author.phone_digits)
+        newer = _Record(values=values, second=newer_second, place=older.place)
+        older.pair = newer.pair = ("dup", pair)
+        records += [older, newer]
+
+    # Different authors, same or lightly edited content.
+    for pair in range(cross):
+        author = w.author(pick(places), simple_contacts=True)
+        first = w.row(author, w.second())
+        siblings = w.by_superior[author.place.superior_id]
+        place = author.place if w.r() < 0.5 or len(siblings) == 1 else pick(siblings)
+        other = w.author(place, simple_contacts=True)
+        while other.name == author.name:
+            other = w.author(place, simple_contacts=True)
+        second = w.row(other, min(first.second + w.between(3600, 8 * _DAY), w.close_second - 2))
+        for key in ("title", "description", "field"):
+            second.values[h[key]] = first.values[h[key]]
+        w.light_edit(second.values, pick(("same", "same", "typo", "punctuation")))
+        first.pair = second.pair = ("cross", pair)
+        records += [first, second]
+
+    # One planted problem per row; everything else valid.
+    def fresh(target: int | None = None) -> _Record:
+        return w.row(w.author(pick(places), simple_contacts=True), w.second(), target=target)
+
+    def plant(record: _Record, codes: list[str], key: str | None, note: str | None = None) -> None:
+        record.planted = {"codes": codes, "field": key}
+        if note:
+            record.planted["note"] = note
+        records.append(record)
+
+    for i in range(planted["MISSING_REQUIRED"]):
+        record = fresh()
+        key = MISSING_FIELDS[i % len(MISSING_FIELDS)]
+        record.values[h[key]] = "   " if key == "full_name" and i % 2 else ""
+        record.unit_known = key != "grassroots_unit"
+        plant(record, ["MISSING_REQUIRED"], key)
+    for i in range(planted["TOO_LONG"]):
+        record = fresh()
+        extra = (1, 37, 412)[i % 3]
+        record.values[h["description"]] = _exact_length(w, record.place, c.limit + extra)
+        plant(record, ["TOO_LONG"], "description")
+    for i in range(boundary):
+        record = fresh()
+        text = _exact_length(w, record.place, c.limit)
+        if i % 2 == 0:  # decomposed: longer in code points, as long as the limit once composed
+            record.values[h["description"]] = unicodedata.normalize("NFD", text)
+            plant(record, [], "description", "nfd_at_limit")
+        else:
+            record.values[h["description"]] = text
+            plant(record, [], "description", "at_limit")
+    late_offsets = (0, 37, 8 * 3600 + 13 * 60, _DAY + 9 * 3600 + 5, 3 * _DAY + 14 * 3600)
+    for i in range(planted["LATE"]):
+        record = fresh()
+        record.second = w.close_second + late_offsets[i % len(late_offsets)] + 61 * (i // 5)
+        plant(record, ["LATE"], "timestamp")
+    for _ in range(deadline):
+        record = fresh()
+        record.second = w.close_second - 1
+        plant(record, [], "timestamp", "last_second")
+    for i in range(planted["UNKNOWN_UNIT"]):
+        record = fresh()
+        name, business = UNKNOWN_UNITS[i % len(UNKNOWN_UNITS)]
+        record.values[h["grassroots_unit"]] = name
+        record.values[h["sector"]] = c.business_sector if business else c.public_sector
+        record.unit_known = False
+        plant(record, ["UNKNOWN_UNIT"], "grassroots_unit")
+    for i in range(planted["INVALID_CHOICE"]):
+        record = fresh()
+        key = ("field", "sector")[i % 2]
+        bad = (BAD_FIELDS, BAD_SECTORS)[i % 2]
+        record.values[h[key]] = bad[(i // 2) % len(bad)]
+        plant(record, ["INVALID_CHOICE"], key)
+    for i in range(planted["BAD_DATE"]):
+        record = fresh()
+        text = BAD_DATES[i % len(BAD_DATES)].format(year=c.window_start.year)
+        record.values[h["start_date"]] = text
+        plant(record, ["BAD_DATE"], "start_date")
+    outside = _outside_window(c)
+    for i in range(planted["OUT_OF_WINDOW"]):
+        record = fresh()
+        record.values[h["start_date"]] = outside[i % len(outside)]
+        plant(record, ["OUT_OF_WINDOW"], "start_date")
+    for i in range(planted["BAD_PHONE"]):
+        record = fresh()
+        record.values[h["phone"]] = BAD_PHONES[i % len(BAD_PHONES)]
+        plant(record, ["BAD_PHONE"], "phone")
+    for i in range(planted["BAD_EMAIL"]):
+        record = fresh()
+        record.values[h["email"]] = BAD_EMAILS[i % len(BAD_EMAILS)]
+        plant(record, ["BAD_EMAIL"], "email")
+    for i in range(formulas):
+        record = fresh(target=w.between(250, 800))
+        if i % 2 == 0:
+            prefix = '=IMPORTXML("https://example.vn/sang-kien";"//p") '
+        else:
+            digits = w.phone_number()
+            prefix = f"+84 {digits[1:4]} {digits[4:7]} {digits[7:]} là số máy của tổ hỗ trợ. "
+        record.values[h["description"]] = prefix + str(record.values[h["description"]])
+        plant(record, [], "description", "formula")
+    return records
+
+
+def _outside_window(c: _Campaign) -> tuple[str, ...]:
+    """Implementation starts just outside the window: days, and whole months, either side."""
+    before = c.window_start - timedelta(days=17)
+    after = c.window_end + timedelta(days=10)
+    month_before = (c.window_start.replace(day=1) - timedelta(days=1)).replace(day=1)
+    month_after = (c.window_end + timedelta(days=1)).replace(day=1)
+    return (
+        f"{before:%d/%m/%Y}",
+        f"{after:%d/%m/%Y}",
+        f"{month_before:%m/%Y}" if c.window_start.day == 1 else f"{before:%d/%m/%Y}",
+        f"tháng {month_after.month}/{month_after.year}"
+        if month_after > c.window_end
+        else f"{after:%d/%m/%Y}",
+    )
+
+
+def _finish(w: _Writer, records: list[_Record], headers: list[str], locale: str) -> GeneratedSet:
+    records.sort(key=lambda record: record.second)  # stable: ties keep their planned order
+    timestamp = w.h["timestamp"]
+    rows: list[dict[str, object]] = []
+    unit_ids: list[str | None] = []
+    superior_ids: list[str] = []
+    planted: list[dict[str, Any]] = []
+    pairs: dict[tuple[str, int], list[int]] = {}
+    stamp = w.stamp
+    for index, record in enumerate(records):
+        values = record.values
+        values[timestamp] = stamp(record.second, locale)
+        rows.append(values)
+        place = record.place
+        unit_ids.append(place.unit_id if record.unit_known else None)
+        superior_ids.append(place.superior_id)
+        if record.planted is not None:
+            planted.append({"row_index": index, **record.planted})
+        if record.pair is not None:
+            pairs.setdefault(record.pair, []).append(index)
+    duplicates = sorted(v for (kind, _), v in pairs.items() if kind == "dup")
+    cross = sorted(v for (kind, _), v in pairs.items() if kind == "cross")
+    expected = {"planted": planted, "duplicates": duplicates, "cross_author": cross}
+    return GeneratedSet(headers, rows, expected, unit_ids, superior_ids)
+
+
+# --- writing sheets -----------------------------------------------------------------------------
+
+
+def _headers_of(rows: Sequence[dict[str, object]], headers: Sequence[str] | None) -> list[str]:
+    if headers is not None:
+        return list(headers)
+    return list(rows[0]) if rows else []
+
+
+def write_responses_xlsx(
+    rows: Sequence[dict[str, object]],
+    path: Path,
+    headers: Sequence[str] | None = None,
+    sheet_name: str = SHEET_NAME,
+) -> Path:
+    """Write rows as a Google-Forms-like workbook: one sheet, the header in row 1, text kept as
+    text (a description starting with "=" stays a string), numbers as numbers."""
+    import xlsxwriter
+
+    columns = _headers_of(rows, headers)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    workbook = xlsxwriter.Workbook(
+        str(path),
+        {
+            "constant_memory": True,
+            "strings_to_numbers": False,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+        },
+    )
+    workbook.set_properties({"created": datetime(2021, 4, 23)})  # same bytes on every run
+    sheet = workbook.add_worksheet(sheet_name)
+    for col, header in enumerate(columns):
+        sample = [len(str(row.get(header) or "")) for row in rows[:50]]
+        wide = bool(sample) and sum(sample) / len(sample) > 60
+        sheet.set_column(col, col, 60 if wide else 20)
+        sheet.write_string(0, col, header)
+    for row_number, row in enumerate(rows, start=1):
+        for col, header in enumerate(columns):
+            value = row.get(header)
+            if value is None or value == "":
+                continue
+            if isinstance(value, str):
+                sheet.write_string(row_number, col, value)
+            elif isinstance(value, int | float) and not isinstance(value, bool):
+                sheet.write_number(row_number, col, value)
+            else:
+                sheet.write_string(row_number, col, str(value))
+    workbook.close()
+    return path
+
+
+def write_responses_csv(
+    rows: Sequence[dict[str, object]], path: Path, headers: Sequence[str] | None = None
+) -> Path:
+    """Write rows the way Excel saves "CSV UTF-8": a BOM, commas, CRLF line ends."""
+    columns = _headers_of(rows, headers)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        out = csv.writer(handle, lineterminator="\r\n")
+        out.writerow(columns)
+        for row in rows:
+            out.writerow(["" if (v := row.get(h)) is None else v for h in columns])
+    return path
+
+
+# --- the bundled example -----------------------------------------------------------------------
+
+
+def _split_sources(generated: GeneratedSet, settings: Settings) -> dict[str, list[int]]:
+    """Row indexes per source: district federations answer the xlsx form, everyone else the csv."""
+    kinds = {s.kind: s.name for s in settings.sources}
+    if "xlsx" not in kinds or "csv" not in kinds:
+        raise ValueError("the example needs one xlsx source and one csv source in the config")
+    superior_kind = {}
+    with settings.units.open(encoding="utf-8-sig", newline="") as handle:
+        for row in csv.DictReader(handle):
+            superior_kind[row["id"].strip()] = row["kind"].strip()
+    split: dict[str, list[int]] = {kinds["xlsx"]: [], kinds["csv"]: []}
+    for index, superior in enumerate(generated.superior_ids):
+        target = kinds["xlsx"] if superior_kind.get(superior) == "district" else kinds["csv"]
+        split[target].append(index)
+    return split
+
+
+def _answer_key(
+    generated: GeneratedSet, split: dict[str, list[int]], files: dict[str, str], seed: int
+) -> dict[str, Any]:
+    where: dict[int, tuple[str, int]] = {}
+    for source, indexes in split.items():
+        for number, index in enumerate(indexes, start=2):
+            where[index] = (source, number)
+    planted_at = {p["row_index"]: p for p in generated.expected["planted"]}
+    sources: dict[str, Any] = {}
+    for source, indexes in split.items():
+        codes: dict[str, list[str]] = {}
+        units: dict[str, str | None] = {}
+        for index in indexes:
+            row = str(where[index][1])
+            codes[row] = list(planted_at[index]["codes"]) if index in planted_at else []
+            units[row] = generated.unit_ids[index]
+        sources[source] = {
+            "file": files[source],
+            "rows": len(indexes),
+            "codes": codes,
+            "unit_ids": units,
+        }
+
+    def place(index: int) -> dict[str, object]:
+        source, row = where[index]
+        return {"source": source, "row": row}
+
+    planted = []
+    for p in generated.expected["planted"]:
+        entry = {**place(p["row_index"]), "codes": p["codes"], "field": p["field"]}
+        if "note" in p:
+            entry["note"] = p["note"]
+        planted.append(entry)
+    counts = {code: 0 for code in CODES}
+    for p in generated.expected["planted"]:
+        for code in p["codes"]:
+            counts[code] += 1
+    notes: dict[str, int] = {}
+    for p in generated.expected["planted"]:
+        if "note" in p:
+            notes[p["note"]] = notes.get(p["note"], 0) + 1
+    return {
+        "seed": seed,
+        "rows": len(generated.rows),
+        "sources": sources,
+        "planted": planted,
+        "duplicates": [
+            {"older": place(a), "newer": place(b)} for a, b in generated.expected["duplicates"]
+        ],
+        "cross_author": [[place(a), place(b)] for a, b in generated.expected["cross_author"]],
+        "counts": {"codes": counts, "notes": notes},
+    }
+
+
+def _json(value: object, indent: int = 0) -> str:
+    """JSON that keeps each value on one line when it fits in 100 columns."""
+    compact = json.dumps(value, ensure_ascii=False)
+    if len(compact) + indent <= 100 or not isinstance(value, dict | list) or not value:
+        return compact
+    pad = " " * (indent + 1)
+    if isinstance(value, dict):
+        items = [
+            f"{pad}{json.dumps(key, ensure_ascii=False)}: {_json(item, indent + 1)}"
+            for key, item in value.items()
+        ]
+        return "{\n" + ",\n".join(items) + "\n" + " " * indent + "}"
+    items = [pad + _json(item, indent + 1) for item in value]
+    return "[\n" + ",\n".join(items) + "\n" + " " * indent + "]"
+
+
+def write_example(
+    settings_path: Path = DEFAULT_CONFIG,
+    *,
+    out_dir: Path | None = None,
+    rows: int = EXAMPLE_ROWS,
+    seed: int = EXAMPLE_SEED,
+) -> dict[str, Path]:
+    """(Re)write the example's response files named in the config, and expected.json beside
+    them; with `out_dir`, write the same file names there instead. Returns the paths."""
+    settings = read_settings(settings_path)
+    generated = generate_responses(settings.units, rows, seed, "vi", settings=settings)
+    split = _split_sources(generated, settings)
+    written: dict[str, Path] = {}
+    files: dict[str, str] = {}
+    for source in settings.sources:
+        if source.name not in split or source.path is None:
+            continue
+        target = (out_dir / source.path.name) if out_dir else source.path
+        subset = [generated.rows[i] for i in split[source.name]]
+        if source.kind == "xlsx":
+            write_responses_xlsx(subset, target, generated.headers, source.sheet or SHEET_NAME)
+        else:
+            write_responses_csv(subset, target, generated.headers)
+        written[source.name] = target
+        files[source.name] = source.path.name
+    first = next(iter(written.values()))
+    key_path = first.parent / "expected.json"
+    answer = _answer_key(generated, split, files, seed)
+    key_path.write_text(_json(answer) + "\n", encoding="utf-8")
+    written["expected"] = key_path
+    return written
+
+
+def main(argv: Iterable[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m sync.example",
+        description="Rewrite the bundled example responses and their answer key.",
+    )
+    parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="config.yaml to follow")
+    parser.add_argument("--rows", type=int, default=EXAMPLE_ROWS, help="rows in all sources")
+    parser.add_argument("--seed", type=int, default=EXAMPLE_SEED)
+    parser.add_argument("--out", type=Path, default=None, help="write here instead")
+    args = parser.parse_args(None if argv is None else list(argv))
+    for name, path in write_example(
+        args.config, out_dir=args.out, rows=args.rows, seed=args.seed
+    ).items():
+        print(f"{name}: {path}")
+
+
+if __name__ == "__main__":
+    main()
