@@ -70,7 +70,9 @@ class CampaignSettings(_Frozen):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}; expected e.g. Asia/Ho_Chi_Minh") from None
+            raise ValueError(
+                f"unknown time zone {value!r}; expected e.g. Asia/Ho_Chi_Minh"
+            ) from None
         return value
 
     @field_validator("form_closes_at", mode="before")
@@ -190,7 +192,9 @@ def read_settings(path: Path) -> Settings:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
-        raise ConfigError(f"{path}{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+        raise ConfigError(
+            f"{path}{where}: not valid YAML ({getattr(exc, 'problem', exc)})"
+        ) from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping of settings at the top level")
     try:

@@ -177,7 +177,9 @@ class OrgTree:
             unit_id, _ = self._match(grassroots_text, self._pool(superior_id, local))
             if unit_id is not None:
                 return Resolution(unit_id, superior_id)
-        unit_id, closest = self._match(grassroots_text, self._pool("*grassroots", self.grassroots()))
+        unit_id, closest = self._match(
+            grassroots_text, self._pool("*grassroots", self.grassroots())
+        )
         if unit_id is not None:
             return Resolution(unit_id, superior_id)
         names = tuple(self.units[c].name for c in closest)
@@ -198,7 +200,9 @@ def _optional_int(cell: str, where: str, column: str) -> int | None:
     try:
         value = int(float(cell))
     except ValueError:
-        raise ConfigError(f"{where}, column {column}: expected a whole number, got {cell!r}") from None
+        raise ConfigError(
+            f"{where}, column {column}: expected a whole number, got {cell!r}"
+        ) from None
     if value < 0:
         raise ConfigError(f"{where}, column {column}: expected a number ≥ 0, got {cell!r}")
     return value
@@ -273,7 +277,9 @@ def _check_shape(units: list[Unit], path: Path) -> None:
         )
     for unit in units:
         if unit.parent_id is not None and unit.parent_id not in by_id:
-            raise ConfigError(f"{path.name}: unit {unit.id!r} has unknown parent_id {unit.parent_id!r}")
+            raise ConfigError(
+                f"{path.name}: unit {unit.id!r} has unknown parent_id {unit.parent_id!r}"
+            )
         if unit.kind == "province" and unit.parent_id is not None:
             raise ConfigError(f"{path.name}: unit {unit.id!r} is a province but has a parent")
     for unit in units:  # every chain must reach the root: anything else is a cycle

@@ -69,7 +69,11 @@ def check_start_date(response: Response, ctx: RuleContext) -> Iterator[Violation
         return
     if response.start_date is None:
         yield code("BAD_DATE").violation(
-            "start_date", raw, value=raw, column=ctx.column("start_date"), expected="dd/mm/yyyy",
+            "start_date",
+            raw,
+            value=raw,
+            column=ctx.column("start_date"),
+            expected="dd/mm/yyyy",
         )
         return
     window = ctx.settings.campaign.implementation_window

@@ -109,7 +109,11 @@ def build_table(
             continue
         width = len(values)
         cells = {f: (values[i] if i < width else None) for i, f in mapping.fields.items()}
-        extra = {h: values[i] for i, h in mapping.extras.items() if i < width and not _is_blank(values[i])}
+        extra = {
+            h: values[i]
+            for i, h in mapping.extras.items()
+            if i < width and not _is_blank(values[i])
+        }
         given = None
         if mapping.id_index is not None and mapping.id_index < width:
             value = values[mapping.id_index]
