@@ -21,8 +21,9 @@ _HEADER_FORMAT = {
     "wrapStrategy": "WRAP",
     "verticalAlignment": "MIDDLE",
 }
-_NUMBER_TYPES = {"int": "NUMBER", "number": "NUMBER", "money": "NUMBER", "percent": "PERCENT",
-                 "date": "DATE", "datetime": "DATE_TIME", "text": "TEXT"}  # fmt: skip
+_NUMBER_TYPES = {"int": "NUMBER", "plain": "NUMBER", "number": "NUMBER", "money": "NUMBER",
+                 "percent": "PERCENT", "date": "DATE", "datetime": "DATE_TIME",
+                 "text": "TEXT"}  # fmt: skip
 PIXELS_PER_WIDTH_UNIT = 7  # an Excel column width unit is about one character, 7 px
 
 
