@@ -13,8 +13,8 @@ from typing import Any
 
 from ..templates import SheetLayout, Templates
 from ..writers.records import Dashboard, Sheet, Value
+from .serials import to_serial
 
-_EPOCH = datetime(1899, 12, 30)
 _HEADER_FORMAT = {
     "textFormat": {"bold": True, "foregroundColor": {"red": 1, "green": 1, "blue": 1}},
     "backgroundColor": {"red": 0.12, "green": 0.31, "blue": 0.47},
@@ -32,11 +32,6 @@ def sheet_id_for(title: str) -> int:
     return zlib.crc32(title.encode("utf-8")) & 0x3FFFFFFF
 
 
-def _serial(value: date | datetime) -> float:
-    moment = value if isinstance(value, datetime) else datetime(value.year, value.month, value.day)
-    return (moment - _EPOCH).total_seconds() / 86400
-
-
 def cell(value: Value) -> dict[str, Any]:
     if value is None or value == "":
         return {}
@@ -45,7 +40,7 @@ def cell(value: Value) -> dict[str, Any]:
     if isinstance(value, bool):
         return {"userEnteredValue": {"boolValue": value}}
     if isinstance(value, date | datetime):
-        return {"userEnteredValue": {"numberValue": _serial(value)}}
+        return {"userEnteredValue": {"numberValue": to_serial(value)}}
     return {"userEnteredValue": {"numberValue": value}}
 
 
@@ -168,6 +163,7 @@ def tab_requests(
                 }
             }
         )
+    requests += _review_requests(layout, templates, sheet_id, rows)
     requests.append(
         {"setBasicFilter": {"filter": {"range": _grid(sheet_id, (0, needed_rows), (0, width))}}}
     )
@@ -193,6 +189,80 @@ def tab_requests(
             }
         )
     return requests
+
+
+def _validation_rule(spec: dict[str, Any], templates: Templates) -> dict[str, Any]:
+    """Google's form of a declarative `validations` spec: lists only warn (an officer's own
+    spelling of a tick is read leniently), number ranges reject."""
+    if "list" in spec:
+        choices = templates.review["choices"][spec["list"]]
+        return {
+            "condition": {
+                "type": "ONE_OF_LIST",
+                "values": [{"userEnteredValue": choice} for choice in choices],
+            },
+            "inputMessage": spec["message"],
+            "strict": False,
+            "showCustomUi": True,
+        }
+    kind = "decimal" if "decimal" in spec else "whole"
+    low, high = spec[kind]
+    return {
+        "condition": {
+            "type": "NUMBER_BETWEEN",
+            "values": [{"userEnteredValue": str(low)}, {"userEnteredValue": str(high)}],
+        },
+        "inputMessage": spec["message"],
+        "strict": True,
+    }
+
+
+def _review_requests(
+    layout: SheetLayout, templates: Templates, sheet_id: int, rows: int
+) -> list[dict[str, Any]]:
+    """Officer-owned columns: their own header colour, a tinted body, and dropdowns/ranges."""
+    requests: list[dict[str, Any]] = []
+    fills = {
+        (0, 1): {**_HEADER_FORMAT, "backgroundColor": _hex_colour(templates.review["header_fill"])},
+        (1, rows): {"backgroundColor": _hex_colour(templates.review["cell_fill"])},
+    }
+    for index, column in enumerate(layout.columns):
+        if not column.review:
+            continue
+        for span, style in fills.items():
+            requests.append(
+                {
+                    "repeatCell": {
+                        "range": _grid(sheet_id, span, (index, index + 1)),
+                        "cell": {"userEnteredFormat": style},
+                        "fields": "userEnteredFormat(" + ",".join(style) + ")",
+                    }
+                }
+            )
+        if column.validation:
+            spec = templates.validations[column.validation]
+            requests.append(
+                {
+                    "setDataValidation": {
+                        "range": _grid(sheet_id, (1, rows), (index, index + 1)),
+                        "rule": _validation_rule(spec, templates),
+                    }
+                }
+            )
+    return requests
+
+
+def owned_column_runs(layout: SheetLayout) -> list[tuple[int, int]]:
+    """Runs [start, end) of sync-owned columns; the officers' review columns lie between."""
+    runs: list[tuple[int, int]] = []
+    for index, column in enumerate(layout.columns):
+        if column.review:
+            continue
+        if runs and runs[-1][1] == index:
+            runs[-1] = (runs[-1][0], index + 1)
+        else:
+            runs.append((index, index + 1))
+    return runs
 
 
 def _column_letter(index: int) -> str:

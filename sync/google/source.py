@@ -5,7 +5,6 @@ display locale; serials are read in the spreadsheet's own time zone."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -16,10 +15,10 @@ from ..errors import SourceError
 from ..sources.table import header_key
 from ..templates import load_templates
 from .client import GoogleSession, spreadsheet_key
+from .serials import from_serial
 
 # The tab a Form fills, in the Vietnamese and the English interface.
 FORM_TABS = ("Câu trả lời biểu mẫu 1", "Form Responses 1")
-_EPOCH = datetime(1899, 12, 30)
 
 
 def _pick_tab(titles: list[str], wanted: str | None, key: str) -> str:
@@ -28,11 +27,6 @@ def _pick_tab(titles: list[str], wanted: str | None, key: str) -> str:
             raise SourceError(f"spreadsheet {key}: no tab named {wanted!r}; tabs found: {titles}")
         return wanted
     return next((t for t in FORM_TABS if t in titles), titles[0])
-
-
-def serial_to_datetime(serial: float, zone: ZoneInfo) -> datetime:
-    # Rounded to the second: 23:59:59 stored as a float must not read back as 23:59:58.
-    return (_EPOCH + timedelta(seconds=round(serial * 86400))).replace(tzinfo=zone)
 
 
 def read_google_table(
@@ -91,4 +85,4 @@ def _zone_timestamps(table: list[list[Any]], settings: Settings, zone: ZoneInfo)
     for row in table[1:]:
         value = row[column] if column < len(row) else None
         if isinstance(value, int | float) and not isinstance(value, bool):
-            row[column] = serial_to_datetime(float(value), zone)
+            row[column] = from_serial(float(value)).replace(tzinfo=zone)

@@ -1,66 +1,82 @@
-"""Target `google_sheets`: one spreadsheet per reviewing unit and the provincial dashboard.
+"""Target `google_sheets`: one spreadsheet per reviewing unit, the province's being the shared
+dashboard spreadsheet.
 
-Each spreadsheet is written with ONE batchUpdate (values, formats, filters, highlights, charts,
-protection and the content fingerprint together), which Google applies all or nothing, so a
-failed sync leaves every spreadsheet in its previous or its new state. A spreadsheet whose
-fingerprint already matches is not touched at all.
+A sync first reads every unit's spreadsheet (metadata, then the officers' review tabs), settles
+the review round exactly as the local writer does, then writes each spreadsheet with ONE
+batchUpdate (values, formats, filters, highlights, dropdowns, charts, protection and the content
+fingerprint together). Google applies a batch all or nothing, so a failed sync leaves every
+spreadsheet in its previous or its new state; the review state and the audit log are saved only
+after every write went through. A spreadsheet whose fingerprint already matches is not written.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from gspread.exceptions import APIError
 
 from ..config import Settings
-from ..orgtree import Unit
+from ..orgtree import OrgTree, Unit
 from ..report import Report
-from ..templates import Templates, load_templates
+from ..review.audit import AUDIT_FILE, AuditEntry
+from ..review.settle import ReadBack
+from ..review.state import STATE_FILE, load_state, state_json
+from ..templates import SheetLayout, Templates, load_templates
+from ..writers import append_lines, reviewing_units, unit_sheets
+from ..writers.atomic import write_text_atomic
+from ..writers.readback import rows_by_header
 from ..writers.records import Dashboard, Renderer, Sheet
+from ..writers.review import apply_review, remember
 from .client import GoogleError, GoogleSession, spreadsheet_key
-from .requests import dashboard_requests, sheet_id_for, tab_requests
+from .requests import cell, dashboard_requests, owned_column_runs, sheet_id_for, tab_requests
+from .serials import from_serial
 
 FINGERPRINT_KEY = "sangkien-sync.fingerprint"
+PROTECTION_MARK = "sangkien-sync"
 DRIVE_FILES = "https://www.googleapis.com/drive/v3/files"
 SHEET_URL = "https://docs.google.com/spreadsheets/d/{}"
 _METADATA_FIELDS = (
-    "properties.title,developerMetadata,"
-    "sheets(properties,conditionalFormats,charts(chartId),protectedRanges(protectedRangeId,range))"
+    "properties.title,developerMetadata,sheets(properties,conditionalFormats,charts(chartId),"
+    "protectedRanges(protectedRangeId,description))"
 )
 
 
-@dataclass(frozen=True)
+def _quoted(title: str) -> str:
+    return "'" + title.replace("'", "''") + "'"
+
+
+@dataclass
 class Content:
-    """Everything one spreadsheet shows, rendered once, fingerprinted before any request."""
+    """Everything one spreadsheet shows, rendered once and fingerprinted before any request."""
 
     sheets: list[Sheet]
     dashboard: Dashboard | None
+    appended: list[dict[str, Any]] = field(default_factory=list)  # audit rows, never rewritten
 
     def fingerprint(self) -> str:
         # The "updated at" line changes every run; it must not make an unchanged sync write.
-        board = self.dashboard
-        parts = [[s.layout.name, s.rows] for s in self.sheets]
-        if board is not None:
+        parts: list[Any] = [[s.layout.name, s.rows] for s in self.sheets]
+        if self.dashboard is not None:
+            board = self.dashboard
             parts.append([board.heading, board.totals, board.chart_data.rows])
         text = json.dumps(parts, ensure_ascii=False, default=str, separators=(",", ":"))
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
 
 
 @dataclass
-class RegistryEntry:
-    key: str
-    fingerprint: str
+class Spreadsheet:
+    """One unit's spreadsheet as found before writing: None key when it does not exist yet."""
 
+    unit: Unit
+    key: str | None
+    metadata: dict[str, Any] = field(default_factory=dict)
 
-def _content(renderer: Renderer, unit: Unit) -> Content:
-    sheets = [renderer.initiatives(unit.id), renderer.problems(unit.id), renderer.tallies(unit.id)]
-    if unit.tier == "grassroots":
-        return Content(sheets, None)
-    board = renderer.dashboard(unit.id)
-    return Content([*sheets, board.chart_data], board)
+    def tabs(self) -> dict[str, dict[str, Any]]:
+        return {s["properties"]["title"]: s for s in self.metadata.get("sheets", ())}
 
 
 class GoogleWriter:
@@ -77,25 +93,39 @@ class GoogleWriter:
         except APIError as exc:
             raise self.google.explain(exc, f"spreadsheet {key}") from None
 
-    def read_registry(self, key: str, metadata: dict[str, Any]) -> dict[str, RegistryEntry]:
-        layout = self.templates.sheets["registry"]
-        titles = {s["properties"]["title"] for s in metadata.get("sheets", ())}
-        if layout.name not in titles:
+    def read_tabs(self, sheet: Spreadsheet, titles: list[str]) -> dict[str, list[list[Any]]]:
+        """The values of those of `titles` the spreadsheet has, in one request."""
+        present = [t for t in titles if t in sheet.tabs()]
+        if not present or sheet.key is None:
             return {}
-        quoted = "'" + layout.name.replace("'", "''") + "'"
+        params = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER"}
         try:
-            values = self.google.http.values_get(key, quoted).get("values", [])
+            answer = self.google.http.values_batch_get(
+                sheet.key, [_quoted(t) for t in present], params=params
+            )
         except APIError as exc:
-            raise self.google.explain(exc, f"spreadsheet {key}, tab {layout.name!r}") from None
-        keys = layout.column_keys()
-        entries = {}
-        for row in values[1:]:
-            record = dict(zip(keys, row, strict=False))
-            if record.get("unit_id") and record.get("url"):
-                entries[record["unit_id"]] = RegistryEntry(
-                    spreadsheet_key(record["url"]), record.get("fingerprint", "")
-                )
-        return entries
+            raise self.google.explain(exc, f"spreadsheet {sheet.key}") from None
+        return {
+            title: block.get("values", [])
+            for title, block in zip(present, answer.get("valueRanges", []), strict=False)
+        }
+
+    def read_review(self, sheet: Spreadsheet) -> ReadBack | None:
+        if sheet.key is None:
+            return None
+        layouts = self.templates.sheets
+        listed, archived = layouts["initiatives"], layouts["archive"]
+        values = self.read_tabs(sheet, [listed.name, archived.name])
+        return ReadBack(
+            listed=_dated(rows_by_header(values.get(listed.name, []), listed), listed),
+            archived=_dated(rows_by_header(values.get(archived.name, []), archived), archived),
+        )
+
+    def read_registry(self, sheet: Spreadsheet) -> dict[str, str]:
+        """Unit id -> spreadsheet key, from the provincial spreadsheet's registry tab."""
+        layout = self.templates.sheets["registry"]
+        rows = rows_by_header(self.read_tabs(sheet, [layout.name]).get(layout.name, []), layout)
+        return {str(row["id"]): spreadsheet_key(str(row["url"])) for row in rows if row.get("url")}
 
     # -- creating and sharing ----------------------------------------------------------------------
 
@@ -103,7 +133,8 @@ class GoogleWriter:
         """A spreadsheet named `title` in the configured folder; created when absent, so a sync
         that died after creating it finds it again instead of making a second one."""
         folder = self.settings.google.drive_folder
-        query = f"name = '{title.replace(chr(39), chr(92) + chr(39))}' and trashed = false"
+        escaped = title.replace("\\", "\\\\").replace("'", "\\'")
+        query = f"name = '{escaped}' and trashed = false"
         query += " and mimeType = 'application/vnd.google-apps.spreadsheet'"
         if folder:
             query += f" and '{folder}' in parents"
@@ -120,7 +151,7 @@ class GoogleWriter:
             body["parents"] = [folder]
         return self.google.call("POST", DRIVE_FILES, json=body, params={"fields": "id"})["id"]
 
-    def share(self, key: str, unit: Unit, tree) -> None:
+    def share(self, key: str, unit: Unit, tree: OrgTree) -> None:
         """Editors: the unit's own officers. Readers: the officers of every unit above it."""
         grants = [(email, "writer") for email in unit.officer_emails]
         for ancestor in tree.ancestors(unit.id):
@@ -136,52 +167,76 @@ class GoogleWriter:
     # -- writing -----------------------------------------------------------------------------------
 
     def requests_for(
-        self, content: Content, metadata: dict[str, Any], fingerprint: str, fresh: bool
+        self, content: Content, sheet: Spreadsheet, fingerprint: str, fresh: bool
     ) -> list[dict[str, Any]]:
-        existing = {s["properties"]["title"]: s for s in metadata.get("sheets", ())}
+        existing = sheet.tabs()
         requests: list[dict[str, Any]] = []
         owned = [s.layout.name for s in content.sheets]
-        for sheet in content.sheets:
-            requests += tab_requests(sheet, self.templates, existing.get(sheet.layout.name))
+        for data in content.sheets:
+            requests += tab_requests(data, self.templates, existing.get(data.layout.name))
         if content.dashboard is not None:
             title = self.templates.dashboard["title"]
             requests += dashboard_requests(content.dashboard, self.templates, existing.get(title))
             owned.append(title)
         requests += self._protect(content, existing)
+        if content.appended:
+            requests += self._append_audit(content.appended, existing)
+            owned.append(self.templates.sheets["audit"].name)
         if fresh:  # the blank tab Drive gives a new spreadsheet
             requests += [
-                {"deleteSheet": {"sheetId": s["properties"]["sheetId"]}}
-                for title, s in existing.items()
+                {"deleteSheet": {"sheetId": tab["properties"]["sheetId"]}}
+                for title, tab in existing.items()
                 if title not in owned
             ]
-        requests += self._fingerprint(metadata, fingerprint)
+        requests += self._fingerprint(sheet.metadata, fingerprint)
         return requests
 
     def _protect(self, content: Content, existing: dict[str, Any]) -> list[dict[str, Any]]:
-        """Columns the sync owns may be edited only by the service account (officers get a
-        clear refusal instead of an edit the next sync would silently undo)."""
-        requests = []
-        for sheet in content.sheets:
-            tab = existing.get(sheet.layout.name)
-            if tab and tab.get("protectedRanges"):
-                continue
-            sheet_id = tab["properties"]["sheetId"] if tab else sheet_id_for(sheet.layout.name)
-            requests.append(
-                {
-                    "addProtectedRange": {
-                        "protectedRange": {
-                            "range": {
-                                "sheetId": sheet_id,
-                                "startColumnIndex": 0,
-                                "endColumnIndex": len(sheet.layout.columns),
-                            },
-                            "description": "sangkien-sync",
-                            "warningOnly": False,
-                            "editors": {"users": [self.google.account]},
+        """The sync-owned columns may be edited only by the service account, so an officer gets a
+        clear refusal instead of an edit the next sync would undo; review columns stay open."""
+        requests: list[dict[str, Any]] = []
+        for data in content.sheets:
+            tab = existing.get(data.layout.name)
+            for protected in (tab or {}).get("protectedRanges", ()):
+                if protected.get("description") == PROTECTION_MARK:
+                    requests.append(
+                        {
+                            "deleteProtectedRange": {
+                                "protectedRangeId": protected["protectedRangeId"]
+                            }
                         }
-                    }
+                    )
+            sheet_id = tab["properties"]["sheetId"] if tab else sheet_id_for(data.layout.name)
+            for start, end in owned_column_runs(data.layout):
+                protected_range = {
+                    "range": {
+                        "sheetId": sheet_id,
+                        "startColumnIndex": start,
+                        "endColumnIndex": end,
+                    },
+                    "description": PROTECTION_MARK,
+                    "warningOnly": False,
+                    "editors": {"users": [self.google.account]},
                 }
-            )
+                requests.append({"addProtectedRange": {"protectedRange": protected_range}})
+        return requests
+
+    def _append_audit(
+        self, rows: list[dict[str, Any]], existing: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """The audit tab only ever grows: rows are appended, never rewritten."""
+        layout = self.templates.sheets["audit"]
+        tab = existing.get(layout.name)
+        sheet_id = tab["properties"]["sheetId"] if tab else sheet_id_for(layout.name)
+        requests: list[dict[str, Any]] = []
+        if tab is None:
+            header = Sheet(layout, [])
+            requests += tab_requests(header, self.templates, None)
+        keys = layout.column_keys()
+        cells = [{"values": [cell(row.get(k)) for k in keys]} for row in rows]
+        requests.append(
+            {"appendCells": {"sheetId": sheet_id, "rows": cells, "fields": "userEnteredValue"}}
+        )
         return requests
 
     def _fingerprint(self, metadata: dict[str, Any], fingerprint: str) -> list[dict[str, Any]]:
@@ -205,33 +260,75 @@ class GoogleWriter:
         )
         return requests
 
-    def write(
-        self,
-        key: str,
-        content: Content,
-        fresh: bool = False,
-        metadata: dict[str, Any] | None = None,
-    ) -> bool:
+    def write(self, sheet: Spreadsheet, content: Content, fresh: bool = False) -> bool:
         """Write the content unless the spreadsheet already shows it; True when it wrote."""
+        assert sheet.key is not None
         fingerprint = content.fingerprint()
-        metadata = metadata if metadata is not None else self.metadata(key)
         stored = [
             m.get("metadataValue")
-            for m in metadata.get("developerMetadata", ())
+            for m in sheet.metadata.get("developerMetadata", ())
             if m.get("metadataKey") == FINGERPRINT_KEY
         ]
-        if stored == [fingerprint]:
+        if stored == [fingerprint] and not content.appended:
             return False
-        body = {"requests": self.requests_for(content, metadata, fingerprint, fresh)}
+        body = {"requests": self.requests_for(content, sheet, fingerprint, fresh)}
         try:
-            self.google.http.batch_update(key, body)
+            self.google.http.batch_update(sheet.key, body)
         except APIError as exc:
-            raise self.google.explain(exc, f"spreadsheet {key}") from None
+            raise self.google.explain(exc, f"spreadsheet {sheet.key}") from None
         return True
 
 
-def write_google(report: Report, settings: Settings, google: GoogleSession) -> list[str]:
-    """Write every reviewing unit's spreadsheet and the dashboard; return what was written."""
+def _dated(rows: list[dict[str, Any]], layout: SheetLayout) -> list[dict[str, Any]]:
+    """Date columns come back as serial numbers; make them dates again, as a workbook reader
+    returns them, so a date the sync wrote is not mistaken for an officer's edit."""
+    dated = [c.key for c in layout.columns if c.format in ("date", "datetime")]
+    for row in rows:
+        for key in dated:
+            value = row.get(key)
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                row[key] = from_serial(float(value))
+    return rows
+
+
+def _audit_rows(entries: list[AuditEntry]) -> list[dict[str, Any]]:
+    rows = []
+    for entry in entries:
+        details = {k: v for k, v in entry.items() if k not in ("time", "unit", "id", "change")}
+        rows.append(
+            {
+                "time": entry.get("time"),
+                "unit": entry.get("unit"),
+                "id": entry.get("id"),
+                "change": entry.get("change"),
+                "details": json.dumps(details, ensure_ascii=False) if details else "",
+            }
+        )
+    return rows
+
+
+def _locate(
+    writer: GoogleWriter, report: Report, settings: Settings, dashboard_key: str
+) -> dict[str, Spreadsheet]:
+    """Every reviewing unit's spreadsheet: the province's is the dashboard; the others come from
+    the config, else the registry tab; those not found yet get a None key."""
+    tree = report.tree
+    province = Spreadsheet(tree.root, dashboard_key, writer.metadata(dashboard_key))
+    registry = writer.read_registry(province)
+    configured = {u: spreadsheet_key(k) for u, k in settings.google.unit_spreadsheets.items()}
+    found = {tree.root.id: province}
+    for unit in reviewing_units(report, settings):
+        if unit.id == tree.root.id:
+            continue
+        key = configured.get(unit.id) or registry.get(unit.id)
+        found[unit.id] = Spreadsheet(unit, key, writer.metadata(key) if key else {})
+    return found
+
+
+def write_google(
+    report: Report, settings: Settings, google: GoogleSession, out_dir: Path
+) -> list[str]:
+    """Read every unit's spreadsheet, settle the review round, write; return what was written."""
     if not settings.google.dashboard_spreadsheet:
         raise GoogleError(
             "output.kind is google_sheets but google.dashboard_spreadsheet is not set in "
@@ -239,38 +336,47 @@ def write_google(report: Report, settings: Settings, google: GoogleSession) -> l
             f"{google.account}, and put its address there"
         )
     templates = load_templates()
-    renderer = Renderer(report, settings, templates)
     writer = GoogleWriter(google, settings, templates)
     tree = report.tree
-    dashboard_key = spreadsheet_key(settings.google.dashboard_spreadsheet)
-    dashboard_meta = writer.metadata(dashboard_key)
-    registry = writer.read_registry(dashboard_key, dashboard_meta)
-    configured = {u: spreadsheet_key(k) for u, k in settings.google.unit_spreadsheets.items()}
+    sheets = _locate(
+        writer, report, settings, spreadsheet_key(settings.google.dashboard_spreadsheet)
+    )
+    readbacks = {unit_id: writer.read_review(sheet) for unit_id, sheet in sheets.items()}
+    previous = load_state(out_dir / STATE_FILE)
+    apply_review(report, settings, templates, previous, readbacks)
+    renderer = Renderer(report, settings, templates)
+    contents: dict[str, Content] = {}
+    for unit_id, sheet in sheets.items():
+        board = renderer.dashboard(unit_id) if sheet.unit.tier != "grassroots" else None
+        tabs = unit_sheets(renderer, sheet.unit)
+        if board is not None:
+            tabs.append(board.chart_data)
+        contents[unit_id] = Content(tabs, board)
+    listed = {unit_id: content.sheets[0] for unit_id, content in contents.items()}
+    state, entries = remember(report, renderer, previous, listed, report.generated_at)
     written: list[str] = []
-    for unit in report.tree:
-        if unit.tier not in settings.output.tiers or unit.id == tree.root.id:
+    for unit_id, sheet in sheets.items():
+        if unit_id == tree.root.id:
             continue
-        content = _content(renderer, unit)
-        fingerprint = content.fingerprint()
-        entry = registry.get(unit.id)
-        key = configured.get(unit.id) or (entry.key if entry else None)
-        if key and entry and entry.fingerprint == fingerprint:
-            continue
-        fresh = key is None
-        if key is None:
-            key = writer.find_or_create(f"{unit.id} – {unit.name}")
-            writer.share(key, unit, tree)
-        writer.write(key, content, fresh)
-        registry[unit.id] = RegistryEntry(key, fingerprint)
-        written.append(SHEET_URL.format(key))
-    province = _content(renderer, tree.root)
-    registry_rows = [
-        [unit_id, tree[unit_id].name, SHEET_URL.format(entry.key), entry.fingerprint]
-        for unit_id, entry in sorted(registry.items())
-        if unit_id in tree.units
+        fresh = sheet.key is None
+        if sheet.key is None:
+            sheet.key = writer.find_or_create(f"{unit_id} – {sheet.unit.name}")
+            writer.share(sheet.key, sheet.unit, tree)
+            sheet.metadata = writer.metadata(sheet.key)
+        if writer.write(sheet, contents[unit_id], fresh):
+            written.append(SHEET_URL.format(sheet.key))
+    province = sheets[tree.root.id]
+    registry = [
+        [unit_id, tree[unit_id].name, SHEET_URL.format(sheet.key)]
+        for unit_id, sheet in sorted(sheets.items())
+        if unit_id != tree.root.id and sheet.key
     ]
-    registry_sheet = Sheet(renderer.layouts["registry"], registry_rows)
-    province = Content([*province.sheets, registry_sheet], province.dashboard)
-    if writer.write(dashboard_key, province, metadata=dashboard_meta):
-        written.append(SHEET_URL.format(dashboard_key))
+    board = contents[tree.root.id]
+    board.sheets.append(Sheet(renderer.layouts["registry"], registry))
+    board.appended = _audit_rows(entries)
+    if writer.write(province, board):
+        written.append(SHEET_URL.format(province.key))
+    # Saved only now: a sync that failed above settles the same round again next time.
+    write_text_atomic(out_dir / STATE_FILE, json.dumps(state_json(state), ensure_ascii=False))
+    append_lines(out_dir / AUDIT_FILE, entries)
     return written

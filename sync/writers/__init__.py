@@ -48,7 +48,7 @@ def unit_sheets(renderer: Renderer, unit: Unit) -> list[Sheet]:
     return sheets
 
 
-def _append_lines(path: Path, entries: list[dict]) -> None:
+def append_lines(path: Path, entries: list[dict]) -> None:
     """The audit log only ever grows: one JSON object per line, appended."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a", encoding="utf-8") as handle:
@@ -78,7 +78,7 @@ def write_local(report: Report, settings: Settings, out_dir: Path) -> list[str]:
     written.append(str(lookup_path))
     state, entries = remember(report, renderer, previous, listed, report.generated_at)
     write_text_atomic(out_dir / STATE_FILE, json.dumps(state_json(state), ensure_ascii=False))
-    _append_lines(out_dir / AUDIT_FILE, entries)
+    append_lines(out_dir / AUDIT_FILE, entries)
     return written
 
 
@@ -93,7 +93,7 @@ def write_outputs(report: Report, settings: Settings, out_dir: Path, google=None
     if settings.output.kind == "google_sheets":
         from ..google.target import write_google
 
-        written = write_google(report, settings, google)
+        written = write_google(report, settings, google, out_dir)
     else:
         written = write_local(report, settings, out_dir)
     return [*written, write_report_json(report, out_dir)]

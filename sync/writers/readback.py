@@ -7,7 +7,7 @@ filtering, moving and inserting rows or columns changes nothing.
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,21 +29,27 @@ def _lock_files(path: Path) -> Iterator[Path]:
     yield path.with_name(f".~lock.{path.name}#")
 
 
-def _rows(book: Any, layout: SheetLayout) -> list[dict[str, Any]]:
-    if layout.name not in book.sheetnames:
-        return []
-    keys = {fold(c.header): c.key for c in layout.columns}
-    rows = book[layout.name].iter_rows(values_only=True)
+def rows_by_header(values: Iterable[Sequence[Any]], layout: SheetLayout) -> list[dict[str, Any]]:
+    """Rows of a tab as read (header first), keyed by column key: columns found by header text,
+    rows without an id dropped. Shared by the workbook and the Google read-back."""
+    rows = iter(values)
     header = next(rows, ())
+    keys = {fold(c.header): c.key for c in layout.columns}
     positions = {i: keys[fold(str(h))] for i, h in enumerate(header) if h and fold(str(h)) in keys}
     if "id" not in positions.values():
         return []
     found = []
     for row in rows:
-        values = {key: row[i] if i < len(row) else None for i, key in positions.items()}
-        if values.get("id") not in (None, ""):
-            found.append(values)
+        record = {key: row[i] if i < len(row) else None for i, key in positions.items()}
+        if record.get("id") not in (None, ""):
+            found.append(record)
     return found
+
+
+def _rows(book: Any, layout: SheetLayout) -> list[dict[str, Any]]:
+    if layout.name not in book.sheetnames:
+        return []
+    return rows_by_header(book[layout.name].iter_rows(values_only=True), layout)
 
 
 def read_review(path: Path, templates: Templates) -> ReadBack | None:

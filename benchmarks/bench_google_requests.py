@@ -1,0 +1,173 @@
+"""API requests per sync on Google: `sangkien sync` against the common gspread way.
+
+    python benchmarks/bench_google_requests.py [--units 100] [--rows 5000]
+
+Both write the same sheets (the records rendered from sheets_templates/) for the same units into
+the local Sheets API server, which counts the requests. The common way is what the gspread
+ecosystem documents: gspread-dataframe's `set_with_dataframe` per tab and gspread-formatting for
+the header, frozen row, widths and highlights. Each is measured on a first sync (spreadsheets
+created) and a second sync with nothing changed. Two scenarios: the bundled example's tree, and
+a province of N reviewing units.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+import tempfile
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from sync.config import read_settings  # noqa: E402
+from sync.emulator import SheetsEmulator  # noqa: E402
+from sync.emulator.transport import authorized_session, emulator_client  # noqa: E402
+from sync.google.client import Policy, RateLimiter, connect  # noqa: E402
+from sync.google.target import write_google  # noqa: E402
+from sync.orgtree import UNITS_HEADER  # noqa: E402
+from sync.pipeline import run_sync  # noqa: E402
+from sync.templates import load_templates  # noqa: E402
+from sync.writers.records import Renderer  # noqa: E402
+
+ACCOUNT = "sangkien-sync@bench.iam.gserviceaccount.com"
+
+
+def province_of(units: int, folder: Path) -> Path:
+    """The bundled tree cut to `units` reviewing units: the province, every superior, and as
+    many grassroots unions as fill the count."""
+    with (REPO / "examples/dien-bien-2021/units.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    upper = [r for r in rows if r["kind"] != "grassroots" or r["parent_id"] == ""]
+    grassroots = [r for r in rows if r["kind"] == "grassroots"]
+    kept = upper + grassroots[: max(0, units - len(upper))]
+    path = folder / "units.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, UNITS_HEADER)
+        writer.writeheader()
+        writer.writerows(kept)
+    return path
+
+
+def settings_for(folder: Path, units_csv: Path, rows: int):
+    from sync.example import generate_responses, write_responses_xlsx
+
+    source = folder / "responses.xlsx"
+    write_responses_xlsx(generate_responses(units_csv, rows, seed=11).rows, source)
+    config = yaml.safe_load((REPO / "config.yaml").read_text(encoding="utf-8"))
+    config["units"] = str(units_csv)
+    config["sources"] = [{"name": "bench", "kind": "xlsx", "path": str(source)}]
+    config["output"] = {"kind": "google_sheets", "dir": str(folder / "out")}
+    path = folder / "config.yaml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    return read_settings(path)
+
+
+def ours(emu: SheetsEmulator, settings, report) -> None:
+    dashboard = emu.create_spreadsheet("Tỉnh", sheets=["Trang tính1"])
+    folder = emu.create_folder("Sáng kiến")
+    google_settings = settings.google.model_copy(
+        update={"dashboard_spreadsheet": dashboard, "drive_folder": folder}
+    )
+    settings = settings.model_copy(update={"google": google_settings})
+    # Counting requests, not time: no client-side waiting (the rate limiter has its own tests).
+    policy = Policy(RateLimiter(10**9), RateLimiter(10**9), max_retries=6, timeout=30)
+    credentials = emu.credentials(ACCOUNT)
+    session = authorized_session(emu, credentials)
+    google = connect(settings.google, credentials=credentials, session=session, policy=policy,
+                     account=ACCOUNT)  # fmt: skip
+    for label in ("first sync", "unchanged sync"):
+        emu.reset_counters()
+        write_google(report, settings, google)
+        yield label, emu.counts.total(), emu.counts.writes(), emu.faults.fired.get("429", 0)
+
+
+def common_way(emu: SheetsEmulator, settings, report):
+    """Per unit: one spreadsheet; per tab: set_with_dataframe, then gspread-formatting calls."""
+    import gspread_formatting as fmt
+    import pandas as pd
+    from gspread_dataframe import set_with_dataframe
+
+    client = emulator_client(emu, account=ACCOUNT)
+    renderer = Renderer(report, settings, load_templates())
+    keys: dict[str, str] = {}
+    for label in ("first sync", "unchanged sync"):
+        emu.reset_counters()
+        for unit in report.tree:
+            sheets = [renderer.initiatives(unit.id), renderer.problems(unit.id),
+                      renderer.tallies(unit.id)]  # fmt: skip
+            if unit.id not in keys:
+                spreadsheet = client.create(f"{unit.id} {unit.name}")
+                for email in unit.officer_emails:
+                    spreadsheet.share(email, perm_type="user", role="writer", notify=False)
+                keys[unit.id] = spreadsheet.id
+            spreadsheet = client.open_by_key(keys[unit.id])
+            existing = {w.title: w for w in spreadsheet.worksheets()}
+            for data in sheets:
+                layout = data.layout
+                title = layout.name
+                worksheet = existing.get(title) or spreadsheet.add_worksheet(
+                    title, rows=len(data.rows) + 2, cols=len(layout.columns)
+                )
+                frame = pd.DataFrame(data.rows, columns=[c.header for c in layout.columns])
+                worksheet.clear()
+                set_with_dataframe(worksheet, frame.astype(str), resize=len(frame) > 0)
+                bold = fmt.CellFormat(textFormat=fmt.TextFormat(bold=True))
+                fmt.format_cell_range(worksheet, "1:1", bold)
+                fmt.set_frozen(worksheet, rows=1)
+                fmt.set_column_widths(
+                    worksheet,
+                    [(chr(65 + i) if i < 26 else "A" + chr(65 + i - 26), int(c.width * 7))
+                     for i, c in enumerate(layout.columns)],
+                )  # fmt: skip
+                rules = fmt.get_conditional_format_rules(worksheet)
+                rules.clear()
+                for rule in layout.highlights:
+                    rules.append(fmt.ConditionalFormatRule(
+                        ranges=[fmt.GridRange.from_a1_range("A2:B", worksheet)],
+                        booleanRule=fmt.BooleanRule(
+                            condition=fmt.BooleanCondition("TEXT_EQ", [rule.equals]),
+                            format=fmt.CellFormat(backgroundColor=fmt.Color(0.97, 0.84, 0.85)),
+                        ),
+                    ))  # fmt: skip
+                rules.save()
+        yield label, emu.counts.total(), emu.counts.writes(), emu.faults.fired.get("429", 0)
+
+
+def scenario(name: str, units_csv: Path, rows: int, folder: Path) -> None:
+    settings = settings_for(folder, units_csv, rows)
+    report = run_sync(settings, write=False).report
+    units = len(report.tree.units)
+    print(f"\n{name}: {units} reviewing units, {rows:,} responses")
+    print(f"{'':34}{'requests':>10}{'writes':>10}{'429s':>8}")
+    results = {}
+    for label, method in (("sangkien sync", ours), ("gspread-dataframe + formatting", common_way)):
+        with SheetsEmulator(account=ACCOUNT) as emu:
+            for phase, total, writes, throttled in method(emu, settings, report):
+                results[(label, phase)] = total
+                print(f"{label + ', ' + phase:34}{total:>10}{writes:>10}{throttled:>8}")
+    first = results[("sangkien sync", "first sync")]
+    common = results[("gspread-dataframe + formatting", "first sync")]
+    print(f"requests, first sync: {first / common:.2f} of the common way")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--units", type=int, default=100)
+    parser.add_argument("--rows", type=int, default=5000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as temporary:
+        folder = Path(temporary)
+        (folder / "example").mkdir()
+        (folder / "province").mkdir()
+        example_units = REPO / "examples/dien-bien-2021/units.csv"
+        scenario("bundled example", example_units, 3000, folder / "example")
+        scenario(f"province of {args.units} units", province_of(args.units, folder / "province"),
+                 args.rows, folder / "province")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
