@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,7 +19,9 @@ from typing import Any, Protocol
 from .config import Settings, SourceSettings, read_settings
 from .errors import ConfigError, SourceError
 from .form import deadline_words
+from .google.client import GoogleError, GoogleSession, connect, spreadsheet_key
 from .orgtree import OrgTree, load_tree
+from .pipeline import needs_google
 from .sources import read_source
 from .templates import load_templates
 
@@ -118,12 +119,6 @@ def _source_hint(message: str) -> str:
 
 
 # -- credentials -----------------------------------------------------------------------------------
-
-
-def needs_google(settings: Settings) -> bool:
-    return settings.output.kind == "google_sheets" or any(
-        s.kind == "google_sheet" for s in settings.sources
-    )
 
 
 def credentials_path(settings: Settings, environ: Mapping[str, str]) -> Path | None:
@@ -228,6 +223,7 @@ def run_doctor(
     *,
     now: datetime | None = None,
     environ: Mapping[str, str] | None = None,
+    google: GoogleSession | None = None,
 ) -> list[Finding]:
     """Every offline check, in the order an officer fixes things. Later checks that depend on an
     earlier one (a config that loads) are skipped when it fails."""
@@ -240,10 +236,23 @@ def run_doctor(
     if tree is not None:
         findings.append(check_quotas(tree))
     findings += [check_source(source, settings) for source in settings.sources]
-    findings.append(check_credentials(settings, os.environ if environ is None else environ))
+    credentials = check_credentials(settings, os.environ if environ is None else environ)
+    findings.append(credentials)
+    if credentials.ok and needs_google(settings):
+        findings += _google_findings(settings, google)
     moment = now or datetime.now(settings.campaign.zone)
     findings += [check_clock(settings, moment), check_calendar(settings, moment)]
     return findings
+
+
+def _google_findings(settings: Settings, google: GoogleSession | None) -> list[Finding]:
+    """Connect with the key (tests pass a session to the local Sheets API server) and open
+    every spreadsheet and folder the config names."""
+    try:
+        google = google or connect(settings.google)
+    except GoogleError as exc:
+        return [_blocking("google", str(exc))]
+    return check_google_access(settings, google.http.session)
 
 
 def blocks_sync(findings: list[Finding]) -> bool:
@@ -255,15 +264,6 @@ def blocks_sync(findings: list[Finding]) -> bool:
 
 class Session(Protocol):
     def get(self, url: str, *, params: Any = ..., timeout: float = ...) -> Any: ...
-
-
-_KEY = re.compile(r"/d/([A-Za-z0-9_-]+)")
-
-
-def _key(text: str) -> str:
-    """A spreadsheet or folder key from a bare key or any Google URL."""
-    found = _KEY.search(text) or re.search(r"/folders/([A-Za-z0-9_-]+)", text)
-    return found.group(1) if found else text.strip()
 
 
 def _access(name: str, response: Any, what: str) -> Finding:
@@ -298,7 +298,7 @@ def check_google_access(settings: Settings, session: Session) -> list[Finding]:
             targets.append(("dashboard", google.dashboard_spreadsheet))
         targets += [(f"unit {uid}", ref) for uid, ref in google.unit_spreadsheets.items()]
         if google.drive_folder:
-            key = _key(google.drive_folder)
+            key = spreadsheet_key(google.drive_folder)
             response = session.get(
                 DRIVE_API + key,
                 params={"fields": "id,name,mimeType", "supportsAllDrives": "true"},
@@ -306,7 +306,7 @@ def check_google_access(settings: Settings, session: Session) -> list[Finding]:
             )
             findings.append(_access("drive folder", response, f"Drive folder {key}"))
     for name, ref in targets:
-        key = _key(ref)
+        key = spreadsheet_key(ref)
         response = session.get(SHEETS_API + key, params=title_only, timeout=timeout)
         findings.append(_access(name, response, f"spreadsheet {key}"))
     return findings

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from .config import Settings
 from .dedupe import apply_duplicates, find_duplicates
+from .form import close_form_if_due
 from .models import Response, SourceInfo, Status
 from .orgtree import OrgTree, load_tree
 from .report import Report
@@ -95,8 +96,10 @@ def _settle_status(responses: list[Response]) -> None:
 
 
 def needs_google(settings: Settings, write: bool = True) -> bool:
+    """A source or the output on Google, or a form the sync must close when it is due."""
     on_google = any(s.kind == "google_sheet" for s in settings.sources)
-    return on_google or (write and settings.output.kind == "google_sheets")
+    writes_google = settings.output.kind == "google_sheets" or settings.campaign.form_id is not None
+    return on_google or (write and writes_google)
 
 
 def build_report(
@@ -171,5 +174,7 @@ def run_sync(
     if on_stage:
         on_stage("write")
     written = write_outputs(report, settings, out_dir or settings.output.dir, google)
+    if google is not None and close_form_if_due(settings, google.http.session, report.generated_at):
+        written.append(f"form {settings.campaign.form_id}: closed to new responses")
     report.timings["write"] = time.perf_counter() - started
     return SyncResult(report, written)

@@ -5,6 +5,7 @@ and answers a bad one with 400, so a passing sync here is one Google would accep
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
 
@@ -219,3 +220,45 @@ def test_404_names_the_spreadsheet(campaign: Campaign, base_config, write_config
     campaign.settings = settings.model_copy(update={"sources": (source,)})
     with pytest.raises(GoogleError, match=r"no-such-key.*not found"):
         campaign.sync()
+
+
+def test_sync_closes_the_form_once_the_close_moment_has_passed(campaign: Campaign) -> None:
+    form_id = campaign.emu.create_form("Sáng kiến 2021")
+    campaign_settings = campaign.settings.campaign.model_copy(update={"form_id": form_id})
+    campaign.settings = campaign.settings.model_copy(update={"campaign": campaign_settings})
+    result = campaign.sync()  # "now" is long after 22/04/2021 24:00
+    assert campaign.emu.form(form_id)["publishSettings"]["publishState"] == {
+        "isPublished": True,
+        "isAcceptingResponses": False,
+    }
+    assert any("closed to new responses" in w for w in result.written)
+
+
+def test_sync_leaves_an_open_form_alone_before_the_close_moment(campaign: Campaign) -> None:
+    form_id = campaign.emu.create_form("Sáng kiến 2099")
+    later = campaign.settings.campaign.model_copy(
+        update={"form_id": form_id, "form_closes_at": datetime(2099, 4, 23)}
+    )
+    campaign.settings = campaign.settings.model_copy(update={"campaign": later})
+    campaign.sync()
+    state = campaign.emu.form(form_id).get("publishSettings", {}).get("publishState", {})
+    assert state.get("isAcceptingResponses", True) is True
+
+
+def test_doctor_opens_every_configured_spreadsheet(campaign: Campaign, tmp_path: Path) -> None:
+    from sync.doctor import blocks_sync, run_doctor
+
+    key = tmp_path / "key.json"
+    key.write_text(json.dumps({"type": "service_account", "client_email": ACCOUNT,
+                               "private_key": "-----BEGIN PRIVATE KEY-----\n"}), encoding="utf-8")  # fmt: skip
+    key.chmod(0o600)
+    config = tmp_path / "config.yaml"
+    environ = {"GOOGLE_APPLICATION_CREDENTIALS": str(key)}
+    findings = run_doctor(config, environ=environ, google=campaign.connect())
+    assert not blocks_sync(findings), findings
+    names = {f.name for f in findings}
+    assert {"source form", "dashboard", "drive folder"} <= names
+    campaign.emu.deny_access(campaign.dashboard, ACCOUNT)
+    findings = run_doctor(config, environ=environ, google=campaign.connect())
+    [denied] = [f for f in findings if f.name == "dashboard"]
+    assert denied.blocking and "access denied" in denied.message

@@ -209,7 +209,8 @@ def _service_account(settings: GoogleSettings) -> tuple[Any, str]:
 
 
 def spreadsheet_key(text: str) -> str:
-    """Accept a bare key or any Google Sheets URL."""
-    if "/d/" in text:
-        return text.split("/d/", 1)[1].split("/", 1)[0]
+    """A spreadsheet, form or folder key from a bare key or any Google address."""
+    for marker in ("/d/", "/folders/"):
+        if marker in text:
+            return text.split(marker, 1)[1].split("/", 1)[0].split("?", 1)[0]
     return text.strip()
