@@ -249,8 +249,8 @@ def test_doctor_opens_every_configured_spreadsheet(campaign: Campaign, tmp_path:
     from sync.doctor import blocks_sync, run_doctor
 
     key = tmp_path / "key.json"
-    key.write_text(json.dumps({"type": "service_account", "client_email": ACCOUNT,
-                               "private_key": "-----BEGIN PRIVATE KEY-----\n"}), encoding="utf-8")  # fmt: skip
+    fake = {"type": "service_account", "client_email": ACCOUNT, "private_key": "-----BEGIN"}
+    key.write_text(json.dumps(fake), encoding="utf-8")
     key.chmod(0o600)
     config = tmp_path / "config.yaml"
     environ = {"GOOGLE_APPLICATION_CREDENTIALS": str(key)}
