@@ -258,8 +258,11 @@ def test_review_columns_are_marked_and_validated(campaign) -> None:
     score = rules[headers[SCORE].column]
     assert (score.type, score.formula1, score.formula2) == ("decimal", "0", "100")
     assert rules[headers[NOMINATE].column].formula1 == '"x"'
-    assert sheet.cell(row=2, column=headers[APPRAISAL].column).protection.locked is False
-    assert sheet.cell(row=2, column=headers["Mã sáng kiến"].column).protection.locked is True
+    # Blank cells take their column's style: the review columns are unlocked and tinted.
+    review = sheet.column_dimensions[headers[APPRAISAL].column_letter]
+    owned = sheet.column_dimensions[headers["Mã sáng kiến"].column_letter]
+    assert review.protection.locked is False and owned.protection.locked is True
+    assert review.fill.fgColor.rgb != owned.fill.fgColor.rgb
 
 
 def test_public_lookup_has_no_personal_data(campaign) -> None:

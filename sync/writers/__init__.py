@@ -16,7 +16,7 @@ from .atomic import write_text_atomic
 from .readback import read_review
 from .records import Renderer, Sheet
 from .review import apply_review, remember
-from .xlsx import write_workbook
+from .xlsx import WorkbookJob, write_workbooks
 
 
 def workbook_path(out_dir: Path, unit: Unit, templates: Templates) -> Path:
@@ -66,16 +66,15 @@ def write_local(report: Report, settings: Settings, out_dir: Path) -> list[str]:
     previous = load_state(out_dir / STATE_FILE)
     apply_review(report, settings, templates, previous, readbacks)
     renderer = Renderer(report, settings, templates)
-    written, listed = [], {}
+    jobs, listed = [], {}
     for unit in units:
         sheets = unit_sheets(renderer, unit)
         listed[unit.id] = sheets[0]
         board = renderer.dashboard(unit.id) if unit.tier != "grassroots" else None
-        write_workbook(paths[unit.id], templates, sheets, board)
-        written.append(str(paths[unit.id]))
-    lookup_path = out_dir / templates.review["lookup_file"]
-    write_workbook(lookup_path, templates, [renderer.lookup()])
-    written.append(str(lookup_path))
+        jobs.append(WorkbookJob(paths[unit.id], sheets, board))
+    jobs.append(WorkbookJob(out_dir / templates.review["lookup_file"], [renderer.lookup()]))
+    write_workbooks(jobs, templates)
+    written = [str(job.path) for job in jobs]
     state, entries = remember(report, renderer, previous, listed, report.generated_at)
     write_text_atomic(out_dir / STATE_FILE, json.dumps(state_json(state), ensure_ascii=False))
     append_lines(out_dir / AUDIT_FILE, entries)
