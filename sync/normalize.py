@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from functools import wraps
+from functools import lru_cache, wraps
 from numbers import Real
 from typing import ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
@@ -271,6 +271,9 @@ def _phone_digits(value: object) -> tuple[bool, str] | None:
     return (match.group(1) is not None, re.sub(r"\D", "", text))
 
 
+_NATIONAL_FORM = re.compile(r"^0[1-9]\d{8,9}$")
+
+
 def _phone_candidates(plus: bool, digits: str) -> list[str]:
     if plus:
         return ["+" + digits]
@@ -291,18 +294,31 @@ def parse_phone(value: object) -> str | None:
     if found is None or not 8 <= len(found[1]) <= 13:
         return None
     for candidate in _phone_candidates(*found):
+        if _NATIONAL_FORM.match(candidate):  # the usual case needs no full parse
+            if _personal_vn(candidate[1:5], len(candidate) - 1):
+                return candidate
+            continue
         try:
             number = phonenumbers.parse(candidate, "VN")
         except phonenumbers.NumberParseException:
             continue
-        if (
-            phonenumbers.region_code_for_number(number) == "VN"
-            and phonenumbers.is_valid_number(number)
-            and phonenumbers.number_type(number) in _PERSONAL_TYPES
-        ):
-            national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-            return re.sub(r"\D", "", national)
+        significant = phonenumbers.national_significant_number(number)
+        if number.country_code == 84 and _personal_vn(significant[:4], len(significant)):
+            return "0" + significant
     return None
+
+
+@lru_cache(maxsize=65_536)
+def _personal_vn(prefix: str, length: int) -> bool:
+    """The library's verdict (valid, and a mobile or fixed line) for every number of this length
+    starting with these four digits. Vietnam's numbering plan allots ranges by at most three
+    digits after the trunk 0, so the verdict is the same for all of them; asking once per prefix
+    instead of once per number takes the phone check from the slowest step to a negligible one."""
+    number = phonenumbers.parse("+84" + prefix + "0" * (length - len(prefix)))
+    return (
+        phonenumbers.is_valid_number(number)
+        and phonenumbers.number_type(number) in _PERSONAL_TYPES
+    )
 
 
 # --- e-mail -----------------------------------------------------------------------------------

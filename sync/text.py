@@ -38,6 +38,9 @@ _SPACES = dict.fromkeys(
 )
 _BREAKS = dict.fromkeys(map(ord, "\x0b\x0c\x85\u2028\u2029"), "\n")
 _CLEAN_TABLE = {**_INVISIBLE, **_SPACES, **_BREAKS}
+# str.translate walks a dict per character; finding whether there is anything to translate is a
+# single C scan, and most cells have nothing.
+_NEEDS_CLEANING = re.compile("[" + re.escape("".join(map(chr, _CLEAN_TABLE))) + "\r]")
 
 _SPACE_RUN = re.compile(r" {2,}")
 _TRAILING_SPACE = re.compile(r" +$", re.MULTILINE)
@@ -65,11 +68,18 @@ def clean_text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         # Spreadsheets hand whole numbers back as floats; "12.0" is never what was typed.
         value = int(value)
-    text = str(value).replace("\r\n", "\n").replace("\r", "\n").translate(_CLEAN_TABLE)
+    text = str(value)
+    # Each step is guarded because most cells need none of them (the unguarded steps were most
+    # of the normalise stage's time).
+    if _NEEDS_CLEANING.search(text):
+        text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_CLEAN_TABLE)
     text = unicodedata.normalize("NFC", text)
-    text = _SPACE_RUN.sub(" ", text)
-    text = _TRAILING_SPACE.sub("", text)
-    text = _BLANK_LINES.sub("\n\n", text)
+    if "  " in text:
+        text = _SPACE_RUN.sub(" ", text)
+    if "\n" in text:
+        text = _TRAILING_SPACE.sub("", text)
+        if "\n\n\n" in text:
+            text = _BLANK_LINES.sub("\n\n", text)
     return text.strip()
 
 
