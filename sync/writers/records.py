@@ -270,8 +270,13 @@ class Renderer:
     def lookup(self) -> Sheet:
         """D4, public: where each initiative stands, by id, title and union only. No name,
         contact or year of birth, so it can be posted for every author to see."""
+        return self._lookup
+
+    @cached_property
+    def _lookup(self) -> Sheet:  # shown twice (a province tab and a file of its own)
         layout = self.layouts["lookup"]
         status = self.labels["status"]
+        unit_keys: dict[str, tuple] = {}
         rows = []
         for response in self.report.responses:
             base = self.initiative_values[response.id]
@@ -282,7 +287,10 @@ class Renderer:
                 "status": status[str(response.status)],
                 "tier_reached": self._tier_label(response.id),
             }
-            key = (vietnamese_sort_key(str(base["unit"])), vietnamese_sort_key(response.title))
+            unit = str(base["unit"])
+            if unit not in unit_keys:
+                unit_keys[unit] = vietnamese_sort_key(unit)
+            key = (unit_keys[unit], vietnamese_sort_key(response.title))
             rows.append((key, [values[k] for k in layout.column_keys()]))
         rows.sort(key=lambda item: item[0])
         return Sheet(layout, [row for _, row in rows])
