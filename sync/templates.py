@@ -3,7 +3,7 @@ sheet's columns, headers, widths and formats. Writers render these; none hard-co
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -62,9 +62,14 @@ class SheetLayout:
     columns: tuple[Column, ...]
     highlights: tuple[Highlight, ...] = ()
     freeze_columns: int = 0
+    # Derived once: writers ask for the keys for every row they build.
+    _keys: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
-    def column_keys(self) -> list[str]:
-        return [c.key for c in self.columns]
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_keys", tuple(c.key for c in self.columns))
+
+    def column_keys(self) -> tuple[str, ...]:
+        return self._keys
 
     def review_keys(self) -> list[str]:
         return [c.key for c in self.columns if c.review]
