@@ -8,9 +8,8 @@ from __future__ import annotations
 import csv
 import shutil
 import tempfile
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import openpyxl
 import yaml
@@ -30,7 +29,6 @@ from sync.templates import load_templates
 from tests.conftest import REPO, TREE, VALID_ROW, write_units
 from tests.officer import (
     ARCHIVE,
-    ID,
     delete_blank_rows,
     delete_row,
     edit,
@@ -39,23 +37,7 @@ from tests.officer import (
     rows_by_id,
     workbook,
 )
-
-UNITS = ("P", "P.TG", "P.TG.THPT", "P.DL")
-PLACES = (
-    {"superior_unit": "LĐLĐ huyện Tuần Giáo", "grassroots_unit": "THPT Tuần Giáo"},
-    {"superior_unit": "LĐLĐ tỉnh", "grassroots_unit": "Điện lực Điện Biên"},
-)
-REVIEW = {
-    "Kết quả thẩm định": st.sampled_from([None, "Chờ thẩm định", "Đạt", "Không đạt"]),
-    "Điểm (0–100)": st.one_of(st.none(), st.integers(0, 100)),
-    "Có khiếu nại": st.sampled_from([None, "x"]),
-    # A cell of spaces is how officers clear one: the sync reads it as blank.
-    "Ghi chú thẩm định": st.one_of(
-        st.none(), st.text("aăâđêôơư xyz", max_size=8).map(lambda t: t.strip() or None)
-    ),
-    "Đề xuất lên cấp trên": st.sampled_from([None, "x"]),
-}
-START = datetime(2021, 3, 20, 8, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+from tests.review_model import NOMINATION, PLACES, REVIEW, START, UNITS, Ledger, response, submitted
 
 
 class OfficersAndSyncs(RuleBasedStateMachine):
@@ -67,8 +49,7 @@ class OfficersAndSyncs(RuleBasedStateMachine):
         self.deleted: dict[int, dict] = {}
         self.serial = 0
         self.now = START
-        self.expected: dict[tuple[str, str], dict] = {}  # (unit, id) -> review as last typed
-        self.synced: dict[tuple[str, str], dict] = {}  # the same, as of the last sync
+        self.ledger = Ledger()
         config = yaml.safe_load((REPO / "config.yaml").read_text(encoding="utf-8"))
         config["units"] = str(write_units(self.folder, [r for r in TREE if r[0] in UNITS]))
         config["sources"] = [{"name": "form", "kind": "csv", "path": "responses.csv"}]
@@ -109,15 +90,8 @@ class OfficersAndSyncs(RuleBasedStateMachine):
     @rule(place=st.sampled_from(PLACES))
     def new_response(self, place: dict) -> None:
         n = self.serial = self.serial + 1
-        self.rows[n] = {
-            **place,
-            "full_name": f"Tác Giả {n}",
-            "phone": f"0913{n:06d}",
-            "email": f"tacgia{n}@example.vn",
-            "timestamp": (START + timedelta(minutes=n)).strftime("%d/%m/%Y %H:%M:%S"),
-            "title": f"Đề tài {n} " + "ab" * n,
-            "description": f"Mô tả {n} " + "xy" * n,
-        }
+        stamp = submitted(n).strftime("%d/%m/%Y %H:%M:%S")
+        self.rows[n] = {**response(n, place), "timestamp": stamp}
         self._write_source()
 
     @precondition(lambda self: self.rows)
@@ -152,7 +126,7 @@ class OfficersAndSyncs(RuleBasedStateMachine):
         headers = data.draw(st.sets(st.sampled_from(sorted(REVIEW)), min_size=1))
         values = {h: data.draw(REVIEW[h]) for h in sorted(headers)}
         edit(workbook(self.out, unit), initiative, values)
-        self.expected[(unit, initiative)] = {**self.expected.get((unit, initiative), {}), **values}
+        self.ledger.typed(unit, initiative, values)
 
     @rule(unit=st.sampled_from(UNITS), data=st.data())
     def officer_nominates(self, unit: str, data) -> None:
@@ -160,9 +134,8 @@ class OfficersAndSyncs(RuleBasedStateMachine):
         if not listed:
             return
         initiative = data.draw(st.sampled_from(listed))
-        values = {"Đề xuất lên cấp trên": "x", "Kết quả thẩm định": "Đạt"}
-        edit(workbook(self.out, unit), initiative, values)
-        self.expected[(unit, initiative)] = {**self.expected.get((unit, initiative), {}), **values}
+        edit(workbook(self.out, unit), initiative, NOMINATION)
+        self.ledger.typed(unit, initiative, NOMINATION)
 
     @rule(unit=st.sampled_from(UNITS), order=st.sampled_from(["reverse", "name"]))
     def officer_sorts(self, unit: str, order: str) -> None:
@@ -198,10 +171,7 @@ class OfficersAndSyncs(RuleBasedStateMachine):
             return
         initiative = data.draw(st.sampled_from(listed))
         delete_row(workbook(self.out, unit), initiative)
-        key = (unit, initiative)
-        self.expected.pop(key, None)
-        if key in self.synced:
-            self.expected[key] = dict(self.synced[key])
+        self.ledger.row_deleted(unit, initiative)
 
     # -- the sync --------------------------------------------------------------------------------
 
@@ -209,21 +179,10 @@ class OfficersAndSyncs(RuleBasedStateMachine):
     def sync(self, hours: int) -> None:
         self.now += timedelta(hours=hours)
         run_sync(read_settings(self.config), now=self.now)
-        self.synced = {k: dict(v) for k, v in self.expected.items()}
-        self._check()
-
-    def _check(self) -> None:
+        self.ledger.sync_done()
         for unit in UNITS:
             book = workbook(self.out, unit)
-            listed, archived = rows_by_id(book), rows_by_id(book, ARCHIVE)
-            assert not set(listed) & set(archived), unit
-            for (owner, initiative), review in self.expected.items():
-                if owner != unit or all(v is None for v in review.values()):
-                    continue
-                row = listed.get(initiative) or archived.get(initiative)
-                assert row is not None, (unit, initiative, review)
-                assert row[ID] == initiative
-                assert {h: row[h] for h in review} == review, (unit, initiative)
+            self.ledger.check(unit, rows_by_id(book), rows_by_id(book, ARCHIVE))
 
     @invariant()
     def no_temporary_files_left(self) -> None:

@@ -6,7 +6,9 @@ the review round exactly as the local writer does, then writes each spreadsheet 
 batchUpdate (values, formats, filters, highlights, dropdowns, charts, protection and the content
 fingerprint together). Google applies a batch all or nothing, so a failed sync leaves every
 spreadsheet in its previous or its new state; the review state and the audit log are saved only
-after every write went through. A spreadsheet whose fingerprint already matches is not written.
+after every write went through. A spreadsheet whose fingerprint already matches, and whose
+review tabs still show what was written (no row deleted, no sync-owned cell edited), is not
+written.
 """
 
 from __future__ import annotations
@@ -25,12 +27,13 @@ from ..report import Report
 from ..review.audit import AUDIT_FILE, AuditEntry
 from ..review.settle import ReadBack
 from ..review.state import STATE_FILE, load_state, state_json
+from ..review.values import fingerprint
 from ..templates import SheetLayout, Templates, load_templates
 from ..writers import append_lines, reviewing_units, unit_sheets
 from ..writers.atomic import write_text_atomic
 from ..writers.readback import rows_by_header
 from ..writers.records import Dashboard, Renderer, Sheet
-from ..writers.review import apply_review, remember
+from ..writers.review import apply_review, remember, sheet_digests
 from .client import GoogleError, GoogleSession, spreadsheet_key
 from .requests import cell, dashboard_requests, owned_column_runs, sheet_id_for, tab_requests
 from .serials import from_serial
@@ -260,18 +263,22 @@ class GoogleWriter:
         )
         return requests
 
-    def write(self, sheet: Spreadsheet, content: Content, fresh: bool = False) -> bool:
-        """Write the content unless the spreadsheet already shows it; True when it wrote."""
+    def write(
+        self, sheet: Spreadsheet, content: Content, fresh: bool = False, drifted: bool = False
+    ) -> bool:
+        """Write the content unless the spreadsheet already shows it; True when it wrote.
+        `drifted`: the tabs read back no longer show what was last written, so the matching
+        fingerprint does not mean the spreadsheet shows the content."""
         assert sheet.key is not None
-        fingerprint = content.fingerprint()
+        digest = content.fingerprint()
         stored = [
             m.get("metadataValue")
             for m in sheet.metadata.get("developerMetadata", ())
             if m.get("metadataKey") == FINGERPRINT_KEY
         ]
-        if stored == [fingerprint] and not content.appended:
+        if stored == [digest] and not content.appended and not drifted:
             return False
-        body = {"requests": self.requests_for(content, sheet, fingerprint, fresh)}
+        body = {"requests": self.requests_for(content, sheet, digest, fresh)}
         try:
             self.google.http.batch_update(sheet.key, body)
         except APIError as exc:
@@ -289,6 +296,29 @@ def _dated(rows: list[dict[str, Any]], layout: SheetLayout) -> list[dict[str, An
             if isinstance(value, int | float) and not isinstance(value, bool):
                 row[key] = from_serial(float(value))
     return rows
+
+
+def _drifted(readback: ReadBack | None, content: Content, templates: Templates) -> bool:
+    """Whether the review tabs as read differ from what `content` writes in them: a row deleted,
+    copied or typed in by hand, or a sync-owned cell edited. Sorting, filtering and blank rows
+    are not drift; the officers' review cells are compared by the content itself."""
+    if readback is None:
+        return False
+    tabs = {s.layout.name: s for s in content.sheets}
+    pairs = (
+        (readback.listed, templates.sheets["initiatives"].name),
+        (readback.archived, templates.sheets["archive"].name),
+    )
+    for rows, title in pairs:
+        written = sheet_digests(tabs[title]) if title in tabs else {}
+        found = [str(row.get("id") or "").strip() for row in rows]
+        if sorted(found) != sorted(written):
+            return True
+        for initiative, row in zip(found, rows, strict=True):
+            for key, digest in written[initiative].items():
+                if key not in row or fingerprint(row[key]) != digest:
+                    return True
+    return False
 
 
 def _audit_rows(entries: list[AuditEntry]) -> list[dict[str, Any]]:
@@ -363,7 +393,8 @@ def write_google(
             sheet.key = writer.find_or_create(f"{unit_id} – {sheet.unit.name}")
             writer.share(sheet.key, sheet.unit, tree)
             sheet.metadata = writer.metadata(sheet.key)
-        if writer.write(sheet, contents[unit_id], fresh):
+        drifted = _drifted(readbacks[unit_id], contents[unit_id], templates)
+        if writer.write(sheet, contents[unit_id], fresh, drifted):
             written.append(SHEET_URL.format(sheet.key))
     province = sheets[tree.root.id]
     registry = [
@@ -374,7 +405,7 @@ def write_google(
     board = contents[tree.root.id]
     board.sheets.append(Sheet(renderer.layouts["registry"], registry))
     board.appended = _audit_rows(entries)
-    if writer.write(province, board):
+    if writer.write(province, board, drifted=_drifted(readbacks[tree.root.id], board, templates)):
         written.append(SHEET_URL.format(province.key))
     # Saved only now: a sync that failed above settles the same round again next time.
     write_text_atomic(out_dir / STATE_FILE, json.dumps(state_json(state), ensure_ascii=False))
