@@ -81,7 +81,7 @@ def ours(emu: SheetsEmulator, settings, report) -> None:
                      account=ACCOUNT)  # fmt: skip
     for label in ("first sync", "unchanged sync"):
         emu.reset_counters()
-        write_google(report, settings, google)
+        write_google(report, settings, google, settings.output.dir)
         yield label, emu.counts.total(), emu.counts.writes(), emu.faults.fired.get("429", 0)
 
 
