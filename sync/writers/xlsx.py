@@ -99,6 +99,23 @@ def _write_value(sheet: Worksheet, row: int, col: int, value: Value, fmt: Format
         sheet.write_number(row, col, value, fmt)
 
 
+_LINE_HEIGHT = 15  # points per line of 11-point text
+_MAX_LINES = 3  # keeps a list scannable; a long description is read in the formula bar
+
+
+def _lines_needed(values: list[Value], wrapped: list[tuple[int, float]]) -> int:
+    """Rows have no automatic height in a file: LibreOffice draws wrapped text over the next row
+    and Excel keeps one line. Estimate the lines from the text length and the column width."""
+    lines = 1
+    for index, width in wrapped:
+        value = values[index]
+        if isinstance(value, str) and value:
+            per_line = max(int(width * 1.1), 1)
+            needed = sum(len(part) // per_line + 1 for part in value.split("\n"))
+            lines = max(lines, needed)
+    return min(lines, _MAX_LINES)
+
+
 def write_table(book: xlsxwriter.Workbook, styles: _Styles, data: Sheet, title: str | None = None):
     layout = data.layout
     sheet = book.add_worksheet(title or layout.name)
@@ -116,7 +133,11 @@ def write_table(book: xlsxwriter.Workbook, styles: _Styles, data: Sheet, title: 
             spec = styles.templates.validations[column.validation]
             last = len(data.rows) + _VALIDATION_SPARE_ROWS
             sheet.data_validation(1, index, last, index, _validation(spec, styles.templates))
+    wrapped = [(i, c.width) for i, c in enumerate(columns) if c.wrap]
     for row_number, values in enumerate(data.rows, start=1):
+        lines = _lines_needed(values, wrapped)
+        if lines > 1:
+            sheet.set_row(row_number, _LINE_HEIGHT * lines)
         for index, value in enumerate(values):
             if value is not None and value != "":
                 _write_value(sheet, row_number, index, value, formats[index])
