@@ -72,13 +72,17 @@ class Content:
 
 @dataclass
 class Spreadsheet:
-    """One unit's spreadsheet as found before writing: None key when it does not exist yet."""
+    """One unit's spreadsheet as found before writing: None key when it does not exist yet.
+    Its metadata is read only when needed (to write it, or to find its tabs after a read of a
+    tab that is gone), so an unchanged unit costs one request per sync."""
 
     unit: Unit
     key: str | None
-    metadata: dict[str, Any] = field(default_factory=dict)
+    metadata: dict[str, Any] | None = None
+    fingerprint: str = ""  # as recorded in the registry by the last sync that wrote it
 
     def tabs(self) -> dict[str, dict[str, Any]]:
+        assert self.metadata is not None
         return {s["properties"]["title"]: s for s in self.metadata.get("sheets", ())}
 
 
@@ -96,18 +100,28 @@ class GoogleWriter:
         except APIError as exc:
             raise self.google.explain(exc, f"spreadsheet {key}") from None
 
+    def load_metadata(self, sheet: Spreadsheet) -> dict[str, Any]:
+        if sheet.metadata is None:
+            assert sheet.key is not None
+            sheet.metadata = self.metadata(sheet.key)
+        return sheet.metadata
+
     def read_tabs(self, sheet: Spreadsheet, titles: list[str]) -> dict[str, list[list[Any]]]:
-        """The values of those of `titles` the spreadsheet has, in one request."""
-        present = [t for t in titles if t in sheet.tabs()]
-        if not present or sheet.key is None:
+        """The values of those of `titles` the spreadsheet has, in one request (two when a tab
+        was deleted and its metadata has to say which are left)."""
+        if sheet.key is None:
             return {}
+        present = [t for t in titles if sheet.metadata is None or t in sheet.tabs()]
         params = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER"}
         try:
             answer = self.google.http.values_batch_get(
                 sheet.key, [_quoted(t) for t in present], params=params
-            )
+            ) if present else {}  # fmt: skip
         except APIError as exc:
-            raise self.google.explain(exc, f"spreadsheet {sheet.key}") from None
+            if exc.response.status_code != 400 or sheet.metadata is not None:
+                raise self.google.explain(exc, f"spreadsheet {sheet.key}") from None
+            self.load_metadata(sheet)  # a tab is missing: ask which ones are there
+            return self.read_tabs(sheet, titles)
         return {
             title: block.get("values", [])
             for title, block in zip(present, answer.get("valueRanges", []), strict=False)
@@ -124,11 +138,16 @@ class GoogleWriter:
             archived=_dated(rows_by_header(values.get(archived.name, []), archived), archived),
         )
 
-    def read_registry(self, sheet: Spreadsheet) -> dict[str, str]:
-        """Unit id -> spreadsheet key, from the provincial spreadsheet's registry tab."""
+    def read_registry(self, sheet: Spreadsheet) -> dict[str, tuple[str, str]]:
+        """Unit id -> (spreadsheet key, fingerprint last written), from the provincial
+        spreadsheet's registry tab."""
         layout = self.templates.sheets["registry"]
         rows = rows_by_header(self.read_tabs(sheet, [layout.name]).get(layout.name, []), layout)
-        return {str(row["id"]): spreadsheet_key(str(row["url"])) for row in rows if row.get("url")}
+        return {
+            str(row["id"]): (spreadsheet_key(str(row["url"])), str(row.get("fingerprint") or ""))
+            for row in rows
+            if row.get("url")
+        }
 
     # -- creating and sharing ----------------------------------------------------------------------
 
@@ -173,6 +192,7 @@ class GoogleWriter:
         self, content: Content, sheet: Spreadsheet, fingerprint: str, fresh: bool
     ) -> list[dict[str, Any]]:
         existing = sheet.tabs()
+        assert sheet.metadata is not None
         requests: list[dict[str, Any]] = []
         owned = [s.layout.name for s in content.sheets]
         for data in content.sheets:
@@ -271,12 +291,16 @@ class GoogleWriter:
         fingerprint does not mean the spreadsheet shows the content."""
         assert sheet.key is not None
         digest = content.fingerprint()
+        unchanged = not content.appended and not drifted
+        if unchanged and sheet.fingerprint == digest:
+            return False  # the registry says so: not even the metadata needs reading
         stored = [
             m.get("metadataValue")
-            for m in sheet.metadata.get("developerMetadata", ())
+            for m in self.load_metadata(sheet).get("developerMetadata", ())
             if m.get("metadataKey") == FINGERPRINT_KEY
         ]
-        if stored == [digest] and not content.appended and not drifted:
+        sheet.fingerprint = digest
+        if unchanged and stored == [digest]:
             return False
         body = {"requests": self.requests_for(content, sheet, digest, fresh)}
         try:
@@ -343,15 +367,18 @@ def _locate(
     """Every reviewing unit's spreadsheet: the province's is the dashboard; the others come from
     the config, else the registry tab; those not found yet get a None key."""
     tree = report.tree
-    province = Spreadsheet(tree.root, dashboard_key, writer.metadata(dashboard_key))
+    province = Spreadsheet(tree.root, dashboard_key)
+    writer.load_metadata(province)
     registry = writer.read_registry(province)
     configured = {u: spreadsheet_key(k) for u, k in settings.google.unit_spreadsheets.items()}
     found = {tree.root.id: province}
     for unit in reviewing_units(report, settings):
         if unit.id == tree.root.id:
             continue
-        key = configured.get(unit.id) or registry.get(unit.id)
-        found[unit.id] = Spreadsheet(unit, key, writer.metadata(key) if key else {})
+        key, fingerprint = registry.get(unit.id, (None, ""))
+        if unit.id in configured and configured[unit.id] != key:
+            key, fingerprint = configured[unit.id], ""
+        found[unit.id] = Spreadsheet(unit, key, fingerprint=fingerprint)
     return found
 
 
@@ -392,13 +419,12 @@ def write_google(
         if sheet.key is None:
             sheet.key = writer.find_or_create(f"{unit_id} – {sheet.unit.name}")
             writer.share(sheet.key, sheet.unit, tree)
-            sheet.metadata = writer.metadata(sheet.key)
         drifted = _drifted(readbacks[unit_id], contents[unit_id], templates)
         if writer.write(sheet, contents[unit_id], fresh, drifted):
             written.append(SHEET_URL.format(sheet.key))
     province = sheets[tree.root.id]
     registry = [
-        [unit_id, tree[unit_id].name, SHEET_URL.format(sheet.key)]
+        [unit_id, tree[unit_id].name, SHEET_URL.format(sheet.key), sheet.fingerprint]
         for unit_id, sheet in sorted(sheets.items())
         if unit_id != tree.root.id and sheet.key
     ]
