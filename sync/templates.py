@@ -47,6 +47,8 @@ class Column:
     validation: str | None = None
     # Tiers whose sheets show the column; None shows it everywhere.
     tiers: tuple[str, ...] | None = None
+    # A wrapped column makes its row tall enough for its text, unless this is False.
+    sets_height: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -133,7 +133,7 @@ def write_table(book: xlsxwriter.Workbook, styles: _Styles, data: Sheet, title: 
             spec = styles.templates.validations[column.validation]
             last = len(data.rows) + _VALIDATION_SPARE_ROWS
             sheet.data_validation(1, index, last, index, _validation(spec, styles.templates))
-    wrapped = [(i, c.width) for i, c in enumerate(columns) if c.wrap]
+    wrapped = [(i, c.width) for i, c in enumerate(columns) if c.wrap and c.sets_height]
     for row_number, values in enumerate(data.rows, start=1):
         lines = _lines_needed(values, wrapped)
         if lines > 1:
