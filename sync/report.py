@@ -62,18 +62,14 @@ class Report:
 
 
 def tally_json(totals: Tally) -> dict[str, Any]:
+    figures = totals.figures()
+    if figures["participation"] is not None:
+        figures["participation"] = round(figures["participation"], 4)
     return {
-        "received": totals.received,
-        "valid": totals.valid,
-        "invalid": totals.invalid,
-        "duplicate": totals.duplicate,
-        "authors": totals.authors,
-        "members": totals.members,
-        "participation": None if totals.participation is None else round(totals.participation, 4),
+        **figures,
         "by_field": dict(sorted(totals.by_field.items())),
         "by_sector": dict(sorted(totals.by_sector.items())),
         "by_code": dict(sorted(totals.by_code.items())),
-        "benefit_vnd": totals.benefit_vnd,
     }
 
 

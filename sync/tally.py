@@ -35,6 +35,19 @@ class Tally:
             return None
         return self.authors / self.members
 
+    def figures(self) -> dict[str, int | float | None]:
+        """The single-number figures, by the names the report and the sheets use."""
+        return {
+            "received": self.received,
+            "valid": self.valid,
+            "invalid": self.invalid,
+            "duplicate": self.duplicate,
+            "authors": self.authors,
+            "members": self.members,
+            "participation": self.participation,
+            "benefit_vnd": self.benefit_vnd,
+        }
+
 
 def author_key(response: Response) -> str:
     """One person: folded name plus the best contact we have. Used only for counting people."""

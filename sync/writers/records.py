@@ -324,14 +324,7 @@ class Renderer:
         values: dict[str, Value] = {
             "unit": unit.name,
             "tier": self.labels["tier"][unit.tier],
-            "received": totals.received,
-            "valid": totals.valid,
-            "invalid": totals.invalid,
-            "duplicate": totals.duplicate,
-            "authors": totals.authors,
-            "members": totals.members,
-            "participation": totals.participation,
-            "benefit_vnd": totals.benefit_vnd,
+            **totals.figures(),
         }
         for name, counter in (
             ("by_code", totals.by_code),
