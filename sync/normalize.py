@@ -316,8 +316,7 @@ def _personal_vn(prefix: str, length: int) -> bool:
     instead of once per number takes the phone check from the slowest step to a negligible one."""
     number = phonenumbers.parse("+84" + prefix + "0" * (length - len(prefix)))
     return (
-        phonenumbers.is_valid_number(number)
-        and phonenumbers.number_type(number) in _PERSONAL_TYPES
+        phonenumbers.is_valid_number(number) and phonenumbers.number_type(number) in _PERSONAL_TYPES
     )
 
 
