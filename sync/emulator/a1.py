@@ -112,14 +112,6 @@ def parse_cells(ref: str) -> Bounds:
     return Bounds(start_row, end_row, start_col, end_col)
 
 
-def is_cell_reference(text: str) -> bool:
-    try:
-        parse_cells(text)
-    except RangeParseError:
-        return False
-    return True
-
-
 def column_index(letters: str) -> int:
     index = 0
     for char in letters.upper():

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .a1 import Bounds, grid_range_bounds
+from .a1 import Bounds
 from .store import Cell, Sheet, Spreadsheet
 from .values import input_value, render_value
 
@@ -268,7 +268,3 @@ def _shift_metadata(
             span_holder["startIndex"], span_holder["endIndex"] = span
         kept.append(metadata)
     spreadsheet.developer_metadata = kept
-
-
-def bounds_of(grid_range: dict[str, Any], sheet: Sheet) -> Bounds:
-    return grid_range_bounds(grid_range).clamp(sheet.row_count, sheet.col_count)
