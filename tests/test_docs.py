@@ -9,12 +9,19 @@ from typer.main import get_command
 from sync.cli import app
 from sync.rules.codes import REGISTRY
 
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+GUIDE = (ROOT / "docs" / "huong-dan-can-bo.md").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("code_id", sorted(REGISTRY))
 def test_every_code_is_in_the_readme_table(code_id: str) -> None:
     assert re.search(rf"^\| `{code_id}` \|", README, re.MULTILINE), code_id
+
+
+@pytest.mark.parametrize("code_id", sorted(REGISTRY))
+def test_every_code_is_explained_in_the_officers_guide(code_id: str) -> None:
+    assert f"`{code_id}`" in GUIDE, code_id
 
 
 @pytest.mark.parametrize("command", sorted(get_command(app).commands))  # type: ignore[attr-defined]
