@@ -19,15 +19,21 @@ from typing import Any, Protocol
 from .config import Settings, SourceSettings, read_settings
 from .errors import ConfigError, SourceError
 from .form import deadline_words
-from .google.client import GoogleError, GoogleSession, connect, spreadsheet_key
+from .google.client import (
+    CREDENTIALS_ENV,
+    DRIVE_FILES,
+    GoogleError,
+    GoogleSession,
+    connect,
+    key_path,
+    spreadsheet_key,
+)
 from .orgtree import OrgTree, load_tree
 from .pipeline import needs_google
 from .sources import read_source
 from .templates import load_templates
 
-CREDENTIALS_ENV = "GOOGLE_APPLICATION_CREDENTIALS"
 SHEETS_API = "https://sheets.googleapis.com/v4/spreadsheets/"
-DRIVE_API = "https://www.googleapis.com/drive/v3/files/"
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,15 +127,8 @@ def _source_hint(message: str) -> str:
 # -- credentials -----------------------------------------------------------------------------------
 
 
-def credentials_path(settings: Settings, environ: Mapping[str, str]) -> Path | None:
-    if settings.google.credentials is not None:
-        return settings.google.credentials
-    value = environ.get(CREDENTIALS_ENV)
-    return Path(value) if value else None
-
-
 def check_credentials(settings: Settings, environ: Mapping[str, str]) -> Finding:
-    path = credentials_path(settings, environ)
+    path = key_path(settings.google, environ)
     if path is None:
         if needs_google(settings):
             return _blocking(
@@ -300,7 +299,7 @@ def check_google_access(settings: Settings, session: Session) -> list[Finding]:
         if google.drive_folder:
             key = spreadsheet_key(google.drive_folder)
             response = session.get(
-                DRIVE_API + key,
+                f"{DRIVE_FILES}/{key}",
                 params={"fields": "id,name,mimeType", "supportsAllDrives": "true"},
                 timeout=timeout,
             )

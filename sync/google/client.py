@@ -9,7 +9,7 @@ import random
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -28,6 +28,8 @@ SCOPES = (
     "https://www.googleapis.com/auth/drive",
     "https://www.googleapis.com/auth/forms.body",
 )
+CREDENTIALS_ENV = "GOOGLE_APPLICATION_CREDENTIALS"
+DRIVE_FILES = "https://www.googleapis.com/drive/v3/files"
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 MAX_BACKOFF_SECONDS = 64.0
 
@@ -182,10 +184,11 @@ def connect(
     return GoogleSession(client, account or getattr(credentials, "service_account_email", "?"))
 
 
-def key_path(settings: GoogleSettings) -> Path | None:
+def key_path(settings: GoogleSettings, environ: Mapping[str, str] = os.environ) -> Path | None:
+    """The service-account key: the config's, else the standard environment variable's."""
     if settings.credentials is not None:
         return settings.credentials
-    env = os.environ.get("GOOGLE_APPLICATION_CREDENTIALS")
+    env = environ.get(CREDENTIALS_ENV)
     return Path(env) if env else None
 
 

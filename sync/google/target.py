@@ -34,13 +34,12 @@ from ..writers.atomic import write_text_atomic
 from ..writers.readback import rows_by_header
 from ..writers.records import Dashboard, Renderer, Sheet
 from ..writers.review import apply_review, remember, sheet_digests
-from .client import GoogleError, GoogleSession, spreadsheet_key
+from .client import DRIVE_FILES, GoogleError, GoogleSession, spreadsheet_key
 from .requests import cell, dashboard_requests, owned_column_runs, sheet_id_for, tab_requests
 from .serials import from_serial
 
 FINGERPRINT_KEY = "sangkien-sync.fingerprint"
 PROTECTION_MARK = "sangkien-sync"
-DRIVE_FILES = "https://www.googleapis.com/drive/v3/files"
 SHEET_URL = "https://docs.google.com/spreadsheets/d/{}"
 _METADATA_FIELDS = (
     "properties.title,developerMetadata,sheets(properties,conditionalFormats,charts(chartId),"
