@@ -23,9 +23,9 @@ import yaml
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from emulator import SheetsEmulator  # noqa: E402
+from emulator.transport import authorized_session, emulator_client  # noqa: E402
 from sync.config import read_settings  # noqa: E402
-from sync.emulator import SheetsEmulator  # noqa: E402
-from sync.emulator.transport import authorized_session, emulator_client  # noqa: E402
 from sync.google.client import Policy, RateLimiter, connect  # noqa: E402
 from sync.google.target import write_google  # noqa: E402
 from sync.orgtree import UNITS_HEADER  # noqa: E402
@@ -53,7 +53,7 @@ def province_of(units: int, folder: Path) -> Path:
 
 
 def settings_for(folder: Path, units_csv: Path, rows: int):
-    from sync.example import generate_responses, write_responses_xlsx
+    from examplegen import generate_responses, write_responses_xlsx
 
     source = folder / "responses.xlsx"
     write_responses_xlsx(generate_responses(units_csv, rows, seed=11).rows, source)

@@ -28,7 +28,7 @@ sys.path.insert(0, str(REPO))
 
 
 def generate(rows: int, folder: Path) -> Path:
-    from sync.example import generate_responses, write_responses_xlsx
+    from examplegen import generate_responses, write_responses_xlsx
 
     started = time.perf_counter()
     generated = generate_responses(REPO / "examples/dien-bien-2021/units.csv", rows, seed=7)

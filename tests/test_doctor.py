@@ -272,7 +272,7 @@ def test_google_access_names_what_is_not_shared(campaign: Campaign) -> None:
 
 
 def test_google_access_through_the_emulator(campaign: Campaign) -> None:
-    from sync.emulator import SheetsEmulator, authorized_session
+    from emulator import SheetsEmulator, authorized_session
 
     account = "sync@du-an.iam.gserviceaccount.com"
     with SheetsEmulator(account=account) as emu:

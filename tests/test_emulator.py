@@ -12,7 +12,7 @@ import pytest
 import requests
 from gspread.utils import ValueInputOption, ValueRenderOption
 
-from sync.emulator import (
+from emulator import (
     Discovery,
     DiscoveryUnavailableError,
     Fault,
@@ -23,7 +23,7 @@ from sync.emulator import (
     fieldmask,
     implemented_kinds,
 )
-from sync.emulator import discovery as discovery_module
+from emulator import discovery as discovery_module
 
 SHEETS = "https://sheets.googleapis.com/v4/spreadsheets"
 DRIVE = "https://www.googleapis.com/drive/v3/files"

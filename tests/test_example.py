@@ -15,8 +15,7 @@ import phonenumbers
 import pytest
 from rapidfuzz import fuzz
 
-from sync.config import read_settings
-from sync.example import (
+from examplegen.generator import (
     CODES,
     SHEET_NAME,
     GeneratedSet,
@@ -26,6 +25,7 @@ from sync.example import (
     write_responses_csv,
     write_responses_xlsx,
 )
+from sync.config import read_settings
 from sync.templates import load_templates
 
 REPO = Path(__file__).resolve().parent.parent

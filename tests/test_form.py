@@ -377,7 +377,7 @@ def test_refusal_is_reported(named_form: Settings) -> None:
 
 
 def test_close_form_through_the_emulator(base_config: dict, write_config) -> None:
-    from sync.emulator import SheetsEmulator, authorized_session
+    from emulator import SheetsEmulator, authorized_session
 
     with SheetsEmulator() as emu:
         form_id = emu.create_form("75 nghìn sáng kiến")
@@ -395,7 +395,7 @@ def test_close_form_through_the_emulator(base_config: dict, write_config) -> Non
 
 
 def test_close_form_reports_an_unknown_form(named_form: Settings) -> None:
-    from sync.emulator import SheetsEmulator, authorized_session
+    from emulator import SheetsEmulator, authorized_session
 
     with SheetsEmulator() as emu:
         late = named_form.campaign.closes_at + timedelta(days=1)

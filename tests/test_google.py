@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from emulator import Fault, SheetsEmulator
+from emulator.transport import authorized_session
 from sync.config import read_settings
-from sync.emulator import Fault, SheetsEmulator
-from sync.emulator.transport import authorized_session
 from sync.google.client import GoogleError, Policy, RateLimiter, connect
 from sync.google.target import FINGERPRINT_KEY
 from sync.pipeline import run_sync

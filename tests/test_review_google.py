@@ -21,9 +21,9 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
+from emulator import SheetsEmulator
+from emulator.transport import authorized_session, emulator_client
 from sync.config import Settings, read_settings
-from sync.emulator import SheetsEmulator
-from sync.emulator.transport import authorized_session, emulator_client
 from sync.google.client import GoogleSession, Policy, RateLimiter, connect
 from sync.pipeline import SyncResult, run_sync
 from sync.templates import load_templates

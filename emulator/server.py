@@ -3,7 +3,7 @@
 Example::
 
     with SheetsEmulator(locale="vi_VN", time_zone="Asia/Ho_Chi_Minh") as emu:
-        client = emulator_client(emu)          # from sync.emulator.transport
+        client = emulator_client(emu)          # from emulator.transport
         spreadsheet = client.create("x")
         assert emu.counts["drive.files.create"] == 1
 """

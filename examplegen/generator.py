@@ -10,7 +10,7 @@ it, plus the same-author resubmissions and the near-identical rows of different 
 The campaign's specifics (fields, sectors, implementation window, description limit, closing
 moment) come from a `Settings`; the Vietnamese names and sentences below are sample content.
 
-`python -m sync.example` rewrites the bundled example named in config.yaml: the two response
+`python -m examplegen` rewrites the bundled example named in config.yaml: the two response
 files of its sources, split by the kind of direct superior, and `expected.json` beside them.
 """
 
@@ -28,9 +28,9 @@ from pathlib import Path
 from random import Random
 from typing import Any
 
-from .config import Settings, read_settings
-from .models import FIELDS
-from .templates import DEFAULT_TEMPLATES, load_templates
+from sync.config import Settings, read_settings
+from sync.models import FIELDS
+from sync.templates import DEFAULT_TEMPLATES, load_templates
 
 __all__ = [
     "SHEET_NAME",
@@ -2135,7 +2135,7 @@ def write_example(
 
 def main(argv: Iterable[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
-        prog="python -m sync.example",
+        prog="python -m examplegen",
         description="Rewrite the bundled example responses and their answer key.",
     )
     parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="config.yaml to follow")
