@@ -14,6 +14,10 @@ import pytest
 from sync.config import read_settings
 from sync.errors import OutputError
 from sync.pipeline import run_sync
+from sync.review.values import APPRAISAL as APPRAISAL_KEY
+from sync.review.values import BENEFIT as BENEFIT_KEY
+from sync.review.values import SCORE as SCORE_KEY
+from sync.review.values import appraisal, bad_values, benefit, score
 from tests.officer import (
     ARCHIVE,
     delete_row,
@@ -287,3 +291,120 @@ def test_commendation_lists_selected_and_most_prolific_people(small_campaign, tm
     sheet = openpyxl.load_workbook(campaign.book("P.TG.THPT"))["Biểu dương"]
     names = [r[0] for r in sheet.iter_rows(min_row=2, values_only=True)]
     assert names == [person(3)["full_name"], "Lò Văn Thắng"]  # Vietnamese order: Dờ… < Thắng
+
+
+# -- review values -----------------------------------------------------------------------------
+
+BAD = "BAD_REVIEW_VALUE"
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        (80, 80.0),
+        (85.5, 85.5),
+        ("80 điểm", 80.0),
+        ("85,5", 85.5),
+        (" 90 Điểm ", 90.0),
+        (0, 0.0),
+        (100, 100.0),
+        (None, None),
+        (150, BAD),
+        (-5, BAD),
+        ("100,5", BAD),
+        ("tám mươi", BAD),
+        ("80 quả táo", BAD),
+        (True, BAD),
+    ],
+)
+def test_score_is_read_as_meant_or_coded(typed, expected) -> None:
+    review = {SCORE_KEY: typed}
+    problems = [bad.key for bad in bad_values(review)]
+    if expected == BAD:
+        assert (score(review), problems) == (None, [SCORE_KEY])
+    else:
+        assert (score(review), problems) == (expected, [])
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("Đạt", "passed"),
+        ("đạt yêu cầu", "passed"),
+        ("Đạt yêu cầu", "passed"),
+        ("DAT", "passed"),
+        ("không đạt yêu cầu", "failed"),
+        ("Không đạt", "failed"),
+        ("Chờ thẩm định", "pending"),
+        ("Tốt lắm", BAD),
+        (None, None),
+    ],
+)
+def test_appraisal_is_read_as_meant_or_coded(typed, expected) -> None:
+    review = {APPRAISAL_KEY: typed}
+    labels = {"pending": "Chờ thẩm định", "passed": "Đạt", "failed": "Không đạt"}
+    problems = [bad.key for bad in bad_values(review)]
+    if expected == BAD:
+        assert (appraisal(review, labels), problems) == (None, [APPRAISAL_KEY])
+    else:
+        assert (appraisal(review, labels), problems) == (expected, [])
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        (1500000, 1500000),
+        ("1.500.000 đ", 1500000),
+        ("1,5 triệu", 1500000),
+        (None, None),
+        (-5, BAD),
+        ("nhiều", BAD),
+        (True, BAD),
+    ],
+)
+def test_confirmed_benefit_is_money_or_coded(typed, expected) -> None:
+    review = {BENEFIT_KEY: typed}
+    problems = [bad.key for bad in bad_values(review)]
+    if expected == BAD:
+        assert (benefit(review), problems) == (None, [BENEFIT_KEY])
+    else:
+        assert (benefit(review), problems) == (expected, [])
+
+
+def test_bad_review_value_names_the_column_and_what_was_typed() -> None:
+    [bad] = bad_values({SCORE_KEY: "tám mươi", APPRAISAL_KEY: "Đạt"})
+    assert (bad.column, bad.typed) == (SCORE, "tám mươi")
+    assert "100" in bad.expected
+
+
+def test_a_bad_score_neither_passes_nor_takes_a_quota_place(small_campaign, tmp_path) -> None:
+    # P.TG.TT's quota is 2: a score of 150 must not rank first and push 65 out.
+    unit = {"grassroots_unit": "Trường Tiểu học Thị trấn"}
+    campaign = Campaign(small_campaign, tmp_path, [person(i, **unit) for i in range(4)])
+    campaign.sync()
+    titles = [person(i)["title"] for i in range(4)]
+    nominate(
+        campaign,
+        "P.TG.TT",
+        {
+            titles[0]: {SCORE: 150},
+            titles[1]: {SCORE: 65},
+            titles[2]: {SCORE: "80 điểm", APPRAISAL: "đạt yêu cầu"},
+            titles[3]: {SCORE: 70, APPRAISAL: "Tốt"},
+        },
+    )
+    report = campaign.sync()
+    assert codes_of(report, titles[0]) == codes_of(report, titles[3]) == [BAD]
+    assert codes_of(report, titles[1]) == codes_of(report, titles[2]) == []
+    listed = {r["Tên sáng kiến"] for r in rows_by_id(campaign.book("P.TG")).values()}
+    assert listed == {titles[1], titles[2]}
+    data = {r["id"]: r for r in campaign.report()["responses"]}
+    [violation] = data[campaign.ids("P.TG.TT")[titles[0]]]["violations"]
+    assert (violation["code"], violation["field"]) == (BAD, SCORE_KEY)
+    problems = rows_by_id(campaign.book("P.TG.TT"))[campaign.ids("P.TG.TT")[titles[0]]]
+    assert "[BAD_REVIEW_VALUE]" in problems["Lỗi và cảnh báo"]
+    assert "150" in problems["Lỗi và cảnh báo"] and SCORE in problems["Lỗi và cảnh báo"]
+    nominate(campaign, "P.TG.TT", {titles[0]: {SCORE: 95}})  # fixed: it passes, 65 drops out
+    report = campaign.sync()
+    assert codes_of(report, titles[0]) == []
+    assert codes_of(report, titles[1]) == ["QUOTA_EXCEEDED"]

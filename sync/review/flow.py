@@ -5,6 +5,10 @@ unit's parent (district/sector/civil-servants union, or the province for grassro
 directly under it), whose sheet then lists it; the province's nominations form the list for the
 Confederation. Rules at nomination (D8, D11, D13, D14):
 
+- BAD_REVIEW_VALUE: an appraisal, score or confirmed benefit the sync cannot read as meant (a
+  score outside the sheet's range, an unknown appraisal word, a benefit that is not money) is
+  flagged on every row the unit lists; such a nomination does not pass up and takes no quota
+  place until the value is fixed;
 - NOT_ELIGIBLE: the row is invalid or a duplicate, or the unit ticked complaint or dispute;
 - DOSSIER_LATE: the nomination was first seen on or after the dossier due date (nominations
   made by the province itself are not checked: the due date is for dossiers reaching it);
@@ -22,7 +26,17 @@ from datetime import date, datetime
 from ..models import Response, Status, Violation
 from ..orgtree import OrgTree, Unit
 from ..rules.codes import code
-from .values import COMPLAINT, DISPUTE, NOMINATED, Review, score, ticked
+from .values import (
+    COMPLAINT,
+    DISPUTE,
+    NOMINATED,
+    Review,
+    ReviewWords,
+    bad_values,
+    bundled_words,
+    score,
+    ticked,
+)
 
 Key = tuple[str, str]  # (unit id, initiative id)
 
@@ -32,6 +46,8 @@ class Rules:
     due: date  # campaign.dossier_due
     marks: frozenset[str]  # what counts as a ticked box
     reasons: Mapping[str, str]  # Vietnamese reasons of NOT_ELIGIBLE, by key
+    # What the checked review cells may hold; by default the bundled sheet templates' words.
+    words: ReviewWords = field(default_factory=bundled_words)
 
 
 @dataclass(slots=True)
@@ -58,8 +74,8 @@ def _ineligible(response: Response, review: Review, rules: Rules) -> str | None:
     return "; ".join(reasons) or None
 
 
-def _rank(review: Review, seen: datetime, initiative: str) -> tuple:
-    value = score(review)
+def _rank(review: Review, seen: datetime, initiative: str, words: ReviewWords) -> tuple:
+    value = score(review, words)
     return (value is None, -(value or 0.0), seen, initiative)
 
 
@@ -84,7 +100,10 @@ def _judge(unit: Unit, nominees: list[str], flow: Flow, context: _Context) -> li
             flow.codes[(unit.id, initiative)].append(violation)
         else:
             eligible.append(initiative)
-    eligible.sort(key=lambda i: _rank(reviews.get(i, {}), flow.nominated_at[(unit.id, i)], i))
+    words = context.rules.words
+    eligible.sort(
+        key=lambda i: _rank(reviews.get(i, {}), flow.nominated_at[(unit.id, i)], i, words)
+    )
     quota = len(eligible) if unit.quota is None else unit.quota
     for rank, initiative in enumerate(eligible[quota:], start=quota + 1):
         violation = code("QUOTA_EXCEEDED").violation(
@@ -118,10 +137,11 @@ def run_flow(
             flow.listed[response.unit_id].append(response.id)
     for unit in sorted(tree, key=lambda u: -tree.depth(u.id)):
         unit_reviews = reviews.get(unit.id, {})
+        unreadable = _flag_bad_values(unit, flow, context)
         nominees = [
             i
             for i in flow.listed.get(unit.id, [])
-            if ticked(unit_reviews.get(i, {}), NOMINATED, rules.marks)
+            if ticked(unit_reviews.get(i, {}), NOMINATED, rules.marks) and i not in unreadable
         ]
         for initiative in nominees:
             flow.nominated_at[(unit.id, initiative)] = first_seen.get((unit.id, initiative), now)
@@ -134,6 +154,26 @@ def run_flow(
                 flow.nominated_by[(unit.parent_id, initiative)] = unit.id
     flow.tier_reached = _tiers(tree, responses, flow)
     return flow
+
+
+def _flag_bad_values(unit: Unit, flow: Flow, context: _Context) -> set[str]:
+    """Attach BAD_REVIEW_VALUE to the unit's listed initiatives whose checked review cells hold
+    what their column does not expect; return those initiatives."""
+    reviews = context.reviews.get(unit.id, {})
+    flagged = set()
+    for initiative in flow.listed.get(unit.id, []):
+        for bad in bad_values(reviews.get(initiative, {}), context.rules.words):
+            violation = code("BAD_REVIEW_VALUE").violation(
+                field=bad.key,
+                raw_value=bad.typed,
+                unit=unit.name,
+                column=bad.column,
+                value=bad.typed,
+                expected=bad.expected,
+            )
+            flow.codes[(unit.id, initiative)].append(violation)
+            flagged.add(initiative)
+    return flagged
 
 
 def _tiers(tree: OrgTree, responses: list[Response], flow: Flow) -> dict[str, str]:

@@ -7,12 +7,20 @@ reformatted) and interpreted only when a rule needs them.
 
 from __future__ import annotations
 
+import math
+import re
 import zlib
 from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import date, datetime
+from functools import cache
+from importlib import resources
 from typing import Any
 
+import yaml
+
 from ..normalize import parse_money
+from ..templates import Templates, load_templates
 from ..text import clean_text, fold
 
 Cell = str | int | float | bool | None
@@ -53,31 +61,158 @@ def ticked(review: Mapping[str, Cell], key: str, marks: frozenset[str]) -> bool:
     return fold(str(value)) in marks or str(value).strip() in marks
 
 
-def score(review: Mapping[str, Cell]) -> float | None:
-    """The score as a number, accepting a Vietnamese decimal comma ("85,5")."""
-    value = review.get(SCORE)
-    if isinstance(value, bool) or value is None:
+# A number, then maybe a unit word: "80", "85,5", "80 điểm".
+_SCORE_TEXT = re.compile(r"^([+-]?\d+(?:[.,]\d+)?)\s*(.*)$")
+
+# What an officer should type instead, shown in BAD_REVIEW_VALUE (Vietnamese: it lands in sheets).
+_EXPECTED = {
+    APPRAISAL: "một trong các lựa chọn {choices}",
+    SCORE: "một số từ {low:g} đến {high:g} (ví dụ 85 hoặc 85,5)",
+    BENEFIT: "một số tiền bằng đồng, không âm (ví dụ 1.500.000 hoặc 1,5 triệu)",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewWords:
+    """What the checked review cells may hold: the sheet templates' choices and range, plus the
+    other spellings officers type (sync/data/review_spellings.yaml)."""
+
+    appraisal: Mapping[str, frozenset[str]]  # key (pending, passed, failed) -> folded spellings
+    choices: tuple[str, ...]  # the appraisal labels of the dropdown
+    score_range: tuple[float, float]
+    score_units: frozenset[str]  # folded words that may follow a score
+    headers: Mapping[str, str]  # review column key -> its header in the sheet
+
+
+@dataclass(frozen=True, slots=True)
+class BadValue:
+    """A checked review cell that does not hold what its column expects."""
+
+    key: str
+    column: str  # the header in the sheet
+    typed: str
+    expected: str  # Vietnamese, for the officer
+
+
+def review_words(templates: Templates) -> ReviewWords:
+    spellings = yaml.safe_load(
+        resources.files("sync").joinpath("data/review_spellings.yaml").read_text(encoding="utf-8")
+    )
+    labels: Mapping[str, str] = templates.review["appraisal"]
+    others = spellings["appraisal"]
+    low, high = templates.validations["score"]["decimal"]
+    return ReviewWords(
+        appraisal={
+            key: frozenset(fold(text) for text in (label, *others.get(key, ())))
+            for key, label in labels.items()
+        },
+        choices=tuple(templates.review["choices"]["appraisal"]),
+        score_range=(float(low), float(high)),
+        score_units=frozenset(fold(word) for word in spellings["score_units"]),
+        headers={c.key: c.header for c in templates.sheets["initiatives"].columns if c.review},
+    )
+
+
+@cache
+def bundled_words() -> ReviewWords:
+    return review_words(load_templates())
+
+
+def read_score(value: Cell, words: ReviewWords) -> float | None:
+    """The score typed, as a number; None when blank. Raises ValueError when it is not a number
+    in the sheet's range ("150", "-5", "tám mươi")."""
+    if value is None:
         return None
+    if isinstance(value, bool):
+        raise ValueError(value)
     if isinstance(value, int | float):
-        return float(value)
+        number = float(value)
+    else:
+        match = _SCORE_TEXT.match(clean_text(value))
+        if match is None or (match[2] and fold(match[2]) not in words.score_units):
+            raise ValueError(value)
+        number = float(match[1].replace(",", "."))
+    low, high = words.score_range
+    if not math.isfinite(number) or not low <= number <= high:
+        raise ValueError(value)
+    return number
+
+
+def read_benefit(value: Cell) -> int | None:
+    """The confirmed benefit in đồng; None when blank. Raises ValueError when it is not money."""
+    if value is None:
+        return None
+    amount = None if isinstance(value, bool) else parse_money(value)
+    if amount is None:
+        raise ValueError(value)
+    return amount
+
+
+def read_appraisal(value: Cell, words: ReviewWords) -> str | None:
+    """The appraisal's key (pending, passed, failed); None when blank. Raises ValueError for a
+    word that is none of them."""
+    if value is None:
+        return None
+    typed = fold(str(value))
+    found = next((key for key, spellings in words.appraisal.items() if typed in spellings), None)
+    if found is None:
+        raise ValueError(value)
+    return found
+
+
+def _expected(key: str, words: ReviewWords) -> str:
+    low, high = words.score_range
+    choices = ", ".join(f"«{label}»" for label in words.choices)
+    return _EXPECTED[key].format(choices=choices, low=low, high=high)
+
+
+def bad_values(review: Mapping[str, Cell], words: ReviewWords | None = None) -> list[BadValue]:
+    """The checked cells (appraisal, score, benefit) that hold something their column does not
+    expect, in column order."""
+    words = words or bundled_words()
+    readers = {
+        APPRAISAL: lambda v: read_appraisal(v, words),
+        SCORE: lambda v: read_score(v, words),
+        BENEFIT: read_benefit,
+    }
+    found = []
+    for key, read in readers.items():
+        try:
+            read(review.get(key))
+        except ValueError:
+            column = words.headers.get(key, key)
+            found.append(BadValue(key, column, str(review[key]), _expected(key, words)))
+    return found
+
+
+def score(review: Mapping[str, Cell], words: ReviewWords | None = None) -> float | None:
+    """The score as a number ("85,5" and "80 điểm" read as meant); None if blank or not valid."""
     try:
-        return float(clean_text(value).replace(",", "."))
+        return read_score(review.get(SCORE), words or bundled_words())
     except ValueError:
         return None
 
 
 def benefit(review: Mapping[str, Cell]) -> int | None:
-    value = review.get(BENEFIT)
-    return None if isinstance(value, bool) else parse_money(value)
-
-
-def appraisal(review: Mapping[str, Cell], choices: Mapping[str, str]) -> str | None:
-    """The appraisal's key (pending, passed, failed), matched without case or diacritics."""
-    value = review.get(APPRAISAL)
-    if value is None:
+    try:
+        return read_benefit(review.get(BENEFIT))
+    except ValueError:
         return None
-    typed = fold(str(value))
-    return next((key for key, label in choices.items() if fold(label) == typed), None)
+
+
+def appraisal(
+    review: Mapping[str, Cell], choices: Mapping[str, str], words: ReviewWords | None = None
+) -> str | None:
+    """The appraisal's key (pending, passed, failed), matched without case or diacritics, the
+    labels in `choices` and their other spellings; None if blank or unknown."""
+    words = words or bundled_words()
+    spellings = {
+        key: words.appraisal.get(key, frozenset()) | {fold(label)} for key, label in choices.items()
+    }
+    try:
+        return read_appraisal(review.get(APPRAISAL), replace(words, appraisal=spellings))
+    except ValueError:
+        return None
 
 
 def canonical(value: Any) -> str:

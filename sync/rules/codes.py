@@ -153,6 +153,17 @@ REGISTRY: dict[str, Code] = {
             "A nomination first seen by the sync on or after the dossier due date (D13, D14); it "
             "does not pass up.",
         ),
+        Code(
+            "BAD_REVIEW_VALUE",
+            _REV,
+            _E,
+            "review",
+            "{unit}: cột «{column}» ghi «{value}», không đọc được; cần {expected}. Sáng kiến chỉ "
+            "được chuyển lên cấp trên khi đã sửa.",
+            "An appraisal, score or confirmed benefit that cannot be read as meant (a score "
+            "outside 0–100, an unknown appraisal word, a benefit that is not money); the "
+            "nomination does not pass up and takes no quota place until it is fixed.",
+        ),
     )
 }
 
