@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 
 from .config import read_settings
-from .console import progress, summary_json, summary_table
+from .console import print_error, progress, summary_json, summary_table
 from .errors import SyncError
 from .pipeline import SyncResult, run_sync
 
@@ -36,7 +36,7 @@ def _reported() -> Iterator[None]:
     try:
         yield
     except SyncError as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        print_error(err, str(exc))
         raise typer.Exit(exc.exit_code) from None
 
 
@@ -160,7 +160,7 @@ def _sync_every(
         _print_summary(result, as_json)
 
     def report(exc: SyncError) -> None:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        print_error(err, str(exc))
 
     run_every(interval, once, stop_on_signals(), on_error=report)
 

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from .pipeline import StageHook, SyncResult
 
@@ -34,14 +35,24 @@ def progress(console: Console) -> Iterator[StageHook]:
         yield lambda stage: status.update(STAGE_TEXT.get(stage, stage) + "…")
 
 
+def print_error(console: Console, message: str) -> None:
+    """One line, printed as plain text: square brackets in a path or a header ("[bản sao]
+    config.yaml") are part of the message, not rich markup."""
+    line = Text("error: ", style="bold red")
+    line.append(message)
+    console.print(line, highlight=False, soft_wrap=True)
+
+
 def summary_table(result: SyncResult) -> Table:
     report = result.report
     figures = report.summary()
-    table = Table(title=f"sangkien sync — {report.campaign}", show_header=False)
+    # Campaign and source names are typed by people: Text keeps their brackets literal.
+    table = Table(title=Text(f"sangkien sync — {report.campaign}"), show_header=False)
     table.add_column("what")
     table.add_column("count", justify="right")
     for source in report.sources:
-        table.add_row(f"rows read from {source.name} ({source.kind})", f"{source.rows:,}")
+        name = Text(f"rows read from {source.name} ({source.kind})")
+        table.add_row(name, f"{source.rows:,}")
     table.add_row("valid", f"{figures['valid']:,}")
     table.add_row("invalid", f"{figures['invalid']:,}")
     table.add_row("duplicate (older resubmissions)", f"{figures['duplicate']:,}")

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from .models import Response, SourceInfo, Status
 from .orgtree import OrgTree
+from .rules.codes import public_message
 from .tally import Tally, home_unit
 
 if TYPE_CHECKING:
@@ -83,7 +84,8 @@ def response_json(response: Response, report: Report | None = None) -> dict[str,
         "unit_id": response.unit_id,
         "status": str(response.status),
         "violations": [
-            {"code": v.code, "field": v.field, "message": v.message} for v in response.violations
+            {"code": v.code, "field": v.field, "message": public_message(v)}
+            for v in response.violations
         ],
         "duplicate_of": response.duplicate_of,
         "similar_to": list(response.similar_to),

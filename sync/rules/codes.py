@@ -31,6 +31,9 @@ class Code:
     field: str | None  # the field it usually concerns; a check may name a more precise one
     template: str  # Vietnamese message for officers
     summary: str  # English, for the README and the IT officer
+    # The message for readers outside the unit (sync-report.json, the terminal) when `template`
+    # quotes personal data such as a phone number; it names the field instead of the value.
+    public_template: str | None = None
 
     def violation(self, field: str | None = None, raw_value: object = None, **details) -> Violation:
         raw = None if raw_value is None else str(raw_value)
@@ -108,6 +111,7 @@ REGISTRY: dict[str, Code] = {
             "phone",
             "Số điện thoại «{value}» không hợp lệ; cần 10 chữ số, bắt đầu bằng 0.",
             "A phone number that is not a valid Vietnamese number.",
+            "Số điện thoại (trường «{field}») không hợp lệ; cần 10 chữ số, bắt đầu bằng 0.",
         ),
         Code(
             "BAD_EMAIL",
@@ -116,6 +120,7 @@ REGISTRY: dict[str, Code] = {
             "email",
             "Địa chỉ email «{value}» không hợp lệ.",
             "An e-mail address that is not well formed.",
+            "Địa chỉ email (trường «{field}») không hợp lệ.",
         ),
         Code(
             "POSSIBLE_DUPLICATE",
@@ -170,3 +175,12 @@ REGISTRY: dict[str, Code] = {
 
 def code(code_id: str) -> Code:
     return REGISTRY[code_id]
+
+
+def public_message(violation: Violation) -> str:
+    """The violation's message as shown outside the unit's own sheets: without the personal data
+    (phone, e-mail) that the sheet's message quotes."""
+    registered = REGISTRY.get(violation.code)
+    if registered is None or registered.public_template is None:
+        return violation.message
+    return registered.public_template.format(field=violation.field)

@@ -1,0 +1,31 @@
+"""The JSON report names the field of a bad phone or e-mail, never the value typed; the unit's
+own sheet keeps the value (it is the unit's data)."""
+
+from __future__ import annotations
+
+from sync.config import read_settings
+from sync.pipeline import run_sync
+from sync.rules.codes import REGISTRY, public_message
+from tests.officer import rows_by_id, workbook
+
+PHONE, EMAIL = "0912-ABC-999", "thang(at)example"
+
+
+def test_report_messages_do_not_repeat_typed_contacts(small_campaign, tmp_path) -> None:
+    config = small_campaign([{"phone": PHONE, "email": EMAIL}])
+    report = run_sync(read_settings(config)).report
+    text = (tmp_path / "out" / "sync-report.json").read_text(encoding="utf-8")
+    assert PHONE not in text and EMAIL not in text
+    [response] = report.responses
+    codes = {v.code: v for v in response.violations}
+    assert {"BAD_PHONE", "BAD_EMAIL"} <= set(codes)
+    assert "phone" in public_message(codes["BAD_PHONE"])
+    assert "email" in public_message(codes["BAD_EMAIL"])
+    [row] = rows_by_id(workbook(tmp_path / "out", "P.TG.THPT")).values()
+    assert PHONE in row["Lỗi và cảnh báo"] and EMAIL in row["Lỗi và cảnh báo"]
+
+
+def test_every_code_without_a_public_template_quotes_no_contact() -> None:
+    quoting = {c.id for c in REGISTRY.values() if "{value}" in c.template and c.field in
+               {"phone", "email"}}  # fmt: skip
+    assert all(REGISTRY[c].public_template for c in quoting)
