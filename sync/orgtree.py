@@ -2,14 +2,20 @@
 
 The tree is data (a CSV or XLSX file the config points to), one row a unit:
 `id, parent_id, kind, name, aliases, members, officer_emails, quota`. Lists inside a cell are
-separated by `;`. Kinds: province, district, sector, civil_service, grassroots. The tree is not
-uniformly deep: some grassroots unions sit directly under the province.
+separated by `;`. Kinds: province, district, sector, civil_service, grassroots; which kind may
+sit under which is data (sync/data/unit_kinds.yaml). The tree is not uniformly deep: some
+grassroots unions sit directly under the province.
+
+Unit ids become parts of file names, so they are restricted (UNIT_ID_RULE): ASCII letters,
+digits, `.`, `-` and `_`, 1 to 40 characters, not starting with a dot, and unique when case is
+ignored (two files differing only in case are one file on Windows and macOS).
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -17,6 +23,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
+from python_calamine import CalamineError
 from rapidfuzz import fuzz, process
 
 from .errors import ConfigError
@@ -26,6 +33,8 @@ UnitKind = Literal["province", "district", "sector", "civil_service", "grassroot
 KINDS: tuple[str, ...] = ("province", "district", "sector", "civil_service", "grassroots")
 SUPERIOR_KINDS = frozenset({"district", "sector", "civil_service"})
 UNITS_HEADER = ("id", "parent_id", "kind", "name", "aliases", "members", "officer_emails", "quota")
+UNIT_ID_PATTERN = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,39}")
+UNIT_ID_RULE = "1-40 ASCII letters, digits, '.', '-' or '_', not starting with '.'"
 
 # A fuzzy match must score at least this (0-100) and beat the runner-up by the margin, or the
 # name is ambiguous and an officer has to fix it.
@@ -208,65 +217,106 @@ def _optional_int(cell: str, where: str, column: str) -> int | None:
     return value
 
 
-def _read_rows(path: Path) -> list[dict[str, str]]:
+@cache
+def allowed_parents() -> Mapping[str, frozenset[str]]:
+    """Kind -> the kinds of unit it may sit under."""
+    data = yaml.safe_load(
+        resources.files("sync").joinpath("data/unit_kinds.yaml").read_text(encoding="utf-8")
+    )
+    return {kind: frozenset(parents or ()) for kind, parents in data["parents"].items()}
+
+
+def _read_table(path: Path) -> list[list[str]]:
+    """The file's first sheet as text cells, header first; blank rows kept (they count in the
+    row numbers officers see) so the caller can skip them."""
+    if path.is_dir():
+        raise ConfigError(f"{path}: is a folder; expected the organisation tree's CSV or XLSX file")
     if path.suffix.lower() == ".csv":
         with path.open(encoding="utf-8-sig", newline="") as handle:
-            return [{k: (v or "") for k, v in row.items()} for row in csv.DictReader(handle)]
+            return [row for row in csv.reader(handle)]
     from python_calamine import CalamineWorkbook
 
     table = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
-    header = [str(h).strip() for h in table[0]]
+    return [["" if v is None else str(v) for v in values] for values in table]
+
+
+def _read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
+    """(row number, cells by header) of every non-blank row; every error is one ConfigError."""
+    try:
+        table = _read_table(path)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: organisation tree file not found") from None
+    except (OSError, UnicodeError, ValueError, csv.Error, CalamineError) as exc:
+        reason = " ".join(str(exc).split())
+        raise ConfigError(f"{path}: cannot read the organisation tree ({reason})") from None
+    if not table or not any(cell.strip() for cell in table[0]):
+        raise ConfigError(f"{path}: the organisation tree is empty; expected a header row")
+    header = [cell.strip() for cell in table[0]]
+    missing = [c for c in UNITS_HEADER if c not in header]
+    if missing:
+        raise ConfigError(f"{path}: missing column(s) {missing}; expected {list(UNITS_HEADER)}")
     rows = []
-    for values in table[1:]:
-        cells = ["" if v is None else str(v) for v in values]
-        rows.append(dict(zip(header, cells, strict=False)))
+    for number, values in enumerate(table[1:], start=2):
+        if any(cell.strip() for cell in values):
+            cells = dict(zip(header, values, strict=False))
+            rows.append((number, {c: cells.get(c) or "" for c in UNITS_HEADER}))
     return rows
 
 
+def _checked_id(row: dict[str, str], where: str, seen: dict[str, str]) -> str:
+    """The row's id, if allowed and new; `seen` maps each folded id to where it was first met."""
+    unit_id = row["id"].strip()
+    if not unit_id:
+        raise ConfigError(f"{where}, column id: every unit needs an id")
+    if not UNIT_ID_PATTERN.fullmatch(unit_id):
+        raise ConfigError(f"{where}, column id: id {unit_id!r} is not allowed; use {UNIT_ID_RULE}")
+    folded = unit_id.casefold()
+    if folded in seen:
+        raise ConfigError(
+            f"{where}, column id: duplicate id {unit_id!r} (the same as {seen[folded]} when case "
+            "is ignored)"
+        )
+    seen[folded] = f"{unit_id!r} on {where}"
+    return unit_id
+
+
+def _unit(row: dict[str, str], unit_id: str, where: str) -> Unit:
+    kind = row["kind"].strip()
+    if kind not in KINDS:
+        raise ConfigError(f"{where}, column kind: expected one of {list(KINDS)}, got {kind!r}")
+    if not row["name"].strip():
+        raise ConfigError(f"{where}, column name: every unit needs a name")
+    return Unit(
+        id=unit_id,
+        parent_id=row["parent_id"].strip() or None,
+        kind=kind,  # type: ignore[arg-type]
+        name=row["name"].strip(),
+        aliases=_split(row["aliases"]),
+        members=_optional_int(row["members"], where, "members"),
+        officer_emails=_split(row["officer_emails"]),
+        quota=_optional_int(row["quota"], where, "quota"),
+    )
+
+
 def load_tree(path: Path) -> OrgTree:
-    """Read and check the organisation tree; every error names the file, row and column."""
-    try:
-        rows = _read_rows(path)
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: organisation tree file not found") from None
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise ConfigError(f"{path}: cannot read the organisation tree ({exc})") from None
+    """Read and check the organisation tree; every error is one line naming the file, the row
+    and the column."""
+    rows = _read_rows(path)
     if not rows:
         raise ConfigError(f"{path}: the organisation tree has no units")
-    missing = [c for c in UNITS_HEADER if c not in rows[0]]
-    if missing:
-        raise ConfigError(f"{path}: missing column(s) {missing}; expected {list(UNITS_HEADER)}")
     units: list[Unit] = []
-    seen: set[str] = set()
-    for number, row in enumerate(rows, start=2):
+    numbers: dict[str, int] = {}  # unit id -> its row in the file
+    seen: dict[str, str] = {}
+    for number, row in rows:
         where = f"{path.name} row {number}"
-        unit_id, kind = row["id"].strip(), row["kind"].strip()
-        if not unit_id:
-            raise ConfigError(f"{where}, column id: every unit needs an id")
-        if unit_id in seen:
-            raise ConfigError(f"{where}, column id: duplicate id {unit_id!r}")
-        if kind not in KINDS:
-            raise ConfigError(f"{where}, column kind: expected one of {list(KINDS)}, got {kind!r}")
-        if not row["name"].strip():
-            raise ConfigError(f"{where}, column name: every unit needs a name")
-        seen.add(unit_id)
-        units.append(
-            Unit(
-                id=unit_id,
-                parent_id=row["parent_id"].strip() or None,
-                kind=kind,  # type: ignore[arg-type]
-                name=row["name"].strip(),
-                aliases=_split(row["aliases"]),
-                members=_optional_int(row["members"], where, "members"),
-                officer_emails=_split(row["officer_emails"]),
-                quota=_optional_int(row["quota"], where, "quota"),
-            )
-        )
-    _check_shape(units, path)
+        unit_id = _checked_id(row, where, seen)
+        units.append(_unit(row, unit_id, where))
+        numbers[unit_id] = number
+    _check_shape(units, path, numbers)
     return OrgTree(units)
 
 
-def _check_shape(units: list[Unit], path: Path) -> None:
+def _check_shape(units: list[Unit], path: Path, numbers: Mapping[str, int]) -> None:
     by_id = {u.id: u for u in units}
     roots = [u for u in units if u.parent_id is None]
     if len(roots) != 1 or roots[0].kind != "province":
@@ -276,16 +326,37 @@ def _check_shape(units: list[Unit], path: Path) -> None:
             f"found {found}"
         )
     for unit in units:
+        where = f"{path.name} row {numbers[unit.id]}, column parent_id"
         if unit.parent_id is not None and unit.parent_id not in by_id:
-            raise ConfigError(
-                f"{path.name}: unit {unit.id!r} has unknown parent_id {unit.parent_id!r}"
-            )
+            raise ConfigError(f"{where}: unit {unit.id!r} has unknown parent_id {unit.parent_id!r}")
         if unit.kind == "province" and unit.parent_id is not None:
-            raise ConfigError(f"{path.name}: unit {unit.id!r} is a province but has a parent")
+            raise ConfigError(f"{where}: unit {unit.id!r} is a province but has a parent")
     for unit in units:  # every chain must reach the root: anything else is a cycle
         seen, current = set(), unit
         while current.parent_id is not None:
             if current.id in seen:
-                raise ConfigError(f"{path.name}: unit {unit.id!r} is part of a parent cycle")
+                raise ConfigError(
+                    f"{path.name} row {numbers[unit.id]}, column parent_id: unit {unit.id!r} is "
+                    "part of a parent cycle"
+                )
             seen.add(current.id)
             current = by_id[current.parent_id]
+    _check_parent_kinds(units, path, numbers)
+
+
+def _check_parent_kinds(units: list[Unit], path: Path, numbers: Mapping[str, int]) -> None:
+    """A grassroots union has no units under it, a district sits under the province, ...: the
+    allowed parent kinds are data (sync/data/unit_kinds.yaml)."""
+    allowed, by_id = allowed_parents(), {u.id: u for u in units}
+    for unit in units:
+        if unit.parent_id is None:
+            continue
+        parent = by_id[unit.parent_id]
+        may = allowed.get(unit.kind, frozenset())
+        if parent.kind not in may:
+            expected = " or ".join(sorted(may)) or "nothing (it must be the root)"
+            raise ConfigError(
+                f"{path.name} row {numbers[unit.id]}, column parent_id: unit {unit.id!r} "
+                f"({unit.kind}) sits under {parent.id!r} ({parent.kind}); a {unit.kind} unit "
+                f"may only sit under {expected}"
+            )

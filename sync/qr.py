@@ -19,6 +19,7 @@ from .config import Settings
 from .errors import ConfigError, OutputError
 from .form import deadline_words
 from .orgtree import load_tree
+from .paths import output_path
 from .writers.atomic import atomic_file
 
 # Be Vietnam Pro is designed for Vietnamese and ships as a PyPI package, so the poster renders
@@ -154,9 +155,9 @@ def write_qr_files(settings: Settings, out_dir: Path | None = None) -> list[Path
     code = make_code(url)
     folder = out_dir or settings.output.dir
     files = {
-        folder / PNG_NAME: png_bytes(code),
-        folder / SVG_NAME: svg_bytes(code),
-        folder / POSTER_NAME: poster_pdf(settings, url, code),
+        output_path(folder, PNG_NAME): png_bytes(code),
+        output_path(folder, SVG_NAME): svg_bytes(code),
+        output_path(folder, POSTER_NAME): poster_pdf(settings, url, code),
     }
     for path, data in files.items():
         _write(path, data)
