@@ -179,29 +179,48 @@ def _describe(error: Annotated[dict, "pydantic error"]) -> str:
     return f"{where}: {message}"
 
 
-def read_settings(path: Path) -> Settings:
-    """Parse and check a config file; paths inside it are made relative to its folder."""
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _read_text(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        if path.is_dir():
+            raise ConfigError(f"{path}: is a folder; expected the config file (config.yaml)")
+        # utf-8-sig: a file saved by Notepad starts with a byte-order mark.
+        return path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise ConfigError(f"{path}: config file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read the config file ({exc})") from None
+    except (OSError, UnicodeError, ValueError) as exc:
+        reason = _one_line(str(exc))
+        raise ConfigError(f"{path}: cannot read the config file ({reason})") from None
+
+
+def _parse_yaml(path: Path, text: str) -> Any:
     try:
-        data = yaml.safe_load(text)
+        return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        raise ConfigError(
-            f"{path}{where}: not valid YAML ({getattr(exc, 'problem', exc)})"
-        ) from None
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = _one_line(str(getattr(exc, "problem", None) or exc))
+        raise ConfigError(f"{path}{where}: not valid YAML ({problem})") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: not valid YAML (nested too deeply)") from None
+
+
+def read_settings(path: Path) -> Settings:
+    """Parse and check a config file; paths inside it are made relative to its folder. Every
+    failure is one ConfigError line naming the file and the key."""
+    data = _parse_yaml(path, _read_text(path))
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping of settings at the top level")
     try:
         settings = Settings.model_validate(data)
     except ValidationError as exc:
         problems = "; ".join(_describe(e) for e in exc.errors())
-        raise ConfigError(f"{path}: {problems}") from None
+        raise ConfigError(f"{path}: {_one_line(problems)}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: a setting is nested too deeply") from None
     return _anchor_paths(settings, path.parent)
 
 
