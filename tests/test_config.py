@@ -147,7 +147,7 @@ def test_a_folder_given_as_config_is_refused_in_one_line(tmp_path: Path) -> None
         (lambda c: c["sources"][1].update(name=c["sources"][0]["name"]), "unique"),
         (lambda c: c.update(colour="red"), "colour"),
         (lambda c: c.update(Campaign=c.pop("campaign")), "Campaign"),
-        (lambda c: c.update({1: "x"}), "1: unknown key"),
+        (lambda c: c.update({1: "x"}), "1: Keys should be strings"),
         (lambda c: c.update(column_aliases={"shoe_size": ["Cỡ giày"]}), "shoe_size"),
         (lambda c: c.update(column_aliases=["title"]), "column_aliases"),
         (lambda c: c.update(output={"kind": "pdf"}), "output.kind"),
