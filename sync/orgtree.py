@@ -229,6 +229,8 @@ def allowed_parents() -> Mapping[str, frozenset[str]]:
 def _read_table(path: Path) -> list[list[str]]:
     """The file's first sheet as text cells, header first; blank rows kept (they count in the
     row numbers officers see) so the caller can skip them."""
+    if not path.exists():
+        raise FileNotFoundError(path)
     if path.is_dir():
         raise ConfigError(f"{path}: is a folder; expected the organisation tree's CSV or XLSX file")
     if path.suffix.lower() == ".csv":

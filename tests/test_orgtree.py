@@ -3,7 +3,8 @@ from pathlib import Path
 import pytest
 
 from sync.errors import ConfigError
-from sync.orgtree import load_tree, name_key
+from sync.orgtree import KINDS, UNITS_HEADER, allowed_parents, load_tree, name_key
+from tests.refusal import refused
 
 from .conftest import TREE, write_units
 
@@ -78,3 +79,140 @@ def test_name_key_expands_abbreviations() -> None:
 def test_broken_trees_name_the_problem(tmp_path: Path, rows, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         load_tree(write_units(tmp_path, rows))
+
+
+# -- broken trees are refused in one line, naming the file and the row ------------------------
+
+ROW = ("", "", "", "", "", "", "", "")
+
+
+def unit(unit_id: str, parent: str, kind: str, name: str = "Tên") -> tuple[str, ...]:
+    return (unit_id, parent, kind, name, "", "", "", "")
+
+
+@pytest.fixture
+def tree_config(tmp_path: Path, base_config: dict, write_config):
+    """A config whose units setting points to `units` (a path under tmp_path)."""
+
+    def build(units: Path) -> Path:
+        return write_config({**base_config, "units": str(units)})
+
+    return build
+
+
+@pytest.mark.parametrize(
+    ("rows", "row", "named"),
+    [
+        ([*TREE, unit("../x", "P", "grassroots")], 11, "column id"),
+        ([*TREE, unit("/abs", "P", "grassroots")], 11, "column id"),
+        ([*TREE, unit("x" * 41, "P", "grassroots")], 11, "column id"),
+        ([*TREE, unit(".hidden", "P", "grassroots")], 11, "column id"),
+        ([*TREE, unit("P TG", "P", "grassroots")], 11, "column id"),
+        ([*TREE, unit("P.TĐ", "P", "grassroots")], 11, "column id"),
+        ([*TREE, unit("a:b", "P", "grassroots")], 11, "column id"),
+        ([*TREE, unit("p.tg", "P", "grassroots")], 11, "duplicate id"),
+        ([*TREE, TREE[1]], 11, "duplicate id"),
+        ([*TREE, unit(" ", "P", "grassroots")], 11, "column id"),
+        ([*TREE, unit("Y", "P", "village")], 11, "column kind"),
+        ([*TREE, unit("Y", "P", "grassroots", name="")], 11, "column name"),
+        ([*TREE, ("Z", "P", "grassroots", "Z", "", "many", "", "")], 11, "column members"),
+        ([*TREE, ("Z", "P", "grassroots", "Z", "", "", "", "-1")], 11, "column quota"),
+        ([*TREE, unit("X", "NOPE", "grassroots")], 11, "unknown parent_id"),
+        ([*TREE, unit("P2", "P", "province")], 11, "province but has a parent"),
+        ([*TREE, unit("C1", "C2", "grassroots"), unit("C2", "C1", "grassroots")], 11, "cycle"),
+        ([*TREE, unit("CHILD", "P.DL", "grassroots")], 11, "column parent_id"),
+        ([*TREE, unit("D2", "P.TG.TT", "district")], 11, "column parent_id"),
+        ([*TREE, unit("S2", "P.TG", "sector")], 11, "column parent_id"),
+        ([*TREE, unit("CS", "P.GD", "civil_service")], 11, "column parent_id"),
+        ([TREE[0], ROW, unit("../x", "P", "grassroots")], 4, "column id"),  # blank rows count
+    ],
+)  # fmt: skip
+def test_broken_trees_are_refused_in_one_line(
+    tmp_path: Path, tree_config, rows, row: int, named: str
+) -> None:
+    line = refused(tree_config(write_units(tmp_path, rows)))
+    assert f"units.csv row {row}" in line and named in line
+
+
+@pytest.mark.parametrize(
+    ("rows", "named"),
+    [
+        ([r for r in TREE if r[0] != "P"], "exactly one unit without parent_id"),
+        ([*TREE, unit("P2", "", "province")], "exactly one unit without parent_id"),
+        ([unit("P", "", "district")], "exactly one unit without parent_id"),
+        ([], "no units"),
+    ],
+)
+def test_trees_without_one_province_root_are_refused(
+    tmp_path: Path, tree_config, rows, named: str
+) -> None:
+    line = refused(tree_config(write_units(tmp_path, rows)))
+    assert "units.csv" in line and named in line
+
+
+def write_xlsx(path: Path, rows: list[tuple[str, ...]]) -> Path:
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    for number, row in enumerate(rows):
+        sheet.write_row(number, 0, row)
+    book.close()
+    return path
+
+
+@pytest.mark.parametrize(
+    ("make", "named"),
+    [
+        (lambda p: p.mkdir() or p, "is a folder"),
+        (lambda p: p, "not found"),
+        (lambda p: p.write_bytes(b"PK\x03\x04 broken zip") and p, "cannot read"),
+        (lambda p: write_xlsx(p, []), "empty"),
+        (lambda p: write_xlsx(p, [UNITS_HEADER]), "no units"),
+        (lambda p: write_xlsx(p, [("id", "name"), ("P", "Tỉnh")]), "missing column"),
+        (lambda p: p.write_bytes(b"\x00\x01\x02\xff\xfe binary") and p, "cannot read"),
+    ],
+    ids=["folder", "missing", "damaged", "empty", "header-only", "missing-column", "binary"],
+)
+def test_unreadable_units_xlsx_is_refused_in_one_line(
+    tmp_path: Path, tree_config, make, named: str
+) -> None:
+    path = make(tmp_path / "units.xlsx")
+    line = refused(tree_config(tmp_path / "units.xlsx"))
+    assert str(path) in line and named in line
+
+
+@pytest.mark.parametrize(
+    ("content", "named"),
+    [
+        (b"", "empty"),
+        (b"id,parent_id,kind,name,aliases,members,officer_emails,quota\x00\n", "missing column"),
+        (b"id,parent_id,kind,name,aliases,members,officer_emails,quota\nP,,province,T\xe9,,,,\n",
+         "cannot read"),
+        (b"id;parent_id;kind\nP;;province\n", "missing column"),
+    ],
+    ids=["empty", "nul", "legacy-encoding", "semicolons"],
+)  # fmt: skip
+def test_unreadable_units_csv_is_refused_in_one_line(
+    tmp_path: Path, tree_config, content: bytes, named: str
+) -> None:
+    path = tmp_path / "units.csv"
+    path.write_bytes(content)
+    line = refused(tree_config(path))
+    assert str(path) in line and named in line
+
+
+def test_a_bom_and_blank_rows_are_read_past(tmp_path: Path) -> None:
+    path = write_units(tmp_path, [TREE[0], ROW, *TREE[1:]])
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert len(list(load_tree(path))) == len(TREE)
+
+
+def test_xlsx_tree_loads_like_the_csv(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "units.xlsx", [UNITS_HEADER, *TREE])
+    assert [u.id for u in load_tree(path)] == [row[0] for row in TREE]
+
+
+def test_allowed_parent_kinds_are_data_covering_every_kind() -> None:
+    assert set(allowed_parents()) == set(KINDS)
+    assert allowed_parents()["grassroots"] >= {"province", "district"}
