@@ -408,3 +408,16 @@ def test_a_bad_score_neither_passes_nor_takes_a_quota_place(small_campaign, tmp_
     report = campaign.sync()
     assert codes_of(report, titles[0]) == []
     assert codes_of(report, titles[1]) == ["QUOTA_EXCEEDED"]
+
+
+def test_a_fixed_value_keeps_the_time_the_nomination_was_made(campaign) -> None:
+    campaign.sync()
+    t0 = person(0)["title"]
+    nominate(campaign, "P.TG.THPT", {t0: {SCORE: "tám mươi"}})
+    report = campaign.sync(now=BEFORE_DUE)
+    assert codes_of(report, t0) == [BAD]
+    assert t0 not in campaign.ids("P.TG")
+    nominate(campaign, "P.TG.THPT", {t0: {SCORE: 80}})
+    report = campaign.sync(now=AFTER_DUE)
+    assert codes_of(report, t0) == []  # nominated on time; only the score was late
+    assert t0 in campaign.ids("P.TG")

@@ -82,8 +82,11 @@ def _rank(review: Review, seen: datetime, initiative: str, words: ReviewWords) -
 def _judge(unit: Unit, nominees: list[str], flow: Flow, context: _Context) -> list[str]:
     """Attach the review codes of the unit's nominations; return those that pass up."""
     reviews = context.reviews.get(unit.id, {})
+    unreadable = _flag_bad_values(unit, flow, context)
     eligible = []
     for initiative in nominees:
+        if initiative in unreadable:  # still a nomination (first seen now), but not ranked
+            continue
         review = reviews.get(initiative, {})
         seen = flow.nominated_at[(unit.id, initiative)]
         reason = _ineligible(context.responses[initiative], review, context.rules)
@@ -137,11 +140,10 @@ def run_flow(
             flow.listed[response.unit_id].append(response.id)
     for unit in sorted(tree, key=lambda u: -tree.depth(u.id)):
         unit_reviews = reviews.get(unit.id, {})
-        unreadable = _flag_bad_values(unit, flow, context)
         nominees = [
             i
             for i in flow.listed.get(unit.id, [])
-            if ticked(unit_reviews.get(i, {}), NOMINATED, rules.marks) and i not in unreadable
+            if ticked(unit_reviews.get(i, {}), NOMINATED, rules.marks)
         ]
         for initiative in nominees:
             flow.nominated_at[(unit.id, initiative)] = first_seen.get((unit.id, initiative), now)
