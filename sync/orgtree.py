@@ -12,7 +12,6 @@ import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Literal
 
@@ -20,6 +19,7 @@ import yaml
 from rapidfuzz import fuzz, process
 
 from .errors import ConfigError
+from .resources import data_text
 from .text import fold
 
 UnitKind = Literal["province", "district", "sector", "civil_service", "grassroots"]
@@ -60,9 +60,7 @@ class Resolution:
 
 @cache
 def _name_rules() -> tuple[dict[str, str], tuple[str, ...]]:
-    data = yaml.safe_load(
-        resources.files("sync").joinpath("data/abbreviations.yaml").read_text(encoding="utf-8")
-    )
+    data = yaml.safe_load(data_text("abbreviations.yaml"))
     return dict(data["expand"]), tuple(data["generic_prefixes"])
 
 
