@@ -30,6 +30,7 @@ from typing import Any
 
 from sync.config import Settings, read_settings
 from sync.models import FIELDS
+from sync.normalize import SECONDS_PER_DAY, to_serial
 from sync.templates import DEFAULT_TEMPLATES, load_templates
 
 __all__ = [
@@ -69,9 +70,6 @@ CODES = (
 
 # Submissions per hour of the day, from 06:00 to 23:00: office hours and evenings.
 HOUR_WEIGHTS = "1 4 8 9 9 6 2 3 7 8 7 4 2 3 5 5 3 1"
-
-_SERIAL_EPOCH = date(1899, 12, 30)
-_DAY = 86_400
 
 
 # --- sample vocabulary ------------------------------------------------------------------------
@@ -1335,7 +1333,7 @@ class _Writer:
                     short=f"{day.day}/{day.month}/{day.year}",
                     month=f"{day:%m/%Y}" if whole else None,
                     spelled=f"tháng {day.month}/{day.year}" if whole else None,
-                    serial=(day - _SERIAL_EPOCH).days,
+                    serial=int(to_serial(day)),
                     year=day.year,
                     month_text=f"{day.month}/{day.year}",
                 )
@@ -1347,7 +1345,7 @@ class _Writer:
                 len(days),
                 max(1, ((self.base.date() + timedelta(days=d)) - c.window_start).days + 1),
             )
-            for d in range(self.close_second // _DAY + 1)
+            for d in range(self.close_second // SECONDS_PER_DAY + 1)
         )
 
     # -- picking -----------------------------------------------------------------------------
@@ -1459,13 +1457,13 @@ class _Writer:
         if r() < 0.08:
             day = int(r() * 5)
         else:
-            span = self.close_second // _DAY - 5
+            span = self.close_second // SECONDS_PER_DAY - 5
             day = 5 + min(span - 1, int((r() ** 0.8) * span))
         hour = self.hours[int(r() * len(self.hours))]
-        return min(day * _DAY + hour * 3600 + int(r() * 3600), self.close_second - 2)
+        return min(day * SECONDS_PER_DAY + hour * 3600 + int(r() * 3600), self.close_second - 2)
 
     def stamp(self, second: int, locale: str) -> str:
-        day, rest = divmod(second, _DAY)
+        day, rest = divmod(second, SECONDS_PER_DAY)
         text = self.days.get((day, locale))
         if text is None:
             moment = self.base + timedelta(days=day)
@@ -1485,7 +1483,9 @@ class _Writer:
     def start_date(self, submitted_second: int) -> tuple[_StartDay, object]:
         r, days = self.r, self.start_days
         if r() < 0.85:  # mostly already under way when submitted
-            known = self.started_by[min(submitted_second // _DAY, len(self.started_by) - 1)]
+            known = self.started_by[
+                min(submitted_second // SECONDS_PER_DAY, len(self.started_by) - 1)
+            ]
             day = days[int(r() * known)]
         else:
             day = days[int(r() * len(days))]
@@ -1794,7 +1794,7 @@ def _plan(w: _Writer, c: _Campaign, n: int) -> list[_Record]:
         # One more sentence must stay a small change: start from a long description.
         target = w.between(450, 880) if kind == "sentence" else None
         older = w.row(author, older_second, target=target)
-        newer_second = min(older_second + w.between(600, 6 * _DAY), w.close_second - 2)
+        newer_second = min(older_second + w.between(600, 6 * SECONDS_PER_DAY), w.close_second - 2)
         if newer_second - older_second < 600:
             older.second = newer_second - w.between(600, 3600)
         values = dict(older.values)
@@ -1814,7 +1814,9 @@ def _plan(w: _Writer, c: _Campaign, n: int) -> list[_Record]:
         other = w.author(place, simple_contacts=True)
         while other.name == author.name:
             other = w.author(place, simple_contacts=True)
-        second = w.row(other, min(first.second + w.between(3600, 8 * _DAY), w.close_second - 2))
+        second = w.row(
+            other, min(first.second + w.between(3600, 8 * SECONDS_PER_DAY), w.close_second - 2)
+        )
         for key in ("title", "description", "field"):
             second.values[h[key]] = first.values[h[key]]
         w.light_edit(second.values, pick(("same", "same", "typo", "punctuation")))
@@ -1851,7 +1853,13 @@ def _plan(w: _Writer, c: _Campaign, n: int) -> list[_Record]:
         else:
             record.values[h["description"]] = text
             plant(record, [], "description", "at_limit")
-    late_offsets = (0, 37, 8 * 3600 + 13 * 60, _DAY + 9 * 3600 + 5, 3 * _DAY + 14 * 3600)
+    late_offsets = (
+        0,
+        37,
+        8 * 3600 + 13 * 60,
+        SECONDS_PER_DAY + 9 * 3600 + 5,
+        3 * SECONDS_PER_DAY + 14 * 3600,
+    )
     for i in range(planted["LATE"]):
         record = fresh()
         record.second = w.close_second + late_offsets[i % len(late_offsets)] + 61 * (i // 5)
