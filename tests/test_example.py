@@ -126,19 +126,6 @@ def test_units_names_are_unambiguous_within_a_superior_but_not_across():
     assert sum(1 for count in names.values() if count > 1) >= 3
 
 
-def test_national_reference_lists():
-    with (REPO / "sync" / "data" / "provinces_2021.csv").open(encoding="utf-8") as handle:
-        provinces = list(csv.DictReader(handle))
-    assert len(provinces) == 63
-    assert len({p["code"] for p in provinces}) == 63 and len({p["name"] for p in provinces}) == 63
-    assert {"code": "11", "name": "Tỉnh Điện Biên"} in provinces
-    assert sum(p["name"].startswith("Thành phố ") for p in provinces) == 5
-    with (REPO / "sync" / "data" / "central_sector_unions.csv").open(encoding="utf-8") as handle:
-        sectors = list(csv.DictReader(handle))
-    assert len(sectors) == 20 and len({s["code"] for s in sectors}) == 20
-    assert all(s["name"].startswith("Công đoàn ") for s in sectors)
-
-
 # --- the generator -------------------------------------------------------------------------------
 
 
