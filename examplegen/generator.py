@@ -33,7 +33,9 @@ import yaml
 from sync.config import Settings, read_settings
 from sync.models import FIELDS
 from sync.normalize import SECONDS_PER_DAY, to_serial
+from sync.orgtree import Unit, load_tree
 from sync.templates import DEFAULT_TEMPLATES, load_templates
+from sync.text import strip_diacritics
 
 __all__ = [
     "SHEET_NAME",
@@ -203,27 +205,8 @@ MISSING_FIELDS = (
 # --- small helpers ----------------------------------------------------------------------------
 
 
-def _strip_table() -> dict[int, str]:
-    table: dict[int, str] = {ord("đ"): "d", ord("Đ"): "D"}
-    for code in (*range(0xC0, 0x250), *range(0x1E00, 0x1F00)):
-        base = "".join(
-            c for c in unicodedata.normalize("NFD", chr(code)) if not unicodedata.combining(c)
-        )
-        if base and base != chr(code) and len(base) == 1:
-            table[code] = base
-    return table
-
-
-_STRIP = _strip_table()
-
-
-def without_marks(text: str) -> str:
-    """Vietnamese typed without diacritics, as on a phone: "Tuần Giáo" -> "Tuan Giao"."""
-    return unicodedata.normalize("NFC", text).translate(_STRIP)
-
-
 def _ascii_words(text: str) -> list[str]:
-    return [w for w in without_marks(text).lower().replace("-", " ").split() if w.isalnum()]
+    return [w for w in strip_diacritics(text).lower().replace("-", " ").split() if w.isalnum()]
 
 
 def _thousands(value: int) -> str:
@@ -303,7 +286,7 @@ def _variants(name: str, aliases: Sequence[str], lower: bool) -> tuple[str, ...]
     diacritics, in lower case, or decomposed (NFD) as some keyboards send it."""
     names = [name, *aliases]
     out = [name] * 4 + [a for a in aliases for _ in range(2)]
-    out += [without_marks(n) for n in names[:3]]
+    out += [strip_diacritics(n) for n in names[:3]]
     if lower:
         out += [n.lower() for n in names[:2]]
     out.append(unicodedata.normalize("NFD", names[-1]))
@@ -311,51 +294,45 @@ def _variants(name: str, aliases: Sequence[str], lower: bool) -> tuple[str, ...]
     return tuple(out)
 
 
-def _load_places(units_csv: Path) -> list[_Place]:
-    with units_csv.open(encoding="utf-8-sig", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    by_id = {r["id"].strip(): r for r in rows}
-    places = []
-    for row in rows:
-        if row["kind"].strip() != "grassroots":
-            continue
-        parent = by_id[row["parent_id"].strip()]
-        name = row["name"].strip()
-        short = name.removeprefix(_GRASSROOTS_PREFIX)
-        aliases = [a.strip() for a in row["aliases"].split(";") if a.strip()]
-        parent_aliases = [a.strip() for a in parent["aliases"].split(";") if a.strip()]
-        domain = _domain_of(short)
-        positions = BANK_POSITIONS if short.startswith("Ngân hàng") else POSITIONS[domain]
-        niche = _niche_of(short)
-        places.append(
-            _Place(
-                unit_id=row["id"].strip(),
-                superior_id=parent["id"].strip(),
-                superior_kind=parent["kind"].strip(),
-                name=short,
-                domain=domain,
-                business=_is_business(short),
-                superior_answers=_variants(parent["name"].strip(), parent_aliases, lower=False),
-                grassroots_answers=_variants(name, aliases, lower=True),
-                positions=positions,
-                vocab=(
-                    SUBS[domain],
-                    _suited(TASKS[domain] + MORE_TASKS.get(domain, ()), niche),
-                    _suited(PROBLEMS[domain] + MORE_PROBLEMS.get(domain, ()), niche),
-                    PEOPLE[domain],
-                    PEERS[domain],
-                    RATES[domain],
-                ),
-                objects={
-                    theme: _suited(
-                        OBJECTS[theme][domain] + MORE_OBJECTS.get((theme, domain), ()), niche
-                    )
-                    for theme in THEMES
-                },
-            )
-        )
+def _place(unit: Unit, superior: Unit) -> _Place:
+    short = unit.name.removeprefix(_GRASSROOTS_PREFIX)
+    domain = _domain_of(short)
+    niche = _niche_of(short)
+    return _Place(
+        unit_id=unit.id,
+        superior_id=superior.id,
+        superior_kind=superior.kind,
+        name=short,
+        domain=domain,
+        business=_is_business(short),
+        superior_answers=_variants(superior.name, superior.aliases, lower=False),
+        grassroots_answers=_variants(unit.name, unit.aliases, lower=True),
+        positions=BANK_POSITIONS if short.startswith("Ngân hàng") else POSITIONS[domain],
+        vocab=(
+            SUBS[domain],
+            _suited(TASKS[domain] + MORE_TASKS.get(domain, ()), niche),
+            _suited(PROBLEMS[domain] + MORE_PROBLEMS.get(domain, ()), niche),
+            PEOPLE[domain],
+            PEERS[domain],
+            RATES[domain],
+        ),
+        objects={
+            theme: _suited(OBJECTS[theme][domain] + MORE_OBJECTS.get((theme, domain), ()), niche)
+            for theme in THEMES
+        },
+    )
+
+
+def _load_places(units_path: Path) -> list[_Place]:
+    """The grassroots unions of the organisation tree, read by the product's own loader."""
+    tree = load_tree(units_path)
+    places = [
+        _place(unit, tree[unit.parent_id])
+        for unit in tree
+        if unit.kind == "grassroots" and unit.parent_id is not None
+    ]
     if not places:
-        raise ValueError(f"{units_csv}: the organisation tree has no grassroots unions")
+        raise ValueError(f"{units_path}: the organisation tree has no grassroots unions")
     return places
 
 
@@ -891,7 +868,7 @@ class _Writer:
         if kind == "typo":
             description = self.typo(description)
         elif kind == "no_marks":
-            title, description = without_marks(title), without_marks(description)
+            title, description = strip_diacritics(title), strip_diacritics(description)
         elif kind == "punctuation":
             description = description.replace(", ", " ").replace("; ", ", ")
             description = description[:-1] + "..." if description.endswith(".") else description
@@ -1222,10 +1199,7 @@ def _split_sources(generated: GeneratedSet, settings: Settings) -> dict[str, lis
     kinds = {s.kind: s.name for s in settings.sources}
     if "xlsx" not in kinds or "csv" not in kinds:
         raise ValueError("the example needs one xlsx source and one csv source in the config")
-    superior_kind = {}
-    with settings.units.open(encoding="utf-8-sig", newline="") as handle:
-        for row in csv.DictReader(handle):
-            superior_kind[row["id"].strip()] = row["kind"].strip()
+    superior_kind = {unit.id: unit.kind for unit in load_tree(settings.units)}
     split: dict[str, list[int]] = {kinds["xlsx"]: [], kinds["csv"]: []}
     for index, superior in enumerate(generated.superior_ids):
         target = kinds["xlsx"] if superior_kind.get(superior) == "district" else kinds["csv"]

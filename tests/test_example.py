@@ -20,13 +20,13 @@ from examplegen.generator import (
     SHEET_NAME,
     GeneratedSet,
     generate_responses,
-    without_marks,
     write_example,
     write_responses_csv,
     write_responses_xlsx,
 )
 from sync.config import read_settings
 from sync.templates import load_templates
+from sync.text import strip_diacritics
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "examples" / "dien-bien-2021"
@@ -53,7 +53,7 @@ def units() -> list[dict[str, str]]:
 
 
 def key(text: str) -> str:
-    return " ".join(without_marks(unicodedata.normalize("NFC", text)).lower().split())
+    return " ".join(strip_diacritics(text).lower().split())
 
 
 @pytest.fixture(scope="module")
