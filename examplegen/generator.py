@@ -933,8 +933,8 @@ def generate_responses(
 
 
 def _plan(w: _Writer, c: _Campaign, n: int) -> list[_Record]:
-    records: list[_Record] = []
-    pick, places, h = w.pick, w.places, w.h
+    """Every row of the set, in the order its random draws are made (the order is the seed's
+    contract: changing it changes every row after)."""
     planted = {code: _count(n, PLANTED_SHARE) for code in CODES}
     boundary = _count(n, 0.002)
     deadline = _count(n, 0.0004)
@@ -942,11 +942,22 @@ def _plan(w: _Writer, c: _Campaign, n: int) -> list[_Record]:
     duplicates = _count(n, DUPLICATE_SHARE)
     cross = _count(n, CROSS_AUTHOR_SHARE)
     special = sum(planted.values()) + boundary + deadline + formulas + 2 * (duplicates + cross)
-    normal = n - special
+    records = _ordinary_rows(w, n - special)
+    records += _resubmissions(w, duplicates)
+    records += _cross_author_pairs(w, cross)
+    planter = _Planter(w, c, records)
+    _plant_text_problems(planter, planted, boundary)
+    _plant_timing(planter, planted, deadline)
+    _plant_answer_problems(planter, planted)
+    _plant_formulas(planter, formulas)
+    return records
 
-    # Ordinary rows; some authors send two or three different initiatives.
+
+def _ordinary_rows(w: _Writer, normal: int) -> list[_Record]:
+    """Valid rows; some authors send two or three different initiatives."""
+    records: list[_Record] = []
     while normal > 0:
-        author = w.author(pick(places))
+        author = w.author(w.pick(w.places))
         count = 1
         if w.r() < MULTI_AUTHOR_SHARE:
             count = min(normal, w.between(2, 3))
@@ -956,11 +967,15 @@ def _plan(w: _Writer, c: _Campaign, n: int) -> list[_Record]:
             theme = first_theme if k == 0 else themes[(themes.index(first_theme) + k) % len(themes)]
             records.append(w.row(author, w.second(), theme=theme))
         normal -= count
+    return records
 
-    # Same-author resubmissions: the later row is lightly edited.
+
+def _resubmissions(w: _Writer, duplicates: int) -> list[_Record]:
+    """Same-author resubmissions: the later row is lightly edited."""
+    records: list[_Record] = []
     kinds = ("same", "typo", "no_marks", "punctuation", "sentence")
     for pair in range(duplicates):
-        author = w.author(pick(places), simple_contacts=True)
+        author = w.author(w.pick(w.places), simple_contacts=True)
         kind = kinds[pair % len(kinds)]
         older_second = w.second()
         # One more sentence must stay a small change: start from a long description.
@@ -972,17 +987,22 @@ def _plan(w: _Writer, c: _Campaign, n: int) -> list[_Record]:
         values = dict(older.values)
         w.light_edit(values, kind)
         if w.r() < 0.3:  # typed the phone differently this time
-            values[h["phone"]] = w.phone_as_typed(author.phone_digits)
+            values[w.h["phone"]] = w.phone_as_typed(author.phone_digits)
         newer = _Record(values=values, second=newer_second, place=older.place)
         older.pair = newer.pair = ("dup", pair)
         records += [older, newer]
+    return records
 
-    # Different authors, same or lightly edited content.
+
+def _cross_author_pairs(w: _Writer, cross: int) -> list[_Record]:
+    """Different authors, same or lightly edited content."""
+    records: list[_Record] = []
+    h = w.h
     for pair in range(cross):
-        author = w.author(pick(places), simple_contacts=True)
+        author = w.author(w.pick(w.places), simple_contacts=True)
         first = w.row(author, w.second())
         siblings = w.by_superior[author.place.superior_id]
-        place = author.place if w.r() < 0.5 or len(siblings) == 1 else pick(siblings)
+        place = author.place if w.r() < 0.5 or len(siblings) == 1 else w.pick(siblings)
         other = w.author(place, simple_contacts=True)
         while other.name == author.name:
             other = w.author(place, simple_contacts=True)
@@ -991,96 +1011,120 @@ def _plan(w: _Writer, c: _Campaign, n: int) -> list[_Record]:
         )
         for key in ("title", "description", "field"):
             second.values[h[key]] = first.values[h[key]]
-        w.light_edit(second.values, pick(("same", "same", "typo", "punctuation")))
+        w.light_edit(second.values, w.pick(("same", "same", "typo", "punctuation")))
         first.pair = second.pair = ("cross", pair)
         records += [first, second]
+    return records
 
-    # One planted problem per row; everything else valid.
-    def fresh(target: int | None = None) -> _Record:
-        return w.row(w.author(pick(places), simple_contacts=True), w.second(), target=target)
 
-    def plant(record: _Record, codes: list[str], key: str | None, note: str | None = None) -> None:
+@dataclass
+class _Planter:
+    """Adds rows that each carry one planted problem, or a boundary case that must pass."""
+
+    w: _Writer
+    c: _Campaign
+    records: list[_Record]
+
+    def fresh(self, target: int | None = None) -> _Record:
+        w = self.w
+        return w.row(w.author(w.pick(w.places), simple_contacts=True), w.second(), target=target)
+
+    def plant(self, record: _Record, codes: list[str], key: str, note: str | None = None) -> None:
         record.planted = {"codes": codes, "field": key}
         if note:
             record.planted["note"] = note
-        records.append(record)
+        self.records.append(record)
 
+
+def _plant_text_problems(p: _Planter, planted: dict[str, int], boundary: int) -> None:
+    h = p.w.h
     for i in range(planted["MISSING_REQUIRED"]):
-        record = fresh()
+        record = p.fresh()
         key = MISSING_FIELDS[i % len(MISSING_FIELDS)]
         record.values[h[key]] = "   " if key == "full_name" and i % 2 else ""
         record.unit_known = key != "grassroots_unit"
-        plant(record, ["MISSING_REQUIRED"], key)
+        p.plant(record, ["MISSING_REQUIRED"], key)
     for i in range(planted["TOO_LONG"]):
-        record = fresh()
+        record = p.fresh()
         extra = (1, 37, 412)[i % 3]
-        record.values[h["description"]] = _exact_length(w, record.place, c.limit + extra)
-        plant(record, ["TOO_LONG"], "description")
+        record.values[h["description"]] = _exact_length(p.w, record.place, p.c.limit + extra)
+        p.plant(record, ["TOO_LONG"], "description")
     for i in range(boundary):
-        record = fresh()
-        text = _exact_length(w, record.place, c.limit)
+        record = p.fresh()
+        text = _exact_length(p.w, record.place, p.c.limit)
         if i % 2 == 0:  # decomposed: longer in code points, as long as the limit once composed
             record.values[h["description"]] = unicodedata.normalize("NFD", text)
-            plant(record, [], "description", "nfd_at_limit")
+            p.plant(record, [], "description", "nfd_at_limit")
         else:
             record.values[h["description"]] = text
-            plant(record, [], "description", "at_limit")
-    late_offsets = (
-        0,
-        37,
-        8 * 3600 + 13 * 60,
-        SECONDS_PER_DAY + 9 * 3600 + 5,
-        3 * SECONDS_PER_DAY + 14 * 3600,
-    )
+            p.plant(record, [], "description", "at_limit")
+
+
+# Seconds after the form closed at which late rows arrive (then a minute later each round).
+_LATE_OFFSETS = (
+    0,
+    37,
+    8 * 3600 + 13 * 60,
+    SECONDS_PER_DAY + 9 * 3600 + 5,
+    3 * SECONDS_PER_DAY + 14 * 3600,
+)
+
+
+def _plant_timing(p: _Planter, planted: dict[str, int], deadline: int) -> None:
+    close_second = p.w.close_second
     for i in range(planted["LATE"]):
-        record = fresh()
-        record.second = w.close_second + late_offsets[i % len(late_offsets)] + 61 * (i // 5)
-        plant(record, ["LATE"], "timestamp")
+        record = p.fresh()
+        record.second = close_second + _LATE_OFFSETS[i % len(_LATE_OFFSETS)] + 61 * (i // 5)
+        p.plant(record, ["LATE"], "timestamp")
     for _ in range(deadline):
-        record = fresh()
-        record.second = w.close_second - 1
-        plant(record, [], "timestamp", "last_second")
+        record = p.fresh()
+        record.second = close_second - 1
+        p.plant(record, [], "timestamp", "last_second")
+
+
+def _plant_answer_problems(p: _Planter, planted: dict[str, int]) -> None:
+    """Answers the rules refuse: an unknown union, a choice not offered, a bad date, a date
+    outside the window, a bad phone or e-mail; each list is used in turn."""
+    h, c = p.w.h, p.c
     for i in range(planted["UNKNOWN_UNIT"]):
-        record = fresh()
+        record = p.fresh()
         name, business = UNKNOWN_UNITS[i % len(UNKNOWN_UNITS)]
         record.values[h["grassroots_unit"]] = name
         record.values[h["sector"]] = c.business_sector if business else c.public_sector
         record.unit_known = False
-        plant(record, ["UNKNOWN_UNIT"], "grassroots_unit")
+        p.plant(record, ["UNKNOWN_UNIT"], "grassroots_unit")
     for i in range(planted["INVALID_CHOICE"]):
-        record = fresh()
+        record = p.fresh()
         key = ("field", "sector")[i % 2]
         bad = (BAD_FIELDS, BAD_SECTORS)[i % 2]
         record.values[h[key]] = bad[(i // 2) % len(bad)]
-        plant(record, ["INVALID_CHOICE"], key)
-    for i in range(planted["BAD_DATE"]):
-        record = fresh()
-        text = BAD_DATES[i % len(BAD_DATES)].format(year=c.window_start.year)
-        record.values[h["start_date"]] = text
-        plant(record, ["BAD_DATE"], "start_date")
-    outside = _outside_window(c)
-    for i in range(planted["OUT_OF_WINDOW"]):
-        record = fresh()
-        record.values[h["start_date"]] = outside[i % len(outside)]
-        plant(record, ["OUT_OF_WINDOW"], "start_date")
-    for i in range(planted["BAD_PHONE"]):
-        record = fresh()
-        record.values[h["phone"]] = BAD_PHONES[i % len(BAD_PHONES)]
-        plant(record, ["BAD_PHONE"], "phone")
-    for i in range(planted["BAD_EMAIL"]):
-        record = fresh()
-        record.values[h["email"]] = BAD_EMAILS[i % len(BAD_EMAILS)]
-        plant(record, ["BAD_EMAIL"], "email")
+        p.plant(record, ["INVALID_CHOICE"], key)
+    bad_dates = [text.format(year=c.window_start.year) for text in BAD_DATES]
+    single_field = (
+        ("BAD_DATE", "start_date", bad_dates),
+        ("OUT_OF_WINDOW", "start_date", _outside_window(c)),
+        ("BAD_PHONE", "phone", BAD_PHONES),
+        ("BAD_EMAIL", "email", BAD_EMAILS),
+    )
+    for code, key, answers in single_field:
+        for i in range(planted[code]):
+            record = p.fresh()
+            record.values[h[key]] = answers[i % len(answers)]
+            p.plant(record, [code], key)
+
+
+def _plant_formulas(p: _Planter, formulas: int) -> None:
+    """Descriptions that begin like a formula: they must stay text in every output."""
+    w = p.w
     for i in range(formulas):
-        record = fresh(target=w.between(250, 800))
+        record = p.fresh(target=w.between(250, 800))
         if i % 2 == 0:
             prefix = '=IMPORTXML("https://example.vn/sang-kien";"//p") '
         else:
             digits = w.phone_number()
             prefix = f"+84 {digits[1:4]} {digits[4:7]} {digits[7:]} là số máy của tổ hỗ trợ. "
-        record.values[h["description"]] = prefix + str(record.values[h["description"]])
-        plant(record, [], "description", "formula")
-    return records
+        record.values[w.h["description"]] = prefix + str(record.values[w.h["description"]])
+        p.plant(record, [], "description", "formula")
 
 
 def _outside_window(c: _Campaign) -> tuple[str, ...]:
