@@ -181,12 +181,10 @@ def init_campaign(
     province: str | None = None,
     closes: str | None = None,
     force: bool = False,
-    bundled: Path | None = None,
 ) -> list[Path]:
-    """Write a campaign folder from `bundled` (default: the bundled example's config); returns
-    the files written. Refuses a non-empty folder unless `force`, and then only overwrites its
-    own files."""
-    bundled = bundled or bundled_config()
+    """Write a campaign folder from the bundled example; returns the files written. Refuses a
+    non-empty folder unless `force`, and then only overwrites its own files."""
+    bundled = bundled_config()
     _folder_is_free(folder, force)
     if closes is not None:
         try:
