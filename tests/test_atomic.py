@@ -10,7 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from sync.config import read_settings
 from sync.errors import OutputError
+from sync.pipeline import run_sync
+from sync.report import REPORT_FILE
+from sync.review.audit import AUDIT_FILE
+from sync.review.state import STATE_FILE
 from sync.writers.atomic import atomic_file, private_append, write_text_atomic
 
 
@@ -79,3 +84,15 @@ def test_a_wrapped_file_system_error_is_an_output_error(tmp_path: Path) -> None:
             raise OSError(122, "Disk quota exceeded")
         except OSError as exc:
             raise LibraryError(str(exc)) from exc
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX permissions")
+def test_a_sync_shares_its_workbooks_and_keeps_state_and_audit_private(
+    umask_022: None, small_campaign, tmp_path: Path
+) -> None:
+    run_sync(read_settings(small_campaign([{}])))
+    out = tmp_path / "out"
+    workbooks = list(out.rglob("*.xlsx"))
+    assert workbooks
+    assert {_mode(path) for path in [*workbooks, out / REPORT_FILE]} == {0o644}
+    assert _mode(out / STATE_FILE) == _mode(out / AUDIT_FILE) == 0o600
