@@ -28,9 +28,14 @@ from pathlib import Path
 from random import Random
 from typing import Any
 
+import yaml
+
 from sync.config import Settings, read_settings
 from sync.models import FIELDS
+from sync.normalize import SECONDS_PER_DAY, to_serial
+from sync.orgtree import Unit, load_tree
 from sync.templates import DEFAULT_TEMPLATES, load_templates
+from sync.text import strip_diacritics
 
 __all__ = [
     "SHEET_NAME",
@@ -70,17 +75,14 @@ CODES = (
 # Submissions per hour of the day, from 06:00 to 23:00: office hours and evenings.
 HOUR_WEIGHTS = "1 4 8 9 9 6 2 3 7 8 7 4 2 3 5 5 3 1"
 
-_SERIAL_EPOCH = date(1899, 12, 30)
-_DAY = 86_400
-
 
 # --- sample vocabulary ------------------------------------------------------------------------
 
 
-def _split(text: str) -> tuple[str, ...]:
-    """Items of a vocabulary block: separated by "|", surrounding spaces and line breaks dropped."""
-    return tuple(" ".join(item.split()) for item in text.split("|") if item.strip())
+# The word lists are data, in examplegen/data/: people.yaml, workplaces.yaml, texts.yaml and
+# mistakes.yaml. The codes below name the kinds of workplace and the themes those files use.
 
+DATA_DIR = Path(__file__).resolve().parent / "data"
 
 EDU, HEALTH, BIZ, OFFICE, AGRI = "edu", "health", "biz", "office", "agri"
 PRODUCTION, PRODUCT, SAFETY, ADMIN, COMMUNITY = (
@@ -110,919 +112,6 @@ THEME_KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (COMMUNITY, ("cong dong", "y te", "giao duc")),
 )
 
-FAMILY_KINH = _split(
-    """
-    Nguyễn *30 | Trần *10 | Lê *9 | Phạm *7 | Hoàng *6 | Vũ *5 | Đặng *4 | Bùi *4 | Đỗ *4 | Hồ *2 |
-    Ngô *2 | Dương *2 | Lý *1 | Đinh *2 | Phan *2 | Trịnh *1 | Mai *1 | Cao *1
-    """
-)
-FAMILY_THAI = _split(
-    """
-    Lò *8 | Quàng *5 | Tòng *4 | Cà *4 | Lường *5 | Lù *2 | Điêu *2 | Vì *2
-    """
-)
-FAMILY_HMONG = _split(
-    """
-    Giàng *6 | Sùng *5 | Vàng *5 | Thào *5 | Mùa *3 | Lầu *2 | Hờ *2 | Sình *1 | Tráng *1 | Lý *2 |
-    Chá *1
-    """
-)
-MIDDLE_KINH_MALE = _split(
-    """
-    Văn | Văn | Văn | Đức | Minh | Quang | Hữu | Thanh | Công | Xuân | Mạnh | Ngọc | Trung | Tiến |
-    Duy | Anh
-    """
-)
-MIDDLE_KINH_FEMALE = _split(
-    """
-    Thị | Thị | Thị | Thị | Thu | Ngọc | Thanh | Hồng | Minh | Kim | Phương | Thúy | Hải | Thị Thu
-    | Thị Thanh | Thị Hồng | Thị Ngọc | Thị Minh
-    """
-)
-GIVEN_KINH_MALE = _split(
-    """
-    Hùng | Dũng | Tuấn | Hải | Long | Nam | Thắng | Cường | Hoàng | Sơn | Trung | Kiên | Quân |
-    Bình | Phong | Toàn | Đạt | Hiếu | Huy | Khánh | Lâm | Lợi | Thành | Tú | Việt | Vinh | Tùng |
-    Hưng | Đông | Mạnh | Quyết | Thái | Hòa | Tiến | Chiến | Nghĩa
-    """
-)
-GIVEN_KINH_FEMALE = _split(
-    """
-    Hương | Lan | Mai | Hoa | Huyền | Thảo | Trang | Nga | Linh | Hằng | Yến | Nhung | Loan | Thủy
-    | Hà | Hạnh | Vân | Quỳnh | Oanh | Phượng | Hiền | Dung | Ngân | Tâm | Chi | Liên | Thơm | Huệ
-    | Duyên | Nhàn | Giang | Thu
-    """
-)
-GIVEN_THAI_MALE = _split(
-    """
-    Chính | Ban | Khăm | Ngoan | Phương | Xôm | Ánh | Thoan | Hùng | Kiên | Dũng | Biên | Pọm |
-    Hiên | Tiến | Chiến | Hặc | Tuấn | Lả | Quyết | Sơn | Thanh
-    """
-)
-GIVEN_THAI_FEMALE = _split(
-    """
-    Ơn | Xuân | Hoa | Phong | Bun | Ánh | Mai | Hiêng | Thoa | Hương | Tâm | Ngọc | Chiêm | Ón | Lả
-    | Phăn | Thủy | Yến | Oanh | Dung
-    """
-)
-GIVEN_HMONG_MALE = _split(
-    """
-    Páo | Dế | Sử | Chứ | Súa | Lử | Pó | Vừ | Chua | Dình | Tủa | Lềnh | Sình | Của | Chá | Kỷ |
-    Giống | Xá | Nhè | Tráng
-    """
-)
-GIVEN_HMONG_FEMALE = _split(
-    """
-    Mai | Dua | Chở | Mỷ | Pàng | Sua | Dợ | Máy | Chua | Nhìa | Xoa | Pà | Dinh | Ly | Sinh | Cở |
-    Bầu | Say
-    """
-)
-# Mobile number ranges in use (network prefixes, some of them only partly allocated).
-MOBILE_PREFIXES = _split(
-    """
-    032 | 033 | 034 | 035 | 036 | 037 | 038 | 039 | 086 | 096 | 097 | 098 | 081 | 082 | 083 | 084 |
-    085 | 088 | 091 | 094 | 070 | 076 | 077 | 078 | 079 | 0896 | 0898 | 0899 | 090 | 093 | 056 |
-    058 | 092 | 059 | 0993 | 0995 | 0996
-    """
-)
-EMAIL_DOMAINS = _split(
-    """
-    example.vn | example.vn | example.com | example.net | mail.example.vn
-    """
-)
-
-POSITIONS: dict[str, tuple[str, ...]] = {
-    EDU: ("Giáo viên",) * 8
-    + _split(
-        """
-        Hiệu trưởng | Phó Hiệu trưởng | Tổng phụ trách Đội | Nhân viên thư viện | Kế toán | Nhân
-        viên y tế trường học | Tổ trưởng chuyên môn | Nhân viên văn thư
-        """
-    ),
-    HEALTH: ("Bác sĩ",) * 4
-    + _split(
-        """
-        Điều dưỡng | Điều dưỡng | Điều dưỡng | Điều dưỡng | Dược sĩ | Kỹ thuật viên xét nghiệm | Hộ
-        sinh | Kế toán | Trưởng khoa | Y sĩ | Điều dưỡng trưởng | Chuyên viên
-        """
-    ),
-    BIZ: ("Công nhân vận hành",) * 4
-    + _split(
-        """
-        Kỹ sư | Kỹ sư | Kỹ sư | Kế toán | Trưởng phòng Kỹ thuật | Nhân viên kinh doanh | Thợ sửa
-        chữa | Lái xe | Quản đốc phân xưởng | Công nhân | Tổ trưởng sản xuất
-        """
-    ),
-    OFFICE: ("Chuyên viên",) * 5
-    + _split(
-        """
-        Công chức Văn phòng - Thống kê | Trưởng phòng | Phó Chánh Văn phòng | Kế toán | Văn thư |
-        Công chức Tư pháp - Hộ tịch | Công chức Địa chính - Xây dựng | Phó Giám đốc | Nhân viên
-        """
-    ),
-    AGRI: ("Kiểm lâm viên",) * 3
-    + _split(
-        """
-        Kỹ sư lâm sinh | Kỹ thuật viên | Cán bộ khuyến nông | Bác sĩ thú y | Chuyên viên | Kế toán
-        | Kỹ sư nông nghiệp
-        """
-    ),
-}
-BANK_POSITIONS = ("Giao dịch viên",) * 3 + _split(
-    """
-    Cán bộ tín dụng | Kiểm soát viên | Kế toán | Phó Giám đốc chi nhánh | Thủ quỹ
-    """
-)
-
-SUBS: dict[str, tuple[str, ...]] = {
-    EDU: _split(
-        """
-        tổ Toán - Tin | tổ Ngữ văn | tổ Khoa học tự nhiên | khối lớp 1 | khối lớp 5 | các lớp bán
-        trú | điểm trường bản Huổi Lóng | điểm trường bản Co Mận | tổ Văn phòng | thư viện nhà
-        trường | tổ chuyên môn | khu nội trú | tổ Ngoại ngữ | tổ Xã hội
-        """
-    ),
-    HEALTH: _split(
-        """
-        khoa Khám bệnh | khoa Nội tổng hợp | khoa Hồi sức cấp cứu | khoa Dược - Vật tư y tế | khoa
-        Sản | khoa Nhi | khoa Xét nghiệm | phòng Điều dưỡng | các trạm y tế xã | khoa Kiểm soát
-        nhiễm khuẩn | khoa Truyền nhiễm | phòng Kế hoạch tổng hợp | khoa Ngoại tổng hợp | khoa Y
-        học cổ truyền
-        """
-    ),
-    BIZ: _split(
-        """
-        phân xưởng sửa chữa | tổ vận hành số 2 | kho vật tư | trạm bơm số 1 | đội thi công | phòng
-        Kỹ thuật | đội quản lý lưới điện | tổ bảo dưỡng | phòng Kinh doanh | xưởng sản xuất | đội
-        xe | bộ phận giao dịch khách hàng | tổ cơ điện | ca vận hành C
-        """
-    ),
-    OFFICE: _split(
-        """
-        bộ phận một cửa | phòng Hành chính - Tổng hợp | bộ phận văn thư | phòng Kế toán | phòng Tổ
-        chức cán bộ | phòng Nghiệp vụ | bộ phận tư pháp - hộ tịch | bộ phận địa chính | phòng Thanh
-        tra | kho lưu trữ | phòng Kế hoạch - Tài chính | bộ phận tiếp công dân
-        """
-    ),
-    AGRI: _split(
-        """
-        trạm kiểm lâm Pá Khoang | vườn ươm trung tâm | tổ tuần tra cơ động | trạm thú y | tiểu khu
-        215 | trạm khuyến nông | đội quản lý công trình | các bản vùng đệm | phòng Kỹ thuật | tổ
-        bảo vệ rừng bản Nà Nhạn | trạm kiểm lâm Huổi Lếch | tiểu khu 342
-        """
-    ),
-}
-TASKS: dict[str, tuple[str, ...]] = {
-    EDU: _split(
-        """
-        quản lý học sinh bán trú | theo dõi chuyên cần của học sinh | bồi dưỡng học sinh giỏi | phụ
-        đạo học sinh yếu | dạy tiếng Việt cho học sinh lớp 1 | tổ chức bữa ăn bán trú | quản lý
-        thiết bị dạy học | đánh giá học sinh | xây dựng kế hoạch bài dạy | tổ chức hoạt động trải
-        nghiệm | chăm sóc, nuôi dưỡng trẻ | quản lý thư viện
-        """
-    ),
-    HEALTH: _split(
-        """
-        tiếp đón người bệnh | quản lý hồ sơ bệnh án | cấp phát thuốc ngoại trú | theo dõi người
-        bệnh sau phẫu thuật | tiêm chủng mở rộng | quản lý người bệnh tăng huyết áp | khử khuẩn
-        dụng cụ y tế | chăm sóc sức khỏe bà mẹ và trẻ em | phòng, chống dịch COVID-19 | xét nghiệm
-        cận lâm sàng | chăm sóc người bệnh nặng | quản lý vật tư tiêu hao
-        """
-    ),
-    BIZ: _split(
-        """
-        bảo dưỡng thiết bị | vận hành trạm biến áp | quản lý kho vật tư | ghi chỉ số công tơ | vận
-        hành trạm bơm | kiểm tra chất lượng sản phẩm | điều độ xe vận tải | thi công công trình |
-        thu tiền dịch vụ của khách hàng | sửa chữa đường ống | giao dịch với khách hàng | xử lý sự
-        cố lưới điện
-        """
-    ),
-    OFFICE: _split(
-        """
-        tiếp nhận hồ sơ một cửa | quản lý văn bản đi - đến | tổng hợp báo cáo định kỳ | lưu trữ hồ
-        sơ | thẩm định hồ sơ | theo dõi nhiệm vụ được giao | cấp phiếu lý lịch tư pháp | đăng ký hộ
-        tịch | quản lý tài sản công | tuyên truyền, phổ biến pháp luật | tiếp công dân | quản lý
-        cán bộ, công chức
-        """
-    ),
-    AGRI: _split(
-        """
-        tuần tra bảo vệ rừng | ươm cây giống | phòng cháy, chữa cháy rừng | tiêm phòng cho đàn gia
-        súc | quản lý công trình thủy lợi | hướng dẫn kỹ thuật canh tác | theo dõi diễn biến tài
-        nguyên rừng | chi trả dịch vụ môi trường rừng | kiểm dịch động vật | cấp nước sinh hoạt
-        nông thôn | dự báo sâu bệnh hại cây trồng
-        """
-    ),
-}
-PROBLEMS: dict[str, tuple[str, ...]] = {
-    EDU: _split(
-        """
-        nhiều học sinh dân tộc thiểu số còn rụt rè, vốn tiếng Việt hạn chế | tỷ lệ học sinh nghỉ
-        học giữa chừng ở các điểm trường lẻ còn cao | sổ sách theo dõi học sinh bán trú ghi chép
-        thủ công, khó tổng hợp | đồ dùng dạy học được cấp đã cũ, hỏng, không đủ cho các lớp | phụ
-        huynh ít có điều kiện trao đổi với giáo viên chủ nhiệm | việc chấm, chữa bài kiểm tra chiếm
-        nhiều thời gian của giáo viên | học sinh bán trú thiếu sân chơi và hoạt động ngoại khóa bổ
-        ích | thư viện nhà trường ít sách phù hợp với lứa tuổi học sinh | kết quả môn Toán của học
-        sinh còn thấp so với mặt bằng chung | hồ sơ chuyên môn của giáo viên lưu trữ phân tán, khó
-        tra cứu | trẻ mầm non người Mông chưa quen nói tiếng Việt khi mới đến lớp
-        """
-    ),
-    HEALTH: _split(
-        """
-        người bệnh phải chờ đợi lâu khi làm thủ tục khám bệnh | việc quản lý thuốc và vật tư tiêu
-        hao còn thủ công | tỷ lệ tiêm chủng đầy đủ ở các bản vùng cao chưa đạt kế hoạch | chất thải
-        y tế chưa được phân loại đúng ngay tại nguồn | hồ sơ bệnh án giấy dễ thất lạc, khó tra cứu
-        khi cần | nhân viên y tế thôn bản thiếu tài liệu hướng dẫn dễ hiểu | người bệnh cao tuổi
-        thường quên lịch tái khám | nhiều sản phụ ở vùng sâu chưa đến cơ sở y tế để sinh con | việc
-        bàn giao người bệnh giữa các ca trực còn thiếu sót | buồng bệnh thiếu thiết bị hỗ trợ vận
-        chuyển người bệnh nặng
-        """
-    ),
-    BIZ: _split(
-        """
-        máy móc thường xuyên phải dừng để sửa chữa đột xuất | lượng điện năng tiêu thụ của dây
-        chuyền cao hơn định mức | nguyên vật liệu hao hụt nhiều trong khâu vận chuyển nội bộ | công
-        tác kiểm kê vật tư mất nhiều ngày công | tổn thất điện năng trên lưới trung áp còn ở mức
-        cao | tỷ lệ nước thất thoát trên mạng lưới đường ống còn lớn | thời gian xử lý sự cố của tổ
-        vận hành kéo dài | bụi và tiếng ồn tại khu vực sản xuất vượt mức cho phép | chi phí nhiên
-        liệu cho đội xe tăng cao | khách hàng phải đến trực tiếp quầy giao dịch để làm thủ tục
-        """
-    ),
-    OFFICE: _split(
-        """
-        hồ sơ thủ tục hành chính tiếp nhận bằng giấy, thời gian luân chuyển kéo dài | văn bản đến
-        và đi chưa được số hóa, tìm kiếm mất nhiều thời gian | người dân phải đi lại nhiều lần để
-        hoàn thiện hồ sơ | số liệu báo cáo định kỳ giữa các bộ phận không thống nhất | việc theo
-        dõi tiến độ xử lý công việc được giao còn thủ công | nhiều cán bộ, công chức chưa thành
-        thạo phần mềm quản lý văn bản | việc lưu trữ hồ sơ đất đai, hộ tịch chưa khoa học | công
-        tác tuyên truyền pháp luật ở các bản vùng cao còn hạn chế | dữ liệu về đoàn viên công đoàn
-        chưa được cập nhật thường xuyên | kho lưu trữ chật hẹp, hồ sơ cũ bị ẩm mốc
-        """
-    ),
-    AGRI: _split(
-        """
-        diện tích rừng bị xâm hại và cháy rừng vẫn còn xảy ra vào mùa khô | cây giống ươm tại vườn
-        có tỷ lệ sống thấp | người dân còn canh tác theo tập quán cũ, năng suất thấp | dịch bệnh
-        trên đàn gia súc thường bùng phát vào mùa rét | việc theo dõi diện tích rừng giao khoán còn
-        dựa vào sổ sách giấy | kênh mương nội đồng bị bồi lắng, thiếu nước tưới vụ xuân | phụ phẩm
-        nông nghiệp bị đốt bỏ, gây ô nhiễm môi trường | nguồn nước sinh hoạt ở các bản vùng cao
-        chưa bảo đảm vệ sinh | công tác tuần tra bảo vệ rừng gặp khó khăn do địa hình hiểm trở |
-        sâu bệnh hại lúa và cà phê chưa được dự báo kịp thời
-        """
-    ),
-}
-PEOPLE: dict[str, tuple[str, ...]] = {
-    EDU: _split(
-        """
-        học sinh | trẻ | phụ huynh | giáo viên | học sinh bán trú
-        """
-    ),
-    HEALTH: _split(
-        """
-        người bệnh | sản phụ | trẻ em dưới 5 tuổi | người cao tuổi | người dân
-        """
-    ),
-    BIZ: _split(
-        """
-        khách hàng | công nhân | hộ gia đình | người lao động
-        """
-    ),
-    OFFICE: _split(
-        """
-        người dân | tổ chức, cá nhân | cán bộ, công chức | đoàn viên
-        """
-    ),
-    AGRI: _split(
-        """
-        hộ dân | hộ nhận khoán bảo vệ rừng | nông dân | người dân vùng đệm
-        """
-    ),
-}
-PEERS: dict[str, tuple[str, ...]] = {
-    EDU: _split(
-        """
-        các trường trong huyện | các trường vùng cao | các trường phổ thông dân tộc bán trú | các
-        trường cùng cấp học trong tỉnh
-        """
-    ),
-    HEALTH: _split(
-        """
-        các khoa, phòng trong bệnh viện | các trạm y tế xã | các cơ sở y tế tuyến huyện | các đơn
-        vị trong ngành y tế
-        """
-    ),
-    BIZ: _split(
-        """
-        các đơn vị trong ngành | các doanh nghiệp cùng lĩnh vực | các chi nhánh trong tỉnh | các tổ
-        sản xuất khác
-        """
-    ),
-    OFFICE: _split(
-        """
-        các cơ quan, đơn vị trong tỉnh | các xã, phường, thị trấn | các sở, ngành | các cơ quan
-        hành chính cấp huyện
-        """
-    ),
-    AGRI: _split(
-        """
-        các hạt kiểm lâm | các xã vùng cao | các ban quản lý rừng | các hợp tác xã nông nghiệp
-        """
-    ),
-}
-RATES: dict[str, tuple[str, ...]] = {
-    EDU: _split(
-        """
-        học sinh đi học chuyên cần | học sinh đọc thông viết thạo | học sinh đạt chuẩn kiến thức |
-        trẻ mạnh dạn giao tiếp bằng tiếng Việt | phụ huynh tham gia họp lớp
-        """
-    ),
-    HEALTH: _split(
-        """
-        người bệnh hài lòng | trẻ được tiêm chủng đầy đủ | sản phụ sinh con tại cơ sở y tế | người
-        bệnh tái khám đúng hẹn | chất thải được phân loại đúng
-        """
-    ),
-    BIZ: _split(
-        """
-        thiết bị vận hành ổn định | khách hàng hài lòng | sản phẩm đạt chất lượng loại 1 | hóa đơn
-        thu đúng kỳ | sự cố được xử lý trong ngày
-        """
-    ),
-    OFFICE: _split(
-        """
-        hồ sơ giải quyết đúng hạn | hồ sơ nộp trực tuyến | người dân hài lòng | văn bản được xử lý
-        trên môi trường mạng | báo cáo nộp đúng thời hạn
-        """
-    ),
-    AGRI: _split(
-        """
-        cây giống sống | diện tích rừng được tuần tra định kỳ | gia súc được tiêm phòng | hộ dân áp
-        dụng kỹ thuật mới | diện tích được tưới chủ động
-        """
-    ),
-}
-COSTS = _split(
-    """
-    điện năng | vật tư tiêu hao | văn phòng phẩm | nhiên liệu | sửa chữa | in ấn
-    """
-)
-TOOLS = _split(
-    """
-    Google Sheets | bảng tính Excel | ứng dụng Zalo | phần mềm quản lý văn bản | Google Forms | mã
-    QR | Google Drive | phần mềm Access
-    """
-)
-MATERIALS = _split(
-    """
-    tre, nứa và gỗ vụn | ống nhựa PVC và tôn mạ kẽm | bìa các-tông và vải vụn | linh kiện điện tử
-    phổ thông | vật liệu tái chế | nguyên liệu sẵn có của địa phương | thép hộp và tấm mica | chai
-    nhựa và lốp xe cũ
-    """
-)
-PARTNERS = _split(
-    """
-    Đoàn Thanh niên | Hội Liên hiệp Phụ nữ xã | trưởng bản | trạm y tế xã | Hội Cựu chiến binh |
-    Ban đại diện cha mẹ học sinh | già làng, người có uy tín | Ủy ban nhân dân xã | công đoàn cơ sở
-    """
-)
-
-# Title pieces: theme -> verbs, theme -> endings (each starts with a space), theme -> domain ->
-# objects.
-TITLE_VERBS: dict[str, tuple[str, ...]] = {
-    PRODUCTION: _split(
-        """
-        Cải tiến quy trình vận hành | Hợp lý hóa khâu bảo dưỡng | Giải pháp tiết kiệm điện năng cho
-        | Cải tiến kỹ thuật sửa chữa | Tối ưu hóa lịch vận hành | Giải pháp kéo dài tuổi thọ | Áp
-        dụng bảo trì dự phòng cho | Giải pháp giảm chi phí vận hành | Nâng cao hiệu suất khai thác
-        | Tổ chức lại khâu quản lý
-        """
-    ),
-    PRODUCT: _split(
-        """
-        Thiết kế và chế tạo | Nghiên cứu, sản xuất | Chế tạo thử nghiệm | Xây dựng | Phát triển |
-        Thiết kế | Tự làm | Hoàn thiện và đưa vào sử dụng
-        """
-    ),
-    SAFETY: _split(
-        """
-        Giải pháp giảm thiểu | Xây dựng quy trình kiểm soát | Giải pháp phòng ngừa | Giải pháp kiểm
-        soát | Nâng cao hiệu quả kiểm soát | Tổ chức quản lý chặt chẽ | Giải pháp hạn chế | Đổi mới
-        cách thức phòng ngừa
-        """
-    ),
-    ADMIN: _split(
-        """
-        Ứng dụng {tool} trong quản lý | Số hóa | Chuẩn hóa quy trình quản lý | Xây dựng cơ sở dữ
-        liệu | Đổi mới cách thức theo dõi | Áp dụng mã QR trong tra cứu | Giải pháp rút ngắn thời
-        gian xử lý | Tin học hóa công tác quản lý | Giải pháp nâng cao hiệu quả quản lý | Sắp xếp
-        khoa học
-        """
-    ),
-    COMMUNITY: _split(
-        """
-        Giải pháp nâng cao hiệu quả | Xây dựng | Đổi mới hình thức | Tổ chức | Duy trì và nhân rộng
-        | Giải pháp thúc đẩy | Nâng cao chất lượng | Huy động xã hội hóa cho
-        """
-    ),
-}
-TITLE_ENDINGS: dict[str, tuple[str, ...]] = {
-    PRODUCTION: tuple(
-        " " + e
-        for e in _split(
-            """
-        nhằm giảm chi phí | góp phần tăng năng suất lao động | để giảm thời gian dừng máy | nhằm
-        tiết kiệm điện năng | nâng cao hiệu quả kinh tế | giảm hao hụt vật tư
-        """
-        )
-    ),
-    PRODUCT: tuple(
-        " " + e
-        for e in _split(
-            """
-        phục vụ công tác chuyên môn | từ nguyên liệu sẵn có tại địa phương | với chi phí thấp | phù
-        hợp điều kiện vùng cao
-        """
-        )
-    ),
-    SAFETY: tuple(
-        " " + e
-        for e in _split(
-            """
-        bảo đảm an toàn cho người lao động | góp phần bảo vệ môi trường | theo hướng bền vững | tại
-        nơi làm việc
-        """
-        )
-    ),
-    ADMIN: tuple(
-        " " + e
-        for e in _split(
-            """
-        nhằm tiết kiệm thời gian | góp phần cải cách hành chính | phục vụ người dân tốt hơn | theo
-        hướng chuyển đổi số
-        """
-        )
-    ),
-    COMMUNITY: tuple(
-        " " + e
-        for e in _split(
-            """
-        tại địa bàn vùng cao | vì cộng đồng | trong giai đoạn hiện nay | ở vùng sâu, vùng xa
-        """
-        )
-    ),
-}
-OBJECTS: dict[str, dict[str, tuple[str, ...]]] = {
-    PRODUCTION: {
-        EDU: _split(
-            """
-            bếp nấu ăn bán trú | hệ thống điện chiếu sáng lớp học | máy phát điện dự phòng của
-            trường | máy bơm nước của khu bán trú | máy photocopy và máy in | hệ thống nước sinh
-            hoạt của trường | hệ thống pin mặt trời của điểm trường
-            """
-        ),
-        HEALTH: _split(
-            """
-            máy thở và máy theo dõi bệnh nhân | hệ thống oxy y tế | lò hấp tiệt trùng | máy phát
-            điện dự phòng | hệ thống lọc nước RO cho chạy thận | máy giặt công nghiệp | tủ bảo quản
-            vắc xin | hệ thống điều hòa phòng mổ
-            """
-        ),
-        BIZ: _split(
-            """
-            máy nghiền clanhke | trạm biến áp 35/0,4 kV | tổ máy thủy điện số 1 | bơm cấp nước thô
-            | dây chuyền đóng bao xi măng | đường dây trung áp 22 kV | máy xúc lật | lò sấy chè |
-            xe khách tuyến cố định | máy rang cà phê | hệ thống lọc nước tổng | hệ thống đo đếm
-            điện năng | máy khoan đá | băng tải clanhke
-            """
-        ),
-        OFFICE: _split(
-            """
-            hệ thống máy chủ của cơ quan | xe ô tô công | hệ thống điện chiếu sáng trụ sở | máy in
-            và máy photocopy | hệ thống âm thanh hội trường | hệ thống điều hòa của trụ sở
-            """
-        ),
-        AGRI: _split(
-            """
-            trạm bơm tưới | hệ thống kênh mương nội đồng | máy sấy nông sản | lò ấp trứng gia cầm |
-            hệ thống tưới nhỏ giọt cho vườn cà phê | máy chế biến thức ăn chăn nuôi | máy bơm chữa
-            cháy rừng
-            """
-        ),
-    },
-    PRODUCT: {
-        EDU: _split(
-            """
-            bộ đồ dùng dạy học môn Khoa học từ vật liệu tái chế | bộ thẻ học chữ cái song ngữ Việt
-            - Thái | mô hình hệ Mặt Trời | bộ tranh kể chuyện dân gian dân tộc Mông | trò chơi học
-            tập trên máy tính cho học sinh lớp 1 | bảng tương tác tự làm cho lớp mầm non | bộ học
-            liệu điện tử môn Lịch sử địa phương | sổ tay từ vựng tiếng Việt cho học sinh dân tộc
-            thiểu số | mô hình thí nghiệm điện một chiều
-            """
-        ),
-        HEALTH: _split(
-            """
-            dụng cụ hỗ trợ tập phục hồi chức năng cổ tay | khay đựng dụng cụ tiểu phẫu | giá treo
-            dịch truyền di động | ứng dụng nhắc lịch tiêm chủng qua Zalo | bộ tài liệu tư vấn dinh
-            dưỡng bằng tiếng Thái | xe đẩy cấp phát thuốc nhiều ngăn | buồng lấy mẫu xét nghiệm di
-            động | gối chống loét cho người bệnh nằm lâu
-            """
-        ),
-        BIZ: _split(
-            """
-            máy tách vỏ cà phê quy mô hộ gia đình | thiết bị báo mức nước bể chứa | sản phẩm chè
-            shan tuyết đóng túi lọc | gạch không nung từ xỉ than | bộ điều khiển bơm tự động theo
-            áp lực | thiết bị cảnh báo quá tải máy biến áp | dụng cụ thay sứ cách điện | phần mềm
-            ghi chỉ số công tơ trên điện thoại | sản phẩm cà phê rang xay đóng gói
-            """
-        ),
-        OFFICE: _split(
-            """
-            phần mềm tra cứu thủ tục hành chính | sổ tay hỏi đáp pháp luật song ngữ | bản đồ số các
-            điểm tiếp nhận hồ sơ | kho dữ liệu văn bản dùng chung | mẫu biểu điện tử báo cáo thống
-            kê | trang hỏi đáp trực tuyến | bộ công cụ tự đánh giá chỉ số cải cách hành chính
-            """
-        ),
-        AGRI: _split(
-            """
-            bản đồ số hiện trạng rừng | chế phẩm ủ phân từ vỏ cà phê | giá thể ươm cây từ vỏ trấu |
-            bẫy đèn bắt sâu hại lúa | máy thái cỏ cho trâu bò | bể lọc nước sinh hoạt quy mô hộ gia
-            đình | ứng dụng báo cháy rừng trên điện thoại
-            """
-        ),
-    },
-    SAFETY: {
-        EDU: _split(
-            """
-            rác thải nhựa trong trường học | nguy cơ mất vệ sinh tại khu bán trú | nguy cơ mất an
-            toàn thực phẩm tại bếp ăn bán trú | nguy cơ ô nhiễm nguồn nước uống của học sinh | nguy
-            cơ chập điện trong lớp học | nguy cơ đuối nước ở học sinh | nguy cơ cháy nổ tại khu nhà
-            ở bán trú | rủi ro khi sử dụng hóa chất thí nghiệm
-            """
-        ),
-        HEALTH: _split(
-            """
-            chất thải y tế lây nhiễm | nước thải phòng xét nghiệm | phơi nhiễm do kim tiêm | nguy
-            cơ lây nhiễm tại khu cách ly | rủi ro khi pha hóa chất khử khuẩn | nguy cơ cháy nổ bình
-            khí oxy | khí thải lò đốt rác y tế | nguy cơ lây nhiễm chéo trong bệnh viện
-            """
-        ),
-        BIZ: _split(
-            """
-            bụi tại khu vực nghiền clanhke | dầu thải từ xưởng sửa chữa | rủi ro khi làm việc trên
-            cao | nguy cơ điện giật khi sửa chữa lưới điện | tiếng ồn tại phân xưởng | bùn thải từ
-            bể lắng | khí thải lò sấy | tai nạn giao thông của đội xe | rác thải sinh hoạt đô thị |
-            rủi ro khi vận hành thiết bị nâng
-            """
-        ),
-        OFFICE: _split(
-            """
-            rác thải văn phòng | nguy cơ cháy nổ tại kho lưu trữ | nguy cơ chập điện tại trụ sở cơ
-            quan | nước thải sinh hoạt của cơ quan | túi ni lông dùng một lần | rác thải nhựa tại
-            nơi làm việc
-            """
-        ),
-        AGRI: _split(
-            """
-            cháy rừng mùa khô | vỏ bao bì thuốc bảo vệ thực vật | chất thải chăn nuôi | phụ phẩm
-            sau thu hoạch cà phê | khói từ đốt rơm rạ | ô nhiễm nguồn nước đầu nguồn | xói mòn đất
-            dốc
-            """
-        ),
-    },
-    ADMIN: {
-        EDU: _split(
-            """
-            hồ sơ chuyên môn của giáo viên | sổ điểm điện tử | hồ sơ học sinh bán trú | lịch công
-            tác của nhà trường | công tác kiểm định chất lượng | thời khóa biểu | kế hoạch giáo dục
-            nhà trường | công tác thu chi ngoài ngân sách
-            """
-        ),
-        HEALTH: _split(
-            """
-            hồ sơ bệnh án | quy trình tiếp đón người bệnh | lịch trực của bệnh viện | công tác
-            thanh toán bảo hiểm y tế | quy trình đặt lịch khám | sổ theo dõi tiêm chủng | báo cáo
-            thống kê y tế
-            """
-        ),
-        BIZ: _split(
-            """
-            hồ sơ khách hàng | quy trình ký hợp đồng mua bán điện | quy trình thu tiền nước | công
-            tác kiểm kê vật tư | chứng từ kế toán | quy trình giải quyết kiến nghị của khách hàng |
-            hồ sơ vay vốn | giao dịch tại quầy
-            """
-        ),
-        OFFICE: _split(
-            """
-            hồ sơ thủ tục hành chính | văn bản đi - đến | hồ sơ hộ tịch | hồ sơ địa chính | hồ sơ
-            cán bộ, công chức | báo cáo định kỳ | nhiệm vụ được giao | lịch tiếp công dân | tài
-            liệu lưu trữ | công tác thi đua, khen thưởng | sổ sách của chi bộ
-            """
-        ),
-        AGRI: _split(
-            """
-            hồ sơ giao khoán bảo vệ rừng | dữ liệu chi trả dịch vụ môi trường rừng | hồ sơ kiểm
-            dịch động vật | báo cáo diễn biến rừng | hồ sơ công trình thủy lợi | sổ theo dõi tiêm
-            phòng gia súc
-            """
-        ),
-    },
-    COMMUNITY: {
-        EDU: _split(
-            """
-            câu lạc bộ tiếng Việt cho học sinh dân tộc Mông | vườn rau dinh dưỡng cho trẻ mầm non |
-            tủ sách cộng đồng ở bản | phong trào đọc sách của học sinh | lớp kỹ năng sống cho học
-            sinh bán trú | mô hình góp gạo nuôi học sinh bán trú | công tác vận động học sinh ra
-            lớp | lớp dạy bơi an toàn cho học sinh | câu lạc bộ em yêu khoa học | giáo dục kỹ năng
-            phòng tránh xâm hại cho học sinh
-            """
-        ),
-        HEALTH: _split(
-            """
-            mô hình bác sĩ gia đình ở vùng cao | tư vấn dinh dưỡng cho bà mẹ mang thai | quản lý
-            người bệnh tăng huyết áp tại cộng đồng | sàng lọc bệnh lao tại các bản | truyền thông
-            phòng chống dịch bằng tiếng dân tộc | khám sàng lọc cho người cao tuổi | chăm sóc sức
-            khỏe học đường | vận động sinh con tại cơ sở y tế | tập huấn sơ cấp cứu cho nhân viên y
-            tế thôn bản
-            """
-        ),
-        BIZ: _split(
-            """
-            quỹ hỗ trợ công nhân có hoàn cảnh khó khăn | điện chiếu sáng đường bản | nước sạch cho
-            điểm trường vùng cao | tủ sách cho con công nhân | bữa ăn ca của người lao động
-            """
-        ),
-        OFFICE: _split(
-            """
-            tuyên truyền pháp luật cho đồng bào dân tộc thiểu số | hỗ trợ người dân dùng dịch vụ
-            công trực tuyến | mô hình dân vận khéo ở bản | phong trào xây dựng nông thôn mới | nhà
-            đại đoàn kết cho hộ nghèo
-            """
-        ),
-        AGRI: _split(
-            """
-            mô hình sinh kế cho hộ nhận khoán bảo vệ rừng | nước sạch cho các bản vùng cao | tập
-            huấn kỹ thuật cho nông dân | tiêm phòng gia súc ở vùng cao
-            """
-        ),
-    },
-}
-
-# Description sentences; placeholders are filled from one dict per row (see _Writer._context).
-INTROS = _split(
-    """
-    Trước đây, việc {task} tại {sub} chủ yếu làm thủ công, mất nhiều thời gian và dễ sai sót. | Qua
-    thực tế công tác tại {unit}, tác giả nhận thấy {problem}. | Năm {year}, {problem}, ảnh hưởng
-    trực tiếp đến chất lượng công việc của {sub}. | Xuất phát từ yêu cầu {task} ngày càng cao,
-    {sub} thường gặp khó khăn vì {problem}. | {unit} có {n1} đoàn viên, nhiều người trực tiếp tham
-    gia {task}; tuy nhiên {problem}. | Tình trạng {problem} đã kéo dài nhiều năm tại {sub} mà chưa
-    có giải pháp triệt để. | Khi được giao nhiệm vụ {task}, tác giả nhận thấy {problem}, gây lãng
-    phí thời gian và công sức. | Theo số liệu tổng hợp của {unit}, {problem}; đây là khó khăn chung
-    của nhiều đơn vị vùng cao.
-    """
-)
-SOLUTIONS: dict[str, tuple[str, ...]] = {
-    PRODUCTION: _split(
-        """
-        Tác giả khảo sát toàn bộ quy trình, xác định các công đoạn gây lãng phí và sắp xếp lại
-        trình tự vận hành {obj}. | Giải pháp lập lịch bảo dưỡng định kỳ cho {obj} dựa trên số giờ
-        vận hành thực tế thay vì theo cảm tính. | Nhóm tác giả thay thế một số chi tiết hay hỏng
-        của {obj} bằng vật tư sẵn có trong nước, dễ thay thế. | Tác giả thiết kế bảng theo dõi
-        thông số vận hành {obj} hằng ngày để phát hiện sớm bất thường. | Nhân lực được bố trí lại
-        theo ca, giảm thời gian chờ giữa các công đoạn liên quan đến {obj}. | Đơn vị lắp thêm bộ
-        biến tần và cảm biến để điều chỉnh công suất {obj} theo nhu cầu thực tế. | Tác giả hướng
-        dẫn {k} công nhân quy trình kiểm tra nhanh {obj} trước mỗi ca làm việc.
-        """
-    ),
-    PRODUCT: _split(
-        """
-        Sản phẩm được làm từ {material}, kích thước gọn, dễ vận chuyển và sử dụng. | Tác giả đã thử
-        nghiệm {k} mẫu khác nhau trước khi hoàn thiện {obj}. | Mỗi bộ {obj} gồm {k} bộ phận chính,
-        có thể tháo lắp để bảo quản và sửa chữa. | Chi phí làm một bộ {obj} chỉ khoảng
-        {money_small}, thấp hơn nhiều so với mua sắm mới. | Sản phẩm đã được hội đồng chuyên môn
-        của đơn vị kiểm tra, đánh giá đạt yêu cầu. | Thiết kế của {obj} được vẽ lại nhiều lần theo
-        góp ý của đồng nghiệp tại {sub}.
-        """
-    ),
-    SAFETY: _split(
-        """
-        Giải pháp xây dựng quy trình {k} bước để kiểm soát {obj}, giao trách nhiệm cụ thể cho từng
-        bộ phận. | Đơn vị tổ chức tập huấn cho {n3} người lao động về nhận diện nguy cơ liên quan
-        đến {obj}. | Tác giả thiết kế biển cảnh báo, sơ đồ thoát hiểm và bảng hướng dẫn đặt tại
-        {sub}. | Trang thiết bị bảo hộ được cấp phát đầy đủ và kiểm tra định kỳ hằng tháng. | Các
-        biện pháp kỹ thuật được áp dụng đồng bộ, kết hợp kiểm tra định kỳ và xử lý kịp thời. | Mạng
-        lưới an toàn vệ sinh viên kiểm tra hằng tuần và ghi kết quả vào sổ theo dõi. | Khu vực có
-        nguy cơ cao được khoanh vùng, lắp đèn và camera giám sát.
-        """
-    ),
-    ADMIN: _split(
-        """
-        Tác giả xây dựng biểu mẫu trên {tool} để cập nhật {obj}, phân quyền cho từng bộ phận. |
-        Toàn bộ {obj} được số hóa, đặt tên theo quy tắc thống nhất và lưu trữ tập trung. | Mỗi hồ
-        sơ được gắn mã QR, khi quét bằng điện thoại có thể xem ngay tình trạng xử lý. | Quy trình
-        cũ gồm {k2} bước được rút gọn còn {k} bước, bỏ các khâu trùng lặp. | Lãnh đạo đơn vị theo
-        dõi tiến độ trực tuyến, hệ thống tự nhắc việc khi sắp đến hạn. | Tác giả biên soạn tài liệu
-        hướng dẫn ngắn gọn và tập huấn cho {n3} cán bộ, nhân viên.
-        """
-    ),
-    COMMUNITY: _split(
-        """
-        Tác giả phối hợp với {partner} tổ chức sinh hoạt định kỳ cho {people} vào cuối tuần. | Nội
-        dung được biên soạn ngắn gọn, có tranh minh họa và lời dịch bằng tiếng Thái, tiếng Mông. |
-        Đơn vị vận động được {k} tấn gạo và nhiều phần quà từ các nhà hảo tâm. | Mỗi tháng tổ chức
-        {k} buổi tại các bản xa trung tâm, thu hút đông đảo {people} tham gia. | Tác giả lập nhóm
-        Zalo để kết nối {people} với {sub}, kịp thời giải đáp thắc mắc. | Các thành viên được phân
-        công phụ trách từng bản, thường xuyên đến tận nhà để hướng dẫn.
-        """
-    ),
-}
-RESULTS = _split(
-    """
-    Sau {m} tuần áp dụng, thời gian {task} giảm từ {a} phút xuống còn {b} phút. | Tỷ lệ {rate} tăng
-    từ {p1}% lên {p2}%. | Ước tính mỗi năm tiết kiệm được khoảng {money} cho đơn vị. | Giải pháp
-    giúp giảm {p3}% chi phí {cost} so với cùng kỳ năm trước. | Đến nay đã có {n2} lượt {people}
-    được hưởng lợi trực tiếp từ sáng kiến. | Số sự việc phải xử lý đột xuất giảm từ {k3} xuống {k4}
-    trường hợp mỗi tháng.
-    """
-)
-CLOSINGS = _split(
-    """
-    Sáng kiến dễ thực hiện, chi phí thấp, có thể nhân rộng tại {peers}. | Giải pháp đã được {unit}
-    công nhận và áp dụng rộng rãi từ tháng {start_month}. | Tác giả mong muốn được chia sẻ kinh
-    nghiệm để {peers} cùng áp dụng. | Sáng kiến phù hợp với điều kiện vùng cao, không đòi hỏi trang
-    thiết bị đắt tiền. | Hội đồng sáng kiến của đơn vị đánh giá giải pháp có tính mới và hiệu quả
-    thiết thực. | Thời gian tới, tác giả tiếp tục hoàn thiện giải pháp và đề xuất áp dụng tại
-    {peers}.
-    """
-)
-EXTRAS = _split(
-    """
-    Trong quá trình triển khai, {sub} đã phối hợp chặt chẽ với các bộ phận liên quan. | Ban đầu một
-    số người còn e ngại thay đổi, nhưng sau khi được hướng dẫn đều đồng tình ủng hộ. | Giải pháp
-    không làm phát sinh thêm biên chế và tận dụng trang thiết bị hiện có. | Kinh phí thực hiện
-    khoảng {money_small}, chủ yếu từ nguồn chi thường xuyên của đơn vị. | Mọi số liệu đều được lưu
-    lại để đối chiếu, đánh giá định kỳ hằng quý. | Công đoàn cơ sở đã phát động đoàn viên góp ý để
-    hoàn thiện giải pháp. | Giải pháp được thí điểm tại {sub} trước, sau đó mở rộng ra toàn đơn vị.
-    | Nhóm thực hiện gồm {k} người, do tác giả làm trưởng nhóm. | Tác giả đã tham khảo kinh nghiệm
-    của đơn vị bạn và điều chỉnh cho phù hợp thực tế. | Việc áp dụng không làm gián đoạn hoạt động
-    chuyên môn thường ngày. | Đến tháng {start_month}, toàn bộ {sub} đã áp dụng thống nhất. | Kết
-    quả được lãnh đạo đơn vị ghi nhận tại hội nghị sơ kết quý I năm {year}. | Phản hồi của {people}
-    đều đánh giá cao tính thiết thực của giải pháp. | Quá trình theo dõi cho thấy giải pháp vận
-    hành ổn định, không phát sinh sự cố. | Đơn vị đã bố trí kinh phí để duy trì giải pháp trong
-    những năm tiếp theo. | Tác giả đã trực tiếp hướng dẫn {n3} đồng nghiệp cách thực hiện. | Tài
-    liệu hướng dẫn được in thành sổ tay nhỏ, phát cho từng tổ. | Giải pháp cũng đã được giới thiệu
-    tại buổi sinh hoạt chuyên đề của {sub}.
-    """
-)
-ADDED_SENTENCES = _split(
-    """
-    Tác giả xin bổ sung thêm số liệu cập nhật đến cuối tháng. | Kèm theo là hình ảnh minh họa quá
-    trình thực hiện. | Nội dung đã được chỉnh sửa theo góp ý của ban chấp hành công đoàn. | Đề nghị
-    công đoàn cấp trên xem xét, công nhận.
-    """
-)
-
-# Phrases that only a workplace of one trade writes; every other phrase suits any workplace of
-# its kind. A workplace's trade is found from its name ("public" when nothing else matches and it
-# is not a business).
-NICHE_KEYWORDS: dict[str, tuple[str, ...]] = {
-    "bank": ("Ngân hàng",),
-    "power": ("Điện lực", "Thủy điện"),
-    "water": ("Cấp nước", "Môi trường", "thủy nông"),
-    "mining": ("Xi măng", "Khoáng sản"),
-    "food": ("Chè", "Cà phê", "Nông nghiệp"),
-    "transport": ("Vận tải", "Bến xe"),
-    "construction": ("Xây dựng", "Tư vấn", "giao thông"),
-    "post": ("Bưu điện", "Viễn thông"),
-}
-NICHE_PHRASES: dict[str, tuple[str, ...]] = {
-    "power": _split(
-        """
-        trạm biến áp 35/0,4 kV | tổ máy thủy điện số 1 | đường dây trung áp 22 kV |
-        hệ thống đo đếm điện năng | thiết bị cảnh báo quá tải máy biến áp |
-        dụng cụ thay sứ cách điện | phần mềm ghi chỉ số công tơ trên điện thoại |
-        nguy cơ điện giật khi sửa chữa lưới điện | quy trình ký hợp đồng mua bán điện |
-        vận hành trạm biến áp | ghi chỉ số công tơ | xử lý sự cố lưới điện |
-        tổn thất điện năng trên lưới trung áp còn ở mức cao
-        """
-    ),
-    "water": _split(
-        """
-        bơm cấp nước thô | hệ thống lọc nước tổng | thiết bị báo mức nước bể chứa |
-        bộ điều khiển bơm tự động theo áp lực | bùn thải từ bể lắng | rác thải sinh hoạt đô thị |
-        quy trình thu tiền nước | vận hành trạm bơm | sửa chữa đường ống |
-        tỷ lệ nước thất thoát trên mạng lưới đường ống còn lớn
-        """
-    ),
-    "mining": _split(
-        """
-        máy nghiền clanhke | dây chuyền đóng bao xi măng | máy xúc lật | máy khoan đá |
-        băng tải clanhke | gạch không nung từ xỉ than | bụi tại khu vực nghiền clanhke
-        """
-    ),
-    "food": _split(
-        """
-        lò sấy chè | máy rang cà phê | máy tách vỏ cà phê quy mô hộ gia đình |
-        sản phẩm chè shan tuyết đóng túi lọc | sản phẩm cà phê rang xay đóng gói | khí thải lò sấy
-        """
-    ),
-    "transport": _split(
-        """
-        xe khách tuyến cố định | điều độ xe vận tải | chi phí nhiên liệu cho đội xe tăng cao |
-        phần mềm quản lý vé xe khách
-        """
-    ),
-    "construction": _split("thi công công trình | máy trộn bê tông | khuôn đúc cấu kiện bê tông"),
-    "post": _split("trạm phát sóng BTS | xe chuyển phát bưu phẩm | ứng dụng tra cứu bưu phẩm"),
-    "bank": _split(
-        """
-        hồ sơ vay vốn | giao dịch tại quầy ngân hàng | thẩm định hồ sơ vay vốn | giải ngân vốn vay |
-        khách hàng ở vùng sâu phải đi xa để làm thủ tục vay vốn |
-        ứng dụng nhắc lịch trả nợ vay qua tin nhắn
-        """
-    ),
-    "public": _split(
-        """
-        hồ sơ thủ tục hành chính | hồ sơ hộ tịch | hồ sơ địa chính | lịch tiếp công dân |
-        phần mềm tra cứu thủ tục hành chính | bản đồ số các điểm tiếp nhận hồ sơ |
-        bộ công cụ tự đánh giá chỉ số cải cách hành chính | xe ô tô công |
-        hồ sơ cán bộ, công chức | tiếp nhận hồ sơ một cửa | cấp phiếu lý lịch tư pháp |
-        đăng ký hộ tịch | quản lý tài sản công | tuyên truyền, phổ biến pháp luật | tiếp công dân |
-        quản lý cán bộ, công chức |
-        hồ sơ thủ tục hành chính tiếp nhận bằng giấy, thời gian luân chuyển kéo dài |
-        người dân phải đi lại nhiều lần để hoàn thiện hồ sơ |
-        việc lưu trữ hồ sơ đất đai, hộ tịch chưa khoa học |
-        công tác tuyên truyền pháp luật ở các bản vùng cao còn hạn chế
-        """
-    ),
-}
-# Phrases added to the kinds' lists for the trades above.
-MORE_OBJECTS: dict[tuple[str, str], tuple[str, ...]] = {
-    (PRODUCTION, BIZ): _split(
-        "máy trộn bê tông | trạm phát sóng BTS | xe chuyển phát bưu phẩm | kho hàng và xe nâng"
-    ),
-    (PRODUCT, BIZ): _split(
-        """
-        phần mềm quản lý vé xe khách | khuôn đúc cấu kiện bê tông | ứng dụng tra cứu bưu phẩm |
-        phần mềm quản lý bán hàng | kệ trưng bày hàng hóa tự lắp ghép | ứng dụng đặt hàng qua Zalo
-        """
-    ),
-    (PRODUCT, OFFICE): _split("ứng dụng nhắc lịch trả nợ vay qua tin nhắn"),
-    (ADMIN, OFFICE): _split("hồ sơ vay vốn | giao dịch tại quầy ngân hàng"),
-}
-MORE_TASKS: dict[str, tuple[str, ...]] = {
-    OFFICE: _split("thẩm định hồ sơ vay vốn | giải ngân vốn vay")
-}
-MORE_PROBLEMS: dict[str, tuple[str, ...]] = {
-    OFFICE: _split("khách hàng ở vùng sâu phải đi xa để làm thủ tục vay vốn")
-}
-
-
-# Rows whose grassroots union exists nowhere in the tree: (name, is a business).
-UNKNOWN_UNITS = (
-    ("Công ty TNHH Thương mại Ánh Dương", True),
-    ("CĐCS Trường Quốc tế Hoàng Gia", False),
-    ("Xí nghiệp May Sao Vàng", True),
-    ("Khách sạn Hoa Sữa", True),
-    ("Trung tâm Ngoại ngữ Tinh Hoa", False),
-    ("Công ty TNHH Dịch vụ Bảo vệ Phương Bắc", True),
-    ("Nhà máy Gạch men Hưng Thịnh", True),
-    ("Hội Người cao tuổi", False),
-)
-BAD_FIELDS = ("Khác", "Nông nghiệp", "Văn hóa - Thể thao")
-BAD_SECTORS = ("Khối lực lượng vũ trang", "Khác", "Hợp tác xã")
-BAD_DATES = ("sắp tới", "32/13/{year}", "31/02/{year}", "chưa xác định", "đang chờ phê duyệt")
-BAD_PHONES = ("12345", "09xx", "0912 345", "không có")
-BAD_EMAILS = ("abc@", "nguyen van a@gmail", "lothihoa.example.vn", "hoa@@example.vn")
-MISSING_FIELDS = (
-    "full_name", "title", "description", "start_date", "field", "sector", "grassroots_unit",
-)  # fmt: skip
-
-
-# --- small helpers ----------------------------------------------------------------------------
-
-
-def _strip_table() -> dict[int, str]:
-    table: dict[int, str] = {ord("đ"): "d", ord("Đ"): "D"}
-    for code in (*range(0xC0, 0x250), *range(0x1E00, 0x1F00)):
-        base = "".join(
-            c for c in unicodedata.normalize("NFD", chr(code)) if not unicodedata.combining(c)
-        )
-        if base and base != chr(code) and len(base) == 1:
-            table[code] = base
-    return table
-
-
-_STRIP = _strip_table()
-
-
-def without_marks(text: str) -> str:
-    """Vietnamese typed without diacritics, as on a phone: "Tuần Giáo" -> "Tuan Giao"."""
-    return unicodedata.normalize("NFC", text).translate(_STRIP)
-
-
-def _ascii_words(text: str) -> list[str]:
-    return [w for w in without_marks(text).lower().replace("-", " ").split() if w.isalnum()]
-
 
 def _weighted(items: Iterable[str]) -> tuple[str, ...]:
     """Expand "Nguyễn *30" into thirty "Nguyễn"; an item without a weight counts once."""
@@ -1031,6 +120,93 @@ def _weighted(items: Iterable[str]) -> tuple[str, ...]:
         name, _, weight = item.partition(" *")
         out.extend([name] * (int(weight) if weight else 1))
     return tuple(out)
+
+
+def _frozen(value: Any) -> Any:
+    """YAML lists as tuples at every depth, so no draw can change the vocabulary."""
+    if isinstance(value, dict):
+        return {key: _frozen(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return tuple(_frozen(item) for item in value)
+    return value
+
+
+def _vocabulary(name: str) -> dict[str, Any]:
+    return _frozen(yaml.safe_load((DATA_DIR / f"{name}.yaml").read_text(encoding="utf-8")))
+
+
+_PEOPLE = _vocabulary("people")
+FAMILY_KINH = _weighted(_PEOPLE["family_kinh"])
+FAMILY_THAI = _weighted(_PEOPLE["family_thai"])
+FAMILY_HMONG = _weighted(_PEOPLE["family_hmong"])
+MIDDLE_KINH_MALE = _weighted(_PEOPLE["middle_kinh_male"])
+MIDDLE_KINH_FEMALE = _weighted(_PEOPLE["middle_kinh_female"])
+GIVEN_KINH_MALE = _weighted(_PEOPLE["given_kinh_male"])
+GIVEN_KINH_FEMALE = _weighted(_PEOPLE["given_kinh_female"])
+GIVEN_THAI_MALE = _weighted(_PEOPLE["given_thai_male"])
+GIVEN_THAI_FEMALE = _weighted(_PEOPLE["given_thai_female"])
+GIVEN_HMONG_MALE = _weighted(_PEOPLE["given_hmong_male"])
+GIVEN_HMONG_FEMALE = _weighted(_PEOPLE["given_hmong_female"])
+MOBILE_PREFIXES = _weighted(_PEOPLE["mobile_prefixes"])
+EMAIL_DOMAINS = _weighted(_PEOPLE["email_domains"])
+POSITIONS = {domain: _weighted(items) for domain, items in _PEOPLE["positions"].items()}
+BANK_POSITIONS = _weighted(_PEOPLE["bank_positions"])
+
+_WORKPLACES = _vocabulary("workplaces")
+SUBS = _WORKPLACES["subs"]
+TASKS = _WORKPLACES["tasks"]
+PROBLEMS = _WORKPLACES["problems"]
+PEOPLE = _WORKPLACES["people"]
+PEERS = _WORKPLACES["peers"]
+RATES = _WORKPLACES["rates"]
+COSTS = _WORKPLACES["costs"]
+TOOLS = _WORKPLACES["tools"]
+MATERIALS = _WORKPLACES["materials"]
+PARTNERS = _WORKPLACES["partners"]
+NICHE_KEYWORDS = _WORKPLACES["niche_keywords"]
+NICHE_PHRASES = _WORKPLACES["niche_phrases"]
+MORE_TASKS = _WORKPLACES["more_tasks"]
+MORE_PROBLEMS = _WORKPLACES["more_problems"]
+
+_TEXTS = _vocabulary("texts")
+TITLE_VERBS = _TEXTS["title_verbs"]
+OBJECTS = _TEXTS["objects"]
+INTROS = _TEXTS["intros"]
+SOLUTIONS = _TEXTS["solutions"]
+RESULTS = _TEXTS["results"]
+CLOSINGS = _TEXTS["closings"]
+EXTRAS = _TEXTS["extras"]
+ADDED_SENTENCES = _TEXTS["added_sentences"]
+# Each ending follows its title's object after a space.
+TITLE_ENDINGS = {
+    theme: tuple(" " + ending for ending in endings)
+    for theme, endings in _TEXTS["title_endings"].items()
+}
+# Phrases added to a kind's list for the trades some of its workplaces are in: theme -> kind.
+MORE_OBJECTS = {
+    (theme, domain): phrases
+    for theme, by_domain in _TEXTS["more_objects"].items()
+    for domain, phrases in by_domain.items()
+}
+
+_MISTAKES = _vocabulary("mistakes")
+# Rows whose grassroots union exists nowhere in the tree: (name, is a business).
+UNKNOWN_UNITS = tuple(_MISTAKES["unknown_units"].items())
+BAD_FIELDS = _MISTAKES["bad_fields"]
+BAD_SECTORS = _MISTAKES["bad_sectors"]
+BAD_DATES = _MISTAKES["bad_dates"]
+BAD_PHONES = _MISTAKES["bad_phones"]
+BAD_EMAILS = _MISTAKES["bad_emails"]
+MISSING_FIELDS = (
+    "full_name", "title", "description", "start_date", "field", "sector", "grassroots_unit",
+)  # fmt: skip
+
+
+# --- small helpers ----------------------------------------------------------------------------
+
+
+def _ascii_words(text: str) -> list[str]:
+    return [w for w in strip_diacritics(text).lower().replace("-", " ").split() if w.isalnum()]
 
 
 def _thousands(value: int) -> str:
@@ -1110,7 +286,7 @@ def _variants(name: str, aliases: Sequence[str], lower: bool) -> tuple[str, ...]
     diacritics, in lower case, or decomposed (NFD) as some keyboards send it."""
     names = [name, *aliases]
     out = [name] * 4 + [a for a in aliases for _ in range(2)]
-    out += [without_marks(n) for n in names[:3]]
+    out += [strip_diacritics(n) for n in names[:3]]
     if lower:
         out += [n.lower() for n in names[:2]]
     out.append(unicodedata.normalize("NFD", names[-1]))
@@ -1118,51 +294,45 @@ def _variants(name: str, aliases: Sequence[str], lower: bool) -> tuple[str, ...]
     return tuple(out)
 
 
-def _load_places(units_csv: Path) -> list[_Place]:
-    with units_csv.open(encoding="utf-8-sig", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    by_id = {r["id"].strip(): r for r in rows}
-    places = []
-    for row in rows:
-        if row["kind"].strip() != "grassroots":
-            continue
-        parent = by_id[row["parent_id"].strip()]
-        name = row["name"].strip()
-        short = name.removeprefix(_GRASSROOTS_PREFIX)
-        aliases = [a.strip() for a in row["aliases"].split(";") if a.strip()]
-        parent_aliases = [a.strip() for a in parent["aliases"].split(";") if a.strip()]
-        domain = _domain_of(short)
-        positions = BANK_POSITIONS if short.startswith("Ngân hàng") else POSITIONS[domain]
-        niche = _niche_of(short)
-        places.append(
-            _Place(
-                unit_id=row["id"].strip(),
-                superior_id=parent["id"].strip(),
-                superior_kind=parent["kind"].strip(),
-                name=short,
-                domain=domain,
-                business=_is_business(short),
-                superior_answers=_variants(parent["name"].strip(), parent_aliases, lower=False),
-                grassroots_answers=_variants(name, aliases, lower=True),
-                positions=positions,
-                vocab=(
-                    SUBS[domain],
-                    _suited(TASKS[domain] + MORE_TASKS.get(domain, ()), niche),
-                    _suited(PROBLEMS[domain] + MORE_PROBLEMS.get(domain, ()), niche),
-                    PEOPLE[domain],
-                    PEERS[domain],
-                    RATES[domain],
-                ),
-                objects={
-                    theme: _suited(
-                        OBJECTS[theme][domain] + MORE_OBJECTS.get((theme, domain), ()), niche
-                    )
-                    for theme in THEMES
-                },
-            )
-        )
+def _place(unit: Unit, superior: Unit) -> _Place:
+    short = unit.name.removeprefix(_GRASSROOTS_PREFIX)
+    domain = _domain_of(short)
+    niche = _niche_of(short)
+    return _Place(
+        unit_id=unit.id,
+        superior_id=superior.id,
+        superior_kind=superior.kind,
+        name=short,
+        domain=domain,
+        business=_is_business(short),
+        superior_answers=_variants(superior.name, superior.aliases, lower=False),
+        grassroots_answers=_variants(unit.name, unit.aliases, lower=True),
+        positions=BANK_POSITIONS if short.startswith("Ngân hàng") else POSITIONS[domain],
+        vocab=(
+            SUBS[domain],
+            _suited(TASKS[domain] + MORE_TASKS.get(domain, ()), niche),
+            _suited(PROBLEMS[domain] + MORE_PROBLEMS.get(domain, ()), niche),
+            PEOPLE[domain],
+            PEERS[domain],
+            RATES[domain],
+        ),
+        objects={
+            theme: _suited(OBJECTS[theme][domain] + MORE_OBJECTS.get((theme, domain), ()), niche)
+            for theme in THEMES
+        },
+    )
+
+
+def _load_places(units_path: Path) -> list[_Place]:
+    """The grassroots unions of the organisation tree, read by the product's own loader."""
+    tree = load_tree(units_path)
+    places = [
+        _place(unit, tree[unit.parent_id])
+        for unit in tree
+        if unit.kind == "grassroots" and unit.parent_id is not None
+    ]
     if not places:
-        raise ValueError(f"{units_csv}: the organisation tree has no grassroots unions")
+        raise ValueError(f"{units_path}: the organisation tree has no grassroots unions")
     return places
 
 
@@ -1291,9 +461,9 @@ class _Writer:
         self.campaign = campaign
         self.h = headers  # field key -> header
         self.male, self.female = (genders[0], genders[1]) if len(genders) >= 2 else ("Nam", "Nữ")
-        self.family_kinh = _weighted(FAMILY_KINH)
-        self.family_thai = _weighted(FAMILY_THAI)
-        self.family_hmong = _weighted(FAMILY_HMONG)
+        self.family_kinh = FAMILY_KINH
+        self.family_thai = FAMILY_THAI
+        self.family_hmong = FAMILY_HMONG
         self.place_themes: dict[str, tuple[str, ...]] = {
             domain: _weighted(f"{theme} *{weight}" for theme, weight in weights.items())
             for domain, weights in THEME_WEIGHTS.items()
@@ -1335,7 +505,7 @@ class _Writer:
                     short=f"{day.day}/{day.month}/{day.year}",
                     month=f"{day:%m/%Y}" if whole else None,
                     spelled=f"tháng {day.month}/{day.year}" if whole else None,
-                    serial=(day - _SERIAL_EPOCH).days,
+                    serial=int(to_serial(day)),
                     year=day.year,
                     month_text=f"{day.month}/{day.year}",
                 )
@@ -1347,7 +517,7 @@ class _Writer:
                 len(days),
                 max(1, ((self.base.date() + timedelta(days=d)) - c.window_start).days + 1),
             )
-            for d in range(self.close_second // _DAY + 1)
+            for d in range(self.close_second // SECONDS_PER_DAY + 1)
         )
 
     # -- picking -----------------------------------------------------------------------------
@@ -1459,13 +629,13 @@ class _Writer:
         if r() < 0.08:
             day = int(r() * 5)
         else:
-            span = self.close_second // _DAY - 5
+            span = self.close_second // SECONDS_PER_DAY - 5
             day = 5 + min(span - 1, int((r() ** 0.8) * span))
         hour = self.hours[int(r() * len(self.hours))]
-        return min(day * _DAY + hour * 3600 + int(r() * 3600), self.close_second - 2)
+        return min(day * SECONDS_PER_DAY + hour * 3600 + int(r() * 3600), self.close_second - 2)
 
     def stamp(self, second: int, locale: str) -> str:
-        day, rest = divmod(second, _DAY)
+        day, rest = divmod(second, SECONDS_PER_DAY)
         text = self.days.get((day, locale))
         if text is None:
             moment = self.base + timedelta(days=day)
@@ -1485,7 +655,9 @@ class _Writer:
     def start_date(self, submitted_second: int) -> tuple[_StartDay, object]:
         r, days = self.r, self.start_days
         if r() < 0.85:  # mostly already under way when submitted
-            known = self.started_by[min(submitted_second // _DAY, len(self.started_by) - 1)]
+            known = self.started_by[
+                min(submitted_second // SECONDS_PER_DAY, len(self.started_by) - 1)
+            ]
             day = days[int(r() * known)]
         else:
             day = days[int(r() * len(days))]
@@ -1696,7 +868,7 @@ class _Writer:
         if kind == "typo":
             description = self.typo(description)
         elif kind == "no_marks":
-            title, description = without_marks(title), without_marks(description)
+            title, description = strip_diacritics(title), strip_diacritics(description)
         elif kind == "punctuation":
             description = description.replace(", ", " ").replace("; ", ", ")
             description = description[:-1] + "..." if description.endswith(".") else description
@@ -1761,8 +933,8 @@ def generate_responses(
 
 
 def _plan(w: _Writer, c: _Campaign, n: int) -> list[_Record]:
-    records: list[_Record] = []
-    pick, places, h = w.pick, w.places, w.h
+    """Every row of the set, in the order its random draws are made (the order is the seed's
+    contract: changing it changes every row after)."""
     planted = {code: _count(n, PLANTED_SHARE) for code in CODES}
     boundary = _count(n, 0.002)
     deadline = _count(n, 0.0004)
@@ -1770,11 +942,22 @@ def _plan(w: _Writer, c: _Campaign, n: int) -> list[_Record]:
     duplicates = _count(n, DUPLICATE_SHARE)
     cross = _count(n, CROSS_AUTHOR_SHARE)
     special = sum(planted.values()) + boundary + deadline + formulas + 2 * (duplicates + cross)
-    normal = n - special
+    records = _ordinary_rows(w, n - special)
+    records += _resubmissions(w, duplicates)
+    records += _cross_author_pairs(w, cross)
+    planter = _Planter(w, c, records)
+    _plant_text_problems(planter, planted, boundary)
+    _plant_timing(planter, planted, deadline)
+    _plant_answer_problems(planter, planted)
+    _plant_formulas(planter, formulas)
+    return records
 
-    # Ordinary rows; some authors send two or three different initiatives.
+
+def _ordinary_rows(w: _Writer, normal: int) -> list[_Record]:
+    """Valid rows; some authors send two or three different initiatives."""
+    records: list[_Record] = []
     while normal > 0:
-        author = w.author(pick(places))
+        author = w.author(w.pick(w.places))
         count = 1
         if w.r() < MULTI_AUTHOR_SHARE:
             count = min(normal, w.between(2, 3))
@@ -1784,123 +967,164 @@ def _plan(w: _Writer, c: _Campaign, n: int) -> list[_Record]:
             theme = first_theme if k == 0 else themes[(themes.index(first_theme) + k) % len(themes)]
             records.append(w.row(author, w.second(), theme=theme))
         normal -= count
+    return records
 
-    # Same-author resubmissions: the later row is lightly edited.
+
+def _resubmissions(w: _Writer, duplicates: int) -> list[_Record]:
+    """Same-author resubmissions: the later row is lightly edited."""
+    records: list[_Record] = []
     kinds = ("same", "typo", "no_marks", "punctuation", "sentence")
     for pair in range(duplicates):
-        author = w.author(pick(places), simple_contacts=True)
+        author = w.author(w.pick(w.places), simple_contacts=True)
         kind = kinds[pair % len(kinds)]
         older_second = w.second()
         # One more sentence must stay a small change: start from a long description.
         target = w.between(450, 880) if kind == "sentence" else None
         older = w.row(author, older_second, target=target)
-        newer_second = min(older_second + w.between(600, 6 * _DAY), w.close_second - 2)
+        newer_second = min(older_second + w.between(600, 6 * SECONDS_PER_DAY), w.close_second - 2)
         if newer_second - older_second < 600:
             older.second = newer_second - w.between(600, 3600)
         values = dict(older.values)
         w.light_edit(values, kind)
         if w.r() < 0.3:  # typed the phone differently this time
-            values[h["phone"]] = w.phone_as_typed(author.phone_digits)
+            values[w.h["phone"]] = w.phone_as_typed(author.phone_digits)
         newer = _Record(values=values, second=newer_second, place=older.place)
         older.pair = newer.pair = ("dup", pair)
         records += [older, newer]
+    return records
 
-    # Different authors, same or lightly edited content.
+
+def _cross_author_pairs(w: _Writer, cross: int) -> list[_Record]:
+    """Different authors, same or lightly edited content."""
+    records: list[_Record] = []
+    h = w.h
     for pair in range(cross):
-        author = w.author(pick(places), simple_contacts=True)
+        author = w.author(w.pick(w.places), simple_contacts=True)
         first = w.row(author, w.second())
         siblings = w.by_superior[author.place.superior_id]
-        place = author.place if w.r() < 0.5 or len(siblings) == 1 else pick(siblings)
+        place = author.place if w.r() < 0.5 or len(siblings) == 1 else w.pick(siblings)
         other = w.author(place, simple_contacts=True)
         while other.name == author.name:
             other = w.author(place, simple_contacts=True)
-        second = w.row(other, min(first.second + w.between(3600, 8 * _DAY), w.close_second - 2))
+        second = w.row(
+            other, min(first.second + w.between(3600, 8 * SECONDS_PER_DAY), w.close_second - 2)
+        )
         for key in ("title", "description", "field"):
             second.values[h[key]] = first.values[h[key]]
-        w.light_edit(second.values, pick(("same", "same", "typo", "punctuation")))
+        w.light_edit(second.values, w.pick(("same", "same", "typo", "punctuation")))
         first.pair = second.pair = ("cross", pair)
         records += [first, second]
+    return records
 
-    # One planted problem per row; everything else valid.
-    def fresh(target: int | None = None) -> _Record:
-        return w.row(w.author(pick(places), simple_contacts=True), w.second(), target=target)
 
-    def plant(record: _Record, codes: list[str], key: str | None, note: str | None = None) -> None:
+@dataclass
+class _Planter:
+    """Adds rows that each carry one planted problem, or a boundary case that must pass."""
+
+    w: _Writer
+    c: _Campaign
+    records: list[_Record]
+
+    def fresh(self, target: int | None = None) -> _Record:
+        w = self.w
+        return w.row(w.author(w.pick(w.places), simple_contacts=True), w.second(), target=target)
+
+    def plant(self, record: _Record, codes: list[str], key: str, note: str | None = None) -> None:
         record.planted = {"codes": codes, "field": key}
         if note:
             record.planted["note"] = note
-        records.append(record)
+        self.records.append(record)
 
+
+def _plant_text_problems(p: _Planter, planted: dict[str, int], boundary: int) -> None:
+    h = p.w.h
     for i in range(planted["MISSING_REQUIRED"]):
-        record = fresh()
+        record = p.fresh()
         key = MISSING_FIELDS[i % len(MISSING_FIELDS)]
         record.values[h[key]] = "   " if key == "full_name" and i % 2 else ""
         record.unit_known = key != "grassroots_unit"
-        plant(record, ["MISSING_REQUIRED"], key)
+        p.plant(record, ["MISSING_REQUIRED"], key)
     for i in range(planted["TOO_LONG"]):
-        record = fresh()
+        record = p.fresh()
         extra = (1, 37, 412)[i % 3]
-        record.values[h["description"]] = _exact_length(w, record.place, c.limit + extra)
-        plant(record, ["TOO_LONG"], "description")
+        record.values[h["description"]] = _exact_length(p.w, record.place, p.c.limit + extra)
+        p.plant(record, ["TOO_LONG"], "description")
     for i in range(boundary):
-        record = fresh()
-        text = _exact_length(w, record.place, c.limit)
+        record = p.fresh()
+        text = _exact_length(p.w, record.place, p.c.limit)
         if i % 2 == 0:  # decomposed: longer in code points, as long as the limit once composed
             record.values[h["description"]] = unicodedata.normalize("NFD", text)
-            plant(record, [], "description", "nfd_at_limit")
+            p.plant(record, [], "description", "nfd_at_limit")
         else:
             record.values[h["description"]] = text
-            plant(record, [], "description", "at_limit")
-    late_offsets = (0, 37, 8 * 3600 + 13 * 60, _DAY + 9 * 3600 + 5, 3 * _DAY + 14 * 3600)
+            p.plant(record, [], "description", "at_limit")
+
+
+# Seconds after the form closed at which late rows arrive (then a minute later each round).
+_LATE_OFFSETS = (
+    0,
+    37,
+    8 * 3600 + 13 * 60,
+    SECONDS_PER_DAY + 9 * 3600 + 5,
+    3 * SECONDS_PER_DAY + 14 * 3600,
+)
+
+
+def _plant_timing(p: _Planter, planted: dict[str, int], deadline: int) -> None:
+    close_second = p.w.close_second
     for i in range(planted["LATE"]):
-        record = fresh()
-        record.second = w.close_second + late_offsets[i % len(late_offsets)] + 61 * (i // 5)
-        plant(record, ["LATE"], "timestamp")
+        record = p.fresh()
+        record.second = close_second + _LATE_OFFSETS[i % len(_LATE_OFFSETS)] + 61 * (i // 5)
+        p.plant(record, ["LATE"], "timestamp")
     for _ in range(deadline):
-        record = fresh()
-        record.second = w.close_second - 1
-        plant(record, [], "timestamp", "last_second")
+        record = p.fresh()
+        record.second = close_second - 1
+        p.plant(record, [], "timestamp", "last_second")
+
+
+def _plant_answer_problems(p: _Planter, planted: dict[str, int]) -> None:
+    """Answers the rules refuse: an unknown union, a choice not offered, a bad date, a date
+    outside the window, a bad phone or e-mail; each list is used in turn."""
+    h, c = p.w.h, p.c
     for i in range(planted["UNKNOWN_UNIT"]):
-        record = fresh()
+        record = p.fresh()
         name, business = UNKNOWN_UNITS[i % len(UNKNOWN_UNITS)]
         record.values[h["grassroots_unit"]] = name
         record.values[h["sector"]] = c.business_sector if business else c.public_sector
         record.unit_known = False
-        plant(record, ["UNKNOWN_UNIT"], "grassroots_unit")
+        p.plant(record, ["UNKNOWN_UNIT"], "grassroots_unit")
     for i in range(planted["INVALID_CHOICE"]):
-        record = fresh()
+        record = p.fresh()
         key = ("field", "sector")[i % 2]
         bad = (BAD_FIELDS, BAD_SECTORS)[i % 2]
         record.values[h[key]] = bad[(i // 2) % len(bad)]
-        plant(record, ["INVALID_CHOICE"], key)
-    for i in range(planted["BAD_DATE"]):
-        record = fresh()
-        text = BAD_DATES[i % len(BAD_DATES)].format(year=c.window_start.year)
-        record.values[h["start_date"]] = text
-        plant(record, ["BAD_DATE"], "start_date")
-    outside = _outside_window(c)
-    for i in range(planted["OUT_OF_WINDOW"]):
-        record = fresh()
-        record.values[h["start_date"]] = outside[i % len(outside)]
-        plant(record, ["OUT_OF_WINDOW"], "start_date")
-    for i in range(planted["BAD_PHONE"]):
-        record = fresh()
-        record.values[h["phone"]] = BAD_PHONES[i % len(BAD_PHONES)]
-        plant(record, ["BAD_PHONE"], "phone")
-    for i in range(planted["BAD_EMAIL"]):
-        record = fresh()
-        record.values[h["email"]] = BAD_EMAILS[i % len(BAD_EMAILS)]
-        plant(record, ["BAD_EMAIL"], "email")
+        p.plant(record, ["INVALID_CHOICE"], key)
+    bad_dates = [text.format(year=c.window_start.year) for text in BAD_DATES]
+    single_field = (
+        ("BAD_DATE", "start_date", bad_dates),
+        ("OUT_OF_WINDOW", "start_date", _outside_window(c)),
+        ("BAD_PHONE", "phone", BAD_PHONES),
+        ("BAD_EMAIL", "email", BAD_EMAILS),
+    )
+    for code, key, answers in single_field:
+        for i in range(planted[code]):
+            record = p.fresh()
+            record.values[h[key]] = answers[i % len(answers)]
+            p.plant(record, [code], key)
+
+
+def _plant_formulas(p: _Planter, formulas: int) -> None:
+    """Descriptions that begin like a formula: they must stay text in every output."""
+    w = p.w
     for i in range(formulas):
-        record = fresh(target=w.between(250, 800))
+        record = p.fresh(target=w.between(250, 800))
         if i % 2 == 0:
             prefix = '=IMPORTXML("https://example.vn/sang-kien";"//p") '
         else:
             digits = w.phone_number()
             prefix = f"+84 {digits[1:4]} {digits[4:7]} {digits[7:]} là số máy của tổ hỗ trợ. "
-        record.values[h["description"]] = prefix + str(record.values[h["description"]])
-        plant(record, [], "description", "formula")
-    return records
+        record.values[w.h["description"]] = prefix + str(record.values[w.h["description"]])
+        p.plant(record, [], "description", "formula")
 
 
 def _outside_window(c: _Campaign) -> tuple[str, ...]:
@@ -2019,10 +1243,7 @@ def _split_sources(generated: GeneratedSet, settings: Settings) -> dict[str, lis
     kinds = {s.kind: s.name for s in settings.sources}
     if "xlsx" not in kinds or "csv" not in kinds:
         raise ValueError("the example needs one xlsx source and one csv source in the config")
-    superior_kind = {}
-    with settings.units.open(encoding="utf-8-sig", newline="") as handle:
-        for row in csv.DictReader(handle):
-            superior_kind[row["id"].strip()] = row["kind"].strip()
+    superior_kind = {unit.id: unit.kind for unit in load_tree(settings.units)}
     split: dict[str, list[int]] = {kinds["xlsx"]: [], kinds["csv"]: []}
     for index, superior in enumerate(generated.superior_ids):
         target = kinds["xlsx"] if superior_kind.get(superior) == "district" else kinds["csv"]

@@ -13,7 +13,7 @@ from rich.console import Console
 
 from .config import read_settings
 from .console import print_error, progress, summary_json, summary_table
-from .errors import SyncError
+from .errors import ExitCode, SyncError, writing
 from .pipeline import SyncResult, run_sync
 
 app = typer.Typer(
@@ -31,13 +31,18 @@ ConfigOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")]
 
 
+def _print_error(exc: SyncError) -> None:
+    print_error(err, str(exc))
+
+
 @contextmanager
 def _reported() -> Iterator[None]:
+    """Every library error becomes its one-line message and its class's exit code."""
     try:
         yield
     except SyncError as exc:
-        print_error(err, str(exc))
-        raise typer.Exit(exc.exit_code) from None
+        _print_error(exc)
+        raise typer.Exit(int(exc.exit_code)) from None
 
 
 def _print_summary(result: SyncResult, as_json: bool) -> None:
@@ -67,9 +72,10 @@ def sync(
 
     with _reported():
         interval = parse_interval(every) if every is not None else None
-    folder = log_folder(config, out_dir)
-    if folder is not None:
-        setup_logging(folder)
+        folder = log_folder(config, out_dir)
+        if folder is not None:
+            with writing(folder):
+                setup_logging(folder)
     if interval is not None:
         _sync_every(interval, config, out_dir, as_json, lock_wait)
         return
@@ -146,7 +152,7 @@ def doctor(config: ConfigOption = Path("config.yaml")) -> None:
         mark = "✓" if finding.ok else ("✗" if finding.blocking else "!")
         typer.echo(f"{mark} {finding.name}: {finding.message}")
     if blocks_sync(findings):
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.BLOCKED)
 
 
 def _sync_every(
@@ -159,10 +165,7 @@ def _sync_every(
             result = locked_sync(config, out_dir, lock_wait=lock_wait, on_stage=on_stage)
         _print_summary(result, as_json)
 
-    def report(exc: SyncError) -> None:
-        print_error(err, str(exc))
-
-    run_every(interval, once, stop_on_signals(), on_error=report)
+    run_every(interval, once, stop_on_signals(), on_error=_print_error)
 
 
 @app.command()

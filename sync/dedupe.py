@@ -277,14 +277,11 @@ def _author_ids(responses: Sequence[Response]) -> list[int]:
     A name alone is not enough: Vietnamese names repeat a lot ("Nguyễn Thị Hương"). A row without
     a name, or with a name and nothing to confirm it, is an author of its own.
     """
-    parent = list(range(len(responses)))
+    return _earliest_members(len(responses), _same_author_links(responses))
 
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
 
+def _same_author_links(responses: Sequence[Response]) -> Iterator[tuple[int, int]]:
+    """Pairs of rows with the same folded name and one identity key in common."""
     first_with: dict[str, int] = {}
     names = _fold_all([response.full_name for response in responses])
     units = _fold_all([response.grassroots_unit for response in responses])
@@ -294,11 +291,24 @@ def _author_ids(responses: Sequence[Response]) -> list[int]:
         for key in _identity_keys(response, unit):
             other = first_with.setdefault(f"{name}\x1f{key}", pos)
             if other != pos:
-                a, b = root(pos), root(other)
-                parent[max(a, b)] = min(a, b)  # the earliest row names the author: deterministic
-    for i in range(len(parent)):
-        parent[i] = parent[parent[i]]  # parents point to earlier rows, already resolved
-    return parent
+                yield pos, other
+
+
+def _earliest_members(size: int, edges: Iterable[tuple[int, int]]) -> list[int]:
+    """Union-find over `size` items: for each, the smallest item connected to it by `edges`.
+    The earliest row names its group, so the result does not depend on the edges' order."""
+    parent = list(range(size))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for a, b in edges:
+        ra, rb = root(a), root(b)
+        parent[max(ra, rb)] = min(ra, rb)
+    return [root(i) for i in range(size)]
 
 
 def _identity_keys(response: Response, grassroots: str) -> list[str]:
@@ -368,24 +378,10 @@ def _same_author_candidates(rows: _Rows, members: list[int]) -> Iterable[tuple[i
 
 def _clusters(size: int, edges: Iterable[tuple[int, int]]) -> list[list[int]]:
     """Connected components with more than one member, each sorted, in order of first member."""
-    parent = list(range(size))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    touched: set[int] = set()
-    for a, b in edges:
-        touched.update((a, b))
-        ra, rb = root(a), root(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
     members: dict[int, list[int]] = defaultdict(list)
-    for i in sorted(touched):
-        members[root(i)].append(i)
-    return list(members.values())
+    for i, earliest in enumerate(_earliest_members(size, edges)):
+        members[earliest].append(i)
+    return [group for group in members.values() if len(group) > 1]
 
 
 def _recency_key(responses: Sequence[Response]) -> Callable[[int], tuple[float, int, int, int]]:

@@ -17,12 +17,11 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .config import Settings, SourceSettings, read_settings
-from .errors import ConfigError, SourceError
+from .errors import ConfigError, GoogleError, SourceError
 from .form import deadline_words
 from .google.client import (
     CREDENTIALS_ENV,
     DRIVE_FILES,
-    GoogleError,
     GoogleSession,
     connect,
     key_path,

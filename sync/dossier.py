@@ -248,7 +248,7 @@ def build_dossier(
     """Write the unit's summary table and Tờ trình; refuse (SyncError) while a nomination
     breaks a rule, unless `force`, which lists the problems on the letter's first page."""
     if settings.output.kind != "xlsx":
-        raise SyncError("sangkien dossier reads the local unit workbooks (output.kind: xlsx)")
+        raise ConfigError("sangkien dossier reads the local unit workbooks (output.kind: xlsx)")
     report = _reviewed_report(settings, now)
     if unit_id not in report.tree.units:
         raise ConfigError(f"unit {unit_id!r} is not in {settings.units.name}")

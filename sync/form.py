@@ -13,17 +13,13 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from .config import CampaignSettings, Settings
-from .errors import SyncError
+from .errors import FormApiError
 from .orgtree import OrgTree, load_tree
 from .templates import FormLayout, Question, load_templates
 
 FORMS_API_ROOT = "https://forms.googleapis.com/"
 CLOSE_HANDLER = "closeForm"
 FORM_ID_PROPERTY = "SANGKIEN_FORM_ID"
-
-
-class FormApiError(SyncError):
-    """The Forms API refused a request."""
 
 
 class Session(Protocol):

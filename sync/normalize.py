@@ -69,11 +69,24 @@ def _text(value: object) -> str:
 # --- spreadsheet serial numbers ---------------------------------------------------------------
 
 # Spreadsheets count days from 1899-12-30; the fraction is the time of day in the sheet's zone.
-_EPOCH = datetime(1899, 12, 30)
+SERIAL_EPOCH = datetime(1899, 12, 30)
+SECONDS_PER_DAY = 86_400
 # Numbers of four digits or fewer are years or typos, never days (10000 is 1927-05-18).
 _FIRST_SERIAL = 10_000
-_LAST_SERIAL = (datetime(MAX_YEAR + 1, 1, 1) - _EPOCH).days
+_LAST_SERIAL = (datetime(MAX_YEAR + 1, 1, 1) - SERIAL_EPOCH).days
 _SERIAL_TEXT = re.compile(r"^\d+(?:[.,]\d+)?$")
+
+
+def to_serial(value: date | datetime) -> float:
+    """A date or a wall-clock time (any zone is dropped) as a spreadsheet serial number."""
+    moment = value if isinstance(value, datetime) else datetime(value.year, value.month, value.day)
+    return (moment.replace(tzinfo=None) - SERIAL_EPOCH).total_seconds() / SECONDS_PER_DAY
+
+
+def from_serial(serial: float) -> datetime:
+    """A naive wall-clock time, rounded to the whole second: the float for 23:59:59 is a hair
+    below it and must not read back as 23:59:58."""
+    return SERIAL_EPOCH + timedelta(seconds=round(serial * SECONDS_PER_DAY))
 
 
 def _serial(value: object) -> float | None:
@@ -87,10 +100,10 @@ def _serial(value: object) -> float | None:
 
 
 def _from_serial(serial: float) -> datetime | None:
+    """A serial read from a cell, unless it is too small or too large to be a date."""
     if not _FIRST_SERIAL <= serial < _LAST_SERIAL:
         return None
-    # Round to the whole second: the float for 23:59:59 is a hair below it.
-    return _EPOCH + timedelta(seconds=round(serial * 86_400))
+    return from_serial(serial)
 
 
 # --- timestamps -------------------------------------------------------------------------------

@@ -18,7 +18,6 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Literal
 
@@ -27,6 +26,7 @@ from python_calamine import CalamineError
 from rapidfuzz import fuzz, process
 
 from .errors import ConfigError
+from .resources import data_text
 from .text import fold
 
 UnitKind = Literal["province", "district", "sector", "civil_service", "grassroots"]
@@ -69,9 +69,7 @@ class Resolution:
 
 @cache
 def _name_rules() -> tuple[dict[str, str], tuple[str, ...]]:
-    data = yaml.safe_load(
-        resources.files("sync").joinpath("data/abbreviations.yaml").read_text(encoding="utf-8")
-    )
+    data = yaml.safe_load(data_text("abbreviations.yaml"))
     return dict(data["expand"]), tuple(data["generic_prefixes"])
 
 
@@ -220,9 +218,7 @@ def _optional_int(cell: str, where: str, column: str) -> int | None:
 @cache
 def allowed_parents() -> Mapping[str, frozenset[str]]:
     """Kind -> the kinds of unit it may sit under."""
-    data = yaml.safe_load(
-        resources.files("sync").joinpath("data/unit_kinds.yaml").read_text(encoding="utf-8")
-    )
+    data = yaml.safe_load(data_text("unit_kinds.yaml"))
     return {kind: frozenset(parents or ()) for kind, parents in data["parents"].items()}
 
 

@@ -16,7 +16,7 @@ import segno
 from fpdf import FPDF
 
 from .config import Settings
-from .errors import ConfigError, OutputError
+from .errors import ConfigError
 from .form import deadline_words
 from .orgtree import load_tree
 from .paths import output_path
@@ -141,11 +141,8 @@ def _poster_body(pdf: FPDF, settings: Settings, url: str, code: segno.QRCode) ->
 
 
 def _write(path: Path, data: bytes) -> None:
-    try:
-        with atomic_file(path) as temporary:
-            temporary.write_bytes(data)
-    except OSError as exc:
-        raise OutputError(f"{path}: cannot write ({exc})") from None
+    with atomic_file(path) as temporary:
+        temporary.write_bytes(data)
 
 
 def write_qr_files(settings: Settings, out_dir: Path | None = None) -> list[Path]:

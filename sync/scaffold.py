@@ -17,11 +17,10 @@ import xlsxwriter
 import yaml
 
 from .config import parse_moment, read_settings
-from .errors import ConfigError, OutputError
+from .errors import ConfigError, writing
 from .orgtree import KINDS, UNITS_HEADER, OrgTree, Unit, load_tree
-
-ROOT = Path(__file__).resolve().parent.parent
-BUNDLED_CONFIG = ROOT / "config.yaml"
+from .resources import bundled_config
+from .writers.atomic import atomic_file, write_text_atomic
 
 UNITS_FILE = "units.xlsx"
 RESPONSES_DIR = "responses"
@@ -76,7 +75,9 @@ def _replace_line(text: str, key: str, value: str, expected: int = 1) -> str:
     pattern = re.compile(rf"^(\s*{re.escape(key)}:)[^\n]*$", re.MULTILINE)
     new, count = pattern.subn(lambda m: f"{m.group(1)} {value}", text)
     if count != expected:
-        raise ConfigError(f"{BUNDLED_CONFIG}: expected {expected} `{key}:` line(s), found {count}")
+        raise ConfigError(
+            f"bundled config.yaml: expected {expected} `{key}:` line(s), found {count}"
+        )
     return new
 
 
@@ -84,7 +85,7 @@ def _replace_value(text: str, key: str, old: str, new: str) -> str:
     pattern = re.compile(rf"^(\s*{re.escape(key)}:\s*){re.escape(old)}\b", re.MULTILINE)
     result, count = pattern.subn(lambda m: m.group(1) + new, text)
     if count != 1:
-        raise ConfigError(f"{BUNDLED_CONFIG}: expected one `{key}: {old}` line, found {count}")
+        raise ConfigError(f"bundled config.yaml: expected one `{key}: {old}` line, found {count}")
     return result
 
 
@@ -180,10 +181,10 @@ def init_campaign(
     province: str | None = None,
     closes: str | None = None,
     force: bool = False,
-    bundled: Path = BUNDLED_CONFIG,
 ) -> list[Path]:
-    """Write a campaign folder; returns the files written. Refuses a non-empty folder unless
-    `force`, and then only overwrites its own files."""
+    """Write a campaign folder from the bundled example; returns the files written. Refuses a
+    non-empty folder unless `force`, and then only overwrites its own files."""
+    bundled = bundled_config()
     _folder_is_free(folder, force)
     if closes is not None:
         try:
@@ -205,14 +206,14 @@ def init_campaign(
     if missing:
         raise ConfigError(f"example response file(s) not found: {', '.join(missing)}")
     text = config_text(bundled.read_text(encoding="utf-8"), renamed, province, closes)
-    try:
+    config_path = folder / "config.yaml"
+    with writing(folder):
         (folder / RESPONSES_DIR).mkdir(parents=True, exist_ok=True)
-        config_path = folder / "config.yaml"
-        config_path.write_text(text, encoding="utf-8")
-        write_units_workbook(tree, folder / UNITS_FILE)
+        write_text_atomic(config_path, text)
+        with atomic_file(folder / UNITS_FILE) as units_path:
+            write_units_workbook(tree, units_path)
         for source_path, target in copies.items():
-            shutil.copyfile(source_path, target)
-    except OSError as exc:
-        raise OutputError(f"{folder}: cannot write the campaign folder ({exc})") from None
+            with atomic_file(target) as copy:
+                shutil.copyfile(source_path, copy)
     read_settings(config_path)  # the new folder must load as it stands
     return [config_path, folder / UNITS_FILE, *copies.values()]

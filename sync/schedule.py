@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 from filelock import FileLock, Timeout
 
 from .config import read_settings
-from .errors import ConfigError, SyncError
+from .errors import ConfigError, SyncBusyError, SyncError
 from .pipeline import StageHook, SyncResult, run_sync
 
 LOCK_NAME = ".sangkien.lock"
@@ -35,12 +35,6 @@ log = logging.getLogger("sangkien")
 log.addHandler(logging.NullHandler())
 
 T = TypeVar("T")
-
-
-class SyncBusyError(SyncError):
-    """Another sync of the same campaign holds the lock."""
-
-    exit_code = 75  # EX_TEMPFAIL: schedulers read it as "try again later"
 
 
 # -- intervals -------------------------------------------------------------------------------------

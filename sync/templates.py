@@ -11,8 +11,9 @@ from typing import Any
 import yaml
 
 from .errors import ConfigError
+from .resources import templates_dir
 
-DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "sheets_templates"
+DEFAULT_TEMPLATES = templates_dir()
 
 
 @dataclass(frozen=True, slots=True)

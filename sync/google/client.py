@@ -21,7 +21,7 @@ from gspread.exceptions import APIError
 from gspread.http_client import HTTPClient
 
 from ..config import GoogleSettings
-from ..errors import SyncError
+from ..errors import GoogleError
 
 SCOPES = (
     "https://www.googleapis.com/auth/spreadsheets",
@@ -32,12 +32,6 @@ CREDENTIALS_ENV = "GOOGLE_APPLICATION_CREDENTIALS"
 DRIVE_FILES = "https://www.googleapis.com/drive/v3/files"
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 MAX_BACKOFF_SECONDS = 64.0
-
-
-class GoogleError(SyncError):
-    """Google refused or never answered; the message says what to do."""
-
-    exit_code = 5
 
 
 @dataclass

@@ -11,9 +11,9 @@ import zlib
 from datetime import date, datetime
 from typing import Any
 
+from ..normalize import to_serial
 from ..templates import SheetLayout, Templates
 from ..writers.records import Dashboard, Sheet, Value
-from .serials import to_serial
 
 _HEADER_FORMAT = {
     "textFormat": {"bold": True, "foregroundColor": {"red": 1, "green": 1, "blue": 1}},

@@ -12,10 +12,10 @@ from gspread.exceptions import APIError
 
 from ..config import Settings, SourceSettings
 from ..errors import SourceError
+from ..normalize import from_serial
 from ..sources.table import header_key
 from ..templates import load_templates
 from .client import GoogleSession, spreadsheet_key
-from .serials import from_serial
 
 # The tab a Form fills, in the Vietnamese and the English interface.
 FORM_TABS = ("Câu trả lời biểu mẫu 1", "Form Responses 1")

@@ -22,6 +22,8 @@ from typing import Any
 from gspread.exceptions import APIError
 
 from ..config import Settings
+from ..errors import GoogleError
+from ..normalize import from_serial
 from ..orgtree import OrgTree, Unit
 from ..report import Report
 from ..review.audit import AUDIT_FILE, AuditEntry
@@ -34,9 +36,8 @@ from ..writers.atomic import write_text_atomic
 from ..writers.readback import rows_by_header
 from ..writers.records import Dashboard, Renderer, Sheet
 from ..writers.review import apply_review, remember, sheet_digests
-from .client import DRIVE_FILES, GoogleError, GoogleSession, spreadsheet_key
+from .client import DRIVE_FILES, GoogleSession, spreadsheet_key
 from .requests import cell, dashboard_requests, owned_column_runs, sheet_id_for, tab_requests
-from .serials import from_serial
 
 FINGERPRINT_KEY = "sangkien-sync.fingerprint"
 PROTECTION_MARK = "sangkien-sync"
@@ -433,6 +434,8 @@ def write_google(
     if writer.write(province, board, drifted=_drifted(readbacks[tree.root.id], board, templates)):
         written.append(SHEET_URL.format(province.key))
     # Saved only now: a sync that failed above settles the same round again next time.
-    write_text_atomic(out_dir / STATE_FILE, json.dumps(state_json(state), ensure_ascii=False))
+    write_text_atomic(
+        out_dir / STATE_FILE, json.dumps(state_json(state), ensure_ascii=False), private=True
+    )
     append_lines(out_dir / AUDIT_FILE, entries)
     return written

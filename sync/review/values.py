@@ -14,12 +14,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import cache
-from importlib import resources
 from typing import Any
 
 import yaml
 
 from ..normalize import parse_money
+from ..resources import data_text
 from ..templates import Templates, load_templates
 from ..text import clean_text, fold
 
@@ -95,9 +95,7 @@ class BadValue:
 
 
 def review_words(templates: Templates) -> ReviewWords:
-    spellings = yaml.safe_load(
-        resources.files("sync").joinpath("data/review_spellings.yaml").read_text(encoding="utf-8")
-    )
+    spellings = yaml.safe_load(data_text("review_spellings.yaml"))
     labels: Mapping[str, str] = templates.review["appraisal"]
     others = spellings["appraisal"]
     low, high = templates.validations["score"]["decimal"]

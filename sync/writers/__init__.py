@@ -12,7 +12,7 @@ from ..review.audit import AUDIT_FILE
 from ..review.state import STATE_FILE, load_state, state_json
 from ..templates import Templates, load_templates
 from ..text import fold
-from .atomic import write_text_atomic
+from .atomic import private_append, write_text_atomic
 from .readback import read_review
 from .records import Renderer, Sheet
 from .review import apply_review, remember
@@ -50,8 +50,7 @@ def unit_sheets(renderer: Renderer, unit: Unit) -> list[Sheet]:
 
 def append_lines(path: Path, entries: list[dict]) -> None:
     """The audit log only ever grows: one JSON object per line, appended."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", encoding="utf-8") as handle:
+    with private_append(path) as handle:
         for entry in entries:
             handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
 
@@ -76,7 +75,9 @@ def write_local(report: Report, settings: Settings, out_dir: Path) -> list[str]:
     write_workbooks(jobs, templates)
     written = [str(job.path) for job in jobs]
     state, entries = remember(report, renderer, previous, listed, report.generated_at)
-    write_text_atomic(out_dir / STATE_FILE, json.dumps(state_json(state), ensure_ascii=False))
+    write_text_atomic(
+        out_dir / STATE_FILE, json.dumps(state_json(state), ensure_ascii=False), private=True
+    )
     append_lines(out_dir / AUDIT_FILE, entries)
     return written
 
