@@ -801,11 +801,23 @@ def add_protected_range(context: BatchContext, request: dict[str, Any]) -> Reply
         raise RequestError("A warning-only protected range cannot have editors.")
     if wanted is None:
         protected["protectedRangeId"] = context.store.new_int_id(context.used_object_ids())
-    protected.setdefault("requestingUserCanEdit", True)
-    if not protected.get("warningOnly"):
-        protected.setdefault("editors", {"users": [context.account]})
+    # Output only: the requester is always left able to edit what it protects.
+    protected["requestingUserCanEdit"] = True
+    protected.setdefault("editors", {})
+    reply = copy.deepcopy(protected)
+    # The reply echoes the editors asked for; the stored range also lists the requester and
+    # the spreadsheet's owner, who is always an editor (as spreadsheets.get then shows).
+    users = protected["editors"].setdefault("users", [])
+    for editor in (context.account, _owner(context)):
+        if editor is not None and editor not in users:
+            users.append(editor)
     sheet.protected_ranges.append(protected)
-    return {"protectedRange": copy.deepcopy(protected)}
+    return {"protectedRange": reply}
+
+
+def _owner(context: BatchContext) -> str | None:
+    file = context.store.files.get(context.spreadsheet.spreadsheet_id)
+    return file.owner if file is not None and file.drive_id is None else None
 
 
 def _protected_sheet(context: BatchContext, protected: dict[str, Any]) -> Sheet:
