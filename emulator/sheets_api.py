@@ -380,8 +380,8 @@ def _append_position(sheet: Sheet, bounds: Bounds) -> tuple[int, Bounds | None]:
 
     The first run of consecutive non-empty rows in the range is the table; values go to the
     row after it, so a blank row inside the data is filled first. A one-cell range is an
-    anchor: its columns extend right, and an empty anchor row is written in place (which is
-    what gspread's insert_rows relies on).
+    anchor: its columns extend right, and an empty anchor cell is written in place (which is
+    what gspread's insert_rows and insert_cols rely on).
     """
     search = Bounds(
         bounds.start_row, None, bounds.start_col, None if bounds.single_cell else bounds.end_col
@@ -393,7 +393,8 @@ def _append_position(sheet: Sheet, bounds: Bounds) -> tuple[int, Bounds | None]:
     if not columns_by_row:
         return bounds.start_row, None
     first = min(columns_by_row)
-    if bounds.single_cell and first != bounds.start_row:
+    if bounds.single_cell and bounds.start_col not in columns_by_row.get(bounds.start_row, ()):
+        # An empty anchor cell is written in place, even beside data (gspread's insert_cols).
         return bounds.start_row, None
     last = first
     while last + 1 in columns_by_row:
