@@ -13,12 +13,14 @@ _GRID_RANGE_KEYS = frozenset(
     {"sheetId", "startRowIndex", "endRowIndex", "startColumnIndex", "endColumnIndex"}
 )
 _OMITTED_WHEN_ZERO = frozenset({"frozenRowCount", "frozenColumnCount"})
-_OMITTED_WHEN_FALSE = frozenset({"warningOnly", "hidden", "hideGridlines", "rightToLeft"})
+_OMITTED_WHEN_FALSE = frozenset(
+    {"warningOnly", "hidden", "hideGridlines", "rightToLeft", "isPublished", "isAcceptingResponses"}
+)
 _OMITTED_WHEN_EMPTY = frozenset({"users", "groups"})
 
 
 def omit_defaults(value: Any) -> Any:
-    """A copy of a Sheets answer without the default-valued fields Google leaves out."""
+    """A copy of a Sheets or Forms answer without the default-valued fields Google leaves out."""
     if isinstance(value, list):
         return [omit_defaults(item) for item in value]
     if not isinstance(value, dict):

@@ -472,7 +472,7 @@ class SheetsEmulator:
                 result = handler(call)
             if result is NO_CONTENT:
                 return _Outcome(204)
-            if method.id.startswith("sheets."):
+            if method.id.startswith(("sheets.", "forms.")):
                 result = omit_defaults(result)
             payload = _partial(result, query.get("fields"))
         except QueryError as error:
