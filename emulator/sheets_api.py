@@ -38,7 +38,9 @@ CELL_LIMIT = 10_000_000  # cells in a workbook, all sheets together
 # ------------------------------------------------------------------------------- helpers
 
 
-def open_spreadsheet(call: Call, spreadsheet_id: str | None = None) -> Spreadsheet:
+def open_spreadsheet(
+    call: Call, spreadsheet_id: str | None = None, *, write: bool | None = None
+) -> Spreadsheet:
     """The spreadsheet, if the caller may read it (and edit it, for a write).
 
     Sheets answers 404 only for ids that do not exist; a spreadsheet that is not shared with
@@ -52,7 +54,7 @@ def open_spreadsheet(call: Call, spreadsheet_id: str | None = None) -> Spreadshe
         raise permission_denied()
     if spreadsheet is None:
         raise not_found()
-    if call.write and not at_least(role, WRITER):
+    if (call.write if write is None else write) and not at_least(role, WRITER):
         raise permission_denied()
     return spreadsheet
 
@@ -456,7 +458,7 @@ def developer_metadata_get(call: Call) -> dict[str, Any]:
 
 
 def sheets_copy_to(call: Call) -> dict[str, Any]:
-    source = open_spreadsheet(call)
+    source = open_spreadsheet(call, write=False)  # reading the source is enough
     sheet = source.sheet_by_id(int(call.path["sheetId"]))
     if sheet is None:
         raise not_found(f"No grid with id: {call.path['sheetId']}")

@@ -98,6 +98,9 @@ class TestStorageQuota:
         created = robot.post(SHEETS, json={"properties": {"title": "x"}})
         assert created.status_code == 403
         assert "do not have storage quota" in created.json()["error"]["message"]
+        # A folder holds no bytes: n8n issue 17235 reports "Create Folder works" for one.
+        folder_body = {"name": "x", "mimeType": "application/vnd.google-apps.folder"}
+        assert robot.post(f"{DRIVE}/files", json={**folder_body, "parents": [folder]}).ok
 
     def test_a_person_owns_what_they_create(self, emu) -> None:
         folder = emu.create_folder("Sáng kiến 2021")
