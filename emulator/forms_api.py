@@ -6,9 +6,15 @@ import copy
 from typing import Any
 
 from . import fieldmask
+from .access import SERVICE_ACCOUNT_QUOTA_MESSAGE, WRITER, at_least, is_service_account, role_of
 from .context import Call, Handler
 from .errors import invalid_argument, not_found, permission_denied
 from .store import FORM_MIME, Form, Store
+
+# The reference of forms.setPublishSettings: legacy forms are not supported.
+LEGACY_FORM_MESSAGE = (
+    "Legacy forms aren't supported because they don't have the publishSettings field."
+)
 
 
 def new_form(
@@ -17,9 +23,11 @@ def new_form(
     *,
     accepting: bool = True,
     published: bool = True,
+    legacy: bool = False,
     linked_sheet_id: str | None = None,
     items: list[dict[str, Any]] | None = None,
 ) -> Form:
+    """A form; a ``legacy`` one (made before publishing existed) has no ``publishSettings``."""
     form_id = store.new_id()
     document: dict[str, Any] = {
         "formId": form_id,
@@ -32,6 +40,8 @@ def new_form(
             "publishState": {"isPublished": published, "isAcceptingResponses": accepting}
         },
     }
+    if legacy:
+        del document["publishSettings"]
     if linked_sheet_id:
         document["linkedSheetId"] = linked_sheet_id
     form = Form(form_id, document)
@@ -40,8 +50,11 @@ def new_form(
 
 
 def _open_form(call: Call) -> Form:
+    """The form, if the caller is one of its editors (the Forms API serves editors only)."""
     form_id = call.path["formId"]
-    if call.store.is_denied(form_id, call.account):
+    file = call.store.files.get(form_id)
+    role = "owner" if file is None else role_of(call.store, file, call.account)
+    if call.store.is_denied(form_id, call.account) or not at_least(role, WRITER):
         raise permission_denied()
     form = call.store.forms.get(form_id)
     if form is None:
@@ -54,6 +67,8 @@ def forms_get(call: Call) -> dict[str, Any]:
 
 
 def forms_create(call: Call) -> dict[str, Any]:
+    if call.store.strict and is_service_account(call.account):
+        raise permission_denied(SERVICE_ACCOUNT_QUOTA_MESSAGE)
     body = call.body or {}
     if set(body) - {"info"} or set(body.get("info") or {}) - {"title", "documentTitle"}:
         raise invalid_argument("Only info.title and info.documentTitle can be set on create.")
@@ -74,7 +89,9 @@ def forms_create(call: Call) -> dict[str, Any]:
 def forms_set_publish_settings(call: Call) -> dict[str, Any]:
     form = _open_form(call)
     body = call.body or {}
-    current = form.document.get("publishSettings") or {}
+    if "publishSettings" not in form.document:
+        raise invalid_argument(LEGACY_FORM_MESSAGE)
+    current = form.document["publishSettings"]
     wanted = body.get("publishSettings") or {}
     mask = body.get("updateMask") or "*"
     try:

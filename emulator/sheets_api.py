@@ -7,6 +7,7 @@ from typing import Any
 
 from . import fieldmask
 from .a1 import Bounds, RangeParseError, column_letters, format_range
+from .access import SERVICE_ACCOUNT_QUOTA_MESSAGE, WRITER, at_least, is_service_account, role_of
 from .batch import (
     BatchContext,
     RequestError,
@@ -25,24 +26,61 @@ from .cells import (
 )
 from .context import Call, Handler
 from .errors import invalid_argument, not_found, permission_denied, unimplemented
+from .protection import ProtectedCellError, check_unchanged, protected_error, snapshot
 from .render import spreadsheet_json
-from .store import Sheet, Spreadsheet
+from .store import Sheet, Spreadsheet, Store
 from .values import ValueInputError
 
 _INPUT_OPTIONS = ("RAW", "USER_ENTERED")
+CELL_LIMIT = 10_000_000  # cells in a workbook, all sheets together
 
 
 # ------------------------------------------------------------------------------- helpers
 
 
-def open_spreadsheet(call: Call, spreadsheet_id: str | None = None) -> Spreadsheet:
+def open_spreadsheet(
+    call: Call, spreadsheet_id: str | None = None, *, write: bool | None = None
+) -> Spreadsheet:
+    """The spreadsheet, if the caller may read it (and edit it, for a write).
+
+    Sheets answers 404 only for ids that do not exist; a spreadsheet that is not shared with
+    the caller, or shared read-only for a write, is a 403.
+    """
     spreadsheet_id = spreadsheet_id or call.path["spreadsheetId"]
-    if call.store.is_denied(spreadsheet_id, call.account):
-        raise permission_denied()
     spreadsheet = call.store.spreadsheets.get(spreadsheet_id)
+    file = call.store.files.get(spreadsheet_id)
+    role = "owner" if file is None else role_of(call.store, file, call.account)
+    if call.store.is_denied(spreadsheet_id, call.account) or (spreadsheet and role is None):
+        raise permission_denied()
     if spreadsheet is None:
         raise not_found()
+    if (call.write if write is None else write) and not at_least(role, WRITER):
+        raise permission_denied()
     return spreadsheet
+
+
+def commit_checked(
+    call: Call, original: Spreadsheet, work: Spreadsheet, *, cells_checked: bool = False
+) -> None:
+    """Store a modified copy unless Google would refuse it: a protected cell changed by a
+    non-editor (batchUpdate checks that per request: ``cells_checked``), or the workbook
+    grown past its cell limit."""
+    if not cells_checked:
+        try:
+            check_unchanged(snapshot(call.store, original, call.account), work, call.account)
+        except ProtectedCellError:
+            raise protected_error() from None
+    check_cell_limit(call.store, work)
+    call.store.commit(work)
+
+
+def check_cell_limit(store: Store, spreadsheet: Spreadsheet) -> None:
+    cells = sum(sheet.row_count * sheet.col_count for sheet in spreadsheet.sheets)
+    if store.strict and cells > CELL_LIMIT:
+        raise invalid_argument(
+            "This action would increase the number of cells in the workbook above the limit "
+            f"of {CELL_LIMIT} cells."
+        )
 
 
 def resolve_range(spreadsheet: Spreadsheet, text: str) -> tuple[Sheet, Bounds]:
@@ -195,6 +233,9 @@ def spreadsheets_get(call: Call) -> dict[str, Any]:
 
 
 def spreadsheets_create(call: Call) -> dict[str, Any]:
+    """Creates in the caller's My Drive, which a service account has no storage quota for."""
+    if call.store.strict and is_service_account(call.account):
+        raise permission_denied(SERVICE_ACCOUNT_QUOTA_MESSAGE)
     body = call.body or {}
     properties = body.get("properties") or {}
     store = call.store
@@ -208,6 +249,7 @@ def spreadsheets_create(call: Call) -> dict[str, Any]:
     for sheet, source in zip(spreadsheet.sheets, body.get("sheets") or [], strict=False):
         for data in source.get("data") or []:
             _write_grid_data(sheet, data)
+    check_cell_limit(store, spreadsheet)
     store.add_spreadsheet(spreadsheet, owner=call.account)
     return spreadsheet_json(spreadsheet)
 
@@ -232,9 +274,11 @@ def spreadsheets_batch_update(call: Call) -> dict[str, Any]:
         replies = apply_requests(context, requests)
     except RequestError as error:
         raise invalid_argument(str(error)) from None
+    except ProtectedCellError:
+        raise protected_error() from None
     except UnsupportedRequest as error:
         raise unimplemented(str(error)) from None
-    call.store.commit(work)
+    commit_checked(call, spreadsheet, work, cells_checked=True)
     response: dict[str, Any] = {"spreadsheetId": work.spreadsheet_id, "replies": replies}
     if body.get("includeSpreadsheetInResponse"):
         ranges = [resolve_range(work, text) for text in body.get("responseRanges") or []]
@@ -274,7 +318,7 @@ def values_update(call: Call) -> dict[str, Any]:
         )
     work = spreadsheet.clone()
     response = write_value_range(work, text, body, option)
-    call.store.commit(work)
+    commit_checked(call, spreadsheet, work)
     return _with_values(work, response, call.query, bool(call.query.get("includeValuesInResponse")))
 
 
@@ -296,7 +340,7 @@ def values_batch_update(call: Call) -> dict[str, Any]:
         responses.append(
             _with_values(work, response, body, bool(body.get("includeValuesInResponse")))
         )
-    call.store.commit(work)
+    commit_checked(call, spreadsheet, work)
     written = [r for r in responses if r.get("updatedCells")]
     result: dict[str, Any] = {"spreadsheetId": work.spreadsheet_id}
     if written:
@@ -324,7 +368,7 @@ def values_append(call: Call) -> dict[str, Any]:
     column = table.start_col if table is not None else bounds.start_col
     anchor = Bounds(start_row, start_row + 1, column, column + 1, single_cell=True)
     updates = write_values(work, sheet, anchor, call.body or {}, option, label=call.path["range"])
-    call.store.commit(work)
+    commit_checked(call, spreadsheet, work)
     response: dict[str, Any] = {"spreadsheetId": work.spreadsheet_id}
     if table is not None:
         response["tableRange"] = format_range(sheet.title, table)
@@ -338,8 +382,8 @@ def _append_position(sheet: Sheet, bounds: Bounds) -> tuple[int, Bounds | None]:
 
     The first run of consecutive non-empty rows in the range is the table; values go to the
     row after it, so a blank row inside the data is filled first. A one-cell range is an
-    anchor: its columns extend right, and an empty anchor row is written in place (which is
-    what gspread's insert_rows relies on).
+    anchor: its columns extend right, and an empty anchor cell is written in place (which is
+    what gspread's insert_rows and insert_cols rely on).
     """
     search = Bounds(
         bounds.start_row, None, bounds.start_col, None if bounds.single_cell else bounds.end_col
@@ -351,7 +395,8 @@ def _append_position(sheet: Sheet, bounds: Bounds) -> tuple[int, Bounds | None]:
     if not columns_by_row:
         return bounds.start_row, None
     first = min(columns_by_row)
-    if bounds.single_cell and first != bounds.start_row:
+    if bounds.single_cell and bounds.start_col not in columns_by_row.get(bounds.start_row, ()):
+        # An empty anchor cell is written in place, even beside data (gspread's insert_cols).
         return bounds.start_row, None
     last = first
     while last + 1 in columns_by_row:
@@ -364,7 +409,7 @@ def values_clear(call: Call) -> dict[str, Any]:
     spreadsheet = open_spreadsheet(call)
     work = spreadsheet.clone()
     cleared = _clear(work, call.path["range"])
-    call.store.commit(work)
+    commit_checked(call, spreadsheet, work)
     return {"spreadsheetId": work.spreadsheet_id, "clearedRange": cleared}
 
 
@@ -372,7 +417,7 @@ def values_batch_clear(call: Call) -> dict[str, Any]:
     spreadsheet = open_spreadsheet(call)
     work = spreadsheet.clone()
     cleared = [_clear(work, text) for text in (call.body or {}).get("ranges") or []]
-    call.store.commit(work)
+    commit_checked(call, spreadsheet, work)
     response: dict[str, Any] = {"spreadsheetId": work.spreadsheet_id}
     if cleared:
         response["clearedRanges"] = cleared
@@ -413,7 +458,7 @@ def developer_metadata_get(call: Call) -> dict[str, Any]:
 
 
 def sheets_copy_to(call: Call) -> dict[str, Any]:
-    source = open_spreadsheet(call)
+    source = open_spreadsheet(call, write=False)  # reading the source is enough
     sheet = source.sheet_by_id(int(call.path["sheetId"]))
     if sheet is None:
         raise not_found(f"No grid with id: {call.path['sheetId']}")

@@ -29,11 +29,13 @@ SHEETS = "https://sheets.googleapis.com/v4/spreadsheets"
 DRIVE = "https://www.googleapis.com/drive/v3/files"
 FORMS = "https://forms.googleapis.com/v1/forms"
 RESPONSES_TITLE = "Câu trả lời biểu mẫu 1"
+# A person's account: it owns what it creates (a service account would own nothing).
+USER = "can-bo.sangkien@gmail.com"
 
 
 @pytest.fixture
 def emu() -> Iterator[SheetsEmulator]:
-    with SheetsEmulator(locale="vi_VN", time_zone="Asia/Ho_Chi_Minh") as emulator:
+    with SheetsEmulator(locale="vi_VN", time_zone="Asia/Ho_Chi_Minh", account=USER) as emulator:
         yield emulator
     assert emulator.internal_errors == []
 
@@ -215,7 +217,8 @@ class TestGspreadEndToEnd:
         sheet = sheet_json(session, spreadsheet.id, "Sheet1")
         assert sheet["properties"]["gridProperties"]["frozenRowCount"] == 1
         assert sheet["basicFilter"]["range"]["endRowIndex"] == 4
-        assert sheet["protectedRanges"][0]["editors"]["users"] == ["boss@example.com"]
+        # The owner is always an editor, as Google lists it.
+        assert sheet["protectedRanges"][0]["editors"]["users"] == ["boss@example.com", USER]
         assert worksheet.get("A2:A4") == [["a"], ["b"], ["c"]]
         bold = worksheet.get("A1", value_render_option=ValueRenderOption.unformatted)
         assert bold == [[]]  # formatting alone is not a value
