@@ -40,6 +40,18 @@ class GoogleError(SyncError):
     exit_code = 5
 
 
+class UncertainWrite(GoogleError):
+    """A write that may not be repeated blindly got no clear answer: Google may have applied
+    it. The caller reads back whether it was applied before sending it again."""
+
+    def __init__(self, method: str, endpoint: str, failure: str):
+        super().__init__(
+            f"{method} {endpoint.split('?')[0]}: no clear answer ({failure}); it may have been "
+            "applied, read it back before sending it again"
+        )
+        self.failure = failure
+
+
 @dataclass
 class RateLimiter:
     """At most `per_minute` calls in any 60-second window (Google's quota is per minute per
@@ -93,6 +105,12 @@ class Policy:
         return random.uniform(0, min(MAX_BACKOFF_SECONDS, self.base_delay * 2**attempt))
 
 
+def repeatable(method: str, url: str) -> bool:
+    """Whether sending the request twice does no harm. A Sheets batchUpdate adds tabs, charts
+    and protections: applied twice it fails ("Sheet with ID ... already exists") or duplicates."""
+    return not (method.upper() == "POST" and url.split("?")[0].endswith(":batchUpdate"))
+
+
 def _is_write(method: str, url: str) -> bool:
     # spreadsheets.get and values.get/batchGet are the reads; everything else changes something.
     if method.upper() == "GET":
@@ -120,6 +138,9 @@ class LimitedHTTPClient(HTTPClient):
             except (requests.ConnectionError, requests.Timeout) as exc:
                 failure: str = f"no answer ({type(exc).__name__})"
                 retry_after = None
+                # Refused before the body left: whatever the request, nothing was applied.
+                if not isinstance(exc, requests.ConnectTimeout):
+                    self._refuse_blind_retry(method, endpoint, failure)
             else:
                 if response.ok:
                     return response
@@ -127,6 +148,8 @@ class LimitedHTTPClient(HTTPClient):
                     raise APIError(response)
                 failure = f"HTTP {response.status_code}"
                 retry_after = response.headers.get("Retry-After")
+                if response.status_code != 429:  # a 429 is never applied
+                    self._refuse_blind_retry(method, endpoint, failure)
             if attempt >= self.policy.max_retries:
                 raise GoogleError(
                     f"Google did not answer {method} {endpoint.split('?')[0]} after "
@@ -134,6 +157,11 @@ class LimitedHTTPClient(HTTPClient):
                 )
             self.policy.sleep(self.policy.delay(attempt, retry_after))
             attempt += 1
+
+    @staticmethod
+    def _refuse_blind_retry(method: str, endpoint: str, failure: str) -> None:
+        if not repeatable(method, endpoint):
+            raise UncertainWrite(method, endpoint, failure)
 
 
 @dataclass

@@ -34,6 +34,7 @@ from ..writers.atomic import write_text_atomic
 from ..writers.readback import rows_by_header
 from ..writers.records import Dashboard, Renderer, Sheet
 from ..writers.review import apply_review, remember, sheet_digests
+from . import chunks
 from .client import DRIVE_FILES, GoogleError, GoogleSession, spreadsheet_key
 from .requests import cell, dashboard_requests, owned_column_runs, sheet_id_for, tab_requests
 from .serials import from_serial
@@ -301,11 +302,9 @@ class GoogleWriter:
         sheet.fingerprint = digest
         if unchanged and stored == [digest]:
             return False
-        body = {"requests": self.requests_for(content, sheet, digest, fresh)}
-        try:
-            self.google.http.batch_update(sheet.key, body)
-        except APIError as exc:
-            raise self.google.explain(exc, f"spreadsheet {sheet.key}") from None
+        requests = self.requests_for(content, sheet, digest, fresh)
+        what = f"spreadsheet {sheet.key}"
+        chunks.send(self.google, sheet.key, chunks.plan(requests, sheet.metadata or {}, what))
         return True
 
 
@@ -410,6 +409,9 @@ def write_google(
         contents[unit_id] = Content(tabs, board)
     listed = {unit_id: content.sheets[0] for unit_id, content in contents.items()}
     state, entries = remember(report, renderer, previous, listed, report.generated_at)
+    for unit_id, content in contents.items():  # nothing is sent for a layout Google refuses
+        grids = {s.layout.name: (len(s.rows) + 1, len(s.layout.columns)) for s in content.sheets}
+        chunks.refuse_over_cell_limit(f"spreadsheet of unit {unit_id}", grids)
     written: list[str] = []
     for unit_id, sheet in sheets.items():
         if unit_id == tree.root.id:
