@@ -4,11 +4,15 @@ a write whose reply was lost from being applied twice."""
 from __future__ import annotations
 
 import json
+import random
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from emulator import Fault, RequestInfo, SheetsEmulator
 from sync.errors import OutputError
+from sync.google import chunks
 from sync.google.chunks import (
     PROGRESS_KEY,
     STAGING_PREFIX,
@@ -16,9 +20,12 @@ from sync.google.chunks import (
     plan,
     refuse_over_cell_limit,
 )
+from sync.google.client import repeatable
 from sync.google.requests import sheet_id_for, tab_requests
 from sync.templates import load_templates
 from sync.writers.records import Sheet
+
+from .test_google import ACCOUNT, FORM, Campaign, form_rows
 
 TEMPLATES = load_templates()
 LIMIT = 40_000
@@ -173,3 +180,131 @@ def test_a_layout_over_ten_million_cells_is_refused_before_any_request() -> None
     with pytest.raises(OutputError, match="spreadsheet of unit P"):
         refuse_over_cell_limit("spreadsheet of unit P", {"Sáng kiến": (300_001, 35)})
     refuse_over_cell_limit("spreadsheet of unit P", {"Sáng kiến": (250_000, 40)})
+
+
+# -- against the local Sheets API server ------------------------------------------------------
+
+
+@pytest.fixture
+def crowded(tmp_path: Path, base_config: dict, write_config, monkeypatch: pytest.MonkeyPatch):
+    """The test campaign with 60 responses and requests capped small enough that the provincial
+    spreadsheet is written in several."""
+    monkeypatch.setattr(chunks, "MAX_REQUEST_BYTES", 60_000)
+    with SheetsEmulator(account=ACCOUNT) as emu:
+        campaign = Campaign(emu, tmp_path, base_config, write_config)
+        respond(campaign, 60)
+        yield campaign
+        assert not emu.internal_errors
+
+
+def respond(campaign: Campaign, count: int) -> None:
+    header, *people = form_rows()
+    title = FORM.questions.index(FORM.question("title"))
+    name = FORM.questions.index(FORM.question("full_name"))
+    rows = [header]
+    for n in range(count):
+        row = list(people[n % len(people)])
+        row[title] = f"Sáng kiến thứ {n} về cải tiến quy trình làm việc"
+        row[name] = f"{row[name]} {n}"
+        rows.append(row)
+    campaign.emu.set_values(campaign.responses, "'Câu trả lời biểu mẫu 1'!A1", rows)
+
+
+def visible_tabs(emu: SheetsEmulator, key: str) -> dict[str, list[list[Any]]]:
+    sheets = emu.spreadsheet_json(key)["sheets"]
+    return {
+        s["properties"]["title"]: emu.get_values(key, "'" + s["properties"]["title"] + "'")
+        for s in sheets
+        if not s["properties"].get("hidden")
+    }
+
+
+def all_keys(campaign: Campaign) -> dict[str, str]:
+    return {**campaign.unit_files(), "P": campaign.dashboard}
+
+
+def observe_writes(campaign: Campaign) -> list[tuple[str, dict[str, list[list[Any]]]]]:
+    """What a reader sees in a spreadsheet just before each of its batchUpdates is applied."""
+    seen: list[tuple[str, dict[str, list[list[Any]]]]] = []
+
+    def poll(info: RequestInfo) -> None:
+        key = info.path.split("/spreadsheets/")[1].split(":")[0]
+        seen.append((key, visible_tabs(campaign.emu, key)))
+
+    campaign.emu.faults.schedule(poll, method="sheets.spreadsheets.batchUpdate")
+    return seen
+
+
+def test_a_reader_between_requests_never_sees_a_half_written_tab(crowded: Campaign) -> None:
+    emu = crowded.emu
+    for change in (None, 90):  # a first sync, then one where every review tab grows
+        if change:
+            respond(crowded, change)
+        before = {key: visible_tabs(emu, key) for key in all_keys(crowded).values()}
+        seen = observe_writes(crowded)
+        crowded.sync()
+        emu.faults.clear()
+        after = {key: visible_tabs(emu, key) for key in all_keys(crowded).values()}
+        assert sum(1 for key, _ in seen if key == crowded.dashboard) > 2
+        for key, tabs in seen:
+            for title, values in tabs.items():
+                if title not in after[key]:  # the blank tab of a new spreadsheet
+                    assert values == []
+                else:
+                    assert values in (before.get(key, {}).get(title), after[key][title]), title
+    for key in all_keys(crowded).values():
+        titles = [s["properties"] for s in emu.spreadsheet_json(key)["sheets"]]
+        assert not [t for t in titles if t.get("hidden") or STAGING_PREFIX in t["title"]]
+
+
+def shape(emu: SheetsEmulator, key: str) -> list[tuple[str, int, int, int]]:
+    """Per tab in order: title, charts, protected ranges, conditional formats."""
+    return [
+        (s["properties"]["title"], len(s.get("charts", [])), len(s.get("protectedRanges", [])),
+         len(s.get("conditionalFormats", [])))
+        for s in emu.spreadsheet_json(key)["sheets"]
+    ]  # fmt: skip
+
+
+def one_in_five(seed: int):
+    """A fifth of the requests fail; a lost batchUpdate reply is mostly one Google applied."""
+    chance = random.Random(seed)
+    lost = [Fault.drop_after_apply(), Fault.drop_after_apply(), Fault.unavailable(),
+            Fault.server_error()]  # fmt: skip
+    other = [Fault.rate_limit(0.01), Fault.unavailable(), Fault.drop(), Fault.server_error()]
+
+    def decide(info: RequestInfo) -> Fault | None:
+        if chance.random() >= 0.2:
+            return None
+        batch = info.method_id == "sheets.spreadsheets.batchUpdate"
+        return chance.choice(lost if batch else other)
+
+    return decide
+
+
+def test_lost_replies_never_make_a_duplicate_tab_chart_or_protection(
+    crowded: Campaign, tmp_path: Path, base_config: dict, write_config
+) -> None:
+    (tmp_path / "clean").mkdir()
+    with SheetsEmulator(account=ACCOUNT) as emu:
+        clean = Campaign(emu, tmp_path / "clean", base_config, write_config)
+        respond(clean, 60)
+        for campaign in (clean, crowded):
+            campaign.sync()
+        crowded.emu.faults.schedule(one_in_five(3))
+        respond(clean, 90)
+        respond(crowded, 90)
+        for campaign in (clean, crowded):
+            campaign.sync()
+        assert crowded.emu.faults.fired["drop_after_apply"] >= 3
+        expected = {unit: shape(emu, key) for unit, key in all_keys(clean).items()}
+        assert {unit: shape(crowded.emu, key) for unit, key in all_keys(crowded).items()} == (
+            expected
+        )
+
+
+def test_only_a_batch_update_waits_for_a_read_back_before_it_is_sent_again() -> None:
+    sheets = "https://sheets.googleapis.com/v4/spreadsheets/k"
+    assert not repeatable("POST", f"{sheets}:batchUpdate?alt=json")
+    assert repeatable("PUT", f"{sheets}/values/A1")
+    assert repeatable("GET", sheets)

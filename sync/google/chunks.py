@@ -132,14 +132,15 @@ class _Layout:
         first = _kind(self.groups[tab][0])
         if first not in ("addSheet", "updateSheetProperties"):
             return False
-        if any(_kind(r) == "appendCells" for r in self.groups[tab]):
+        if tab in self.tabs and any(_kind(r) == "appendCells" for r in self.groups[tab]):
             return False  # the audit log only grows; rewriting it would need what it holds
         pointing = (set(_sheet_ids(r)) for r in self.finals)
         return not any(tab in ids and len(ids) > 1 for ids in pointing)
 
     def title(self, tab: int) -> str:
-        properties = next(iter(self.groups[tab][0].values()))["properties"]
-        return properties.get("title") or self.tabs[tab]["title"]
+        if tab in self.tabs:
+            return self.tabs[tab]["title"]
+        return self.groups[tab][0]["addSheet"]["properties"]["title"]
 
     def order(self) -> list[int]:
         """Tab ids in the order the unsplit request list leaves them."""
@@ -423,6 +424,8 @@ def send(google: GoogleSession, key: str, batches: list[Batch]) -> None:
             except APIError as exc:
                 raise google.explain(exc, f"spreadsheet {key}") from None
             except UncertainWrite as exc:
+                # Wait first: a request that timed out may still be running at Google.
+                policy.sleep(policy.delay(attempt, None))
                 if batch.applied(_developer_metadata(google, key)):
                     break
                 if attempt >= policy.max_retries:
@@ -431,7 +434,6 @@ def send(google: GoogleSession, key: str, batches: list[Batch]) -> None:
                         f"{attempt + 1} tries ({exc.failure}); the tabs officers see are "
                         "unchanged, try again later"
                     ) from None
-                policy.sleep(policy.delay(attempt, None))
                 attempt += 1
 
 
