@@ -4,11 +4,12 @@ dashboard spreadsheet.
 A sync first reads every unit's spreadsheet (metadata, then the officers' review tabs), settles
 the review round exactly as the local writer does, then writes each spreadsheet with ONE
 batchUpdate (values, formats, filters, highlights, dropdowns, charts, protection and the content
-fingerprint together). Google applies a batch all or nothing, so a failed sync leaves every
-spreadsheet in its previous or its new state; the review state and the audit log are saved only
-after every write went through. A spreadsheet whose fingerprint already matches, and whose
-review tabs still show what was written (no row deleted, no sync-owned cell edited), is not
-written.
+fingerprint together), or, past Google's request size, with several that `chunks` arranges so
+the last one shows every change at once. Google applies a batch all or nothing, so a failed sync
+leaves every spreadsheet showing its previous or its new state; the review state and the audit
+log are saved only after every write went through. A spreadsheet whose fingerprint already
+matches, and whose review tabs still show what was written (no row deleted, no sync-owned cell
+edited), is not written.
 """
 
 from __future__ import annotations
