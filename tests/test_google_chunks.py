@@ -20,7 +20,7 @@ from sync.google.chunks import (
     plan,
     refuse_over_cell_limit,
 )
-from sync.google.client import repeatable
+from sync.google.client import GoogleError, repeatable
 from sync.google.requests import sheet_id_for, tab_requests
 from sync.templates import load_templates
 from sync.writers.records import Sheet
@@ -308,3 +308,27 @@ def test_only_a_batch_update_waits_for_a_read_back_before_it_is_sent_again() -> 
     assert not repeatable("POST", f"{sheets}:batchUpdate?alt=json")
     assert repeatable("PUT", f"{sheets}/values/A1")
     assert repeatable("GET", sheets)
+
+
+def test_a_sync_that_died_between_requests_is_finished_by_the_next(crowded: Campaign) -> None:
+    emu = crowded.emu
+    crowded.sync()
+    respond(crowded, 90)
+    calls = []
+
+    def third_write_refused(info: RequestInfo) -> Fault | None:
+        calls.append(crowded.dashboard in info.path)
+        return Fault.error(400, "Refused.") if calls.count(True) == 3 and calls[-1] else None
+
+    emu.faults.schedule(third_write_refused, method="sheets.spreadsheets.batchUpdate")
+    with pytest.raises(GoogleError):
+        crowded.sync()
+    hidden = [s for s in emu.spreadsheet_json(crowded.dashboard)["sheets"]
+              if s["properties"].get("hidden")]  # fmt: skip
+    assert hidden
+    emu.faults.clear()
+    crowded.sync()
+    tabs = [s["properties"] for s in emu.spreadsheet_json(crowded.dashboard)["sheets"]]
+    assert not [t for t in tabs if t.get("hidden") or t["title"].startswith(STAGING_PREFIX)]
+    metadata = emu.spreadsheet_json(crowded.dashboard).get("developerMetadata", [])
+    assert PROGRESS_KEY not in [m["metadataKey"] for m in metadata]

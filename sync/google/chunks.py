@@ -125,7 +125,11 @@ class _Layout:
                 finals.append(request)
             else:
                 groups.setdefault(tab, []).append(request)
-        tabs = {s["properties"]["sheetId"]: s["properties"] for s in metadata.get("sheets", ())}
+        tabs = {
+            s["properties"]["sheetId"]: s["properties"]
+            for s in metadata.get("sheets", ())
+            if not s["properties"].get("title", "").startswith(STAGING_PREFIX)  # see _cleanup
+        }
         return cls(groups, finals, tabs)
 
     def stageable(self, tab: int) -> bool:
