@@ -1,21 +1,26 @@
 """API requests per sync on Google: `sangkien sync` against the common gspread way.
 
-    python benchmarks/bench_google_requests.py [--units 100] [--rows 5000]
+    python benchmarks/bench_google_requests.py [--units 100] [--rows 5000] [--json]
 
 Both write the same sheets (the records rendered from sheets_templates/) for the same units into
 the local Sheets API server, which counts the requests. The common way is what the gspread
 ecosystem documents: gspread-dataframe's `set_with_dataframe` per tab and gspread-formatting for
 the header, frozen row, widths and highlights. Each is measured on a first sync (spreadsheets
-created) and a second sync with nothing changed. Two scenarios: the bundled example's tree, and
-a province of N reviewing units.
+created) and a second sync with nothing changed: requests, writes, the largest request body as
+sent, and the minutes the requests take at Google's default quotas (60 reads and 60 writes a
+minute; the client waits rather than exceed them, so the larger of the two counts sets the
+pace). Two scenarios: the bundled example's tree, and a province of N reviewing units.
+`--sign-in` names the way the sync signs in and owns its spreadsheets.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import json
 import sys
 import tempfile
+from functools import partial
 from pathlib import Path
 
 import yaml
@@ -34,6 +39,19 @@ from sync.templates import load_templates  # noqa: E402
 from sync.writers.records import Renderer  # noqa: E402
 
 ACCOUNT = "sangkien-sync@bench.iam.gserviceaccount.com"
+DEFAULT_QUOTA_PER_MINUTE = 60  # Google's default, for reads and for writes alike
+SIGN_IN_WAYS = ("service_account",)  # each way connects in `ours`
+
+
+class Largest:
+    """The largest request body a session sent, as its bytes went out."""
+
+    def __init__(self, session) -> None:
+        self.bytes = 0
+        session.hooks["response"].append(self.measure)
+
+    def measure(self, response, *args, **kwargs) -> None:
+        self.bytes = max(self.bytes, len(response.request.body or b""))
 
 
 def province_of(units: int, folder: Path) -> Path:
@@ -66,7 +84,7 @@ def settings_for(folder: Path, units_csv: Path, rows: int):
     return read_settings(path)
 
 
-def ours(emu: SheetsEmulator, settings, report) -> None:
+def ours(emu: SheetsEmulator, settings, report, sign_in: str):
     dashboard = emu.create_spreadsheet("Tỉnh", sheets=["Trang tính1"])
     folder = emu.create_folder("Sáng kiến")
     google_settings = settings.google.model_copy(
@@ -74,15 +92,19 @@ def ours(emu: SheetsEmulator, settings, report) -> None:
     )
     settings = settings.model_copy(update={"google": google_settings})
     # Counting requests, not time: no client-side waiting (the rate limiter has its own tests).
-    policy = Policy(RateLimiter(10**9), RateLimiter(10**9), max_retries=6, timeout=30)
+    policy = Policy(RateLimiter(10**9), RateLimiter(10**9), max_retries=6, timeout=120)
+    if sign_in != "service_account":
+        raise SystemExit(f"--sign-in {sign_in}: not measured yet")
     credentials = emu.credentials(ACCOUNT)
     session = authorized_session(emu, credentials)
+    largest = Largest(session)
     google = connect(settings.google, credentials=credentials, session=session, policy=policy,
                      account=ACCOUNT)  # fmt: skip
     for label in ("first sync", "unchanged sync"):
         emu.reset_counters()
+        largest.bytes = 0
         write_google(report, settings, google, settings.output.dir)
-        yield label, emu.counts.total(), emu.counts.writes(), emu.faults.fired.get("429", 0)
+        yield label, emu.counts.total(), emu.counts.writes(), largest.bytes
 
 
 def common_way(emu: SheetsEmulator, settings, report):
@@ -92,10 +114,12 @@ def common_way(emu: SheetsEmulator, settings, report):
     from gspread_dataframe import set_with_dataframe
 
     client = emulator_client(emu, account=ACCOUNT)
+    largest = Largest(client.http_client.session)
     renderer = Renderer(report, settings, load_templates())
     keys: dict[str, str] = {}
     for label in ("first sync", "unchanged sync"):
         emu.reset_counters()
+        largest.bytes = 0
         for unit in report.tree:
             sheets = [renderer.initiatives(unit.id), renderer.problems(unit.id),
                       renderer.tallies(unit.id)]  # fmt: skip
@@ -134,39 +158,65 @@ def common_way(emu: SheetsEmulator, settings, report):
                         ),
                     ))  # fmt: skip
                 rules.save()
-        yield label, emu.counts.total(), emu.counts.writes(), emu.faults.fired.get("429", 0)
+        yield label, emu.counts.total(), emu.counts.writes(), largest.bytes
 
 
-def scenario(name: str, units_csv: Path, rows: int, folder: Path) -> None:
+def minutes(requests: int, writes: int) -> float:
+    return round(max(requests - writes, writes) / DEFAULT_QUOTA_PER_MINUTE, 1)
+
+
+def scenario(name: str, units_csv: Path, rows: int, folder: Path, sign_in: str) -> list[dict]:
     settings = settings_for(folder, units_csv, rows)
     report = run_sync(settings, write=False).report
-    units = len(report.tree.units)
-    print(f"\n{name}: {units} reviewing units, {rows:,} responses")
-    print(f"{'':34}{'requests':>10}{'writes':>10}{'429s':>8}")
-    results = {}
-    for label, method in (("sangkien sync", ours), ("gspread-dataframe + formatting", common_way)):
+    ways = (("sangkien sync", partial(ours, sign_in=sign_in)),
+            ("gspread-dataframe + formatting", common_way))  # fmt: skip
+    results = []
+    for way, method in ways:
         with SheetsEmulator(account=ACCOUNT) as emu:
-            for phase, total, writes, throttled in method(emu, settings, report):
-                results[(label, phase)] = total
-                print(f"{label + ', ' + phase:34}{total:>10}{writes:>10}{throttled:>8}")
-    first = results[("sangkien sync", "first sync")]
-    common = results[("gspread-dataframe + formatting", "first sync")]
-    print(f"requests, first sync: {first / common:.2f} of the common way")
+            for phase, total, writes, largest in method(emu, settings, report):
+                results.append({
+                    "scenario": name, "units": len(report.tree.units), "responses": rows,
+                    "way": way, "sign_in": sign_in if way == "sangkien sync" else None,
+                    "sync": phase, "requests": total, "writes": writes,
+                    "largest_request_bytes": largest,
+                    "minutes_at_default_quotas": minutes(total, writes),
+                })  # fmt: skip
+    return results
+
+
+def print_table(results: list[dict]) -> None:
+    scenario = None
+    for row in results:
+        if row["scenario"] != scenario:
+            scenario = row["scenario"]
+            print(f"\n{scenario}: {row['units']} units, {row['responses']:,} responses")
+            print(f"{'':46}{'requests':>10}{'writes':>8}{'largest body':>14}{'minutes':>9}")
+        label = f"{row['way']}, {row['sync']}"
+        largest, minutes = row["largest_request_bytes"], row["minutes_at_default_quotas"]
+        print(f"{label:46}{row['requests']:>10}{row['writes']:>8}{largest:>14,}{minutes:>9}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--units", type=int, default=100)
     parser.add_argument("--rows", type=int, default=5000)
+    parser.add_argument("--sign-in", choices=SIGN_IN_WAYS, default=SIGN_IN_WAYS[0])
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as temporary:
         folder = Path(temporary)
         (folder / "example").mkdir()
         (folder / "province").mkdir()
         example_units = REPO / "examples/dien-bien-2021/units.csv"
-        scenario("bundled example", example_units, 3000, folder / "example")
-        scenario(f"province of {args.units} units", province_of(args.units, folder / "province"),
-                 args.rows, folder / "province")  # fmt: skip
+        results = scenario("bundled example", example_units, 3000, folder / "example",
+                           args.sign_in)  # fmt: skip
+        results += scenario(f"province of {args.units} units",
+                            province_of(args.units, folder / "province"), args.rows,
+                            folder / "province", args.sign_in)  # fmt: skip
+    if args.json:
+        print(json.dumps(results, ensure_ascii=False, indent=2))
+    else:
+        print_table(results)
 
 
 if __name__ == "__main__":

@@ -51,6 +51,18 @@ class GoogleError(SyncError):
     exit_code = ExitCode.GOOGLE
 
 
+class UncertainWrite(GoogleError):
+    """A write that may not be repeated blindly got no clear answer: Google may have applied
+    it. The caller reads back whether it was applied before sending it again."""
+
+    def __init__(self, method: str, endpoint: str, failure: str):
+        super().__init__(
+            f"{method} {endpoint.split('?')[0]}: no clear answer ({failure}); it may have been "
+            "applied, read it back before sending it again"
+        )
+        self.failure = failure
+
+
 class FormApiError(GoogleError):
     """The Forms API refused a request."""
 

@@ -21,7 +21,7 @@ from gspread.exceptions import APIError
 from gspread.http_client import HTTPClient
 
 from ..config import GoogleSettings
-from ..errors import GoogleError
+from ..errors import GoogleError, UncertainWrite
 
 SCOPES = (
     "https://www.googleapis.com/auth/spreadsheets",
@@ -87,6 +87,12 @@ class Policy:
         return random.uniform(0, min(MAX_BACKOFF_SECONDS, self.base_delay * 2**attempt))
 
 
+def repeatable(method: str, url: str) -> bool:
+    """Whether sending the request twice does no harm. A Sheets batchUpdate adds tabs, charts
+    and protections: applied twice it fails ("Sheet with ID ... already exists") or duplicates."""
+    return not (method.upper() == "POST" and url.split("?")[0].endswith(":batchUpdate"))
+
+
 def _is_write(method: str, url: str) -> bool:
     # spreadsheets.get and values.get/batchGet are the reads; everything else changes something.
     if method.upper() == "GET":
@@ -114,6 +120,9 @@ class LimitedHTTPClient(HTTPClient):
             except (requests.ConnectionError, requests.Timeout) as exc:
                 failure: str = f"no answer ({type(exc).__name__})"
                 retry_after = None
+                # Refused before the body left: whatever the request, nothing was applied.
+                if not isinstance(exc, requests.ConnectTimeout):
+                    self._refuse_blind_retry(method, endpoint, failure)
             else:
                 if response.ok:
                     return response
@@ -121,6 +130,8 @@ class LimitedHTTPClient(HTTPClient):
                     raise APIError(response)
                 failure = f"HTTP {response.status_code}"
                 retry_after = response.headers.get("Retry-After")
+                if response.status_code != 429:  # a 429 is never applied
+                    self._refuse_blind_retry(method, endpoint, failure)
             if attempt >= self.policy.max_retries:
                 raise GoogleError(
                     f"Google did not answer {method} {endpoint.split('?')[0]} after "
@@ -128,6 +139,11 @@ class LimitedHTTPClient(HTTPClient):
                 )
             self.policy.sleep(self.policy.delay(attempt, retry_after))
             attempt += 1
+
+    @staticmethod
+    def _refuse_blind_retry(method: str, endpoint: str, failure: str) -> None:
+        if not repeatable(method, endpoint):
+            raise UncertainWrite(method, endpoint, failure)
 
 
 @dataclass

@@ -4,11 +4,12 @@ dashboard spreadsheet.
 A sync first reads every unit's spreadsheet (metadata, then the officers' review tabs), settles
 the review round exactly as the local writer does, then writes each spreadsheet with ONE
 batchUpdate (values, formats, filters, highlights, dropdowns, charts, protection and the content
-fingerprint together). Google applies a batch all or nothing, so a failed sync leaves every
-spreadsheet in its previous or its new state; the review state and the audit log are saved only
-after every write went through. A spreadsheet whose fingerprint already matches, and whose
-review tabs still show what was written (no row deleted, no sync-owned cell edited), is not
-written.
+fingerprint together), or, past Google's request size, with several that `chunks` arranges so
+the last one shows every change at once. Google applies a batch all or nothing, so a failed sync
+leaves every spreadsheet showing its previous or its new state; the review state and the audit
+log are saved only after every write went through. A spreadsheet whose fingerprint already
+matches, and whose review tabs still show what was written (no row deleted, no sync-owned cell
+edited), is not written.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from ..writers.atomic import write_text_atomic
 from ..writers.readback import rows_by_header
 from ..writers.records import Dashboard, Renderer, Sheet
 from ..writers.review import apply_review, remember, sheet_digests
+from . import chunks
 from .client import DRIVE_FILES, GoogleSession, spreadsheet_key
 from .requests import cell, dashboard_requests, owned_column_runs, sheet_id_for, tab_requests
 
@@ -302,11 +304,9 @@ class GoogleWriter:
         sheet.fingerprint = digest
         if unchanged and stored == [digest]:
             return False
-        body = {"requests": self.requests_for(content, sheet, digest, fresh)}
-        try:
-            self.google.http.batch_update(sheet.key, body)
-        except APIError as exc:
-            raise self.google.explain(exc, f"spreadsheet {sheet.key}") from None
+        requests = self.requests_for(content, sheet, digest, fresh)
+        what = f"spreadsheet {sheet.key}"
+        chunks.send(self.google, sheet.key, chunks.plan(requests, sheet.metadata or {}, what))
         return True
 
 
@@ -411,6 +411,9 @@ def write_google(
         contents[unit_id] = Content(tabs, board)
     listed = {unit_id: content.sheets[0] for unit_id, content in contents.items()}
     state, entries = remember(report, renderer, previous, listed, report.generated_at)
+    for unit_id, content in contents.items():  # nothing is sent for a layout Google refuses
+        grids = {s.layout.name: (len(s.rows) + 1, len(s.layout.columns)) for s in content.sheets}
+        chunks.refuse_over_cell_limit(f"spreadsheet of unit {unit_id}", grids)
     written: list[str] = []
     for unit_id, sheet in sheets.items():
         if unit_id == tree.root.id:

@@ -1,0 +1,334 @@
+"""Splitting one spreadsheet's write into requests Google accepts, and the read-back that keeps
+a write whose reply was lost from being applied twice."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from emulator import Fault, RequestInfo, SheetsEmulator
+from sync.errors import OutputError
+from sync.google import chunks
+from sync.google.chunks import (
+    PROGRESS_KEY,
+    STAGING_PREFIX,
+    Batch,
+    plan,
+    refuse_over_cell_limit,
+)
+from sync.google.client import GoogleError, repeatable
+from sync.google.requests import sheet_id_for, tab_requests
+from sync.templates import load_templates
+from sync.writers.records import Sheet
+
+from .test_google import ACCOUNT, FORM, Campaign, form_rows
+
+TEMPLATES = load_templates()
+LIMIT = 40_000
+FINGERPRINT = "sangkien-sync.fingerprint"
+
+
+def listed(count: int) -> Sheet:
+    layout = TEMPLATES.sheets["initiatives"]
+    rows = [
+        [f"SK-{n:05d}", *[f"Nội dung {n} cột {c}" for c in range(1, len(layout.columns))]]
+        for n in range(count)
+    ]
+    return Sheet(layout, rows)
+
+
+def fingerprint(value: str) -> dict[str, Any]:
+    metadata = {"metadataKey": FINGERPRINT, "metadataValue": value,
+                "location": {"spreadsheet": True}, "visibility": "DOCUMENT"}  # fmt: skip
+    return {"createDeveloperMetadata": {"developerMetadata": metadata}}
+
+
+def protect(sheet_id: int) -> dict[str, Any]:
+    grid = {"sheetId": sheet_id, "startColumnIndex": 0, "endColumnIndex": 1}
+    return {"addProtectedRange": {"protectedRange": {"range": grid, "description": "x"}}}
+
+
+def tab(title: str, sheet_id: int, index: int, rows: int = 1000) -> dict[str, Any]:
+    grid = {"rowCount": rows, "columnCount": 40}
+    return {"properties": {"sheetId": sheet_id, "title": title, "index": index,
+                           "gridProperties": grid}}  # fmt: skip
+
+
+def body_size(batch: Batch) -> int:
+    return len(json.dumps({"requests": batch.requests}))  # as `requests` serialises json=
+
+
+def written_rows(batches: list[Batch], sheet_id: int) -> dict[int, list]:
+    """Row index -> row, of every updateCells from a start cell on `sheet_id`."""
+    rows: dict[int, list] = {}
+    for batch in batches:
+        for request in batch.requests:
+            update = request.get("updateCells", {})
+            if update.get("start", {}).get("sheetId") == sheet_id:
+                first = update["start"]["rowIndex"]
+                rows.update({first + i: row for i, row in enumerate(update["rows"])})
+    return rows
+
+
+def kinds(batch: Batch) -> list[str]:
+    return [next(iter(r)) for r in batch.requests]
+
+
+def test_a_write_that_fits_is_one_request_as_built() -> None:
+    requests = [*tab_requests(listed(3), TEMPLATES, None), fingerprint("a")]
+    batches = plan(requests, {"sheets": [tab("Trang tính1", 0, 0)]}, "spreadsheet k", LIMIT)
+    assert [b.requests for b in batches] == [requests]
+
+
+def test_a_large_new_tab_is_written_hidden_then_shown_in_the_last_request() -> None:
+    data = listed(400)
+    title = data.layout.name
+    sheet_id = sheet_id_for(title)
+    requests = [*tab_requests(data, TEMPLATES, None), protect(sheet_id), fingerprint("a")]
+    batches = plan(requests, {"sheets": [tab("Trang tính1", 0, 0)]}, "spreadsheet k", LIMIT)
+    assert len(batches) > 3
+    assert all(body_size(b) <= LIMIT for b in batches)
+    added = batches[0].requests[0]["addSheet"]["properties"]
+    assert added["hidden"] is True and added["title"] == STAGING_PREFIX + title
+    assert added["sheetId"] == sheet_id
+    full = tab_requests(data, TEMPLATES, None)[1]["updateCells"]["rows"]
+    assert list(written_rows(batches, sheet_id).values()) == full
+    assert sorted(written_rows(batches, sheet_id)) == list(range(len(full)))
+    last = batches[-1].requests
+    assert protect(sheet_id) in last and fingerprint("a") in last
+    shown = {"sheetId": sheet_id, "title": title, "hidden": False}
+    assert {"updateSheetProperties": {"properties": shown, "fields": "title,hidden"}} in last
+    for batch in batches[:-1]:
+        assert kinds(batch)[-1] in ("createDeveloperMetadata", "updateDeveloperMetadata")
+        assert "addProtectedRange" not in kinds(batch)
+
+
+def test_a_large_existing_tab_is_rebuilt_beside_it_and_swapped_in() -> None:
+    data = listed(400)
+    title = data.layout.name
+    existing = {**tab(title, 77, 1), "conditionalFormats": [{}],
+                "protectedRanges": [{"protectedRangeId": 5}]}  # fmt: skip
+    metadata = {"sheets": [tab("Khác", 3, 0), existing]}
+    requests = [
+        *tab_requests(data, TEMPLATES, existing),
+        {"deleteProtectedRange": {"protectedRangeId": 5}},
+        protect(77),
+        fingerprint("a"),
+    ]
+    batches = plan(requests, metadata, "spreadsheet k", LIMIT)
+    staging = batches[0].requests[0]["addSheet"]["properties"]["sheetId"]
+    assert staging not in (77, 3)
+    assert all("deleteConditionalFormatRule" not in kinds(b) for b in batches)
+    last = batches[-1].requests
+    assert protect(staging) in last and protect(77) not in last
+    assert kinds(batches[-1]).index("deleteProtectedRange") < last.index({"deleteSheet": {
+        "sheetId": 77}})  # fmt: skip
+    order = [r["updateSheetProperties"]["properties"] for r in last
+             if r.get("updateSheetProperties", {}).get("fields") == "index"]  # fmt: skip
+    assert order == [{"sheetId": 3, "index": 0}, {"sheetId": staging, "index": 1}]
+
+
+def test_a_tab_another_tab_points_at_is_not_staged() -> None:
+    data = listed(400)
+    sheet_id = sheet_id_for(data.layout.name)
+    chart = {"addChart": {"chart": {"position": {"overlayPosition": {"anchorCell": {
+        "sheetId": 9}}}, "spec": {"sources": [{"sheetId": sheet_id}]}}}}  # fmt: skip
+    requests = [*tab_requests(data, TEMPLATES, None), chart, fingerprint("a")]
+    batches = plan(requests, {"sheets": [tab("Bảng", 9, 0)]}, "spreadsheet k", LIMIT)
+    assert all(body_size(b) <= LIMIT for b in batches)
+    assert all(not r["addSheet"]["properties"].get("hidden")
+               for b in batches for r in b.requests if "addSheet" in r)  # fmt: skip
+
+
+def test_what_a_broken_write_left_is_removed_first() -> None:
+    metadata = {
+        "sheets": [tab("Trang tính1", 0, 0), tab(STAGING_PREFIX + "Sáng kiến", 12, 1)],
+        "developerMetadata": [{"metadataId": 4, "metadataKey": PROGRESS_KEY, "metadataValue": "x"}],
+    }
+    batches = plan([fingerprint("a")], metadata, "spreadsheet k", LIMIT)
+    assert batches[0].requests[0] == {"deleteSheet": {"sheetId": 12}}
+    assert kinds(batches[0])[1] == "deleteDeveloperMetadata"
+
+
+def test_a_request_is_known_applied_by_the_metadata_it_leaves() -> None:
+    data = listed(400)
+    requests = [*tab_requests(data, TEMPLATES, None), fingerprint("new")]
+    before = [{"metadataId": 1, "metadataKey": FINGERPRINT, "metadataValue": "old"}]
+    batches = plan(requests, {"sheets": [], "developerMetadata": before}, "k", LIMIT)
+    first_marker = batches[0].requests[-1]["createDeveloperMetadata"]["developerMetadata"]
+    progress = [{"metadataId": 2, **{k: first_marker[k] for k in ("metadataKey",
+                                                                   "metadataValue")}}]  # fmt: skip
+    assert batches[0].applied(before + progress)
+    assert not batches[0].applied(before)
+    assert not batches[1].applied(before + progress)
+    assert not batches[-1].applied(before + progress)
+    written = [{"metadataId": 3, "metadataKey": FINGERPRINT, "metadataValue": "new"}]
+    assert batches[-1].applied(written)
+
+
+def test_a_layout_over_ten_million_cells_is_refused_before_any_request() -> None:
+    data = listed(3)
+    requests = tab_requests(data, TEMPLATES, tab(data.layout.name, 5, 0, rows=400_000))
+    metadata = {"sheets": [tab(data.layout.name, 5, 0, rows=400_000)]}
+    with pytest.raises(OutputError, match="10,000,000") as refused:
+        plan(requests, metadata, "spreadsheet k", LIMIT)
+    assert refused.value.exit_code == 4
+    with pytest.raises(OutputError, match="spreadsheet of unit P"):
+        refuse_over_cell_limit("spreadsheet of unit P", {"Sáng kiến": (300_001, 35)})
+    refuse_over_cell_limit("spreadsheet of unit P", {"Sáng kiến": (250_000, 40)})
+
+
+# -- against the local Sheets API server ------------------------------------------------------
+
+
+@pytest.fixture
+def crowded(tmp_path: Path, base_config: dict, write_config, monkeypatch: pytest.MonkeyPatch):
+    """The test campaign with 60 responses and requests capped small enough that the provincial
+    spreadsheet is written in several."""
+    monkeypatch.setattr(chunks, "MAX_REQUEST_BYTES", 60_000)
+    with SheetsEmulator(account=ACCOUNT) as emu:
+        campaign = Campaign(emu, tmp_path, base_config, write_config)
+        respond(campaign, 60)
+        yield campaign
+        assert not emu.internal_errors
+
+
+def respond(campaign: Campaign, count: int) -> None:
+    header, *people = form_rows()
+    title = FORM.questions.index(FORM.question("title"))
+    name = FORM.questions.index(FORM.question("full_name"))
+    rows = [header]
+    for n in range(count):
+        row = list(people[n % len(people)])
+        row[title] = f"Sáng kiến thứ {n} về cải tiến quy trình làm việc"
+        row[name] = f"{row[name]} {n}"
+        rows.append(row)
+    campaign.emu.set_values(campaign.responses, "'Câu trả lời biểu mẫu 1'!A1", rows)
+
+
+def visible_tabs(emu: SheetsEmulator, key: str) -> dict[str, list[list[Any]]]:
+    sheets = emu.spreadsheet_json(key)["sheets"]
+    return {
+        s["properties"]["title"]: emu.get_values(key, "'" + s["properties"]["title"] + "'")
+        for s in sheets
+        if not s["properties"].get("hidden")
+    }
+
+
+def all_keys(campaign: Campaign) -> dict[str, str]:
+    return {**campaign.unit_files(), "P": campaign.dashboard}
+
+
+def observe_writes(campaign: Campaign) -> list[tuple[str, dict[str, list[list[Any]]]]]:
+    """What a reader sees in a spreadsheet just before each of its batchUpdates is applied."""
+    seen: list[tuple[str, dict[str, list[list[Any]]]]] = []
+
+    def poll(info: RequestInfo) -> None:
+        key = info.path.split("/spreadsheets/")[1].split(":")[0]
+        seen.append((key, visible_tabs(campaign.emu, key)))
+
+    campaign.emu.faults.schedule(poll, method="sheets.spreadsheets.batchUpdate")
+    return seen
+
+
+def test_a_reader_between_requests_never_sees_a_half_written_tab(crowded: Campaign) -> None:
+    emu = crowded.emu
+    for change in (None, 90):  # a first sync, then one where every review tab grows
+        if change:
+            respond(crowded, change)
+        before = {key: visible_tabs(emu, key) for key in all_keys(crowded).values()}
+        seen = observe_writes(crowded)
+        crowded.sync()
+        emu.faults.clear()
+        after = {key: visible_tabs(emu, key) for key in all_keys(crowded).values()}
+        assert sum(1 for key, _ in seen if key == crowded.dashboard) > 2
+        for key, tabs in seen:
+            for title, values in tabs.items():
+                if title not in after[key]:  # the blank tab of a new spreadsheet
+                    assert values == []
+                else:
+                    assert values in (before.get(key, {}).get(title), after[key][title]), title
+    for key in all_keys(crowded).values():
+        titles = [s["properties"] for s in emu.spreadsheet_json(key)["sheets"]]
+        assert not [t for t in titles if t.get("hidden") or STAGING_PREFIX in t["title"]]
+
+
+def shape(emu: SheetsEmulator, key: str) -> list[tuple[str, int, int, int]]:
+    """Per tab in order: title, charts, protected ranges, conditional formats."""
+    return [
+        (s["properties"]["title"], len(s.get("charts", [])), len(s.get("protectedRanges", [])),
+         len(s.get("conditionalFormats", [])))
+        for s in emu.spreadsheet_json(key)["sheets"]
+    ]  # fmt: skip
+
+
+def one_in_five(seed: int):
+    """A fifth of the requests fail; a lost batchUpdate reply is mostly one Google applied."""
+    chance = random.Random(seed)
+    lost = [Fault.drop_after_apply(), Fault.drop_after_apply(), Fault.unavailable(),
+            Fault.server_error()]  # fmt: skip
+    other = [Fault.rate_limit(0.01), Fault.unavailable(), Fault.drop(), Fault.server_error()]
+
+    def decide(info: RequestInfo) -> Fault | None:
+        if chance.random() >= 0.2:
+            return None
+        batch = info.method_id == "sheets.spreadsheets.batchUpdate"
+        return chance.choice(lost if batch else other)
+
+    return decide
+
+
+def test_lost_replies_never_make_a_duplicate_tab_chart_or_protection(
+    crowded: Campaign, tmp_path: Path, base_config: dict, write_config
+) -> None:
+    (tmp_path / "clean").mkdir()
+    with SheetsEmulator(account=ACCOUNT) as emu:
+        clean = Campaign(emu, tmp_path / "clean", base_config, write_config)
+        respond(clean, 60)
+        for campaign in (clean, crowded):
+            campaign.sync()
+        crowded.emu.faults.schedule(one_in_five(3))
+        respond(clean, 90)
+        respond(crowded, 90)
+        for campaign in (clean, crowded):
+            campaign.sync()
+        assert crowded.emu.faults.fired["drop_after_apply"] >= 3
+        expected = {unit: shape(emu, key) for unit, key in all_keys(clean).items()}
+        assert {unit: shape(crowded.emu, key) for unit, key in all_keys(crowded).items()} == (
+            expected
+        )
+
+
+def test_only_a_batch_update_waits_for_a_read_back_before_it_is_sent_again() -> None:
+    sheets = "https://sheets.googleapis.com/v4/spreadsheets/k"
+    assert not repeatable("POST", f"{sheets}:batchUpdate?alt=json")
+    assert repeatable("PUT", f"{sheets}/values/A1")
+    assert repeatable("GET", sheets)
+
+
+def test_a_sync_that_died_between_requests_is_finished_by_the_next(crowded: Campaign) -> None:
+    emu = crowded.emu
+    crowded.sync()
+    respond(crowded, 90)
+    calls = []
+
+    def third_write_refused(info: RequestInfo) -> Fault | None:
+        calls.append(crowded.dashboard in info.path)
+        return Fault.error(400, "Refused.") if calls.count(True) == 3 and calls[-1] else None
+
+    emu.faults.schedule(third_write_refused, method="sheets.spreadsheets.batchUpdate")
+    with pytest.raises(GoogleError):
+        crowded.sync()
+    hidden = [s for s in emu.spreadsheet_json(crowded.dashboard)["sheets"]
+              if s["properties"].get("hidden")]  # fmt: skip
+    assert hidden
+    emu.faults.clear()
+    crowded.sync()
+    tabs = [s["properties"] for s in emu.spreadsheet_json(crowded.dashboard)["sheets"]]
+    assert not [t for t in tabs if t.get("hidden") or t["title"].startswith(STAGING_PREFIX)]
+    metadata = emu.spreadsheet_json(crowded.dashboard).get("developerMetadata", [])
+    assert PROGRESS_KEY not in [m["metadataKey"] for m in metadata]
