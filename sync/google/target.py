@@ -35,8 +35,8 @@ from ..writers.readback import rows_by_header
 from ..writers.records import Dashboard, Renderer, Sheet
 from ..writers.review import apply_review, remember, sheet_digests
 from .client import DRIVE_FILES, GoogleError, GoogleSession, spreadsheet_key
-from .requests import cell, dashboard_requests, owned_column_runs, sheet_id_for, tab_requests
 from .serials import from_serial
+from .sheet_requests import cell, dashboard_requests, owned_column_runs, sheet_id_for, tab_requests
 
 FINGERPRINT_KEY = "sangkien-sync.fingerprint"
 PROTECTION_MARK = "sangkien-sync"

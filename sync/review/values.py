@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from ..normalize import parse_money
 from ..text import clean_text, fold
 
 Cell = str | int | float | bool | None
@@ -64,11 +63,6 @@ def score(review: Mapping[str, Cell]) -> float | None:
         return float(clean_text(value).replace(",", "."))
     except ValueError:
         return None
-
-
-def benefit(review: Mapping[str, Cell]) -> int | None:
-    value = review.get(BENEFIT)
-    return None if isinstance(value, bool) else parse_money(value)
 
 
 def appraisal(review: Mapping[str, Cell], choices: Mapping[str, str]) -> str | None:

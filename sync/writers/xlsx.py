@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
+from ..errors import OutputError
 from ..templates import Templates
 from .atomic import atomic_file
 from .records import Dashboard, Sheet, Value
@@ -206,35 +207,62 @@ class WorkbookJob:
     dashboard: Dashboard | None = None
 
 
-_PENDING: list[WorkbookJob] = []  # read by forked workers; set only inside write_workbooks
+def _size(job: WorkbookJob) -> int:
+    return sum(len(s.rows) for s in job.sheets)
 
 
-def _write_pending(index: int, templates: Templates) -> None:
-    job = _PENDING[index]
-    write_workbook(job.path, templates, job.sheets, job.dashboard)
+def _shares(jobs: list[WorkbookJob], workers: int) -> list[list[WorkbookJob]]:
+    """Jobs dealt largest first to the least loaded worker, so one big workbook does not start
+    last and leave a core idle."""
+    loads = [0] * workers
+    shares: list[list[WorkbookJob]] = [[] for _ in range(workers)]
+    for job in sorted(jobs, key=_size, reverse=True):
+        least = loads.index(min(loads))
+        shares[least].append(job)
+        loads[least] += _size(job) + 1
+    return shares
+
+
+def _write_share(jobs: list[WorkbookJob], templates: Templates, report: Connection) -> None:
+    """A forked worker: write its jobs, then send back None or the error that stopped it."""
+    outcome: BaseException | None = None
+    try:
+        for job in jobs:
+            write_workbook(job.path, templates, job.sheets, job.dashboard)
+    except Exception as exc:  # sent to the parent, which raises it
+        outcome = exc
+    report.send(outcome)
+    report.close()
 
 
 def write_workbooks(jobs: list[WorkbookJob], templates: Templates) -> None:
-    """Write many workbooks, on every core where the system can fork: the rendered rows are
-    shared with the workers by the fork itself instead of being copied through pipes. Each file
-    is still replaced atomically; the first error stops the lot and is raised here."""
+    """Write many workbooks, on every core where the system can fork: each forked worker gets
+    its share of the rendered rows by the fork itself instead of through pipes. Each file is
+    still replaced atomically; the first error is raised here once every worker has finished."""
     workers = min(os.cpu_count() or 1, len(jobs))
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         for job in jobs:
             write_workbook(job.path, templates, job.sheets, job.dashboard)
         return
-    _PENDING[:] = jobs
-    try:
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            # Largest first, so one big workbook does not start last and leave a core idle.
-            order = sorted(
-                range(len(jobs)), key=lambda i: -sum(len(s.rows) for s in jobs[i].sheets)
-            )
-            for done in [pool.submit(_write_pending, i, templates) for i in order]:
-                done.result()
-    finally:
-        _PENDING.clear()
+    context = multiprocessing.get_context("fork")
+    running = []
+    for share in _shares(jobs, workers):
+        receiver, sender = context.Pipe(duplex=False)
+        process = context.Process(target=_write_share, args=(share, templates, sender))
+        process.start()
+        sender.close()
+        running.append((process, receiver))
+    failures: list[BaseException] = []
+    for process, receiver in running:
+        try:
+            outcome = receiver.recv()
+        except EOFError:
+            outcome = OutputError(f"a workbook writer stopped unexpectedly ({process.pid})")
+        process.join()
+        if outcome is not None:
+            failures.append(outcome)
+    if failures:
+        raise failures[0]
 
 
 def write_workbook(

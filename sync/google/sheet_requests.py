@@ -60,6 +60,112 @@ def _grid(sheet_id: int, rows: tuple[int, int], cols: tuple[int, int]) -> dict[s
     }
 
 
+def _tab_properties(
+    layout: SheetLayout, sheet_id: int, title: str, size: tuple[int, int], existing: Any
+) -> list[dict[str, Any]]:
+    """Add the tab, or resize and retitle it; an owned tab's old conditional formats go, since
+    the sync adds its own again."""
+    properties = {
+        "sheetId": sheet_id,
+        "title": title,
+        "gridProperties": {
+            "rowCount": size[0],
+            "columnCount": size[1],
+            "frozenRowCount": 1,
+            "frozenColumnCount": layout.freeze_columns,
+        },
+    }
+    if existing is None:
+        return [{"addSheet": {"properties": properties}}]
+    requests: list[dict[str, Any]] = [
+        {"updateSheetProperties": {"properties": properties, "fields": "title,gridProperties"}}
+    ]
+    for _ in existing.get("conditionalFormats", ()):
+        requests.append({"deleteConditionalFormatRule": {"sheetId": sheet_id, "index": 0}})
+    return requests
+
+
+def _value_requests(data: Sheet, sheet_id: int, old_rows: int) -> list[dict[str, Any]]:
+    """The header and the rows; what is left of a longer previous run is cleared (owned
+    columns only)."""
+    layout = data.layout
+    header = {"values": [{"userEnteredValue": {"stringValue": c.header}} for c in layout.columns]}
+    body = [{"values": [cell(v) for v in values]} for values in data.rows]
+    requests: list[dict[str, Any]] = [
+        {
+            "updateCells": {
+                "start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 0},
+                "rows": [header, *body],
+                "fields": "userEnteredValue",
+            }
+        }
+    ]
+    needed_rows = len(data.rows) + 1
+    if old_rows > needed_rows:
+        span = _grid(sheet_id, (needed_rows, old_rows), (0, len(layout.columns)))
+        requests.append({"updateCells": {"range": span, "fields": "userEnteredValue"}})
+    return requests
+
+
+def _column_requests(
+    layout: SheetLayout, templates: Templates, sheet_id: int, rows: int
+) -> list[dict[str, Any]]:
+    """Each column's number format, wrapping, width and visibility."""
+    requests: list[dict[str, Any]] = []
+    for index, column in enumerate(layout.columns):
+        number_format = {
+            "type": _NUMBER_TYPES[column.format],
+            "pattern": templates.formats[column.format],
+        }
+        style = {
+            "numberFormat": number_format,
+            "wrapStrategy": "WRAP" if column.wrap else "OVERFLOW_CELL",
+            "verticalAlignment": "TOP",
+        }
+        requests.append(
+            {
+                "repeatCell": {
+                    "range": _grid(sheet_id, (1, rows), (index, index + 1)),
+                    "cell": {"userEnteredFormat": style},
+                    "fields": "userEnteredFormat(numberFormat,wrapStrategy,verticalAlignment)",
+                }
+            }
+        )
+        span = {"sheetId": sheet_id, "dimension": "COLUMNS", "startIndex": index,
+                "endIndex": index + 1}  # fmt: skip
+        properties = {
+            "pixelSize": int(column.width * PIXELS_PER_WIDTH_UNIT),
+            "hiddenByUser": column.hidden,
+        }
+        requests.append(
+            {
+                "updateDimensionProperties": {
+                    "range": span,
+                    "properties": properties,
+                    "fields": "pixelSize,hiddenByUser",
+                }
+            }
+        )
+    return requests
+
+
+def _highlight_requests(layout: SheetLayout, sheet_id: int, rows: int) -> list[dict[str, Any]]:
+    keys = layout.column_keys()
+    requests: list[dict[str, Any]] = []
+    for rule in layout.highlights:
+        letter = _column_letter(keys.index(rule.column))
+        value = rule.equals.replace('"', '""')
+        condition = {
+            "type": "CUSTOM_FORMULA",
+            "values": [{"userEnteredValue": f'=${letter}2="{value}"'}],
+        }
+        fill = {"backgroundColor": _hex_colour(rule.fill)}
+        span = _grid(sheet_id, (1, rows), (0, len(layout.columns)))
+        added = {"ranges": [span], "booleanRule": {"condition": condition, "format": fill}}
+        requests.append({"addConditionalFormatRule": {"index": 0, "rule": added}})
+    return requests
+
+
 def tab_requests(
     data: Sheet,
     templates: Templates,
@@ -76,47 +182,9 @@ def tab_requests(
     grid = (existing or {}).get("properties", {}).get("gridProperties", {})
     old_rows = grid.get("rowCount", 0)
     rows = max(needed_rows, old_rows, 2)
-    columns = max(width, grid.get("columnCount", 0))
-    properties = {
-        "sheetId": sheet_id,
-        "title": title,
-        "gridProperties": {
-            "rowCount": rows,
-            "columnCount": columns,
-            "frozenRowCount": 1,
-            "frozenColumnCount": layout.freeze_columns,
-        },
-    }
-    requests: list[dict[str, Any]] = []
-    if existing is None:
-        requests.append({"addSheet": {"properties": properties}})
-    else:
-        requests.append(
-            {"updateSheetProperties": {"properties": properties, "fields": "title,gridProperties"}}
-        )
-        # Conditional formats of an owned tab are the sync's; drop the old ones before adding.
-        for _ in existing.get("conditionalFormats", ()):
-            requests.append({"deleteConditionalFormatRule": {"sheetId": sheet_id, "index": 0}})
-    header = {"values": [{"userEnteredValue": {"stringValue": c.header}} for c in layout.columns]}
-    body = [{"values": [cell(v) for v in values]} for values in data.rows]
-    requests.append(
-        {
-            "updateCells": {
-                "start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 0},
-                "rows": [header, *body],
-                "fields": "userEnteredValue",
-            }
-        }
-    )
-    if old_rows > needed_rows:  # clear what is left of a longer previous run, owned columns only
-        requests.append(
-            {
-                "updateCells": {
-                    "range": _grid(sheet_id, (needed_rows, old_rows), (0, width)),
-                    "fields": "userEnteredValue",
-                }
-            }
-        )
+    size = (rows, max(width, grid.get("columnCount", 0)))
+    requests = _tab_properties(layout, sheet_id, title, size, existing)
+    requests += _value_requests(data, sheet_id, old_rows)
     requests.append(
         {
             "repeatCell": {
@@ -126,69 +194,12 @@ def tab_requests(
             }
         }
     )
-    for index, column in enumerate(layout.columns):
-        number_format = {
-            "type": _NUMBER_TYPES[column.format],
-            "pattern": templates.formats[column.format],
-        }
-        requests.append(
-            {
-                "repeatCell": {
-                    "range": _grid(sheet_id, (1, rows), (index, index + 1)),
-                    "cell": {
-                        "userEnteredFormat": {
-                            "numberFormat": number_format,
-                            "wrapStrategy": "WRAP" if column.wrap else "OVERFLOW_CELL",
-                            "verticalAlignment": "TOP",
-                        }
-                    },
-                    "fields": "userEnteredFormat(numberFormat,wrapStrategy,verticalAlignment)",
-                }
-            }
-        )
-        requests.append(
-            {
-                "updateDimensionProperties": {
-                    "range": {
-                        "sheetId": sheet_id,
-                        "dimension": "COLUMNS",
-                        "startIndex": index,
-                        "endIndex": index + 1,
-                    },
-                    "properties": {
-                        "pixelSize": int(column.width * PIXELS_PER_WIDTH_UNIT),
-                        "hiddenByUser": column.hidden,
-                    },
-                    "fields": "pixelSize,hiddenByUser",
-                }
-            }
-        )
+    requests += _column_requests(layout, templates, sheet_id, rows)
     requests += _review_requests(layout, templates, sheet_id, rows)
     requests.append(
         {"setBasicFilter": {"filter": {"range": _grid(sheet_id, (0, needed_rows), (0, width))}}}
     )
-    keys = layout.column_keys()
-    for rule in layout.highlights:
-        letter = _column_letter(keys.index(rule.column))
-        value = rule.equals.replace('"', '""')
-        requests.append(
-            {
-                "addConditionalFormatRule": {
-                    "index": 0,
-                    "rule": {
-                        "ranges": [_grid(sheet_id, (1, rows), (0, width))],
-                        "booleanRule": {
-                            "condition": {
-                                "type": "CUSTOM_FORMULA",
-                                "values": [{"userEnteredValue": f'=${letter}2="{value}"'}],
-                            },
-                            "format": {"backgroundColor": _hex_colour(rule.fill)},
-                        },
-                    },
-                }
-            }
-        )
-    return requests
+    return requests + _highlight_requests(layout, sheet_id, rows)
 
 
 def _validation_rule(spec: dict[str, Any], templates: Templates) -> dict[str, Any]:
