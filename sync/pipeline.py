@@ -163,11 +163,13 @@ def _responses(
 
 def build_report(
     settings: Settings,
-    inputs: Inputs,
+    inputs: Inputs | None = None,
     on_stage: StageHook | None = None,
     now: datetime | None = None,
 ) -> Report:
-    """`now` is the sync's time (default: the clock); tests pass one to move through time."""
+    """`now` is the sync's time (default: the clock); tests pass one to move through time.
+    Without `inputs`: the default templates, no review round, no Google connection."""
+    inputs = inputs or Inputs(load_templates())
     stage = _Stages(on_stage)
     zone = settings.campaign.zone
     when = (now or datetime.now(zone)).astimezone(zone)

@@ -31,11 +31,12 @@ from ..review.store import StateFiles
 from ..review.values import fingerprint
 from ..templates import SheetLayout, Templates
 from ..writers.books import Books, UnitBook, reviewing_units, sheet_digests
+from ..writers.plan import Planner, owned_runs
 from ..writers.readback import rows_by_header
 from ..writers.records import Dashboard, Sheet
 from .client import DRIVE_FILES, GoogleError, GoogleSession, spreadsheet_key
 from .serials import from_serial
-from .sheet_requests import cell, dashboard_requests, owned_column_runs, sheet_id_for, tab_requests
+from .sheet_requests import cell, dashboard_requests, sheet_id_for, tab_requests
 
 FINGERPRINT_KEY = "sangkien-sync.fingerprint"
 PROTECTION_MARK = "sangkien-sync"
@@ -89,6 +90,7 @@ class GoogleWriter:
         self.google = google
         self.settings = settings
         self.templates = templates
+        self.planner = Planner(templates)
 
     # -- reads -------------------------------------------------------------------------------------
 
@@ -194,10 +196,11 @@ class GoogleWriter:
         requests: list[dict[str, Any]] = []
         owned = [s.layout.name for s in content.sheets]
         for data in content.sheets:
-            requests += tab_requests(data, self.templates, existing.get(data.layout.name))
+            requests += tab_requests(self.planner.tab(data), existing.get(data.layout.name))
         if content.dashboard is not None:
-            title = self.templates.dashboard["title"]
-            requests += dashboard_requests(content.dashboard, self.templates, existing.get(title))
+            title = self.templates.dashboard.title
+            board = self.planner.dashboard(content.dashboard)
+            requests += dashboard_requests(board, existing.get(title))
             owned.append(title)
         requests += self._protect(content, existing)
         if content.appended:
@@ -228,7 +231,7 @@ class GoogleWriter:
                         }
                     )
             sheet_id = tab["properties"]["sheetId"] if tab else sheet_id_for(data.layout.name)
-            for start, end in owned_column_runs(data.layout):
+            for start, end in owned_runs(data.layout.columns):
                 protected_range = {
                     "range": {
                         "sheetId": sheet_id,
@@ -252,7 +255,7 @@ class GoogleWriter:
         requests: list[dict[str, Any]] = []
         if tab is None:
             header = Sheet(layout, [])
-            requests += tab_requests(header, self.templates, None)
+            requests += tab_requests(self.planner.tab(header), None)
         keys = layout.column_keys()
         cells = [{"values": [cell(row.get(k)) for k in keys]} for row in rows]
         requests.append(

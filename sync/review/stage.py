@@ -36,14 +36,14 @@ def review_rules(settings: Settings, templates: Templates) -> Rules:
     words = templates.review
     return Rules(
         due=settings.campaign.dossier_due,
-        marks=frozenset(words["ticked"]),
-        reasons=dict(words["not_eligible"]),
+        marks=frozenset(words.ticked),
+        reasons=words.not_eligible.model_dump(),
     )
 
 
 def _decision(review: Review, templates: Templates, marks: frozenset[str]) -> dict[str, Any]:
     return {
-        "appraisal": appraisal(review, templates.review["appraisal"]),
+        "appraisal": appraisal(review, templates.review.appraisal.model_dump()),
         "score": score(review),
         "nominated": ticked(review, NOMINATED, marks),
         "complaint": ticked(review, COMPLAINT, marks),

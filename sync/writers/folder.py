@@ -21,7 +21,7 @@ from .xlsx import WorkbookJob, write_workbooks
 def workbook_path(out_dir: Path, unit: Unit, templates: Templates) -> Path:
     """`<tier folder>/<unit id> <unit name without diacritics>.xlsx`: ASCII, so the names survive
     zip files, e-mail and old Windows machines."""
-    folder = templates.labels["folder"][unit.tier]
+    folder = templates.labels.folder.word(unit.tier)
     slug = "-".join(fold(unit.name).split())[:60]
     return out_dir / folder / f"{unit.id} {slug}.xlsx"
 
@@ -44,7 +44,7 @@ class WorkbookFolder(StateFiles):
             WorkbookJob(self.path(book.unit), list(book.sheets), book.dashboard)
             for book in books.units
         ]
-        lookup_file = self.folder / self.templates.review["lookup_file"]
+        lookup_file = self.folder / self.templates.review.lookup_file
         jobs.append(WorkbookJob(lookup_file, [books.lookup]))
         write_workbooks(jobs, self.templates)
         return [str(job.path) for job in jobs]
