@@ -14,7 +14,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -28,7 +27,15 @@ from .orgtree import Unit
 from .pipeline import Inputs, build_report
 from .report import Report
 from .review.values import APPRAISAL, BENEFIT
-from .templates import DEFAULT_TEMPLATES, SheetLayout, Templates, load_templates, sheet_layout
+from .templates import (
+    DEFAULT_TEMPLATES,
+    DossierLayout,
+    SheetLayout,
+    Templates,
+    load_templates,
+    sheet_layout,
+    validated,
+)
 from .writers.atomic import atomic_file
 from .writers.folder import WorkbookFolder
 from .writers.records import Sheet, Value
@@ -37,11 +44,8 @@ from .writers.xlsx import write_workbook
 
 @cache
 def dossier_layout(folder: Path = DEFAULT_TEMPLATES) -> dict[str, Any]:
-    path = folder / "dossier.yaml"
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read the dossier layout ({exc})") from None
+    """`dossier.yaml`, checked at load (a missing or misspelt key is a one-line ConfigError)."""
+    return validated(DossierLayout, folder / "dossier.yaml").model_dump()
 
 
 @dataclass(frozen=True, slots=True)

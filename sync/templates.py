@@ -321,6 +321,54 @@ class Outputs(Model):
         return self
 
 
+# -- dossier.yaml --------------------------------------------------------------------------------
+
+
+class DossierFiles(Model):
+    folder: str
+    summary: str  # file name templates over {unit_id}
+    letter: str
+
+
+class DossierSummary(SheetSpec):
+    total: str
+    summary_chars: int = Field(gt=0)
+    born: str
+    workplace: str
+
+
+class LetterWords(Model):
+    """The Tờ trình's words; further keys are allowed for its layout."""
+
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+    font: str
+    size: int = Field(gt=0)
+    motto: tuple[str, str]
+    national_name: str
+    abbreviation: dict[str, str]
+    number: str
+    place_date: str
+    kind: str
+    subject: str
+    recipient: str
+    intro: str
+    nominee: str
+    benefit_none: str
+    money: str
+    closing: str
+    recipients: tuple[str, ...]
+    signature: dict[Literal["grassroots", "other"], str]
+    signer: str
+    problems: str
+
+
+class DossierLayout(Model):
+    files: DossierFiles
+    summary: DossierSummary
+    letter: LetterWords
+
+
 @dataclass(frozen=True, slots=True)
 class Templates:
     form: FormLayout
@@ -351,8 +399,9 @@ def validated(model: type[M], path: Path) -> M:
         return model.model_validate(_read_yaml(path))
     except ValidationError as exc:
         error = exc.errors()[0]
-        where = ".".join(str(part) for part in error["loc"]) or "(top level)"
-        raise ConfigError(f"{path}: {where}: {error['msg']}") from None
+        where = "".join(f"{part}: " for part in [".".join(map(str, error["loc"]))] if part)
+        message = error["msg"].removeprefix("Value error, ")
+        raise ConfigError(f"{path}: {where}{message}") from None
 
 
 @cache
