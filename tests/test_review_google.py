@@ -581,7 +581,8 @@ class OfficersOnGoogle(RuleBasedStateMachine):
         for key in list(self.emu.store.files):
             file = self.emu.drive_file(key)
             unit = file["name"].split(" – ")[0]
-            if self.drive_folder in file.get("parents", ()) and unit not in self.officers:
+            in_folder = self.drive_folder in file.get("parents", ())
+            if in_folder and unit in UNITS and unit not in self.officers:  # not the lookup
                 self.officers[unit] = Officer(self.emu, key)
 
     def _check(self, result: SyncResult, new_entries: list[dict[str, Any]]) -> None:

@@ -363,13 +363,13 @@ def _audit_rows(entries: list[AuditEntry]) -> list[dict[str, Any]]:
 
 
 def _locate(
-    writer: GoogleWriter, tree: OrgTree, settings: Settings, dashboard_key: str
+    tree: OrgTree,
+    settings: Settings,
+    province: Spreadsheet,
+    registry: dict[str, tuple[str, str]],
 ) -> dict[str, Spreadsheet]:
     """Every reviewing unit's spreadsheet: the province's is the dashboard; the others come from
     the config, else the registry tab; those not found yet get a None key."""
-    province = Spreadsheet(tree.root, dashboard_key)
-    writer.load_metadata(province)
-    registry = writer.read_registry(province)
     configured = {u: spreadsheet_key(k) for u, k in settings.google.unit_spreadsheets.items()}
     found = {tree.root.id: province}
     for unit in reviewing_units(tree, settings):
@@ -399,6 +399,7 @@ class GoogleStore:
     writer: GoogleWriter
     sheets: dict[str, Spreadsheet] = field(default_factory=dict)
     readbacks: dict[str, ReadBack | None] = field(default_factory=dict)
+    lookup: Spreadsheet | None = None  # the public lookup's own spreadsheet
 
     @classmethod
     def connect(
@@ -422,7 +423,12 @@ class GoogleStore:
         """Locate every reviewing unit's spreadsheet (the registry and the config say where
         each is; `units` are those of `reviewing_units`) and read its review tabs."""
         dashboard = spreadsheet_key(self.writer.settings.google.dashboard_spreadsheet or "")
-        self.sheets = _locate(self.writer, tree, self.writer.settings, dashboard)
+        province = Spreadsheet(tree.root, dashboard)
+        self.writer.load_metadata(province)
+        registry = self.writer.read_registry(province)
+        self.sheets = _locate(tree, self.writer.settings, province, registry)
+        key, fingerprint = registry.get(self._lookup_id, (None, ""))
+        self.lookup = Spreadsheet(tree.root, key, fingerprint=fingerprint)
         self.readbacks = {
             unit_id: self.writer.read_review(sheet) for unit_id, sheet in self.sheets.items()
         }
@@ -445,6 +451,7 @@ class GoogleStore:
             drifted = _drifted(self.readbacks[unit_id], contents[unit_id], templates)
             if writer.write(sheet, contents[unit_id], fresh, drifted):
                 written.append(SHEET_URL.format(sheet.key))
+        written += self._write_lookup(books)
         board = contents[province.id]
         board.sheets.append(Sheet(templates.sheets["registry"], self._registry(books)))
         board.appended = _audit_rows(entries)
@@ -455,10 +462,34 @@ class GoogleStore:
             written.append(SHEET_URL.format(sheet.key))
         return written
 
+    @property
+    def _lookup_id(self) -> str:
+        """The lookup's id in the registry: the name of the local lookup file."""
+        return Path(self.writer.templates.review.lookup_file).stem
+
+    def _write_lookup(self, books: Books) -> list[str]:
+        """The public lookup in a spreadsheet of its own, which can be shared with every author
+        without opening the province's spreadsheet; registered like the units' ones."""
+        sheet = self.lookup
+        assert sheet is not None
+        fresh = sheet.key is None
+        if sheet.key is None:
+            sheet.key = self.writer.find_or_create(
+                f"{self._lookup_id} – {books.lookup.layout.name}"
+            )
+            self.writer.share(sheet.key, books.tree.root, books.tree)
+        if self.writer.write(sheet, Content([books.lookup], None), fresh):
+            return [SHEET_URL.format(sheet.key)]
+        return []
+
     def _registry(self, books: Books) -> list[list[Any]]:
         tree = books.tree
-        return [
+        rows = [
             [unit_id, tree[unit_id].name, SHEET_URL.format(sheet.key), sheet.fingerprint]
             for unit_id, sheet in sorted(self.sheets.items())
             if unit_id != tree.root.id and sheet.key
         ]
+        if self.lookup is not None and self.lookup.key:
+            url = SHEET_URL.format(self.lookup.key)
+            rows.append([self._lookup_id, books.lookup.layout.name, url, self.lookup.fingerprint])
+        return rows
