@@ -27,10 +27,10 @@ from ..orgtree import OrgTree, Unit
 from ..review.audit import AuditEntry
 from ..review.settle import ReadBack
 from ..review.state import ReviewState
-from ..review.store import StateFiles
 from ..review.values import fingerprint
 from ..templates import SheetLayout, Templates
 from ..writers.books import Books, UnitBook, reviewing_units, sheet_digests
+from ..writers.folder import StateFiles
 from ..writers.plan import Planner, owned_runs
 from ..writers.readback import rows_by_header
 from ..writers.records import Dashboard, Sheet

@@ -1,18 +1,20 @@
 """The local `ReviewStore`: one workbook per reviewing unit in the output folder, the review
-state and the audit log beside them."""
+state and the audit log beside them (`StateFiles`, which the Google store keeps locally too)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..orgtree import OrgTree, Unit
-from ..review.audit import AuditEntry
+from ..review.audit import AUDIT_FILE, AuditEntry
 from ..review.settle import ReadBack
-from ..review.store import StateFiles
+from ..review.state import STATE_FILE, ReviewState, load_state, state_json
 from ..templates import Templates
 from ..text import fold
+from .atomic import write_text_atomic
 from .books import Books
 from .readback import read_review
 from .xlsx import WorkbookJob, write_workbooks
@@ -24,6 +26,29 @@ def workbook_path(out_dir: Path, unit: Unit, templates: Templates) -> Path:
     folder = templates.labels.folder.word(unit.tier)
     slug = "-".join(fold(unit.name).split())[:60]
     return out_dir / folder / f"{unit.id} {slug}.xlsx"
+
+
+def append_lines(path: Path, entries: list[AuditEntry]) -> None:
+    """The audit log only ever grows: one JSON object per line, appended."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as handle:
+        for entry in entries:
+            handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
+
+
+@dataclass(frozen=True, slots=True)
+class StateFiles:
+    """`review-state.json` and `audit-log.jsonl` in the output folder, for either store."""
+
+    folder: Path
+
+    def previous(self) -> ReviewState:
+        return load_state(self.folder / STATE_FILE)
+
+    def save(self, state: ReviewState, entries: list[AuditEntry]) -> None:
+        text = json.dumps(state_json(state), ensure_ascii=False)
+        write_text_atomic(self.folder / STATE_FILE, text)
+        append_lines(self.folder / AUDIT_FILE, entries)
 
 
 @dataclass(frozen=True, slots=True)
