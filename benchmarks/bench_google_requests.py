@@ -32,7 +32,6 @@ from emulator import SheetsEmulator  # noqa: E402
 from emulator.transport import authorized_session, emulator_client  # noqa: E402
 from sync.config import read_settings  # noqa: E402
 from sync.google.client import Policy, RateLimiter, connect  # noqa: E402
-from sync.google.target import write_google  # noqa: E402
 from sync.orgtree import UNITS_HEADER  # noqa: E402
 from sync.pipeline import run_sync  # noqa: E402
 from sync.templates import load_templates  # noqa: E402
@@ -103,7 +102,7 @@ def ours(emu: SheetsEmulator, settings, report, sign_in: str):
     for label in ("first sync", "unchanged sync"):
         emu.reset_counters()
         largest.bytes = 0
-        write_google(report, settings, google, settings.output.dir)
+        run_sync(settings, google=google)  # reads the review back, settles, writes
         yield label, emu.counts.total(), emu.counts.writes(), largest.bytes
 
 

@@ -14,7 +14,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -25,26 +24,28 @@ from .config import Settings
 from .errors import ConfigError, SyncError
 from .models import Response, Violation
 from .orgtree import Unit
-from .pipeline import build_report
+from .pipeline import Inputs, build_report
 from .report import Report
-from .review.state import STATE_FILE, load_state
 from .review.values import APPRAISAL, BENEFIT
-from .templates import DEFAULT_TEMPLATES, SheetLayout, load_templates, sheet_layout
-from .writers import reviewing_units, workbook_path
+from .templates import (
+    DEFAULT_TEMPLATES,
+    DossierLayout,
+    SheetLayout,
+    Templates,
+    load_templates,
+    sheet_layout,
+    validated,
+)
 from .writers.atomic import atomic_file
-from .writers.readback import read_review
+from .writers.folder import WorkbookFolder
 from .writers.records import Sheet, Value
-from .writers.review import apply_review
 from .writers.xlsx import write_workbook
 
 
 @cache
 def dossier_layout(folder: Path = DEFAULT_TEMPLATES) -> dict[str, Any]:
-    path = folder / "dossier.yaml"
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read the dossier layout ({exc})") from None
+    """`dossier.yaml`, checked at load (a missing or misspelt key is a one-line ConfigError)."""
+    return validated(DossierLayout, folder / "dossier.yaml").model_dump()
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,17 +55,11 @@ class Nominee:
     problems: list[Violation]  # review codes of the unit's nomination
 
 
-def _reviewed_report(settings: Settings, now: datetime | None) -> Report:
-    """The sync's report with the review round settled from the workbooks as they are."""
-    report = build_report(settings, now=now)
-    templates = load_templates()
-    out = settings.output.dir
-    readbacks = {
-        unit.id: read_review(workbook_path(out, unit, templates), templates)
-        for unit in reviewing_units(report, settings)
-    }
-    apply_review(report, settings, templates, load_state(out / STATE_FILE), readbacks)
-    return report
+def _reviewed_report(settings: Settings, templates: Templates, now: datetime | None) -> Report:
+    """The sync's report with the review round settled from the workbooks as they are, through
+    the same store as the sync (read only: nothing is written or saved)."""
+    store = WorkbookFolder(settings.output.dir, templates)
+    return build_report(settings, Inputs(templates, store), now=now)
 
 
 def nominees(report: Report, unit_id: str) -> list[Nominee]:
@@ -244,12 +239,14 @@ def build_dossier(
     *,
     force: bool = False,
     now: datetime | None = None,
+    templates: Templates | None = None,
 ) -> list[Path]:
     """Write the unit's summary table and Tờ trình; refuse (SyncError) while a nomination
     breaks a rule, unless `force`, which lists the problems on the letter's first page."""
     if settings.output.kind != "xlsx":
         raise ConfigError("sangkien dossier reads the local unit workbooks (output.kind: xlsx)")
-    report = _reviewed_report(settings, now)
+    templates = templates or load_templates()
+    report = _reviewed_report(settings, templates, now)
     if unit_id not in report.tree.units:
         raise ConfigError(f"unit {unit_id!r} is not in {settings.units.name}")
     unit = report.tree[unit_id]
@@ -269,7 +266,6 @@ def build_dossier(
     layout = dossier_layout()
     rows = [_values(n, i, layout["summary"], report) for i, n in enumerate(found, start=1)]
     folder = out_dir or settings.output.dir / layout["files"]["folder"]
-    templates = load_templates()
     table = summary_sheet(rows, sheet_layout(layout["summary"]), layout["summary"]["total"])
     summary_path = folder / layout["files"]["summary"].format(unit_id=unit_id)
     write_workbook(summary_path, templates, [table])

@@ -1,4 +1,5 @@
-"""`run_sync`: source → normalise → validate → resolve units → de-duplicate → tally → write."""
+"""`run_sync`: read → normalise → validate → resolve units → de-duplicate → settle the review
+round → tally → render → store."""
 
 from __future__ import annotations
 
@@ -18,11 +19,15 @@ from .models import Response, SourceInfo, Status
 from .orgtree import OrgTree, load_tree
 from .report import Report
 from .responses import Choices, build_response
+from .review.stage import ReviewRound, settle_review
+from .review.store import ReviewStore
 from .rules.checks import RuleContext, validate
 from .rules.codes import Severity, code
 from .sources import read_source
 from .tally import tally
-from .templates import load_templates
+from .templates import Templates, load_templates
+from .writers.books import reviewing_units
+from .writers.folder import WorkbookFolder
 
 if TYPE_CHECKING:
     from .google.client import GoogleSession
@@ -102,21 +107,48 @@ def needs_google(settings: Settings, write: bool = True) -> bool:
     return on_google or (write and writes_google)
 
 
-def build_report(
-    settings: Settings,
-    on_stage: StageHook | None = None,
-    google: GoogleSession | None = None,
-    now: datetime | None = None,
-) -> Report:
-    """`now` is the sync's time (default: the clock); tests pass one to move through time."""
-    stage = _Stages(on_stage)
-    templates = load_templates()
-    zone = settings.campaign.zone
-    tree = load_tree(settings.units)
+def open_store(
+    settings: Settings, templates: Templates, out_dir: Path, google: GoogleSession | None
+) -> ReviewStore:
+    """The review store of the configured output: Google spreadsheets or local workbooks."""
+    if settings.output.kind == "google_sheets":
+        from .google.target import GoogleStore
+
+        assert google is not None
+        return GoogleStore.connect(google, settings, templates, out_dir)
+    return WorkbookFolder(out_dir, templates)
+
+
+@dataclass(frozen=True, slots=True)
+class Inputs:
+    """What a report is built from besides the config: loaded once at the edge."""
+
+    templates: Templates
+    store: ReviewStore | None = None  # None: no review round (`sangkien check`)
+    google: GoogleSession | None = None
+
+
+def _settle(
+    inputs: Inputs, settings: Settings, tree: OrgTree, responses: list[Response], when: datetime
+) -> ReviewRound | None:
+    if inputs.store is None:
+        return None
+    readbacks = inputs.store.read(tree, reviewing_units(tree, settings))
+    previous = inputs.store.previous()
+    context = (settings, inputs.templates)
+    return settle_review(tree, responses, readbacks, previous, context, when)
+
+
+def _responses(
+    settings: Settings, inputs: Inputs, stage: _Stages
+) -> tuple[list[SourceInfo], list[Response]]:
+    """Read every source, normalise and validate its rows."""
+    form = inputs.templates.form
     with stage("read"):
-        tables = [read_source(s, settings, templates.form, google) for s in settings.sources]
+        tables = [read_source(s, settings, form, inputs.google) for s in settings.sources]
     with stage("normalise"):
         choices = Choices.from_lists(settings.fields, settings.sectors)
+        zone = settings.campaign.zone
         responses = [
             build_response(raw, table.locale, zone, choices)
             for table in tables
@@ -124,7 +156,25 @@ def build_report(
         ]
         _unique_ids(responses)
     with stage("validate"):
-        validate(responses, RuleContext(settings, templates.form))
+        validate(responses, RuleContext(settings, form))
+    sources = [SourceInfo(t.name, t.kind, len(t.rows), t.location) for t in tables]
+    return sources, responses
+
+
+def build_report(
+    settings: Settings,
+    inputs: Inputs | None = None,
+    on_stage: StageHook | None = None,
+    now: datetime | None = None,
+) -> Report:
+    """`now` is the sync's time (default: the clock); tests pass one to move through time.
+    Without `inputs`: the default templates, no review round, no Google connection."""
+    inputs = inputs or Inputs(load_templates())
+    stage = _Stages(on_stage)
+    zone = settings.campaign.zone
+    when = (now or datetime.now(zone)).astimezone(zone)
+    tree = load_tree(settings.units)
+    sources, responses = _responses(settings, inputs, stage)
     with stage("resolve"):
         # Before de-duplication: a row naming no known union is invalid and must not replace
         # the valid row it repeats.
@@ -136,17 +186,20 @@ def build_report(
         apply_duplicates(candidates, find_duplicates(candidates, settings.dedupe))
         _flag_similar(candidates)
         _settle_status(responses)
+    with stage("review"):
+        review = _settle(inputs, settings, tree, responses, when)
     with stage("tally"):
         tallies = tally(responses, tree)
-    sources = [SourceInfo(t.name, t.kind, len(t.rows), t.location) for t in tables]
     return Report(
-        generated_at=(now or datetime.now(zone)).astimezone(zone),
+        generated_at=when,
         campaign=settings.campaign.name,
         sources=sources,
         responses=responses,
         tallies=tallies,
         tree=tree,
         timings=stage.timings,
+        review=review.outcome if review else None,
+        review_summary=review.summary if review else {},
     )
 
 
@@ -158,6 +211,7 @@ def run_sync(
     on_stage: StageHook | None = None,
     google: GoogleSession | None = None,
     now: datetime | None = None,
+    templates: Templates | None = None,
 ) -> SyncResult:
     """The whole sync. A Google connection is opened only when a source or the output is on
     Google; tests pass their own, connected to a local Sheets API server."""
@@ -165,15 +219,18 @@ def run_sync(
         from .google.client import connect
 
         google = connect(settings.google)
-    report = build_report(settings, on_stage, google, now)
-    if not write:
+    templates = templates or load_templates()
+    out = out_dir or settings.output.dir
+    store = open_store(settings, templates, out, google) if write else None
+    report = build_report(settings, Inputs(templates, store, google), on_stage, now)
+    if store is None:
         return SyncResult(report, [])
     from .writers import write_outputs
 
     started = time.perf_counter()
     if on_stage:
         on_stage("write")
-    written = write_outputs(report, settings, out_dir or settings.output.dir, google)
+    written = write_outputs(report, settings, templates, store, out)
     if google is not None and close_form_if_due(settings, google.http.session, report.generated_at):
         written.append(f"form {settings.campaign.form_id}: closed to new responses")
     report.timings["write"] = time.perf_counter() - started

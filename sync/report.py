@@ -16,12 +16,15 @@ from .tally import Tally, home_unit
 
 if TYPE_CHECKING:
     from .review.settle import Outcome
+    from .review.stage import Summary
 
 REPORT_FILE = "sync-report.json"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Report:
+    """Final when built: the review round is settled before the tally, not applied after."""
+
     generated_at: datetime  # aware, in the campaign's time zone
     campaign: str
     sources: list[SourceInfo]
@@ -29,8 +32,8 @@ class Report:
     tallies: dict[str, Tally]
     tree: OrgTree
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
-    review: Outcome | None = None  # the officers' review round, once the sheets were read back
-    review_summary: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    review: Outcome | None = None  # the officers' review round, when the sheets were read back
+    review_summary: Summary = field(default_factory=dict)
 
     @cached_property
     def by_id(self) -> dict[str, Response]:

@@ -1,45 +1,80 @@
 """Read the declarative layouts in `sheets_templates/`: the form's questions and every output
-sheet's columns, headers, widths and formats. Writers render these; none hard-codes a label."""
+sheet's columns, headers, widths, formats, colours and charts. Writers render these; none
+hard-codes a label.
+
+Every file is checked at load by frozen typed models: a missing, renamed or misspelt key is a
+one-line ConfigError naming the file and the key, never a KeyError later in a writer.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal, TypeVar
 
 import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import ConfigError
 from .resources import templates_dir
 
 DEFAULT_TEMPLATES = templates_dir()
 
+Colour = Annotated[str, Field(pattern=r"^#[0-9A-Fa-f]{6}$")]
+Format = Literal["text", "int", "plain", "number", "money", "date", "datetime", "percent"]
+Tier = Literal["province", "superior", "grassroots"]
 
-@dataclass(frozen=True, slots=True)
-class Question:
+
+class Model(BaseModel):
+    """A frozen template section: unknown keys are refused, so a misspelt key is named."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    def word(self, key: str) -> Any:
+        """The entry named by a value known only at run time (a status, a tier, a format)."""
+        return getattr(self, key)
+
+
+# -- form.yaml -----------------------------------------------------------------------------------
+
+
+class Question(Model):
     key: str
     vi: str
     en: str
     required: bool
-    kind: str
+    kind: Literal["timestamp", "text", "year", "choice", "phone", "email", "unit", "sector",
+                  "field", "long_text", "date", "money"]  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
-class FormLayout:
+class FormLayout(Model):
     questions: tuple[Question, ...]
-    genders: tuple[str, ...]
+    genders: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _keys_unique(self) -> FormLayout:
+        keys = [q.key for q in self.questions]
+        repeated = sorted({k for k in keys if keys.count(k) > 1})
+        if repeated:
+            raise ValueError(f"question key {repeated[0]!r} appears twice")
+        if "timestamp" not in keys:
+            raise ValueError("no question has key 'timestamp'")
+        return self
 
     def question(self, key: str) -> Question:
         return next(q for q in self.questions if q.key == key)
 
 
-@dataclass(frozen=True, slots=True)
-class Column:
+# -- outputs.yaml: sheets ------------------------------------------------------------------------
+
+
+class Column(Model):
     key: str  # the value's name in a writer's record
     header: str  # Vietnamese header shown to officers
     width: float = 14
-    format: str = "text"  # text, int, money, date, datetime, percent
+    format: Format = "text"
     wrap: bool = False
     hidden: bool = False
     # Officer-owned: the sync reads it back and keeps it; everything else is sync-owned.
@@ -47,16 +82,30 @@ class Column:
     # A data-validation spec (see outputs.yaml, `validations`), by name.
     validation: str | None = None
     # Tiers whose sheets show the column; None shows it everywhere.
-    tiers: tuple[str, ...] | None = None
+    tiers: tuple[Tier, ...] | None = None
     # A wrapped column makes its row tall enough for its text, unless this is False.
     sets_height: bool = True
 
 
-@dataclass(frozen=True, slots=True)
-class Highlight:
+class Highlight(Model):
     column: str  # key of the column whose value decides
     equals: str
-    fill: str  # background colour, #RRGGBB
+    fill: Colour
+
+
+class SheetSpec(Model):
+    title: str
+    columns: tuple[Column, ...]
+    highlights: tuple[Highlight, ...] = ()
+    freeze_columns: int = Field(0, ge=0)
+
+    @model_validator(mode="after")
+    def _highlighted_columns_exist(self) -> SheetSpec:
+        keys = {c.key for c in self.columns}
+        for rule in self.highlights:
+            if rule.column not in keys:
+                raise ValueError(f"highlight names column {rule.column!r}, which is not listed")
+        return self
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,15 +132,254 @@ class SheetLayout:
         return replace(self, columns=kept)
 
 
+def sheet_layout(data: Mapping[str, Any]) -> SheetLayout:
+    """One sheet's layout from its YAML mapping (title, columns, highlights, freeze_columns);
+    other keys of the mapping (a dossier's words) are not the layout's."""
+    names = ("title", "columns", "highlights", "freeze_columns")
+    spec = SheetSpec.model_validate({k: v for k, v in data.items() if k in names})
+    return _layout(spec)
+
+
+def _layout(spec: SheetSpec) -> SheetLayout:
+    return SheetLayout(spec.title, spec.columns, spec.highlights, spec.freeze_columns)
+
+
+# -- outputs.yaml: words, formats, styles, validations, dashboard --------------------------------
+
+
+class StatusWords(Model):
+    valid: str
+    invalid: str
+    duplicate: str
+
+
+class TierWords(Model):
+    province: str
+    superior: str
+    grassroots: str
+
+
+class SeverityWords(Model):
+    error: str
+    warning: str
+
+
+class Labels(Model):
+    status: StatusWords
+    tier: TierWords
+    folder: TierWords  # output folder per tier
+    severity: SeverityWords
+    unmatched_unit: str
+
+
+class Formats(Model):
+    """Number format per column format name (Excel's codes; Google reads the same patterns)."""
+
+    text: str
+    number: str
+    int: str
+    plain: str
+    money: str
+    date: str
+    datetime: str
+    percent: str
+
+
+class Styles(Model):
+    header_fill: Colour
+    header_font: Colour
+    review_header_fill: Colour  # officer-owned columns
+    review_cell_fill: Colour
+    title_size: int = Field(14, ge=6)
+
+
+class ChoiceLists(Model):
+    appraisal: tuple[str, ...]
+    checkbox: tuple[str, ...]
+
+
+class Validation(Model):
+    """A dropdown (`list`, which only warns) or a number range (`decimal`/`whole`, which
+    refuses other input) of an officer-owned column."""
+
+    title: str
+    message: str
+    choices: Literal["appraisal", "checkbox"] | None = Field(None, alias="list")
+    decimal: tuple[int | float, int | float] | None = None
+    whole: tuple[int, int] | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Validation:
+        given = [k for k in ("choices", "decimal", "whole") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of `list`, `decimal` or `whole`")
+        return self
+
+
+class AppraisalWords(Model):
+    pending: str
+    passed: str
+    failed: str
+
+
+class ArchivedReasons(Model):
+    removed: str
+    withdrawn: str
+
+
+class NotEligibleReasons(Model):
+    complaint: str
+    dispute: str
+    invalid: str
+    duplicate: str
+
+
+class TierReachedWords(Model):
+    """In order, lowest tier first."""
+
+    grassroots: str
+    superior: str
+    province: str
+    national: str
+
+
+class CommendationWords(Model):
+    most: str
+    selected: str
+
+
+class ReviewWords(Model):
+    choices: ChoiceLists
+    appraisal: AppraisalWords
+    ticked: tuple[str, ...]  # anything an officer may type for a ticked box
+    all_initiatives_title: str
+    lookup_file: str
+    archived_reason: ArchivedReasons
+    not_eligible: NotEligibleReasons
+    tier_reached: TierReachedWords
+    commendation: CommendationWords
+
+
+class DashboardTotals(Model):
+    received: str
+    valid: str
+    invalid: str
+    duplicate: str
+    authors: str
+    benefit_vnd: str
+
+
+class Chart(Model):
+    caption: str
+    kind: Literal["line", "bar", "column", "pie"]
+    anchor: str = Field(pattern=r"^[A-Z]{1,2}[1-9][0-9]*$")  # top-left cell on the dashboard
+    width: int = Field(620, gt=0)  # pixels
+    height: int = Field(340, gt=0)
+
+
+class DashboardCharts(Model):
+    by_day: Chart
+    by_unit: Chart
+    by_field: Chart
+    by_status: Chart
+
+
+class DashboardWords(Model):
+    title: str
+    heading: str
+    generated: str
+    label_width: float = 38
+    value_width: float = 20
+    totals: DashboardTotals
+    charts: DashboardCharts
+
+
+_SHEETS = ("initiatives", "problems", "tallies", "audit", "registry", "archive", "national",
+           "commendation", "lookup", "chart_data")  # fmt: skip
+
+
+class Outputs(Model):
+    labels: Labels
+    formats: Formats
+    styles: Styles
+    sheets: dict[str, SheetSpec]
+    validations: dict[str, Validation] = {}
+    review: ReviewWords
+    dashboard: DashboardWords
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> Outputs:
+        missing = [name for name in _SHEETS if name not in self.sheets]
+        if missing:
+            raise ValueError(f"sheets: no layout named {missing[0]!r}")
+        for name, sheet in self.sheets.items():
+            for column in sheet.columns:
+                if column.validation and column.validation not in self.validations:
+                    raise ValueError(
+                        f"sheets.{name}: column {column.key!r} names validation "
+                        f"{column.validation!r}, which is not under `validations`"
+                    )
+        return self
+
+
+# -- dossier.yaml --------------------------------------------------------------------------------
+
+
+class DossierFiles(Model):
+    folder: str
+    summary: str  # file name templates over {unit_id}
+    letter: str
+
+
+class DossierSummary(SheetSpec):
+    total: str
+    summary_chars: int = Field(gt=0)
+    born: str
+    workplace: str
+
+
+class LetterWords(Model):
+    """The Tờ trình's words; further keys are allowed for its layout."""
+
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+    font: str
+    size: int = Field(gt=0)
+    motto: tuple[str, str]
+    national_name: str
+    abbreviation: dict[str, str]
+    number: str
+    place_date: str
+    kind: str
+    subject: str
+    recipient: str
+    intro: str
+    nominee: str
+    benefit_none: str
+    money: str
+    closing: str
+    recipients: tuple[str, ...]
+    signature: dict[Literal["grassroots", "other"], str]
+    signer: str
+    problems: str
+
+
+class DossierLayout(Model):
+    files: DossierFiles
+    summary: DossierSummary
+    letter: LetterWords
+
+
 @dataclass(frozen=True, slots=True)
 class Templates:
     form: FormLayout
     sheets: dict[str, SheetLayout]
-    labels: dict[str, Any]  # status, tier and severity names, other fixed Vietnamese words
-    formats: dict[str, str]  # number format per column format name
-    dashboard: dict[str, Any]  # titles and chart captions of the provincial dashboard
-    validations: dict[str, dict[str, Any]]  # data-validation specs of officer-owned columns
-    review: dict[str, Any]  # words of the review workflow: choices, reasons, tab titles
+    labels: Labels  # status, tier and severity names, other fixed Vietnamese words
+    formats: Formats  # number format per column format name
+    styles: Styles  # header and review colours
+    dashboard: DashboardWords  # titles, totals and charts of the dashboard
+    validations: dict[str, Validation]  # data-validation specs of officer-owned columns
+    review: ReviewWords  # words of the review workflow: choices, reasons, tab titles
 
 
 def _read_yaml(path: Path) -> Any:
@@ -103,39 +391,31 @@ def _read_yaml(path: Path) -> Any:
         raise ConfigError(f"{path}: not valid YAML ({exc})") from None
 
 
-def _column(data: dict[str, Any]) -> Column:
-    tiers = data.get("tiers")
-    return Column(**{**data, "tiers": None if tiers is None else tuple(tiers)})
+M = TypeVar("M", bound=BaseModel)
 
 
-def sheet_layout(data: dict[str, Any]) -> SheetLayout:
-    """One sheet's layout from its YAML mapping (title, columns, highlights, freeze_columns)."""
-    return SheetLayout(
-        name=data["title"],
-        columns=tuple(_column(column) for column in data["columns"]),
-        highlights=tuple(Highlight(**h) for h in data.get("highlights", ())),
-        freeze_columns=data.get("freeze_columns", 0),
-    )
+def validated(model: type[M], path: Path) -> M:
+    """The file checked against `model`; the first problem as one line naming file and key."""
+    try:
+        return model.model_validate(_read_yaml(path))
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = "".join(f"{part}: " for part in [".".join(map(str, error["loc"]))] if part)
+        message = error["msg"].removeprefix("Value error, ")
+        raise ConfigError(f"{path}: {where}{message}") from None
 
 
 @cache
 def load_templates(folder: Path = DEFAULT_TEMPLATES) -> Templates:
-    form_data = _read_yaml(folder / "form.yaml")
-    outputs = _read_yaml(folder / "outputs.yaml")
-    try:
-        form = FormLayout(
-            questions=tuple(Question(**q) for q in form_data["questions"]),
-            genders=tuple(form_data.get("genders", ())),
-        )
-        sheets = {name: sheet_layout(data) for name, data in outputs["sheets"].items()}
-        return Templates(
-            form=form,
-            sheets=sheets,
-            labels=dict(outputs["labels"]),
-            formats=dict(outputs["formats"]),
-            dashboard=dict(outputs["dashboard"]),
-            validations=dict(outputs.get("validations", {})),
-            review=dict(outputs.get("review", {})),
-        )
-    except (KeyError, TypeError) as exc:
-        raise ConfigError(f"{folder}: a template is missing or has a wrong entry ({exc})") from None
+    form = validated(FormLayout, folder / "form.yaml")
+    outputs = validated(Outputs, folder / "outputs.yaml")
+    return Templates(
+        form=form,
+        sheets={name: _layout(spec) for name, spec in outputs.sheets.items()},
+        labels=outputs.labels,
+        formats=outputs.formats,
+        styles=outputs.styles,
+        dashboard=outputs.dashboard,
+        validations=dict(outputs.validations),
+        review=outputs.review,
+    )

@@ -112,6 +112,9 @@ def campaign(tmp_path: Path, base_config: dict, write_config):
         assert not emu.internal_errors
 
 
+LOOKUP = "tra-cuu-ket-qua"  # the public lookup's own spreadsheet
+
+
 def rejected(emu: SheetsEmulator) -> list:
     return [(r.method, r.status) for r in emu.requests if r.status == 400]
 
@@ -125,7 +128,13 @@ def test_full_sync_reads_the_form_and_writes_every_unit(campaign: Campaign) -> N
     assert all(str(r.status) == "valid" for r in report.responses)
     assert report.responses[0].submitted_at.isoformat() == "2021-03-15T09:30:00+07:00"
     files = campaign.unit_files()
-    assert set(files) == {u[0] for u in TREE} - {"P"}  # every unit but the province
+    assert set(files) == {u[0] for u in TREE} - {"P"} | {LOOKUP}  # the province's is given
+    lookup = emu.get_values(files[LOOKUP], "'Tra cứu kết quả'")
+    assert lookup[0] == ["Mã sáng kiến", "Tên sáng kiến", "Công đoàn cơ sở", "Tình trạng hồ sơ",
+                         "Cấp đã đạt"]  # fmt: skip
+    assert len(lookup) == 5  # every initiative, and nothing personal
+    registry = emu.get_values(campaign.dashboard, "'Danh sách bảng tính đơn vị'")
+    assert LOOKUP in [row[0] for row in registry]
     school = files["P.TG.THPT"]
     permissions = emu.drive_file(school).get("permissions", [])
     granted = {(p.get("emailAddress"), p.get("role")) for p in permissions}
@@ -176,8 +185,9 @@ def test_a_change_rewrites_only_the_units_that_show_it(campaign: Campaign) -> No
     campaign.emu.reset_counters()
     result = campaign.sync()
     touched = {w.rsplit("/", 1)[1] for w in result.written if "docs.google.com" in w}
-    assert touched == {files["P.MA.YT"], files["P.MA"], campaign.dashboard}
-    assert campaign.emu.counts["sheets.spreadsheets.batchUpdate"] == 3
+    # the public lookup shows the title too
+    assert touched == {files["P.MA.YT"], files["P.MA"], files[LOOKUP], campaign.dashboard}
+    assert campaign.emu.counts["sheets.spreadsheets.batchUpdate"] == 4
 
 
 def test_english_locale_form(campaign: Campaign) -> None:
@@ -192,7 +202,7 @@ def test_faults_on_a_fifth_of_requests_are_retried(campaign: Campaign) -> None:
     result = campaign.sync()
     assert sum(campaign.emu.faults.fired.values()) > 5
     assert rejected(campaign.emu) == []
-    assert len([w for w in result.written if "docs.google.com" in w]) == len(TREE)
+    assert len([w for w in result.written if "docs.google.com" in w]) == len(TREE) + 1
 
 
 def test_a_sync_that_cannot_finish_fails_cleanly_and_writes_nothing_half(campaign: Campaign):

@@ -249,6 +249,49 @@ def test_late_nomination_is_flagged_but_an_early_one_stays_on_time(campaign) -> 
     assert [e["seen"][:10] for e in nominations] == ["2021-04-01", "2021-04-20"]
 
 
+def damage_state(out: Path, how: str) -> None:
+    state = out / "review-state.json"
+    if how == "deleted":
+        state.unlink()
+    else:
+        state.write_text('{"units": {"P.TG": [', encoding="utf-8")
+
+
+@pytest.mark.parametrize("how", ["deleted", "corrupt"])
+def test_a_lost_review_state_changes_no_nomination(campaign, how: str) -> None:
+    campaign.sync()
+    t0, t1 = person(0)["title"], person(1)["title"]
+    nominate(campaign, "P.TG.THPT", {t0: {SCORE: 80}})
+    campaign.sync(now=BEFORE_DUE)
+    damage_state(campaign.out, how)
+    report = campaign.sync(now=AFTER_DUE)
+    assert codes_of(report, t0) == []  # still on time: the superior's sheet shows when
+    assert set(campaign.ids("P.TG")) == {t0}
+    [row] = rows_by_id(campaign.book("P.TG")).values()
+    assert row["Ngày nhận đề xuất"].date().isoformat() == "2021-04-01"
+    assert rows_by_id(campaign.book("P.TG.THPT"))[campaign.ids("P.TG.THPT")[t0]][SCORE] == 80
+    nominate(campaign, "P.TG.THPT", {t1: {}})
+    damage_state(campaign.out, how)
+    report = campaign.sync(now=AFTER_DUE)
+    assert (codes_of(report, t0), codes_of(report, t1)) == ([], ["DOSSIER_LATE"])
+    rebuilt = [e for e in campaign.audit() if e["change"] == "state_rebuilt"]
+    assert len(rebuilt) == (2 if how == "corrupt" else 0)
+
+
+def test_a_lost_review_state_keeps_the_archive_date(campaign) -> None:
+    campaign.sync()
+    book = campaign.book("P.TG.THPT")
+    gone = campaign.ids("P.TG.THPT")[person(3)["title"]]
+    edit(book, gone, {APPRAISAL: "Đạt"})
+    campaign.sync(now=BEFORE_DUE, rows=[person(i) for i in range(3)])
+    damage_state(campaign.out, "deleted")
+    campaign.sync(now=AFTER_DUE, rows=[person(i) for i in range(3)])
+    archived = rows_by_id(book, ARCHIVE)[gone]
+    assert archived["Lưu trữ từ"].date().isoformat() == "2021-04-01"
+    assert archived["Tên sáng kiến"] == person(3)["title"]
+    assert archived[APPRAISAL] == "Đạt"
+
+
 def test_review_columns_are_marked_and_validated(campaign) -> None:
     campaign.sync()
     sheet = openpyxl.load_workbook(campaign.book("P.TG.THPT"))["Sáng kiến"]

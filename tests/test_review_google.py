@@ -282,6 +282,27 @@ def test_a_nomination_shows_in_the_superiors_spreadsheet_after_the_next_sync(cam
     assert district.rows(ARCHIVE)[chosen][SCORE] == 90
 
 
+@pytest.mark.parametrize("how", ["deleted", "corrupt"])
+def test_a_lost_review_state_changes_no_nomination(campaign: Campaign, how: str) -> None:
+    sync_at(campaign)
+    officer = school(campaign)
+    district = Officer(campaign.emu, campaign.unit_files()["P.TG"])
+    chosen, late = officer.ids()[1], officer.ids()[2]
+    officer.type(chosen, {**NOMINATION, SCORE: 88})
+    sync_at(campaign)
+    state = Path(campaign.settings.output.dir) / "review-state.json"
+    if how == "deleted":
+        state.unlink()
+    else:
+        state.write_text("{", encoding="utf-8")
+    officer.type(late, NOMINATION)
+    result = sync_at(campaign, BEFORE_DUE + timedelta(days=30))
+    codes = {r.id: [v.code for v in r.violations] for r in result.report.responses}
+    assert (codes[chosen], codes[late]) == ([], ["DOSSIER_LATE"])
+    assert district.ids() == [chosen]
+    assert district.rows()[chosen]["Điểm của cấp dưới"] == 88
+
+
 def test_an_edit_to_a_sync_owned_cell_is_overwritten_and_logged(campaign: Campaign) -> None:
     """Regression: the unit's spreadsheet was not rewritten (its content had not changed), so
     the edit stayed although the audit log said it was overwritten."""
@@ -564,7 +585,8 @@ class OfficersOnGoogle(RuleBasedStateMachine):
         for key in list(self.emu.store.files):
             file = self.emu.drive_file(key)
             unit = file["name"].split(" – ")[0]
-            if self.drive_folder in file.get("parents", ()) and unit not in self.officers:
+            in_folder = self.drive_folder in file.get("parents", ())
+            if in_folder and unit in UNITS and unit not in self.officers:  # not the lookup
                 self.officers[unit] = Officer(self.emu, key)
 
     def _check(self, result: SyncResult, new_entries: list[dict[str, Any]]) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,20 +27,19 @@ from ..config import Settings
 from ..errors import GoogleError
 from ..normalize import from_serial
 from ..orgtree import OrgTree, Unit
-from ..report import Report
-from ..review.audit import AUDIT_FILE, AuditEntry
+from ..review.audit import AuditEntry
 from ..review.settle import ReadBack
-from ..review.state import STATE_FILE, load_state, state_json
+from ..review.state import ReviewState
 from ..review.values import fingerprint
-from ..templates import SheetLayout, Templates, load_templates
-from ..writers import append_lines, reviewing_units, unit_sheets
-from ..writers.atomic import write_text_atomic
+from ..templates import SheetLayout, Templates
+from ..writers.books import Books, UnitBook, reviewing_units, sheet_digests
+from ..writers.folder import StateFiles
+from ..writers.plan import Planner, owned_runs
 from ..writers.readback import rows_by_header
-from ..writers.records import Dashboard, Renderer, Sheet
-from ..writers.review import apply_review, remember, sheet_digests
+from ..writers.records import Dashboard, Sheet
 from . import chunks
 from .client import DRIVE_FILES, GoogleSession, spreadsheet_key
-from .requests import cell, dashboard_requests, owned_column_runs, sheet_id_for, tab_requests
+from .sheet_requests import cell, dashboard_requests, sheet_id_for, tab_requests
 
 FINGERPRINT_KEY = "sangkien-sync.fingerprint"
 PROTECTION_MARK = "sangkien-sync"
@@ -93,6 +93,7 @@ class GoogleWriter:
         self.google = google
         self.settings = settings
         self.templates = templates
+        self.planner = Planner(templates)
 
     # -- reads -------------------------------------------------------------------------------------
 
@@ -198,10 +199,11 @@ class GoogleWriter:
         requests: list[dict[str, Any]] = []
         owned = [s.layout.name for s in content.sheets]
         for data in content.sheets:
-            requests += tab_requests(data, self.templates, existing.get(data.layout.name))
+            requests += tab_requests(self.planner.tab(data), existing.get(data.layout.name))
         if content.dashboard is not None:
-            title = self.templates.dashboard["title"]
-            requests += dashboard_requests(content.dashboard, self.templates, existing.get(title))
+            title = self.templates.dashboard.title
+            board = self.planner.dashboard(content.dashboard)
+            requests += dashboard_requests(board, existing.get(title))
             owned.append(title)
         requests += self._protect(content, existing)
         if content.appended:
@@ -232,7 +234,7 @@ class GoogleWriter:
                         }
                     )
             sheet_id = tab["properties"]["sheetId"] if tab else sheet_id_for(data.layout.name)
-            for start, end in owned_column_runs(data.layout):
+            for start, end in owned_runs(data.layout.columns):
                 protected_range = {
                     "range": {
                         "sheetId": sheet_id,
@@ -256,7 +258,7 @@ class GoogleWriter:
         requests: list[dict[str, Any]] = []
         if tab is None:
             header = Sheet(layout, [])
-            requests += tab_requests(header, self.templates, None)
+            requests += tab_requests(self.planner.tab(header), None)
         keys = layout.column_keys()
         cells = [{"values": [cell(row.get(k)) for k in keys]} for row in rows]
         requests.append(
@@ -362,17 +364,16 @@ def _audit_rows(entries: list[AuditEntry]) -> list[dict[str, Any]]:
 
 
 def _locate(
-    writer: GoogleWriter, report: Report, settings: Settings, dashboard_key: str
+    tree: OrgTree,
+    settings: Settings,
+    province: Spreadsheet,
+    registry: dict[str, tuple[str, str]],
 ) -> dict[str, Spreadsheet]:
     """Every reviewing unit's spreadsheet: the province's is the dashboard; the others come from
     the config, else the registry tab; those not found yet get a None key."""
-    tree = report.tree
-    province = Spreadsheet(tree.root, dashboard_key)
-    writer.load_metadata(province)
-    registry = writer.read_registry(province)
     configured = {u: spreadsheet_key(k) for u, k in settings.google.unit_spreadsheets.items()}
     found = {tree.root.id: province}
-    for unit in reviewing_units(report, settings):
+    for unit in reviewing_units(tree, settings):
         if unit.id == tree.root.id:
             continue
         key, fingerprint = registry.get(unit.id, (None, ""))
@@ -382,63 +383,118 @@ def _locate(
     return found
 
 
-def write_google(
-    report: Report, settings: Settings, google: GoogleSession, out_dir: Path
-) -> list[str]:
-    """Read every unit's spreadsheet, settle the review round, write; return what was written."""
-    if not settings.google.dashboard_spreadsheet:
-        raise GoogleError(
-            "output.kind is google_sheets but google.dashboard_spreadsheet is not set in "
-            "config.yaml: create the provincial spreadsheet, share it with the service account "
-            f"{google.account}, and put its address there"
-        )
-    templates = load_templates()
-    writer = GoogleWriter(google, settings, templates)
-    tree = report.tree
-    sheets = _locate(
-        writer, report, settings, spreadsheet_key(settings.google.dashboard_spreadsheet)
-    )
-    readbacks = {unit_id: writer.read_review(sheet) for unit_id, sheet in sheets.items()}
-    previous = load_state(out_dir / STATE_FILE)
-    apply_review(report, settings, templates, previous, readbacks)
-    renderer = Renderer(report, settings, templates)
-    contents: dict[str, Content] = {}
-    for unit_id, sheet in sheets.items():
-        board = renderer.dashboard(unit_id) if sheet.unit.tier != "grassroots" else None
-        tabs = unit_sheets(renderer, sheet.unit)
-        if board is not None:
-            tabs.append(board.chart_data)
-        contents[unit_id] = Content(tabs, board)
-    listed = {unit_id: content.sheets[0] for unit_id, content in contents.items()}
-    state, entries = remember(report, renderer, previous, listed, report.generated_at)
-    for unit_id, content in contents.items():  # nothing is sent for a layout Google refuses
-        grids = {s.layout.name: (len(s.rows) + 1, len(s.layout.columns)) for s in content.sheets}
-        chunks.refuse_over_cell_limit(f"spreadsheet of unit {unit_id}", grids)
-    written: list[str] = []
-    for unit_id, sheet in sheets.items():
-        if unit_id == tree.root.id:
-            continue
+def _content(book: UnitBook) -> Content:
+    tabs = list(book.sheets)
+    if book.dashboard is not None:
+        tabs.append(book.dashboard.chart_data)
+    return Content(tabs, book.dashboard)
+
+
+@dataclass
+class GoogleStore:
+    """The Google `ReviewStore`: every reviewing unit's spreadsheet, found through the provincial
+    dashboard spreadsheet's registry; the review state and the audit log are kept locally too
+    (the audit also on the province's audit tab)."""
+
+    files: StateFiles
+    writer: GoogleWriter
+    sheets: dict[str, Spreadsheet] = field(default_factory=dict)
+    readbacks: dict[str, ReadBack | None] = field(default_factory=dict)
+    lookup: Spreadsheet | None = None  # the public lookup's own spreadsheet
+
+    @classmethod
+    def connect(
+        cls, google: GoogleSession, settings: Settings, templates: Templates, out_dir: Path
+    ) -> GoogleStore:
+        if not settings.google.dashboard_spreadsheet:
+            raise GoogleError(
+                "output.kind is google_sheets but google.dashboard_spreadsheet is not set in "
+                "config.yaml: create the provincial spreadsheet, share it with the service "
+                f"account {google.account}, and put its address there"
+            )
+        return cls(StateFiles(out_dir), GoogleWriter(google, settings, templates))
+
+    def previous(self) -> ReviewState:
+        return self.files.previous()
+
+    def save(self, state: ReviewState, entries: list[AuditEntry]) -> None:
+        self.files.save(state, entries)
+
+    def read(self, tree: OrgTree, units: Sequence[Unit]) -> dict[str, ReadBack | None]:
+        """Locate every reviewing unit's spreadsheet (the registry and the config say where
+        each is; `units` are those of `reviewing_units`) and read its review tabs."""
+        dashboard = spreadsheet_key(self.writer.settings.google.dashboard_spreadsheet or "")
+        province = Spreadsheet(tree.root, dashboard)
+        self.writer.load_metadata(province)
+        registry = self.writer.read_registry(province)
+        self.sheets = _locate(tree, self.writer.settings, province, registry)
+        key, fingerprint = registry.get(self._lookup_id, (None, ""))
+        self.lookup = Spreadsheet(tree.root, key, fingerprint=fingerprint)
+        self.readbacks = {
+            unit_id: self.writer.read_review(sheet) for unit_id, sheet in self.sheets.items()
+        }
+        return self.readbacks
+
+    def write(self, books: Books, entries: list[AuditEntry]) -> list[str]:
+        """Each unit's spreadsheet in one batchUpdate (created and shared when new), then the
+        province's with the registry and the audit rows appended."""
+        writer, templates = self.writer, self.writer.templates
+        contents = {book.unit.id: _content(book) for book in books.units}
+        for unit_id, content in contents.items():  # nothing is sent for a layout Google refuses
+            tabs = content.sheets
+            grids = {tab.layout.name: (len(tab.rows) + 1, len(tab.layout.columns)) for tab in tabs}
+            chunks.refuse_over_cell_limit(f"spreadsheet of unit {unit_id}", grids)
+        province = books.tree.root
+        written: list[str] = []
+        for unit_id, sheet in self.sheets.items():
+            if unit_id == province.id:
+                continue
+            fresh = sheet.key is None
+            if sheet.key is None:
+                sheet.key = writer.find_or_create(f"{unit_id} – {sheet.unit.name}")
+                writer.share(sheet.key, sheet.unit, books.tree)
+            drifted = _drifted(self.readbacks[unit_id], contents[unit_id], templates)
+            if writer.write(sheet, contents[unit_id], fresh, drifted):
+                written.append(SHEET_URL.format(sheet.key))
+        written += self._write_lookup(books)
+        board = contents[province.id]
+        board.sheets.append(Sheet(templates.sheets["registry"], self._registry(books)))
+        board.appended = _audit_rows(entries)
+        sheet = self.sheets[province.id]
+        if writer.write(
+            sheet, board, drifted=_drifted(self.readbacks[province.id], board, templates)
+        ):
+            written.append(SHEET_URL.format(sheet.key))
+        return written
+
+    @property
+    def _lookup_id(self) -> str:
+        """The lookup's id in the registry: the name of the local lookup file."""
+        return Path(self.writer.templates.review.lookup_file).stem
+
+    def _write_lookup(self, books: Books) -> list[str]:
+        """The public lookup in a spreadsheet of its own, which can be shared with every author
+        without opening the province's spreadsheet; registered like the units' ones."""
+        sheet = self.lookup
+        assert sheet is not None
         fresh = sheet.key is None
         if sheet.key is None:
-            sheet.key = writer.find_or_create(f"{unit_id} – {sheet.unit.name}")
-            writer.share(sheet.key, sheet.unit, tree)
-        drifted = _drifted(readbacks[unit_id], contents[unit_id], templates)
-        if writer.write(sheet, contents[unit_id], fresh, drifted):
-            written.append(SHEET_URL.format(sheet.key))
-    province = sheets[tree.root.id]
-    registry = [
-        [unit_id, tree[unit_id].name, SHEET_URL.format(sheet.key), sheet.fingerprint]
-        for unit_id, sheet in sorted(sheets.items())
-        if unit_id != tree.root.id and sheet.key
-    ]
-    board = contents[tree.root.id]
-    board.sheets.append(Sheet(renderer.layouts["registry"], registry))
-    board.appended = _audit_rows(entries)
-    if writer.write(province, board, drifted=_drifted(readbacks[tree.root.id], board, templates)):
-        written.append(SHEET_URL.format(province.key))
-    # Saved only now: a sync that failed above settles the same round again next time.
-    write_text_atomic(
-        out_dir / STATE_FILE, json.dumps(state_json(state), ensure_ascii=False), private=True
-    )
-    append_lines(out_dir / AUDIT_FILE, entries)
-    return written
+            sheet.key = self.writer.find_or_create(
+                f"{self._lookup_id} – {books.lookup.layout.name}"
+            )
+            self.writer.share(sheet.key, books.tree.root, books.tree)
+        if self.writer.write(sheet, Content([books.lookup], None), fresh):
+            return [SHEET_URL.format(sheet.key)]
+        return []
+
+    def _registry(self, books: Books) -> list[list[Any]]:
+        tree = books.tree
+        rows = [
+            [unit_id, tree[unit_id].name, SHEET_URL.format(sheet.key), sheet.fingerprint]
+            for unit_id, sheet in sorted(self.sheets.items())
+            if unit_id != tree.root.id and sheet.key
+        ]
+        if self.lookup is not None and self.lookup.key:
+            url = SHEET_URL.format(self.lookup.key)
+            rows.append([self._lookup_id, books.lookup.layout.name, url, self.lookup.fingerprint])
+        return rows

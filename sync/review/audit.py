@@ -65,6 +65,8 @@ def changes(
 ) -> list[AuditEntry]:
     """Every change, each stamped with the sync's time; `headers` names columns for people."""
     found: list[AuditEntry] = []
+    if previous.unreadable:
+        found.append({"change": "state_rebuilt", "reason": previous.unreadable})
     for initiative, mark in current.initiatives.items():
         found.extend(_initiative_changes(initiative, previous.initiatives.get(initiative), mark))
     for initiative, mark in previous.initiatives.items():

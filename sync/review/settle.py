@@ -5,11 +5,13 @@ sheets into `ReadBack`s before, and writes the rows and the new state after."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, tzinfo
+from typing import Any
 
 from ..models import Response
 from ..orgtree import OrgTree
+from ..tally import home_unit
 from .flow import Flow, Key, Rules, run_flow
 from .state import Entry, Mark, ReviewState
 from .values import Cell, Review, cell_value, fingerprint, is_blank
@@ -47,6 +49,7 @@ class Archived:
 class Outcome:
     reviews: dict[str, dict[str, Review]]  # unit -> initiative -> review, listed or archived
     flow: Flow
+    previous: ReviewState  # the remembered state, completed from the sheets
     archived: dict[str, dict[str, Archived]] = field(default_factory=dict)
     overwrites: list[Overwrite] = field(default_factory=list)
 
@@ -85,6 +88,62 @@ def _overwrites(unit_id: str, initiative: str, row: Row, entry: Entry) -> list[O
     ]
 
 
+def _sheet_time(value: Any, zone: tzinfo | None) -> str | None:
+    """A date-time cell the sync wrote (wall-clock time of the campaign's zone), as ISO text."""
+    if not isinstance(value, datetime):
+        return None
+    moment = value if value.tzinfo else value.replace(tzinfo=zone)
+    return moment.isoformat(timespec="seconds")
+
+
+def _nominator(tree: OrgTree, home: str | None, unit_id: str) -> str | None:
+    """The unit below `unit_id` that passed the initiative up: the one on the initiative's path
+    whose parent it is."""
+    if home is None:
+        return None
+    path = [home, *tree.ancestors(home)]
+    return next((u for u in path if tree[u].parent_id == unit_id), None)
+
+
+def _fill(units: dict[str, dict[str, Entry]], unit_id: str, initiative: str, **facts: Any) -> None:
+    """Complete an entry with facts read from a sheet; what the state remembers wins."""
+    entries = units.setdefault(unit_id, {})
+    entry = entries.get(initiative, Entry())
+    missing = {k: v for k, v in facts.items() if v and not getattr(entry, k)}
+    if missing:
+        entries[initiative] = replace(entry, **missing)
+
+
+def recovered(
+    previous: ReviewState,
+    readbacks: Mapping[str, ReadBack | None],
+    tree: OrgTree,
+    responses: list[Response],
+    zone: tzinfo | None,
+) -> ReviewState:
+    """The remembered state completed with the facts an officer can see in the sheets: when a
+    nomination was first seen (the superior's "Ngày nhận đề xuất" column), and each archived
+    review's date and initiative. So a lost or damaged state file changes no outcome."""
+    homes = {r.id: home_unit(r, tree) for r in responses}
+    units = {unit_id: dict(entries) for unit_id, entries in previous.units.items()}
+    for unit_id, readback in readbacks.items():
+        if readback is None:
+            continue
+        for row in readback.listed:
+            initiative = str(row.get("id") or "").strip()
+            nominator = _nominator(tree, homes.get(initiative), unit_id)
+            seen = _sheet_time(row.get("nominated_at"), zone)
+            if nominator is not None and seen is not None:
+                _fill(units, nominator, initiative, nominated_at=seen)
+        for row in readback.archived:
+            initiative = str(row.get("id") or "").strip()
+            facts = {k: str(row.get(k) or "") for k in ("title", "full_name", "unit")}
+            since = _sheet_time(row.get("archived_at"), zone)
+            if initiative:
+                _fill(units, unit_id, initiative, archived_at=since, **facts)
+    return replace(previous, units=units)
+
+
 def first_seen(previous: ReviewState) -> dict[Key, datetime]:
     return {
         (unit_id, initiative): datetime.fromisoformat(entry.nominated_at)
@@ -104,6 +163,7 @@ def settle(
     rules: Rules,
 ) -> Outcome:
     """`readbacks` has an item for every unit whose sheets are written (None: no sheet yet)."""
+    previous = recovered(previous, readbacks, tree, responses, now.tzinfo)
     reviews: dict[str, dict[str, Review]] = {}
     overwrites: list[Overwrite] = []
     for unit_id, readback in readbacks.items():
@@ -111,7 +171,7 @@ def settle(
         reviews[unit_id] = merged
         overwrites.extend(found)
     flow = run_flow(tree, responses, reviews, first_seen(previous), now, rules)
-    outcome = Outcome(reviews, flow, overwrites=overwrites)
+    outcome = Outcome(reviews, flow, previous, overwrites=overwrites)
     known = {r.id for r in responses}
     for unit_id in readbacks:
         outcome.archived[unit_id] = _archive(unit_id, outcome, previous, known, now)

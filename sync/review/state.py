@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import OutputError
 from ..templates import SheetLayout
 from .values import Review, fingerprint
 
@@ -48,6 +47,7 @@ class Mark:
 class ReviewState:
     initiatives: dict[str, Mark] = field(default_factory=dict)
     units: dict[str, dict[str, Entry]] = field(default_factory=dict)
+    unreadable: str | None = None  # why the remembered state could not be read, if so
 
     def unit(self, unit_id: str) -> dict[str, Entry]:
         return self.units.get(unit_id, {})
@@ -81,16 +81,15 @@ def state_from_json(data: dict[str, Any]) -> ReviewState:
 
 
 def load_state(path: Path) -> ReviewState:
-    """The state of the last sync, or an empty one on the first run."""
+    """The state of the last sync; an empty one on the first run or when the file is lost or
+    damaged: what an officer relies on (reviews, when a nomination was first seen, the archive)
+    is read back from the sheets, and the audit log records that the state was rebuilt."""
     if not path.exists():
         return ReviewState()
     try:
         return state_from_json(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError, TypeError) as exc:
-        raise OutputError(
-            f"{path}: cannot read the review state ({exc}); restore it from a backup or move it "
-            "away to rebuild it from the workbooks"
-        ) from None
+    except (OSError, ValueError, TypeError, AttributeError) as exc:
+        return ReviewState(unreadable=f"{path.name}: {exc}")
 
 
 def cell_digests(layout: SheetLayout, row: list[Any]) -> dict[str, str]:

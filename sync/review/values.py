@@ -96,15 +96,15 @@ class BadValue:
 
 def review_words(templates: Templates) -> ReviewWords:
     spellings = yaml.safe_load(data_text("review_spellings.yaml"))
-    labels: Mapping[str, str] = templates.review["appraisal"]
+    labels: Mapping[str, str] = templates.review.appraisal.model_dump()
     others = spellings["appraisal"]
-    low, high = templates.validations["score"]["decimal"]
+    low, high = templates.validations["score"].decimal
     return ReviewWords(
         appraisal={
             key: frozenset(fold(text) for text in (label, *others.get(key, ())))
             for key, label in labels.items()
         },
-        choices=tuple(templates.review["choices"]["appraisal"]),
+        choices=templates.review.choices.appraisal,
         score_range=(float(low), float(high)),
         score_units=frozenset(fold(word) for word in spellings["score_units"]),
         headers={c.key: c.header for c in templates.sheets["initiatives"].columns if c.review},

@@ -64,7 +64,9 @@ class Renderer:
             if column.key in items:
                 prefix = column.key[:-1]
                 columns.extend(
-                    replace(column, key=prefix + name, header=column.header.format(name=name))
+                    column.model_copy(
+                        update={"key": prefix + name, "header": column.header.format(name=name)}
+                    )
                     for name in items[column.key]
                 )
             else:
@@ -80,7 +82,7 @@ class Renderer:
     def unit_name(self, unit_id: str | None, typed: str) -> str:
         if unit_id is not None:
             return self.tree[unit_id].name
-        return typed or self.labels["unmatched_unit"]
+        return typed or self.labels.unmatched_unit
 
     def _problems(self, response: Response) -> str:
         return "\n".join(f"[{v.code}] {v.message}" for v in response.violations)
@@ -88,7 +90,7 @@ class Renderer:
     def _initiative_values(self, response: Response) -> dict[str, Value]:
         return {
             "id": response.id,
-            "status": self.labels["status"][str(response.status)],
+            "status": self.labels.status.word(str(response.status)),
             "problems": self._problems(response),
             "submitted_at": _local(response.submitted_at),
             "full_name": response.full_name,
@@ -122,7 +124,7 @@ class Renderer:
         """The initiatives layout without review and tier-specific columns: the full list."""
         layout = self.layouts["initiatives"]
         columns = tuple(c for c in layout.columns if not c.review and c.tiers is None)
-        return replace(layout, name=self.templates.review["all_initiatives_title"], columns=columns)
+        return replace(layout, name=self.templates.review.all_initiatives_title, columns=columns)
 
     @cached_property
     def _order(self) -> dict[str, tuple]:
@@ -192,13 +194,13 @@ class Renderer:
         layout = self.layouts["archive"]
         outcome = self.report.review
         archived = {} if outcome is None else outcome.archived.get(unit_id, {})
-        reasons = self.templates.review["archived_reason"]
+        reasons = self.templates.review.archived_reason
         rows = []
         for initiative, item in sorted(archived.items(), key=lambda i: (i[1].since, i[0])):
             response = self.report.by_id.get(initiative)
             values: dict[str, Value] = {
                 "id": initiative,
-                "reason": reasons[item.reason],
+                "reason": reasons.word(item.reason),
                 "archived_at": datetime.fromisoformat(item.since).replace(tzinfo=None),
                 "title": response.title if response else item.entry.title,
                 "full_name": response.full_name if response else item.entry.full_name,
@@ -231,26 +233,26 @@ class Renderer:
     def _tier_label(self, initiative: str) -> str:
         outcome = self.report.review
         tier = "grassroots" if outcome is None else outcome.flow.tier_reached[initiative]
-        return self.templates.review["tier_reached"][tier]
+        return self.templates.review.tier_reached.word(tier)
 
     def commendation(self, unit_id: str) -> Sheet:
         """D9: the people with the most valid initiatives in the unit's subtree (when that is
         more than one), and everyone with an initiative nominated upward."""
         layout = self.layouts["commendation"]
-        words = self.templates.review["commendation"]
+        words = self.templates.review.commendation
         people: dict[str, list[Response]] = {}
         for response in self.report.responses_under(unit_id):
             if response.status is Status.VALID:
                 people.setdefault(author_key(response), []).append(response)
         most = max((len(found) for found in people.values()), default=0)
         tiers = self.report.review.flow.tier_reached if self.report.review else {}
-        order = list(self.templates.review["tier_reached"])
+        order = list(type(self.templates.review.tier_reached).model_fields)
         rows = []
         for found in people.values():
             selected = [r for r in found if tiers.get(r.id, "grassroots") != "grassroots"]
-            reasons = [words["most"].format(count=most)] if most > 1 and len(found) == most else []
+            reasons = [words.most.format(count=most)] if most > 1 and len(found) == most else []
             if selected:
-                reasons.append(words["selected"])
+                reasons.append(words.selected)
             if not reasons:
                 continue
             best = max(found, key=lambda r: order.index(tiers.get(r.id, "grassroots")))
@@ -275,7 +277,7 @@ class Renderer:
     @cached_property
     def _lookup(self) -> Sheet:  # shown twice (a province tab and a file of its own)
         layout = self.layouts["lookup"]
-        status = self.labels["status"]
+        status = self.labels.status
         unit_keys: dict[str, tuple] = {}
         rows = []
         for response in self.report.responses:
@@ -284,7 +286,7 @@ class Renderer:
                 "id": response.id,
                 "title": response.title,
                 "unit": base["unit"],
-                "status": status[str(response.status)],
+                "status": status.word(str(response.status)),
                 "tier_reached": self._tier_label(response.id),
             }
             unit = str(base["unit"])
@@ -297,7 +299,7 @@ class Renderer:
 
     def problems(self, unit_id: str) -> Sheet:
         layout = self.layouts["problems"]
-        severity = self.labels["severity"]
+        severity = self.labels.severity
         rows = []
         for response in self._sorted(self.report.responses_under(unit_id)):
             for violation in response.violations:
@@ -310,7 +312,7 @@ class Renderer:
                     "full_name": response.full_name,
                     "unit": self.unit_name(response.unit_id, response.grassroots_unit),
                     "code": violation.code,
-                    "severity": severity[str(code(violation.code).severity)],
+                    "severity": severity.word(str(code(violation.code).severity)),
                     "column": question.vi if question else (column or ""),
                     "raw_value": violation.raw_value,
                     "message": violation.message,
@@ -323,7 +325,7 @@ class Renderer:
     def _tally_row(self, unit: Unit, totals: Tally, layout: SheetLayout) -> list[Value]:
         values: dict[str, Value] = {
             "unit": unit.name,
-            "tier": self.labels["tier"][unit.tier],
+            "tier": self.labels.tier.word(unit.tier),
             **totals.figures(),
         }
         for name, counter in (
@@ -355,8 +357,8 @@ class Renderer:
         unit = self.tree[unit_id]
         totals = self.report.tallies[unit_id]
         figures = [
-            (texts["totals"][key], getattr(totals, key), "money" if key == "benefit_vnd" else "int")
-            for key in texts["totals"]
+            (label, getattr(totals, key), "money" if key == "benefit_vnd" else "int")
+            for key, label in texts.totals.model_dump().items()
         ]
         data: list[list[Value]] = []
         spans: dict[str, tuple[int, int]] = {}
@@ -376,15 +378,15 @@ class Renderer:
         )
         block("by_unit", [(u.name, self.report.tallies[u.id].received) for u in children])
         block("by_field", [(f, totals.by_field[f]) for f in self.settings.fields])
-        status = self.labels["status"]
+        status = self.labels.status
         block(
             "by_status",
-            [(status[k], getattr(totals, k)) for k in ("valid", "invalid", "duplicate")],
+            [(status.word(k), getattr(totals, k)) for k in ("valid", "invalid", "duplicate")],
         )
         generated = self.report.generated_at.strftime("%d/%m/%Y %H:%M")
         return Dashboard(
-            heading=texts["heading"].format(campaign=self.report.campaign, unit=unit.name),
-            generated=texts["generated"].format(time=generated),
+            heading=texts.heading.format(campaign=self.report.campaign, unit=unit.name),
+            generated=texts.generated.format(time=generated),
             totals=figures,
             chart_data=Sheet(self.layouts["chart_data"], data),
             charts=spans,

@@ -8,19 +8,29 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 import xlsxwriter
 from xlsxwriter.format import Format
-from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
+from ..errors import OutputError
 from ..templates import Templates
 from .atomic import atomic_file
+from .plan import (
+    VALIDATION_SPARE_ROWS,
+    CellLook,
+    ChartPlan,
+    DashboardPlan,
+    HeaderLook,
+    Planner,
+    Rule,
+    TabPlan,
+)
 from .records import Dashboard, Sheet, Value
 
 _WORKBOOK_OPTIONS = {
@@ -30,63 +40,58 @@ _WORKBOOK_OPTIONS = {
     "strings_to_urls": False,
     "default_date_format": "dd/mm/yyyy",
 }
-_HEADER = {"bold": True, "bg_color": "#1F4E79", "font_color": "#FFFFFF", "text_wrap": True,
-           "valign": "vcenter", "border": 1}  # fmt: skip
 
 
-class _Styles:
-    def __init__(self, book: xlsxwriter.Workbook, templates: Templates):
+class _Formats:
+    """XlsxWriter formats for the plan's looks, made once per workbook."""
+
+    def __init__(self, book: xlsxwriter.Workbook):
         self.book = book
-        self.templates = templates
-        self.numbers = templates.formats
-        self._cache: dict[tuple, Format] = {}
-        self.header = book.add_format(_HEADER)
-        self.review_header = book.add_format(
-            {**_HEADER, "bg_color": templates.review["header_fill"]}
-        )
-        self.title = book.add_format({"bold": True, "font_size": 14})
+        self._made: dict[object, Format] = {}
 
-    def cell(self, kind: str, wrap: bool, review: bool = False) -> Format:
-        """Officer-owned cells are tinted and unlocked, so protecting a sheet (an officer's
-        choice) still leaves them editable; sync-owned cells keep Excel's default lock."""
-        key = (kind, wrap, review)
-        if key not in self._cache:
-            spec: dict[str, Any] = {"num_format": self.numbers[kind], "valign": "top"}
-            if wrap:
-                spec["text_wrap"] = True
-            if review:
-                spec |= {"bg_color": self.templates.review["cell_fill"], "locked": False}
-            self._cache[key] = self.book.add_format(spec)
-        return self._cache[key]
+    def _format(self, key: object, spec: dict[str, Any]) -> Format:
+        if key not in self._made:
+            self._made[key] = self.book.add_format(spec)
+        return self._made[key]
+
+    def cell(self, look: CellLook) -> Format:
+        spec: dict[str, Any] = {"num_format": look.pattern, "valign": "top"}
+        if look.wrap:
+            spec["text_wrap"] = True
+        if look.fill:
+            spec["bg_color"] = look.fill
+        if look.unlocked:
+            spec["locked"] = False
+        return self._format(look, spec)
+
+    def header(self, look: HeaderLook) -> Format:
+        spec = {"bold": True, "bg_color": look.fill, "font_color": look.font, "text_wrap": True,
+                "valign": "vcenter", "border": 1}  # fmt: skip
+        return self._format(look, spec)
+
+    def fill(self, colour: str) -> Format:
+        return self._format(("fill", colour), {"bg_color": colour})
+
+    def title(self, size: int) -> Format:
+        return self._format(("title", size), {"bold": True, "font_size": size})
 
 
-# Rows below the data that still get the dropdowns, for rows an officer inserts or appends.
-_VALIDATION_SPARE_ROWS = 500
-_KINDS = {"decimal": "decimal", "whole": "integer"}
+_KINDS = {"list": "list", "decimal": "decimal", "whole": "integer"}
 
 
-def _validation(spec: dict[str, Any], templates: Templates) -> dict[str, Any]:
-    """XlsxWriter's options for a declarative spec of outputs.yaml `validations`. Lists only
-    warn, so an officer's own spelling ("X", "có") is accepted and read leniently; ranges stop."""
-    texts = {
-        "input_title": spec["title"],
-        "input_message": spec["message"],
-        "error_title": spec["title"],
-        "error_message": spec["message"],
+def _validation(rule: Rule) -> dict[str, Any]:
+    """XlsxWriter's options for a plan's rule: lists only warn, ranges stop."""
+    options: dict[str, Any] = {
+        "validate": _KINDS[rule.kind],
+        "input_title": rule.title,
+        "input_message": rule.message,
+        "error_title": rule.title,
+        "error_message": rule.message,
+        "error_type": "stop" if rule.strict else "warning",
     }
-    if "list" in spec:
-        choices = templates.review["choices"][spec["list"]]
-        return {"validate": "list", "source": list(choices), "error_type": "warning", **texts}
-    kind = next(k for k in _KINDS if k in spec)
-    low, high = spec[kind]
-    return {
-        "validate": _KINDS[kind],
-        "criteria": "between",
-        "minimum": low,
-        "maximum": high,
-        "error_type": "stop",
-        **texts,
-    }
+    if rule.kind == "list":
+        return options | {"source": list(rule.choices)}
+    return options | {"criteria": "between", "minimum": rule.low, "maximum": rule.high}
 
 
 def _write_value(sheet: Worksheet, row: int, col: int, value: Value, fmt: Format) -> None:
@@ -116,76 +121,72 @@ def _lines_needed(values: list[Value], wrapped: list[tuple[int, float]]) -> int:
     return min(lines, _MAX_LINES)
 
 
-def write_table(book: xlsxwriter.Workbook, styles: _Styles, data: Sheet, title: str | None = None):
-    layout = data.layout
-    sheet = book.add_worksheet(title or layout.name)
-    columns = layout.columns
-    formats = [styles.cell(c.format, c.wrap, c.review) for c in columns]
-    for index, column in enumerate(columns):
+def _write_head(sheet: Worksheet, formats: _Formats, tab: TabPlan) -> list[Format]:
+    """Column widths and formats, the header row and the dropdowns; the cell formats back."""
+    cells = [formats.cell(c.look) for c in tab.columns]
+    for index, column in enumerate(tab.columns):
         # The column's own format styles the cells left blank (and those an officer adds), so
         # blank values need no cell at all: a third of a typical sheet.
-        sheet.set_column(index, index, column.width, formats[index], {"hidden": column.hidden})
+        sheet.set_column(index, index, column.width, cells[index], {"hidden": column.hidden})
     sheet.set_row(0, 32)
-    for index, column in enumerate(columns):
-        header = styles.review_header if column.review else styles.header
-        sheet.write_string(0, index, column.header, header)
-        if column.validation:
-            spec = styles.templates.validations[column.validation]
-            last = len(data.rows) + _VALIDATION_SPARE_ROWS
-            sheet.data_validation(1, index, last, index, _validation(spec, styles.templates))
-    wrapped = [(i, c.width) for i, c in enumerate(columns) if c.wrap and c.sets_height]
-    for row_number, values in enumerate(data.rows, start=1):
+    for index, column in enumerate(tab.columns):
+        sheet.write_string(0, index, column.header, formats.header(column.header_look))
+        if column.rule is not None:
+            last = len(tab.rows) + VALIDATION_SPARE_ROWS
+            sheet.data_validation(1, index, last, index, _validation(column.rule))
+    return cells
+
+
+def write_table(book: xlsxwriter.Workbook, formats: _Formats, tab: TabPlan) -> Worksheet:
+    sheet = book.add_worksheet(tab.title)
+    cells = _write_head(sheet, formats, tab)
+    wrapped = [(i, c.width) for i, c in enumerate(tab.columns) if c.sets_height]
+    for row_number, values in enumerate(tab.rows, start=1):
         lines = _lines_needed(values, wrapped)
         if lines > 1:
             sheet.set_row(row_number, _LINE_HEIGHT * lines)
         for index, value in enumerate(values):
             if value is not None and value != "":
-                _write_value(sheet, row_number, index, value, formats[index])
-    last_row = max(len(data.rows), 1)
-    sheet.autofilter(0, 0, last_row, len(columns) - 1)
-    sheet.freeze_panes(1, layout.freeze_columns)
-    keys = layout.column_keys()
-    for rule in layout.highlights:
-        letter = xl_col_to_name(keys.index(rule.column))
-        value = rule.equals.replace('"', '""')
-        sheet.conditional_format(
-            1, 0, last_row, len(columns) - 1,
-            {"type": "formula", "criteria": f'=${letter}2="{value}"',
-             "format": book.add_format({"bg_color": rule.fill})},
-        )  # fmt: skip
+                _write_value(sheet, row_number, index, value, cells[index])
+    last_row, last_column = max(len(tab.rows), 1), len(tab.columns) - 1
+    sheet.autofilter(0, 0, last_row, last_column)
+    sheet.freeze_panes(1, tab.freeze_columns)
+    for rule in tab.highlights:
+        options = {"type": "formula", "criteria": rule.formula, "format": formats.fill(rule.fill)}
+        sheet.conditional_format(1, 0, last_row, last_column, options)
     return sheet
 
 
-def _write_dashboard(book: xlsxwriter.Workbook, styles: _Styles, board: Dashboard, templates):
-    sheet = book.add_worksheet(templates.dashboard["title"])
-    sheet.set_column(0, 0, 38)
-    sheet.set_column(1, 1, 20)
-    sheet.write_string(0, 0, board.heading, styles.title)
+def _chart(book: xlsxwriter.Workbook, plan: ChartPlan) -> Any:
+    chart = book.add_chart({"type": plan.kind})
+    quoted = "'" + plan.data_tab.replace("'", "''") + "'"
+    first, end = plan.rows
+    chart.add_series(
+        {
+            "name": plan.caption,
+            "categories": f"={quoted}!$A${first + 1}:$A${end}",
+            "values": f"={quoted}!$B${first + 1}:$B${end}",
+            "data_labels": {"value": plan.value_labels},
+        }
+    )
+    chart.set_title({"name": plan.caption})
+    chart.set_legend({"none": not plan.legend})
+    chart.set_size({"width": plan.size[0], "height": plan.size[1]})
+    return chart
+
+
+def _write_dashboard(book: xlsxwriter.Workbook, formats: _Formats, board: DashboardPlan) -> None:
+    sheet = book.add_worksheet(board.title)
+    sheet.set_column(0, 0, board.widths[0])
+    sheet.set_column(1, 1, board.widths[1])
+    sheet.write_string(0, 0, board.heading, formats.title(board.title_size))
     sheet.write_string(1, 0, board.generated)
-    for offset, (label, value, kind) in enumerate(board.totals, start=3):
-        sheet.write_string(offset, 0, label, styles.header)
-        sheet.write_number(offset, 1, value or 0, styles.cell(kind, False))
-    data_title = board.chart_data.layout.name
-    captions = templates.dashboard["charts"]
-    kinds = {"by_day": "line", "by_unit": "bar", "by_field": "pie", "by_status": "pie"}
-    anchors = {"by_day": "D2", "by_unit": "D20", "by_field": "L2", "by_status": "L20"}
-    for key, (first, last) in board.charts.items():
-        chart = book.add_chart({"type": kinds[key]})
-        quoted = "'" + data_title.replace("'", "''") + "'"
-        chart.add_series(
-            {
-                "name": captions[key],
-                "categories": f"={quoted}!$A${first + 2}:$A${last + 2}",
-                "values": f"={quoted}!$B${first + 2}:$B${last + 2}",
-                "data_labels": {"value": kinds[key] == "pie"},
-            }
-        )
-        chart.set_title({"name": captions[key]})
-        chart.set_legend({"none": kinds[key] != "pie"})
-        chart.set_size({"width": 620, "height": 340})
-        sheet.insert_chart(anchors[key], chart)
+    for offset, (label, value, look) in enumerate(board.totals, start=3):
+        sheet.write_string(offset, 0, label, formats.header(board.header_look))
+        sheet.write_number(offset, 1, value or 0, formats.cell(look))
+    for plan in board.charts:
+        sheet.insert_chart(plan.anchor[0], plan.anchor[1], _chart(book, plan))
     sheet.activate()
-    return sheet
 
 
 # Below this many rows a workbook is built in memory: streaming through one temporary file per
@@ -206,35 +207,62 @@ class WorkbookJob:
     dashboard: Dashboard | None = None
 
 
-_PENDING: list[WorkbookJob] = []  # read by forked workers; set only inside write_workbooks
+def _size(job: WorkbookJob) -> int:
+    return sum(len(s.rows) for s in job.sheets)
 
 
-def _write_pending(index: int, templates: Templates) -> None:
-    job = _PENDING[index]
-    write_workbook(job.path, templates, job.sheets, job.dashboard)
+def _shares(jobs: list[WorkbookJob], workers: int) -> list[list[WorkbookJob]]:
+    """Jobs dealt largest first to the least loaded worker, so one big workbook does not start
+    last and leave a core idle."""
+    loads = [0] * workers
+    shares: list[list[WorkbookJob]] = [[] for _ in range(workers)]
+    for job in sorted(jobs, key=_size, reverse=True):
+        least = loads.index(min(loads))
+        shares[least].append(job)
+        loads[least] += _size(job) + 1
+    return shares
+
+
+def _write_share(jobs: list[WorkbookJob], templates: Templates, report: Connection) -> None:
+    """A forked worker: write its jobs, then send back None or the error that stopped it."""
+    outcome: BaseException | None = None
+    try:
+        for job in jobs:
+            write_workbook(job.path, templates, job.sheets, job.dashboard)
+    except Exception as exc:  # sent to the parent, which raises it
+        outcome = exc
+    report.send(outcome)
+    report.close()
 
 
 def write_workbooks(jobs: list[WorkbookJob], templates: Templates) -> None:
-    """Write many workbooks, on every core where the system can fork: the rendered rows are
-    shared with the workers by the fork itself instead of being copied through pipes. Each file
-    is still replaced atomically; the first error stops the lot and is raised here."""
+    """Write many workbooks, on every core where the system can fork: each forked worker gets
+    its share of the rendered rows by the fork itself instead of through pipes. Each file is
+    still replaced atomically; the first error is raised here once every worker has finished."""
     workers = min(os.cpu_count() or 1, len(jobs))
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         for job in jobs:
             write_workbook(job.path, templates, job.sheets, job.dashboard)
         return
-    _PENDING[:] = jobs
-    try:
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            # Largest first, so one big workbook does not start last and leave a core idle.
-            order = sorted(
-                range(len(jobs)), key=lambda i: -sum(len(s.rows) for s in jobs[i].sheets)
-            )
-            for done in [pool.submit(_write_pending, i, templates) for i in order]:
-                done.result()
-    finally:
-        _PENDING.clear()
+    context = multiprocessing.get_context("fork")
+    running = []
+    for share in _shares(jobs, workers):
+        receiver, sender = context.Pipe(duplex=False)
+        process = context.Process(target=_write_share, args=(share, templates, sender))
+        process.start()
+        sender.close()
+        running.append((process, receiver))
+    failures: list[BaseException] = []
+    for process, receiver in running:
+        try:
+            outcome = receiver.recv()
+        except EOFError:
+            outcome = OutputError(f"a workbook writer stopped unexpectedly ({process.pid})")
+        process.join()
+        if outcome is not None:
+            failures.append(outcome)
+    if failures:
+        raise failures[0]
 
 
 def write_workbook(
@@ -246,11 +274,12 @@ def write_workbook(
     """Write one workbook atomically: readers see the old file or the new one, never half."""
     with atomic_file(path) as temporary:
         book = xlsxwriter.Workbook(str(temporary), _options(sheets))
-        styles = _Styles(book, templates)
-        if dashboard is not None:
-            _write_dashboard(book, styles, dashboard, templates)
+        formats, planner = _Formats(book), Planner(templates)
+        board = planner.dashboard(dashboard) if dashboard is not None else None
+        if board is not None:
+            _write_dashboard(book, formats, board)
         for data in sheets:
-            write_table(book, styles, data)
-        if dashboard is not None:
-            write_table(book, styles, dashboard.chart_data)
+            write_table(book, formats, planner.tab(data))
+        if board is not None:
+            write_table(book, formats, board.data)
         book.close()

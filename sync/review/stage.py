@@ -1,0 +1,110 @@
+"""The review round as a pipeline stage, assembled here and nowhere else: settle the reviews read
+back from every reviewing unit's sheets (through a `ReviewStore`) before the tally, so the
+review codes count like intake codes; after rendering, the state to remember and the audit.
+
+The stores only read cells and write rows; the round is the same for a folder of workbooks and
+for Google spreadsheets, and for `sangkien sync` and `sangkien dossier`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ..config import Settings
+from ..models import Response
+from ..orgtree import OrgTree
+from ..templates import Templates
+from .audit import AuditEntry, changes
+from .flow import Rules
+from .settle import Outcome, ReadBack, next_state, settle
+from .state import Mark, ReviewState
+from .values import COMPLAINT, DISPUTE, NOMINATED, Review, appraisal, fingerprint, score, ticked
+
+Summary = dict[str, dict[str, dict[str, Any]]]  # initiative -> unit -> decision, for the JSON
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewRound:
+    outcome: Outcome
+    summary: Summary
+
+
+def review_rules(settings: Settings, templates: Templates) -> Rules:
+    words = templates.review
+    return Rules(
+        due=settings.campaign.dossier_due,
+        marks=frozenset(words.ticked),
+        reasons=words.not_eligible.model_dump(),
+    )
+
+
+def _decision(review: Review, templates: Templates, marks: frozenset[str]) -> dict[str, Any]:
+    return {
+        "appraisal": appraisal(review, templates.review.appraisal.model_dump()),
+        "score": score(review),
+        "nominated": ticked(review, NOMINATED, marks),
+        "complaint": ticked(review, COMPLAINT, marks),
+        "dispute": ticked(review, DISPUTE, marks),
+    }
+
+
+def settle_review(
+    tree: OrgTree,
+    responses: list[Response],
+    readbacks: Mapping[str, ReadBack | None],
+    previous: ReviewState,
+    context: tuple[Settings, Templates],
+    now: datetime,
+) -> ReviewRound:
+    """Settle the round at the sync's time; review codes join the responses' violations (and
+    so the sheets, the tallies and the JSON) exactly like intake codes."""
+    settings, templates = context
+    rules = review_rules(settings, templates)
+    keys = templates.sheets["initiatives"].review_keys()
+    outcome = settle(tree, responses, previous, readbacks, keys, now, rules)
+    by_id = {r.id: r for r in responses}
+    for (_, initiative), violations in outcome.flow.codes.items():
+        by_id[initiative].violations.extend(violations)
+    summary: Summary = {}
+    for unit_id, initiatives in outcome.flow.listed.items():
+        reviews = outcome.reviews.get(unit_id, {})
+        for initiative in initiatives:
+            entry = _decision(reviews.get(initiative, {}), templates, rules.marks)
+            summary.setdefault(initiative, {})[unit_id] = entry
+    return ReviewRound(outcome, summary)
+
+
+def _marks(
+    outcome: Outcome, responses: list[Response], values: Mapping[str, Mapping[str, Any]]
+) -> dict[str, Mark]:
+    tiers = outcome.flow.tier_reached
+    marks = {}
+    for response in responses:
+        cells = values[response.id]
+        content = "\x1f".join(fingerprint(cells[k]) for k in sorted(cells) if k != "problems")
+        marks[response.id] = Mark(
+            digest=fingerprint(content),
+            status=str(response.status),
+            tier=tiers[response.id],
+            unit_id=response.unit_id or response.superior_id,
+        )
+    return marks
+
+
+def remember(
+    outcome: Outcome,
+    responses: list[Response],
+    values: Mapping[str, Mapping[str, Any]],
+    written: Mapping[str, Mapping[str, dict[str, str]]],
+    headers: Mapping[str, str],
+    now: datetime,
+) -> tuple[ReviewState, list[AuditEntry]]:
+    """The state to keep after writing, and the audit entries of this round. `values`: every
+    initiative's sync-owned values; `written`: per unit, the digests of the sync-owned cells of
+    each row of its initiatives sheet; `headers` names the columns for people."""
+    by_id = {r.id: r for r in responses}
+    state = next_state(outcome, by_id, written, _marks(outcome, responses, values))
+    return state, changes(outcome.previous, state, outcome.overwrites, headers, now)

@@ -1,0 +1,39 @@
+"""Where a review round is read from and kept: the `ReviewStore` protocol. Its two
+implementations are `writers/folder.py` (a folder of workbooks) and `google/target.py` (Google
+spreadsheets); both keep the state and the audit log in the output folder.
+
+A store reads the officers' review cells back from each reviewing unit's sheets (a folder of
+workbooks, or spreadsheets on Google Drive), gives the state the last sync remembered, writes
+the rendered sheets, and saves the new state and audit entries once everything was written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from ..orgtree import OrgTree, Unit
+    from ..writers.books import Books
+    from .audit import AuditEntry
+    from .settle import ReadBack
+    from .state import ReviewState
+
+
+class ReviewStore(Protocol):
+    def read(self, tree: OrgTree, units: Sequence[Unit]) -> dict[str, ReadBack | None]:
+        """Each unit's review cells as the officers left them (None: no sheet yet). A sheet
+        that cannot be read stops the sync before anything is written."""
+        ...
+
+    def previous(self) -> ReviewState:
+        """What the last sync remembered (empty when it is lost: the sheets hold what matters)."""
+        ...
+
+    def write(self, books: Books, entries: list[AuditEntry]) -> list[str]:
+        """Write every unit's sheets; return what was written."""
+        ...
+
+    def save(self, state: ReviewState, entries: list[AuditEntry]) -> None:
+        """Keep the state and append the audit entries, after every write went through."""
+        ...

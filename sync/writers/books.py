@@ -1,0 +1,82 @@
+"""What every reviewing unit's workbook or spreadsheet holds, rendered once for both stores.
+
+Each unit's book names its review list explicitly, so no writer relies on the order of tabs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from ..config import Settings
+from ..orgtree import OrgTree, Unit
+from ..report import Report
+from ..review.audit import AuditEntry
+from ..review.stage import remember
+from ..review.state import ReviewState, cell_digests
+from .records import Dashboard, Renderer, Sheet
+
+
+@dataclass(frozen=True, slots=True)
+class UnitBook:
+    unit: Unit
+    initiatives: Sheet  # the unit's review list, also among `sheets`
+    sheets: tuple[Sheet, ...]  # the tabs after the dashboard, in order
+    dashboard: Dashboard | None  # superiors and the province only
+
+
+@dataclass(frozen=True, slots=True)
+class Books:
+    units: tuple[UnitBook, ...]
+    lookup: Sheet  # the public lookup, also written on its own
+    tree: OrgTree
+
+
+def reviewing_units(tree: OrgTree, settings: Settings) -> list[Unit]:
+    """The units whose sheets are written. On Google the province's spreadsheet holds the
+    dashboard and the registry of the others, so it is always among them."""
+    always = tree.root.id if settings.output.kind == "google_sheets" else None
+    return [unit for unit in tree if unit.tier in settings.output.tiers or unit.id == always]
+
+
+def unit_book(renderer: Renderer, unit: Unit) -> UnitBook:
+    """A unit's tabs after the dashboard: its review list first, the full list for superiors
+    and the province, and the province's list for the Confederation and public lookup."""
+    initiatives = renderer.initiatives(unit.id)
+    sheets = [
+        initiatives,
+        renderer.problems(unit.id),
+        renderer.tallies(unit.id),
+        renderer.commendation(unit.id),
+        renderer.archive(unit.id),
+    ]
+    if unit.tier != "grassroots":
+        sheets.append(renderer.all_initiatives(unit.id))
+    if unit.tier == "province":
+        sheets += [renderer.national(), renderer.lookup()]
+    board = renderer.dashboard(unit.id) if unit.tier != "grassroots" else None
+    return UnitBook(unit, initiatives, tuple(sheets), board)
+
+
+def render_books(renderer: Renderer, units: list[Unit]) -> Books:
+    found = tuple(unit_book(renderer, unit) for unit in units)
+    return Books(found, renderer.lookup(), renderer.report.tree)
+
+
+def sheet_digests(sheet: Sheet) -> dict[str, dict[str, str]]:
+    """Per listed initiative, digests of the sync-owned cells as written."""
+    position = sheet.layout.column_keys().index("id")
+    return {str(row[position]): cell_digests(sheet.layout, row) for row in sheet.rows}
+
+
+def remembered(
+    report: Report, renderer: Renderer, books: Books
+) -> tuple[ReviewState, list[AuditEntry]]:
+    """The state to keep once `books` are written, and the audit entries of the round."""
+    assert report.review is not None
+    written: Mapping[str, dict[str, dict[str, str]]] = {
+        book.unit.id: sheet_digests(book.initiatives) for book in books.units
+    }
+    headers = {c.key: c.header for c in renderer.layouts["initiatives"].columns}
+    values = renderer.initiative_values
+    return remember(report.review, report.responses, values, written, headers, report.generated_at)
