@@ -21,13 +21,15 @@ from sync.google.chunks import (
     refuse_over_cell_limit,
 )
 from sync.google.client import GoogleError, repeatable
-from sync.google.requests import sheet_id_for, tab_requests
+from sync.google.sheet_requests import sheet_id_for, tab_requests
 from sync.templates import load_templates
+from sync.writers.plan import Planner
 from sync.writers.records import Sheet
 
 from .test_google import ACCOUNT, FORM, Campaign, form_rows
 
 TEMPLATES = load_templates()
+PLANNER = Planner(TEMPLATES)
 LIMIT = 40_000
 FINGERPRINT = "sangkien-sync.fingerprint"
 
@@ -79,7 +81,7 @@ def kinds(batch: Batch) -> list[str]:
 
 
 def test_a_write_that_fits_is_one_request_as_built() -> None:
-    requests = [*tab_requests(listed(3), TEMPLATES, None), fingerprint("a")]
+    requests = [*tab_requests(PLANNER.tab(listed(3)), None), fingerprint("a")]
     batches = plan(requests, {"sheets": [tab("Trang tính1", 0, 0)]}, "spreadsheet k", LIMIT)
     assert [b.requests for b in batches] == [requests]
 
@@ -88,14 +90,14 @@ def test_a_large_new_tab_is_written_hidden_then_shown_in_the_last_request() -> N
     data = listed(400)
     title = data.layout.name
     sheet_id = sheet_id_for(title)
-    requests = [*tab_requests(data, TEMPLATES, None), protect(sheet_id), fingerprint("a")]
+    requests = [*tab_requests(PLANNER.tab(data), None), protect(sheet_id), fingerprint("a")]
     batches = plan(requests, {"sheets": [tab("Trang tính1", 0, 0)]}, "spreadsheet k", LIMIT)
     assert len(batches) > 3
     assert all(body_size(b) <= LIMIT for b in batches)
     added = batches[0].requests[0]["addSheet"]["properties"]
     assert added["hidden"] is True and added["title"] == STAGING_PREFIX + title
     assert added["sheetId"] == sheet_id
-    full = tab_requests(data, TEMPLATES, None)[1]["updateCells"]["rows"]
+    full = tab_requests(PLANNER.tab(data), None)[1]["updateCells"]["rows"]
     assert list(written_rows(batches, sheet_id).values()) == full
     assert sorted(written_rows(batches, sheet_id)) == list(range(len(full)))
     last = batches[-1].requests
@@ -114,7 +116,7 @@ def test_a_large_existing_tab_is_rebuilt_beside_it_and_swapped_in() -> None:
                 "protectedRanges": [{"protectedRangeId": 5}]}  # fmt: skip
     metadata = {"sheets": [tab("Khác", 3, 0), existing]}
     requests = [
-        *tab_requests(data, TEMPLATES, existing),
+        *tab_requests(PLANNER.tab(data), existing),
         {"deleteProtectedRange": {"protectedRangeId": 5}},
         protect(77),
         fingerprint("a"),
@@ -137,7 +139,7 @@ def test_a_tab_another_tab_points_at_is_not_staged() -> None:
     sheet_id = sheet_id_for(data.layout.name)
     chart = {"addChart": {"chart": {"position": {"overlayPosition": {"anchorCell": {
         "sheetId": 9}}}, "spec": {"sources": [{"sheetId": sheet_id}]}}}}  # fmt: skip
-    requests = [*tab_requests(data, TEMPLATES, None), chart, fingerprint("a")]
+    requests = [*tab_requests(PLANNER.tab(data), None), chart, fingerprint("a")]
     batches = plan(requests, {"sheets": [tab("Bảng", 9, 0)]}, "spreadsheet k", LIMIT)
     assert all(body_size(b) <= LIMIT for b in batches)
     assert all(not r["addSheet"]["properties"].get("hidden")
@@ -156,7 +158,7 @@ def test_what_a_broken_write_left_is_removed_first() -> None:
 
 def test_a_request_is_known_applied_by_the_metadata_it_leaves() -> None:
     data = listed(400)
-    requests = [*tab_requests(data, TEMPLATES, None), fingerprint("new")]
+    requests = [*tab_requests(PLANNER.tab(data), None), fingerprint("new")]
     before = [{"metadataId": 1, "metadataKey": FINGERPRINT, "metadataValue": "old"}]
     batches = plan(requests, {"sheets": [], "developerMetadata": before}, "k", LIMIT)
     first_marker = batches[0].requests[-1]["createDeveloperMetadata"]["developerMetadata"]
@@ -172,7 +174,7 @@ def test_a_request_is_known_applied_by_the_metadata_it_leaves() -> None:
 
 def test_a_layout_over_ten_million_cells_is_refused_before_any_request() -> None:
     data = listed(3)
-    requests = tab_requests(data, TEMPLATES, tab(data.layout.name, 5, 0, rows=400_000))
+    requests = tab_requests(PLANNER.tab(data), tab(data.layout.name, 5, 0, rows=400_000))
     metadata = {"sheets": [tab(data.layout.name, 5, 0, rows=400_000)]}
     with pytest.raises(OutputError, match="10,000,000") as refused:
         plan(requests, metadata, "spreadsheet k", LIMIT)

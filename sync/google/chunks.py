@@ -29,7 +29,7 @@ from gspread.exceptions import APIError
 
 from ..errors import GoogleError, OutputError, UncertainWrite
 from .client import GoogleSession
-from .requests import sheet_id_for
+from .sheet_requests import sheet_id_for
 
 MAX_REQUEST_BYTES = 2_000_000  # Google's recommended largest request body
 MAX_CELLS = 10_000_000  # Google's limit per spreadsheet
