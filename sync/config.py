@@ -89,6 +89,10 @@ class CampaignSettings(_Frozen):
         """The close moment as an aware datetime."""
         return self.form_closes_at.replace(tzinfo=self.zone)
 
+    def moment(self, text: str) -> datetime:
+        """`YYYY-MM-DD HH:MM` read in the campaign's time zone, as an aware datetime."""
+        return parse_moment(text).replace(tzinfo=self.zone)
+
 
 SourceKind = Literal["xlsx", "xls", "ods", "csv", "google_sheet"]
 
