@@ -22,6 +22,7 @@ import yaml
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
 from docx.shared import Length, Mm, Pt
 from docx.text.paragraph import Paragraph
 from xlsxwriter.worksheet import Worksheet
@@ -203,7 +204,7 @@ def _place_date(words: dict[str, Any], signer: Signer, texts: dict[str, Any]) ->
 # -- the summary table -------------------------------------------------------------------------
 
 _CELL_LINE_POINTS = 15  # height of one line of 11-point text
-_CHARS_PER_WIDTH = 1.15  # characters of 11-point text per unit of column width
+_CHARS_PER_WIDTH = 0.95  # characters of 11-point text per unit of column width, with margin
 
 
 def _summary_formats(book: xlsxwriter.Workbook, font: str, numbers: dict[str, str]) -> dict:
@@ -290,7 +291,8 @@ def _summary_workbook(
             row = _table_rows(sheet, row + 1, columns, held, fmt)
         sign = [(_place_date(letter, signer, texts), fmt["place"]),
                 (texts["signature"], fmt["sign"]), (signer.title, fmt["sign"])]  # fmt: skip
-        sign += [("", fmt["sign"])] * letter["sign_space_lines"] + [(signer.name, fmt["sign"])]
+        name = signer.name or letter["signer_blank"]
+        sign += [("", fmt["sign"])] * letter["sign_space_lines"] + [(name, fmt["sign"])]
         _signature_cells(sheet, row + 1, len(columns), sign)
         # "&" starts a header/footer code: a unit's own "&" must be doubled.
         _print_setup(sheet, header, words["footer"].format(unit=texts["unit"].replace("&", "&&")))
@@ -354,6 +356,8 @@ def _borderless_row(document: Any, widths_mm: list[float]) -> list[Any]:
     table = document.add_table(rows=1, cols=len(widths_mm))
     table.autofit = False
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    # A signature block cut across two pages cannot be signed: the row moves as a whole.
+    table.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
     for column, width in zip(table.columns, widths_mm, strict=True):
         column.width = Mm(width)
         for cell in column.cells:
@@ -409,7 +413,8 @@ def _letter(path: Path, layout: dict[str, Any], texts: dict[str, Any], signer: S
         _line(document, words["held_heading"], bold=True, **body)
         for text in texts["held"]:
             _line(document, text, italic=True, **body)
-    _line(document, texts["closing"], **body)
+    closing = _line(document, texts["closing"], **{**body, "after": 12})
+    closing.paragraph_format.keep_with_next = True  # never a signature without the text above
     _signature(document, words, texts, signer)
     with atomic_file(path) as temporary:
         document.save(str(temporary))
