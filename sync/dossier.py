@@ -25,6 +25,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.shared import Length, Mm, Pt
 from docx.text.paragraph import Paragraph
+from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from .config import Settings
@@ -127,7 +128,9 @@ def _confirmed_benefit(report: Report, unit_id: str, response: Response) -> tupl
     return response.benefit_vnd, ""
 
 
-def _values(nominee: Nominee, number: int, words: dict[str, Any], report: Report, unit_id: str):
+def _values(
+    nominee: Nominee, number: int, words: dict[str, Any], report: Report, unit_id: str
+) -> dict[str, Any]:
     response = nominee.response
     workplace = report.tree[response.unit_id].name if response.unit_id else response.grassroots_unit
     author = response.full_name
@@ -207,7 +210,9 @@ _CELL_LINE_POINTS = 15  # height of one line of 11-point text
 _CHARS_PER_WIDTH = 0.95  # characters of 11-point text per unit of column width, with margin
 
 
-def _summary_formats(book: xlsxwriter.Workbook, font: str, numbers: dict[str, str]) -> dict:
+def _summary_formats(
+    book: xlsxwriter.Workbook, font: str, numbers: dict[str, str]
+) -> dict[str, Format]:
     base = {"font_name": font, "font_size": 11, "valign": "top"}
     cell = base | {"border": 1, "text_wrap": True}
     centred = {"align": "center", "text_wrap": True}
@@ -245,7 +250,9 @@ def _table_rows(sheet: Worksheet, first: int, columns: tuple, rows: list[dict], 
     return first + len(rows)
 
 
-def _total_row(sheet: Worksheet, row: int, columns: tuple, rows: list[dict], words, fmt) -> None:
+def _total_row(
+    sheet: Worksheet, row: int, columns: tuple, rows: list[dict], words: dict, fmt: dict
+) -> None:
     keys = [c.key for c in columns]
     money = keys.index("benefit")
     sheet.merge_range(row, 0, row, money - 1, words["total"].format(count=len(rows)), fmt["total"])
@@ -369,7 +376,7 @@ def _borderless_row(document: Any, widths_mm: list[float]) -> list[Any]:
     return cells
 
 
-def _header(document: Any, words: dict[str, Any], texts: dict[str, Any], place_date: str):
+def _header(document: Any, words: dict[str, Any], texts: dict[str, Any], place_date: str) -> None:
     """The head of an administrative document: issuing body (superior above, the unit in bold)
     and number on the left; national motto, place and date on the right, each on one line."""
     left, right = _borderless_row(document, words["columns_mm"])
@@ -383,7 +390,7 @@ def _header(document: Any, words: dict[str, Any], texts: dict[str, Any], place_d
     _line(right, place_date, italic=True)
 
 
-def _signature(document: Any, words: dict[str, Any], texts: dict[str, Any], signer: Signer):
+def _signature(document: Any, words: dict[str, Any], texts: dict[str, Any], signer: Signer) -> None:
     left, right = _borderless_row(document, words["columns_mm"])
     heading, *items = words["recipients"]
     _line(left, heading, 12, bold=True, italic=True, align=WD_ALIGN_PARAGRAPH.LEFT)
