@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -13,7 +14,7 @@ from rich.console import Console
 
 from .config import read_settings
 from .console import print_error, progress, summary_json, summary_table
-from .errors import ExitCode, SyncError, writing
+from .errors import ConfigError, ExitCode, SyncError, writing
 from .pipeline import SyncResult, run_sync
 
 app = typer.Typer(
@@ -29,6 +30,13 @@ ConfigOption = Annotated[
     Path, typer.Option("--config", "-c", help="The campaign's config.yaml.", show_default=True)
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        help='Run the rules as at "YYYY-MM-DD HH:MM" in the campaign\'s time zone (default: now).',
+    ),
+]
 
 
 def _print_error(exc: SyncError) -> None:
@@ -43,6 +51,15 @@ def _reported() -> Iterator[None]:
     except SyncError as exc:
         _print_error(exc)
         raise typer.Exit(int(exc.exit_code)) from None
+
+
+def _moment(config: Path, as_of: str | None) -> datetime | None:
+    if as_of is None:
+        return None
+    try:
+        return read_settings(config).campaign.moment(as_of)
+    except ValueError as exc:
+        raise ConfigError(f"--as-of: {exc}") from None
 
 
 def _print_summary(result: SyncResult, as_json: bool) -> None:
@@ -66,12 +83,16 @@ def sync(
     lock_wait: Annotated[
         float, typer.Option("--lock-wait", help="Seconds to wait for a running sync to finish.")
     ] = 10.0,
+    as_of: AsOfOption = None,
 ) -> None:
     """Read the responses, check and tally them, write every unit's workbook and the report."""
     from .schedule import locked_sync, log_folder, parse_interval, setup_logging
 
     with _reported():
         interval = parse_interval(every) if every is not None else None
+        if interval is not None and as_of is not None:
+            raise ConfigError("--as-of runs one sync at a fixed moment; drop --every")
+        now = _moment(config, as_of)
         folder = log_folder(config, out_dir)
         if folder is not None:
             with writing(folder):
@@ -80,15 +101,20 @@ def sync(
         _sync_every(interval, config, out_dir, as_json, lock_wait)
         return
     with _reported(), progress(err) as on_stage:
-        result = locked_sync(config, out_dir, lock_wait=lock_wait, on_stage=on_stage)
+        result = locked_sync(config, out_dir, lock_wait=lock_wait, on_stage=on_stage, now=now)
     _print_summary(result, as_json)
 
 
 @app.command()
-def check(config: ConfigOption = Path("config.yaml"), as_json: JsonOption = False) -> None:
+def check(
+    config: ConfigOption = Path("config.yaml"),
+    as_json: JsonOption = False,
+    as_of: AsOfOption = None,
+) -> None:
     """Read and check the responses without writing anything."""
     with _reported(), progress(err) as on_stage:
-        result = run_sync(read_settings(config), write=False, on_stage=on_stage)
+        now = _moment(config, as_of)
+        result = run_sync(read_settings(config), write=False, on_stage=on_stage, now=now)
     _print_summary(result, as_json)
 
 
@@ -178,11 +204,13 @@ def dossier(
     force: Annotated[
         bool, typer.Option("--force", help="Write it even if a nomination breaks a rule.")
     ] = False,
+    as_of: AsOfOption = None,
 ) -> None:
     """Write a unit's nomination dossier: summary table (.xlsx) and Tờ trình (.docx)."""
     from .dossier import build_dossier
 
     with _reported():
-        written = build_dossier(read_settings(config), unit, out_dir, force=force)
+        now = _moment(config, as_of)
+        written = build_dossier(read_settings(config), unit, out_dir, force=force, now=now)
     for path in written:
         typer.echo(str(path))

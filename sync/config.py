@@ -89,6 +89,10 @@ class CampaignSettings(_Frozen):
         """The close moment as an aware datetime."""
         return self.form_closes_at.replace(tzinfo=self.zone)
 
+    def moment(self, text: str) -> datetime:
+        """`YYYY-MM-DD HH:MM` read in the campaign's time zone, as an aware datetime."""
+        return parse_moment(text).replace(tzinfo=self.zone)
+
 
 SourceKind = Literal["xlsx", "xls", "ods", "csv", "google_sheet"]
 
@@ -140,6 +144,30 @@ class GoogleSettings(_Frozen):
     timeout_seconds: float = Field(60, gt=0)
 
 
+class UnitMatchSettings(_Frozen):
+    # A closest name is offered to officers only when it is this similar (0-100): a wrong
+    # suggestion invites a wrong correction.
+    suggest_threshold: float = Field(70, ge=0, le=100)
+
+
+class SignerSettings(_Frozen):
+    title: str | None = None  # e.g. CHỦ TỊCH; default: the dossier layout's
+    name: str | None = None  # default: left blank to be written by hand
+
+
+class DossierUnitSettings(_Frozen):
+    locality: str | None = None  # the place line's name (địa danh); default: the superior's
+    signer: SignerSettings = SignerSettings()
+
+
+class DossierSettings(_Frozen):
+    """What a unit's Tờ trình says about where and who: per unit, else the defaults."""
+
+    locality: str | None = None  # default: campaign.province
+    signer: SignerSettings = SignerSettings()
+    units: dict[str, DossierUnitSettings] = Field(default_factory=dict)
+
+
 class Settings(_Frozen):
     campaign: CampaignSettings
     fields: tuple[str, ...] = Field(min_length=1)  # lĩnh vực, D12
@@ -151,6 +179,8 @@ class Settings(_Frozen):
     output: OutputSettings = OutputSettings()
     dedupe: DedupeSettings = DedupeSettings()
     google: GoogleSettings = GoogleSettings()
+    unit_match: UnitMatchSettings = UnitMatchSettings()
+    dossier: DossierSettings = DossierSettings()
 
     @field_validator("column_aliases")
     @classmethod

@@ -29,8 +29,10 @@ from .google.client import (
 )
 from .orgtree import OrgTree, load_tree
 from .pipeline import needs_google
+from .qr import is_example_address
 from .sources import read_source
 from .templates import load_templates
+from .text import fold
 
 SHEETS_API = "https://sheets.googleapis.com/v4/spreadsheets/"
 
@@ -213,6 +215,77 @@ def check_calendar(settings: Settings, now: datetime) -> Finding:
     return _ok("calendar", f"{form}; {dossier}; {implementation}")
 
 
+# -- an unfinished campaign folder -----------------------------------------------------------------
+
+# A campaign runs for a few months: its dates lie within half a year of its form closing, and
+# one further away is left over from another campaign (`init` keeps the example's dates).
+CAMPAIGN_SPAN = timedelta(days=183)
+
+
+def check_form_address(settings: Settings) -> Finding:
+    url = settings.campaign.form_url
+    if url and is_example_address(url):
+        return _warning(
+            "form address",
+            f"campaign.form_url is the example address {url} — put your form's address there "
+            "before printing posters (sangkien qr refuses the example)",
+        )
+    return _ok("form address", url or "campaign.form_url not set yet (needed by sangkien qr)")
+
+
+def check_dossier_date(settings: Settings) -> Finding:
+    campaign = settings.campaign
+    due, closes = campaign.dossier_due, campaign.closes_at.date()
+    words = f"campaign.dossier_due {due:%d/%m/%Y}, form closes {deadline_words(campaign)}"
+    if due < closes - CAMPAIGN_SPAN or due > closes + CAMPAIGN_SPAN:
+        return _blocking(
+            "dossier date",
+            f"{words}: more than half a year apart, a date of another campaign — every nomination "
+            "would be DOSSIER_LATE or never; set campaign.dossier_due",
+        )
+    if due < closes:
+        return _warning(
+            "dossier date",
+            f"{words}: nominations first seen from {due:%d/%m/%Y} are DOSSIER_LATE although the "
+            "form is still open — check campaign.dossier_due if that is not the plan",
+        )
+    return _ok("dossier date", f"{words}")
+
+
+def check_window(settings: Settings) -> Finding:
+    campaign = settings.campaign
+    window, closes = campaign.implementation_window, campaign.closes_at.date()
+    span = f"{window.start:%d/%m/%Y}–{window.end:%d/%m/%Y}"
+    if window.end < closes - CAMPAIGN_SPAN or window.start > closes:
+        return _blocking(
+            "implementation window",
+            f"campaign.implementation_window {span} does not overlap the campaign (the half "
+            f"year before the form closes {deadline_words(campaign)}) — every initiative would be "
+            "OUT_OF_WINDOW; set its start and end",
+        )
+    return _ok("implementation window", f"{span} overlaps the campaign")
+
+
+def check_province(settings: Settings, tree: OrgTree) -> Finding:
+    province, root = settings.campaign.province, tree.root
+    if any(fold(province) in fold(name) for name in (root.name, *root.aliases)):
+        return _ok("province", f"the tree's root «{root.name}» is {province}'s")
+    return _blocking(
+        "province",
+        f"{settings.units.name}: the tree's root is «{root.name}», not {province} "
+        "(campaign.province) — put your province's organisation tree in the units file",
+    )
+
+
+def check_unfinished(settings: Settings, tree: OrgTree | None) -> list[Finding]:
+    """What a folder made from the example still holds of it: the example form address, dates
+    of another campaign, another province's tree."""
+    findings = [check_form_address(settings), check_dossier_date(settings), check_window(settings)]
+    if tree is not None:
+        findings.insert(0, check_province(settings, tree))
+    return findings
+
+
 # -- all of it -------------------------------------------------------------------------------------
 
 
@@ -233,6 +306,7 @@ def run_doctor(
     findings.append(tree_finding)
     if tree is not None:
         findings.append(check_quotas(tree))
+    findings += check_unfinished(settings, tree)
     findings += [check_source(source, settings) for source in settings.sources]
     credentials = check_credentials(settings, os.environ if environ is None else environ)
     findings.append(credentials)

@@ -40,6 +40,10 @@ UNIT_ID_RULE = "1-40 ASCII letters, digits, '.', '-' or '_', not starting with '
 # name is ambiguous and an officer has to fix it.
 FUZZY_MIN_SCORE = 86
 FUZZY_MARGIN = 4
+# An unmatched name gets at most this many suggestions, scoring at least this (0-100) unless
+# the config says otherwise (unit_match.suggest_threshold).
+SUGGESTIONS = 3
+SUGGEST_MIN_SCORE = 70
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +68,7 @@ class Unit:
 class Resolution:
     unit_id: str | None  # the grassroots union, when it was matched
     superior_id: str | None  # the direct superior named on the form, when it was matched
-    candidates: tuple[str, ...] = ()  # closest official names, for the officer, when unmatched
+    candidates: tuple[str, ...] = ()  # likely official names, for the officer, when unmatched
 
 
 @cache
@@ -144,7 +148,7 @@ class OrgTree:
     def _match(self, text: str, pool: list[tuple[str, str]]) -> tuple[str | None, list[str]]:
         """Exact key match, else a fuzzy match that is both good and clearly the best.
 
-        Returns (unit id or None, closest unit ids for an officer's hint)."""
+        Returns (unit id or None, the units the text names exactly when it names several)."""
         key = name_key(text)
         if not key:
             return None, []
@@ -165,32 +169,71 @@ class OrgTree:
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
         if top >= FUZZY_MIN_SCORE and top - runner_up >= FUZZY_MARGIN:
             return top_id, []
-        return None, [uid for uid, _ in ranked[:3]]
+        return None, []
 
-    def resolve(self, superior_text: str, grassroots_text: str) -> Resolution:
+    def _suggest(self, text: str, pool: list[tuple[str, str]], threshold: float) -> list[str]:
+        """Units whose whole name is close to the text, best first. Scored on whole names in
+        any word order, not on the best partial match: "Khách sạn Hoa Sữa" shares a word with a
+        hospital's long name, and a suggestion that is wrong invites a wrong correction."""
+        key = name_key(text)
+        scored = process.extract(
+            key,
+            [k for k, _ in pool],
+            scorer=fuzz.token_sort_ratio,
+            score_cutoff=threshold,
+            limit=None,
+        )
+        found: list[str] = []
+        for _, _, index in sorted(scored, key=lambda item: (-item[1], item[2])):
+            if pool[index][1] not in found:
+                found.append(pool[index][1])
+        return found[:SUGGESTIONS]
+
+    def resolve(
+        self,
+        superior_text: str,
+        grassroots_text: str,
+        suggest_threshold: float = SUGGEST_MIN_SCORE,
+    ) -> Resolution:
         """Match the form's two unit answers to the tree, the grassroots one within the chosen
         superior first, then anywhere (officers pick the wrong superior more often than they
-        invent a union)."""
-        cache_key = (superior_text, grassroots_text)
+        invent a union). Unmatched, the closest names scoring at least `suggest_threshold`
+        are offered, those under the chosen superior first."""
+        cache_key = (superior_text, grassroots_text, suggest_threshold)
         if cache_key not in self._cache:
-            self._cache[cache_key] = self._resolve(superior_text, grassroots_text)
+            self._cache[cache_key] = self._resolve(
+                superior_text, grassroots_text, suggest_threshold
+            )
         return self._cache[cache_key]
 
-    def _resolve(self, superior_text: str, grassroots_text: str) -> Resolution:
+    def _resolve(self, superior_text: str, grassroots_text: str, threshold: float) -> Resolution:
         superior_id, _ = self._match(superior_text, self._pool("*superiors", self.superiors()))
+        local_pool: list[tuple[str, str]] = []
         if superior_id is not None:
             under = [self.units[c] for c in self.children[superior_id]]
-            local = [u for u in under if u.kind == "grassroots"]
-            unit_id, _ = self._match(grassroots_text, self._pool(superior_id, local))
+            local_pool = self._pool(superior_id, [u for u in under if u.kind == "grassroots"])
+            unit_id, _ = self._match(grassroots_text, local_pool)
             if unit_id is not None:
                 return Resolution(unit_id, superior_id)
-        unit_id, closest = self._match(
-            grassroots_text, self._pool("*grassroots", self.grassroots())
-        )
+        everywhere = self._pool("*grassroots", self.grassroots())
+        unit_id, ambiguous = self._match(grassroots_text, everywhere)
         if unit_id is not None:
             return Resolution(unit_id, superior_id)
-        names = tuple(self.units[c].name for c in closest)
-        return Resolution(None, superior_id, names)
+        closest = ambiguous or (
+            self._suggest(grassroots_text, local_pool, threshold)
+            or self._suggest(grassroots_text, everywhere, threshold)
+        )
+        return Resolution(None, superior_id, self._named(closest))
+
+    def _named(self, unit_ids: list[str]) -> tuple[str, ...]:
+        """Official names for an officer; a name two unions share says whose union it is."""
+        names = [self.units[u].name for u in unit_ids]
+        return tuple(
+            f"{name} ({self.units[self.units[u].parent_id or u].name})"
+            if names.count(name) > 1
+            else name
+            for u, name in zip(unit_ids, names, strict=True)
+        )
 
 
 # -- loading ---------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from .report import Report
 from .responses import Choices, build_response
 from .review.stage import ReviewRound, settle_review
 from .review.store import ReviewStore
-from .rules.checks import RuleContext, validate
+from .rules.checks import RuleContext, unknown_unit, validate
 from .rules.codes import Severity, code
 from .sources import read_source
 from .tally import tally
@@ -67,18 +67,12 @@ def _unique_ids(responses: list[Response]) -> None:
             response.id = f"{response.id}-{seen[response.id]}"
 
 
-def _resolve_units(responses: list[Response], tree: OrgTree) -> None:
-    unknown = code("UNKNOWN_UNIT")
+def _resolve_units(responses: list[Response], tree: OrgTree, suggest_threshold: float) -> None:
     for response in responses:
-        found = tree.resolve(response.superior_unit, response.grassroots_unit)
+        found = tree.resolve(response.superior_unit, response.grassroots_unit, suggest_threshold)
         response.unit_id, response.superior_id = found.unit_id, found.superior_id
         if found.unit_id is None and response.grassroots_unit:
-            hint = f" Có phải là: {'; '.join(found.candidates)}?" if found.candidates else ""
-            response.violations.append(
-                unknown.violation(
-                    raw_value=response.grassroots_unit, value=response.grassroots_unit, hint=hint
-                )
-            )
+            response.violations.append(unknown_unit(response.grassroots_unit, found.candidates))
 
 
 def _has_error(response: Response) -> bool:
@@ -178,7 +172,7 @@ def build_report(
     with stage("resolve"):
         # Before de-duplication: a row naming no known union is invalid and must not replace
         # the valid row it repeats.
-        _resolve_units(responses, tree)
+        _resolve_units(responses, tree, settings.unit_match.suggest_threshold)
     with stage("dedupe"):
         # Only rows that can count take part: a late or broken resubmission must not knock out
         # the valid row it repeats.

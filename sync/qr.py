@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from importlib import resources
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import segno
 from fpdf import FPDF
@@ -39,12 +40,32 @@ PNG_SCALE = 12  # pixels per module
 QR_SIZE_MM = 120
 
 
+# Hosts reserved for examples (RFC 2606) and the placeholder form id of the bundled config.
+_EXAMPLE_HOSTS = ("example.com", "example.net", "example.org")
+_EXAMPLE_ID = "example"
+
+
+def is_example_address(url: str) -> bool:
+    """The bundled config's placeholder (…/forms/d/e/EXAMPLE/viewform) or an example domain:
+    a poster for it would send workers nowhere."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower()
+    on_example_host = host in _EXAMPLE_HOSTS or host.endswith((".example", *_EXAMPLE_HOSTS))
+    return on_example_host or _EXAMPLE_ID in parts.path.lower().split("/")
+
+
 def form_url(settings: Settings) -> str:
     url = (settings.campaign.form_url or "").strip()
+    where = "the link Google Forms shows under Send > link"
     if not url:
         raise ConfigError(
-            "campaign.form_url is not set: put the form's address (the link Google Forms shows "
-            'under Send > link) in config.yaml, e.g. form_url: "https://forms.gle/..."'
+            f"campaign.form_url is not set: put the form's address ({where}) in config.yaml, "
+            'e.g. form_url: "https://forms.gle/..."'
+        )
+    if is_example_address(url):
+        raise ConfigError(
+            f"campaign.form_url is still the example address {url}: put your form's address "
+            f"({where}) in config.yaml"
         )
     return url
 

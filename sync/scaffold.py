@@ -44,6 +44,8 @@ SECTION_NOTES = {
     "output": "Nơi ghi kết quả: thư mục chứa sổ tính của từng công đoàn.",
     "column_aliases": "Tên cột khác mà biểu mẫu cũ dùng cho cùng một câu hỏi.",
     "google": "Kết nối Google: tệp khóa tài khoản dịch vụ, thư mục Drive.",
+    "unit_match": "Mức giống nhau (0–100) để gợi ý tên đơn vị khi tên gõ vào không khớp.",
+    "dossier": "Tờ trình: địa danh và người ký (chức vụ, họ tên) của từng đơn vị.",
 }
 
 # What each column of units.xlsx holds: (column, Vietnamese, English).

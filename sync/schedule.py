@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from typing import Any, TypeVar
@@ -131,12 +132,14 @@ def locked_sync(
     *,
     lock_wait: float = LOCK_WAIT_SECONDS,
     on_stage: StageHook | None = None,
+    now: datetime | None = None,
 ) -> SyncResult:
-    """Run one sync under the campaign lock, logging its start, outcome or failure."""
+    """Run one sync under the campaign lock, logging its start, outcome or failure; `now` runs
+    the rules as at that moment instead of the clock."""
     with campaign_lock(config, lock_wait):
         log.info("sync started: %s", config.resolve())
         try:
-            result = run_sync(read_settings(config), out_dir, on_stage=on_stage)
+            result = run_sync(read_settings(config), out_dir, on_stage=on_stage, now=now)
         except SyncError as exc:
             log.error("sync failed: %s", exc)
             raise

@@ -332,19 +332,31 @@ class DossierFiles(Model):
 
 
 class DossierSummary(SheetSpec):
+    heading: str
+    attached: str
     total: str
+    held_heading: str
+    held_note: str
+    claimed: str
     summary_chars: int = Field(gt=0)
     born: str
     workplace: str
+    footer: str
+
+
+class DossierPage(Model):
+    width_mm: float = Field(gt=0)
+    height_mm: float = Field(gt=0)
+    margins_mm: dict[Literal["top", "bottom", "left", "right"], float]
 
 
 class LetterWords(Model):
-    """The Tờ trình's words; further keys are allowed for its layout."""
-
-    model_config = ConfigDict(frozen=True, extra="allow")
-
     font: str
     size: int = Field(gt=0)
+    header_size: int = Field(gt=0)
+    title_size: int = Field(gt=0)
+    columns_mm: tuple[float, float]
+    indent_mm: float = Field(ge=0)
     motto: tuple[str, str]
     national_name: str
     abbreviation: dict[str, str]
@@ -355,17 +367,23 @@ class LetterWords(Model):
     recipient: str
     intro: str
     nominee: str
-    benefit_none: str
+    nominee_parts: dict[Literal["field", "benefit", "appraisal"], str]
     money: str
+    confirmed: str
+    claimed: str
+    held_heading: str
+    held: str
     closing: str
     recipients: tuple[str, ...]
     signature: dict[Literal["grassroots", "other"], str]
     signer: str
-    problems: str
+    signer_blank: str
+    sign_space_lines: int = Field(ge=0)
 
 
 class DossierLayout(Model):
     files: DossierFiles
+    page: DossierPage
     summary: DossierSummary
     letter: LetterWords
 

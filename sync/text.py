@@ -283,3 +283,10 @@ def looks_mojibake(text: str) -> bool:
         return False
     score = 2 * len(_STRONG_TELLS.findall(text)) + len(_WEAK_TELLS.findall(text))
     return score >= 2
+
+
+def shorten(text: str, limit: int) -> str:
+    """The text cut at a word boundary to about `limit` characters, marked with "…" when cut."""
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(" ,.;:") + "…"

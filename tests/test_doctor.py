@@ -52,6 +52,7 @@ class Campaign:
         self.write_responses([q.vi for q in load_templates().form.questions])
         self.config = yaml.safe_load((repo / "config.yaml").read_text(encoding="utf-8"))
         self.config["units"] = "units.csv"
+        self.config["campaign"]["form_url"] = "https://forms.gle/d7Kx2QeWm9Ab"
         self.config["sources"] = [{"name": "form", "kind": "csv", "path": "responses.csv"}]
         self.save()
 
@@ -128,6 +129,22 @@ def _key_not_json(c: Campaign) -> None:
     c.key_file("client_email = sync@du-an\n", 0o600)
 
 
+def _other_province(c: Campaign) -> None:
+    c.config["campaign"]["province"] = "Lai Châu"
+    c.save()
+
+
+def _dossier_date_of_another_year(c: Campaign) -> None:
+    c.config["campaign"]["form_closes_at"] = "2022-04-22 24:00"
+    c.config["campaign"]["implementation_window"] = {"start": "2022-02-01", "end": "2022-05-31"}
+    c.save()
+
+
+def _window_of_another_year(c: Campaign) -> None:
+    c.config["campaign"]["implementation_window"] = {"start": "2020-02-01", "end": "2020-05-31"}
+    c.save()
+
+
 MISTAKES: list[tuple[Callable[[Campaign], None], str, str]] = [
     (_bad_yaml, "config", "not valid YAML"),
     (_unknown_key, "config", "campaign.closing_time: unknown key"),
@@ -138,6 +155,9 @@ MISTAKES: list[tuple[Callable[[Campaign], None], str, str]] = [
     (_missing_column, "source form", "missing required column(s) «Tên sáng kiến»"),
     (_world_readable_key, "credentials", "readable by every user of this machine"),
     (_key_not_json, "credentials", "not JSON"),
+    (_other_province, "province", "not Lai Châu"),
+    (_dossier_date_of_another_year, "dossier date", "a date of another campaign"),
+    (_window_of_another_year, "implementation window", "does not overlap the campaign"),
 ]
 
 
@@ -148,14 +168,28 @@ def test_healthy_campaign_passes(campaign: Campaign) -> None:
         "config",
         "units",
         "quotas",
+        "province",
+        "form address",
+        "dossier date",
+        "implementation window",
         "source form",
         "credentials",
         "clock",
         "calendar",
     ]
+    # D13 wants dossiers a week before the form closes (D6): worth a warning, not a stop.
+    assert [f.name for f in findings if not f.ok] == ["dossier date"]
     result = CliRunner().invoke(app, ["doctor", "--config", str(campaign.path)])
     assert result.exit_code == 0, result.output
-    assert result.output.count("✓") == len(findings)
+    assert result.output.count("✓") == len(findings) - 1
+
+
+def test_example_form_address_is_a_warning(campaign: Campaign) -> None:
+    campaign.config["campaign"]["form_url"] = "https://docs.google.com/forms/d/e/EXAMPLE/viewform"
+    campaign.save()
+    found = {f.name: f for f in run_doctor(campaign.path)}
+    assert not found["form address"].ok and not found["form address"].blocking
+    assert "example address" in found["form address"].message
 
 
 def test_bundled_config_passes(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -49,7 +49,7 @@ def test_resolves_names_as_officers_type_them(tree, superior, grassroots, unit_i
 def test_ambiguous_name_without_superior_is_unknown_with_candidates(tree) -> None:
     found = tree.resolve("", "Trường Tiểu học Thị trấn")
     assert found.unit_id is None
-    assert "Công đoàn cơ sở Trường Tiểu học Thị trấn" in found.candidates
+    assert all(n.startswith("Công đoàn cơ sở Trường Tiểu học Thị trấn (") for n in found.candidates)
 
 
 def test_unknown_name_is_unresolved_but_superior_kept(tree) -> None:
@@ -216,3 +216,32 @@ def test_xlsx_tree_loads_like_the_csv(tmp_path: Path) -> None:
 def test_allowed_parent_kinds_are_data_covering_every_kind() -> None:
     assert set(allowed_parents()) == set(KINDS)
     assert allowed_parents()["grassroots"] >= {"province", "district"}
+
+
+@pytest.fixture(scope="module")
+def example_tree():
+    return load_tree(Path(__file__).resolve().parent.parent / "examples/dien-bien-2021/units.csv")
+
+
+def test_unrelated_name_gets_no_suggestion(example_tree) -> None:
+    found = example_tree.resolve("LĐLĐ huyện Tuần Giáo", "Khách sạn Hoa Sữa")
+    assert found.unit_id is None and found.candidates == ()
+
+
+def test_suggestions_name_the_superior_of_unions_sharing_a_name(example_tree) -> None:
+    found = example_tree.resolve("", "Trường Tiểu học Thị trấn")
+    assert found.unit_id is None
+    assert len(found.candidates) == 2 and len(set(found.candidates)) == 2
+    assert any("Tuần Giáo" in name for name in found.candidates)
+
+
+def test_close_name_is_suggested_under_its_superior_first(example_tree) -> None:
+    # Close to schools of other districts too, but the district named on the form comes first.
+    found = example_tree.resolve("LĐLĐ huyện Mường Ảng", "Trường học Thị trấn")
+    assert found.unit_id is None
+    assert found.candidates == ("Công đoàn cơ sở Trường Mầm non Thị trấn",)
+
+
+def test_suggestion_threshold_is_a_setting(example_tree) -> None:
+    assert example_tree.resolve("", "Trung tâm Y tế Tuần", 70).candidates
+    assert example_tree.resolve("", "Trung tâm Y tế Tuần", 99).candidates == ()

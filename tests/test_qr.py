@@ -95,3 +95,14 @@ def test_cli_without_address_exits_with_the_config_code(
     result = CliRunner().invoke(app, ["qr", "--config", str(config), "--out", str(tmp_path)])
     assert result.exit_code == ConfigError.exit_code
     assert "campaign.form_url" in result.output
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://docs.google.com/forms/d/e/EXAMPLE/viewform", "https://forms.example.com/abc"],
+)
+def test_example_address_is_refused(base_config: dict, write_config, url: str, tmp_path) -> None:
+    base_config["campaign"]["form_url"] = url
+    with pytest.raises(ConfigError, match="example address"):
+        write_qr_files(read_settings(write_config(base_config)), tmp_path / "out")
+    assert not (tmp_path / "out").exists()

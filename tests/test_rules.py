@@ -78,6 +78,19 @@ def test_intake_codes(context: RuleContext, changes: dict, expected: list) -> No
     assert check(context, **changes) == expected
 
 
+def test_too_long_quotes_the_start_of_the_text_and_its_length(context: RuleContext) -> None:
+    settings = context.settings
+    description = "Giải pháp tiết kiệm điện cho bếp ăn tập thể của trường " + "x" * 1000
+    raw = RawRow(source="test", row=2, cells={**VALID_ROW, "description": description})
+    choices = Choices.from_lists(settings.fields, settings.sectors)
+    response = build_response(raw, "vi", settings.campaign.zone, choices)
+    validate([response], context)
+    [violation] = response.violations
+    assert violation.code == "TOO_LONG"
+    assert violation.raw_value.startswith("Giải pháp tiết kiệm điện cho bếp ăn tập thể")
+    assert str(len(description)) in violation.raw_value and "…" in violation.raw_value
+
+
 @pytest.mark.parametrize(
     ("stamp", "expected"),
     [("4/22/2021 23:59:59", []), ("4/23/2021 0:00:00", [("LATE", "timestamp")])],

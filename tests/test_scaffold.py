@@ -99,8 +99,11 @@ def test_cli_init_then_doctor_then_sync(tmp_path: Path, monkeypatch: pytest.Monk
     assert result.exit_code == 0, result.output
     assert "sangkien doctor" in result.output
     result = runner.invoke(app, ["doctor", "--config", config])
-    assert result.exit_code == 0, result.output
-    assert "✗" not in result.output
+    # Still the example's tree: doctor says so before anyone trusts the outputs.
+    assert result.exit_code == 1, result.output
+    assert [line.split(":")[0] for line in result.output.splitlines() if "✗" in line] == [
+        "✗ province"
+    ]
     result = runner.invoke(app, ["sync", "--config", config])
     assert result.exit_code == 0, result.output
     assert (folder / "output").is_dir()

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from ..config import Settings
 from ..models import Response, Violation
 from ..templates import FormLayout
+from ..text import shorten
 from .codes import code
 
 
@@ -23,6 +24,10 @@ class RuleContext:
 
 
 Check = Callable[[Response, RuleContext], Iterable[Violation]]
+
+TOO_LONG_SHOWN_CHARS = 60  # how much of an over-long description its problem quotes
+NO_CLOSE_MATCH = "Không có tên nào gần giống: chọn lại đơn vị trong danh sách."
+CLOSE_MATCHES = "Có phải là: {names}?"
 
 
 def _fmt_date(value) -> str:
@@ -39,9 +44,13 @@ def check_length(response: Response, ctx: RuleContext) -> Iterator[Violation]:
     # Counted on the NFC form: a description typed on a keyboard that decomposes accents is as
     # long as the composed one an officer sees.
     limit = ctx.settings.campaign.description_max_chars
-    length = len(unicodedata.normalize("NFC", response.description))
-    if length > limit:
-        yield code("TOO_LONG").violation(raw_value=length, length=length, limit=limit)
+    text = unicodedata.normalize("NFC", response.description)
+    if len(text) > limit:
+        # The start of the text, so the officer finds the row's description at a glance.
+        start = shorten(" ".join(text.split()), TOO_LONG_SHOWN_CHARS)
+        yield code("TOO_LONG").violation(
+            raw_value=f"{start} ({len(text)} ký tự)", start=start, length=len(text), limit=limit
+        )
 
 
 def check_timestamp(response: Response, ctx: RuleContext) -> Iterator[Violation]:
@@ -120,3 +129,10 @@ def validate(responses: Iterable[Response], ctx: RuleContext) -> None:
     for response in responses:
         for check in CHECKS:
             response.violations.extend(check(response, ctx))
+
+
+def unknown_unit(typed: str, candidates: Iterable[str]) -> Violation:
+    """UNKNOWN_UNIT for a union name the tree does not hold, with the likely names if any."""
+    names = "; ".join(candidates)
+    hint = CLOSE_MATCHES.format(names=names) if names else NO_CLOSE_MATCH
+    return code("UNKNOWN_UNIT").violation(raw_value=typed, value=typed, hint=hint)

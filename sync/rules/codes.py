@@ -60,7 +60,7 @@ REGISTRY: dict[str, Code] = {
             _IN,
             _E,
             "description",
-            "Mô tả sáng kiến dài {length} ký tự, vượt giới hạn {limit} ký tự.",
+            "Mô tả sáng kiến «{start}» dài {length} ký tự, vượt giới hạn {limit} ký tự.",
             "The description is longer than the limit (counted after NFC normalisation).",
         ),
         Code(
@@ -76,7 +76,7 @@ REGISTRY: dict[str, Code] = {
             _IN,
             _E,
             "grassroots_unit",
-            "Không tìm thấy đơn vị «{value}» trong danh sách tổ chức công đoàn.{hint}",
+            "Không tìm thấy đơn vị «{value}» trong danh sách tổ chức công đoàn. {hint}",
             "The union named cannot be matched to exactly one unit of the organisation tree.",
         ),
         Code(
