@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from ..config import Settings
 from ..models import Response, Violation
 from ..templates import FormLayout
+from ..text import clean_text, repair_legacy
 from .codes import code
 
 
@@ -105,6 +106,21 @@ def check_contacts(response: Response, ctx: RuleContext) -> Iterator[Violation]:
         yield code("BAD_EMAIL").violation(raw_value=email, value=email)
 
 
+def check_legacy_encoding(response: Response, ctx: RuleContext) -> Iterator[Violation]:
+    for key, value in response.raw.items():
+        if not isinstance(value, str):
+            continue
+        repaired, encoding = repair_legacy(value)
+        if encoding is not None:
+            yield code("LEGACY_ENCODING").violation(
+                key,
+                value,
+                column=ctx.column(key),
+                encoding=encoding,
+                value=clean_text(repaired),
+            )
+
+
 CHECKS: tuple[Check, ...] = (
     check_required,
     check_timestamp,
@@ -112,6 +128,7 @@ CHECKS: tuple[Check, ...] = (
     check_choices,
     check_start_date,
     check_contacts,
+    check_legacy_encoding,
 )
 
 

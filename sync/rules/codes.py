@@ -118,6 +118,16 @@ REGISTRY: dict[str, Code] = {
             "An e-mail address that is not well formed.",
         ),
         Code(
+            "LEGACY_ENCODING",
+            _IN,
+            _W,
+            None,
+            "Cột «{column}» được gõ bằng bảng mã cũ ({encoding}), đã tự chuyển sang Unicode "
+            "thành «{value}»; hãy kiểm tra lại và dùng bảng mã Unicode khi gõ.",
+            "Text typed in a legacy Vietnamese encoding (TCVN3/ABC, VNI, or UTF-8 read as "
+            "Windows-1252/1258) was converted to Unicode; the row stays valid.",
+        ),
+        Code(
             "POSSIBLE_DUPLICATE",
             _IN,
             _W,
