@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache, wraps
@@ -495,3 +495,17 @@ def parse_money(value: object) -> int | None:
     if whole != total and not has_unit:
         return None
     return int(whole)
+
+
+def date_order(values: Iterable[object]) -> str | None:
+    """ "vi" or "en" when the text timestamps of a column can only be day first or only month
+    first ("22/4/2021" or "4/22/2021"); None when they do not tell (or contradict each other)."""
+    orders = set()
+    for value in values:
+        if isinstance(value, str) and (match := _LOCAL_STAMP.match(" ".join(value.split()))):
+            first, second = int(match.group(1)), int(match.group(2))
+            if first > 12 >= second:
+                orders.add("vi")
+            elif second > 12 >= first:
+                orders.add("en")
+    return orders.pop() if len(orders) == 1 else None

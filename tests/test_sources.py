@@ -125,7 +125,7 @@ def test_missing_file_and_sheet(settings, tmp_path) -> None:
     with pytest.raises(SourceError, match="no sheet named"):
         read(settings, tmp_path / "r.xlsx", "xlsx", sheet="Câu trả lời biểu mẫu 1")
     (tmp_path / "junk.xlsx").write_bytes(b"not a zip")
-    with pytest.raises(SourceError, match="not a readable spreadsheet"):
+    with pytest.raises(SourceError, match="damaged or not a spreadsheet"):
         read(settings, tmp_path / "junk.xlsx", "xlsx")
 
 

@@ -2,15 +2,38 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from ..config import Settings, SourceSettings
 from ..templates import FormLayout
-from .files import read_csv_table, read_workbook_table
-from .table import SourceTable, build_table
+from .files import Workbook, read_csv_table
+from .messages import name_list, refuse, where
+from .table import SourceTable, build_table, header_score, known_headers
 
 if TYPE_CHECKING:
     from ..google.client import GoogleSession
+
+
+def choose_sheet(
+    book: Workbook, configured: str | None, form: FormLayout, aliases: Mapping[str, Sequence[str]]
+) -> tuple[str, list[list[Any]]]:
+    """The configured sheet, else the one whose first row answers most of the form's questions
+    (instruction, chart and pivot sheets answer none); ties go to the earlier sheet."""
+    if configured is not None:
+        if configured not in book.sheets:
+            found = name_list(book.sheets)
+            raise refuse(where(book.path), f"no sheet named «{configured}»; sheets found: {found}")
+        return configured, book.read(configured)
+    known = known_headers(form, aliases)
+    best: tuple[int, str, list[list[Any]]] | None = None
+    for name in book.sheets:
+        table = book.read(name)
+        score = header_score(table[0], known) if table else 0
+        if best is None or score > best[0]:
+            best = (score, name, table)
+    assert best is not None  # Workbook refuses a file without worksheets
+    return best[1], best[2]
 
 
 def read_source(
@@ -19,6 +42,7 @@ def read_source(
     form: FormLayout,
     google: GoogleSession | None = None,
 ) -> SourceTable:
+    sheet = ""
     if source.kind == "google_sheet":
         from ..google.source import read_google_table
 
@@ -29,7 +53,8 @@ def read_source(
         if source.kind == "csv":
             table = read_csv_table(source.path, source.encoding)
         else:
-            table = read_workbook_table(source.path, source.sheet)
+            book = Workbook(source.path)
+            sheet, table = choose_sheet(book, source.sheet, form, settings.column_aliases)
         locale = source.locale
     return build_table(
         name=source.name,
@@ -40,4 +65,6 @@ def read_source(
         aliases=settings.column_aliases,
         id_column=settings.id_column,
         locale=locale,
+        sheet=sheet,
+        choices=source.columns,
     )
