@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
     from .google.client import GoogleSession
 
 StageHook = Callable[[str], None]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +141,9 @@ def build_report(
         _settle_status(responses)
     with stage("tally"):
         tallies = tally(responses, tree)
-    sources = [SourceInfo(t.name, t.kind, len(t.rows), t.location) for t in tables]
+    sources = [SourceInfo(t.name, t.kind, len(t.rows), t.location, t.sheet) for t in tables]
+    for note in (note for t in tables for note in t.notes):
+        log.warning("%s", note)
     return Report(
         generated_at=(now or datetime.now(zone)).astimezone(zone),
         campaign=settings.campaign.name,
