@@ -24,7 +24,7 @@ _SEP_HINT = re.compile(r"^\ufeff?sep=(.)\r?\n", re.IGNORECASE)
 # Office files in the old compound format: .xls workbooks and password-protected .xlsx ones.
 _COMPOUND_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
 _ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
-_PASSWORD = "được bảo vệ bằng mật khẩu (password-protected): save a copy without a password"
+_PASSWORD = "được bảo vệ bằng mật khẩu, password-protected: save a copy without a password"
 _RESAVE = "open it in Excel or LibreOffice and save it again as .xlsx"
 
 
