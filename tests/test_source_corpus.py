@@ -1,7 +1,6 @@
 """A corpus of damaged and awkward response files, built here: each is read with an exact row
 count or refused in one line of at most 300 characters naming the file, with exit code 3."""
 
-import io
 import zipfile
 from pathlib import Path
 
@@ -75,11 +74,14 @@ def damaged(tmp_path: Path) -> dict[str, Path]:
     good = responses(tmp_path / "good.xlsx")
     sheet = "xl/worksheets/sheet2.xml"
     raw = good.read_bytes()
+    book = "xl/workbook.xml"
     files = {
-        "missing part": rezip(good, tmp_path / "missing.xlsx", lambda n, d: None if n == sheet else d),
-        "truncated xml": rezip(good, tmp_path / "cut.xlsx", lambda n, d: d[: len(d) // 2] if n == sheet else d),
+        "missing part": rezip(good, tmp_path / "missing.xlsx",
+                              lambda n, d: None if n == sheet else d),
+        "truncated xml": rezip(good, tmp_path / "cut.xlsx",
+                               lambda n, d: d[: len(d) // 2] if n == sheet else d),
         "no sheets": rezip(good, tmp_path / "none.xlsx",
-                           lambda n, d: d.replace(b"<sheet ", b"<x ") if n == "xl/workbook.xml" else d),
+                           lambda n, d: d.replace(b"<sheet ", b"<x ") if n == book else d),
         "truncated zip": tmp_path / "short.xlsx",
         "encrypted": tmp_path / "locked.xlsx",
         "empty": tmp_path / "empty.xlsx",
@@ -164,7 +166,6 @@ def test_any_bytes_give_rows_or_one_line(settings, tmp_path, data: bytes, suffix
         read(settings, path)
     except SourceError as exc:
         assert len(str(exc)) <= 300 and "fuzz" in str(exc)
-
 
 
 @hsettings(
