@@ -75,5 +75,6 @@ def build_response(raw: RawRow, locale: str, zone: ZoneInfo, choices: Choices) -
         start_date=normalize.parse_date(cells.get("start_date"), locale),
         benefit_vnd=normalize.parse_money(cells.get("benefit")),
         coauthors=text.get("coauthors", ""),
-        extra=raw.extra,
+        # Officers' own columns go back into their workbooks: no control characters either.
+        extra={h: clean_text(v) if isinstance(v, str) else v for h, v in raw.extra.items()},
     )

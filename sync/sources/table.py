@@ -15,7 +15,7 @@ from ..models import RawRow
 from ..normalize import date_order
 from ..templates import FormLayout
 from ..text import fold
-from .messages import name_list, refuse
+from .messages import name_list, refuse, where
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +185,7 @@ def build_table(
     choices: Mapping[str, str] | None = None,
 ) -> SourceTable:
     """`table[0]` is the header row (sheet row 1); blank rows are skipped but keep numbering."""
-    place = f"source {name!r} ({location}" + (f", sheet «{sheet}»)" if sheet else ")")
+    place = f"source {name!r} ({where(location, sheet or None)})"
     if not table:
         raise refuse(place, "the sheet is empty, no header row")
     headers, body = list(table[0]), table[1:]
