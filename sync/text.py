@@ -420,6 +420,14 @@ def _is_syllable(word: str) -> bool:
     return _SYLLABLE.fullmatch(toneless) is not None
 
 
+def _is_word(token: str) -> bool:
+    """A Vietnamese syllable, or an abbreviation in capitals without tones ("CĐCS", "LĐLĐ")."""
+    if _is_syllable(token):
+        return True
+    plain = unicodedata.normalize("NFD", token)
+    return token.isalpha() and token.isupper() and not any(ch in _TONE_MARKS for ch in plain)
+
+
 def _upper_where_typed_upper(word: str) -> str:
     """TCVN3 has no capital toned letters: "NGUYễN" typed in a capitals font is "NGUYỄN"."""
     cased = [ch for ch in word if ch.isalpha() and ch.isascii()]
@@ -428,9 +436,22 @@ def _upper_where_typed_upper(word: str) -> str:
     return word
 
 
+# Codes of toned letters, which TCVN3 writes in lower case only.
+_TCVN3_CASELESS = frozenset(chr(b) for codes in _TCVN3_TONED.values() for b in codes)
+
+
 def _from_tcvn3(text: str) -> str:
-    converted = text.translate(_TCVN3_TABLE)
-    return " ".join(_upper_where_typed_upper(word) for word in converted.split(" "))
+    """TCVN3 to Unicode. A word starting with a toned letter is capitalised when it starts the
+    cell or every other word is capitalised (a name): "Ên Nguyễn" -> "Ấn Nguyễn"."""
+    words = text.split(" ")
+    titled = all(w[0].isupper() for w in words if w[:1].isascii() and w[:1].isalpha())
+    out = []
+    for index, word in enumerate(words):
+        converted = _upper_where_typed_upper(word.translate(_TCVN3_TABLE))
+        if word[:1] in _TCVN3_CASELESS and (index == 0 or titled):
+            converted = converted[:1].upper() + converted[1:]
+        out.append(converted)
+    return " ".join(out)
 
 
 def _from_vni(text: str) -> str:
@@ -446,8 +467,8 @@ def _plausible(original: str, converted: str) -> bool:
     changed = [(old, new) for old, new in zip(before, after, strict=True) if old != new]
     return (
         bool(changed)
-        and all(_is_syllable(new) and any(ch.isalpha() for ch in old) for old, new in changed)
-        and any(not _is_syllable(old) for old, _ in changed)
+        and all(_is_word(new) and any(ch.isalpha() for ch in old) for old, new in changed)
+        and any(not _is_word(old) for old, _ in changed)
     )
 
 

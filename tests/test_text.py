@@ -384,3 +384,19 @@ def test_repair_legacy_known_cells(legacy: str, unicode: str, encoding: str) -> 
 )
 def test_repair_legacy_leaves_ordinary_text(text: str) -> None:
     assert repair_legacy(text) == (text, None)
+
+
+@pytest.mark.parametrize("word", WORDS)
+def test_tcvn3_capital_toned_letter_starting_a_name(word: str) -> None:
+    # TCVN3 has no code for capital toned letters: a name's capitals come back from its shape.
+    name = f"{word[1:].title()} Nguyễn" if word != "đan" else "Đan Nguyễn"
+    assert repair_legacy(to_tcvn3(name)) == (name, "TCVN3")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["CĐCS Trường THPT Tuần Giáo", "LĐLĐ huyện Tuần Giáo", "Ứng dụng bảng tính trong theo dõi"],
+)
+@pytest.mark.parametrize("encode", [to_tcvn3, to_vni])
+def test_legacy_cells_with_abbreviations(text: str, encode) -> None:
+    assert repair_legacy(encode(text))[0] == text

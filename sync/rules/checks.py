@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from ..config import Settings
 from ..models import Response, Violation
+from ..sources.files import Uncalculated
 from ..templates import FormLayout
 from ..text import clean_text, repair_legacy
 from .codes import code
@@ -32,7 +33,9 @@ def _fmt_date(value) -> str:
 
 def check_required(response: Response, ctx: RuleContext) -> Iterator[Violation]:
     for question in ctx.form.questions:
-        if question.required and not response.raw_text(question.key):
+        if isinstance(response.raw.get(question.key), Uncalculated):
+            yield code("FORMULA_NOT_CALCULATED").violation(question.key, "", column=question.vi)
+        elif question.required and not response.raw_text(question.key):
             yield code("MISSING_REQUIRED").violation(question.key, "", column=question.vi)
 
 

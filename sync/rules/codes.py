@@ -118,6 +118,16 @@ REGISTRY: dict[str, Code] = {
             "An e-mail address that is not well formed.",
         ),
         Code(
+            "FORMULA_NOT_CALCULATED",
+            _IN,
+            _E,
+            None,
+            "Ô ở cột «{column}» là công thức chưa có giá trị: mở tệp bằng Excel và lưu lại, rồi "
+            "chạy đồng bộ lại.",
+            "A formula cell saved without its computed value (the workbook was written by a "
+            "program, not by Excel): its value is unknown, not blank.",
+        ),
+        Code(
             "LEGACY_ENCODING",
             _IN,
             _W,

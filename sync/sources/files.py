@@ -14,11 +14,18 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import SourceError
+from .formulas import uncalculated_cells
 from .messages import refuse, where
 
 # Excel's "CSV UTF-8" adds a BOM, "Unicode text" is UTF-16 (tab-separated), plain "CSV" on a
 # Vietnamese Windows is Windows-1258. Tried in this order when the file has no BOM.
 _FALLBACK_ENCODINGS = ("utf-8", "cp1258")
+
+class Uncalculated(str):
+    """A formula cell saved without its value: blank text, but not a blank answer."""
+
+
+UNCALCULATED = Uncalculated("")
 # Excel writes "sep=;" as the first line of a CSV saved for a locale whose separator differs.
 _SEP_HINT = re.compile(r"^\ufeff?sep=(.)\r?\n", re.IGNORECASE)
 # Office files in the old compound format: .xls workbooks and password-protected .xlsx ones.
@@ -107,10 +114,10 @@ class Workbook:
     every calamine failure turned into a one-line refusal naming the file and sheet."""
 
     def __init__(self, path: Path):
-        from python_calamine import CalamineWorkbook
+        from python_calamine import CalamineWorkbook, SheetTypeEnum
 
         self.path = path
-        data = read_bytes(path)
+        self._data = data = read_bytes(path)
         if data.startswith(_COMPOUND_MAGIC) and _ENCRYPTED_STREAM in data:
             raise refuse(where(path), _PASSWORD)
         try:
@@ -119,7 +126,7 @@ class Workbook:
         except Exception as exc:  # calamine raises its own types for every kind of damage
             raise self._refusal(exc, None) from None
         # Chart and macro sheets hold no cells; hidden sheets stay candidates (Forms hides none).
-        self.sheets = [m.name for m in metadata if str(m.typ).endswith("WorkSheet")]
+        self.sheets = [m.name for m in metadata if m.typ == SheetTypeEnum.WorkSheet]
         if not self.sheets:
             raise refuse(where(path), f"the workbook lists no worksheet; {_RESAVE}")
 
@@ -135,8 +142,16 @@ class Workbook:
         )
 
     def read(self, sheet: str) -> list[list[Any]]:
-        """Values as stored (numbers, dates, text); the header is row 1."""
+        """Values as stored (numbers, dates, text); the header is row 1. A formula saved without
+        its value reads as UNCALCULATED rather than as a blank."""
         try:
-            return self._book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            table = self._book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
         except Exception as exc:  # the sheet's XML is parsed only now
             raise self._refusal(exc, sheet) from None
+        for row, column in uncalculated_cells(self._data, sheet):
+            if row < len(table):
+                cells = table[row]  # calamine leaves valueless cells out of the row's width
+                cells.extend([""] * (column + 1 - len(cells)))
+                if cells[column] == "":
+                    cells[column] = UNCALCULATED
+        return table
