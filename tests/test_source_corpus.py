@@ -198,3 +198,52 @@ def test_cli_exits_3_for_a_damaged_file(tmp_path) -> None:
     path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     result = CliRunner().invoke(app, ["sync", "--config", str(path), "--out", str(tmp_path / "o")])
     assert result.exit_code == 3, result.output
+
+
+def test_formula_without_value_is_not_a_blank_answer(settings, tmp_path) -> None:
+    from sync.responses import Choices, build_response
+    from sync.rules.checks import RuleContext, validate
+
+    row = [*ROW[:11], '=CONCAT("Sổ tay", " điện tử")', *ROW[12:]]
+    table = read(settings, workbook(tmp_path / "f.xlsx", [("Sheet1", [VI_HEADERS, row])]))
+    choices = Choices.from_lists(settings.fields, settings.sectors)
+    response = build_response(table.rows[0], "vi", settings.campaign.zone, choices)
+    validate([response], RuleContext(settings, FORM))
+    assert [(v.code, v.field) for v in response.violations] == [("FORMULA_NOT_CALCULATED", "title")]
+
+
+@pytest.mark.parametrize(
+    ("stamps", "configured", "expected"),
+    [
+        (["4/22/2021 10:00:00", "3/1/2021 10:00:00"], "auto", "en"),
+        (["22/4/2021 10:00:00", "3/1/2021 10:00:00"], "auto", "vi"),
+        (["3/1/2021 10:00:00"], "auto", "vi"),  # nothing tells: the header's language
+        (["22/4/2021 10:00:00"], "en", "en"),  # configured wins
+    ],
+)
+def test_date_order_of_a_source(settings, tmp_path, stamps, configured, expected) -> None:
+    rows = [[stamp, *ROW[1:]] for stamp in stamps]
+    path = workbook(tmp_path / "d.xlsx", [("Sheet1", [VI_HEADERS, *rows])])
+    assert read(settings, path, locale=configured).locale == expected
+
+
+def test_repeated_header_after_folding_chosen_by_header_text(settings, tmp_path) -> None:
+    folded = "ho va ten"  # the full-name header without diacritics
+    headers = [*VI_HEADERS, folded]
+    path = workbook(tmp_path / "fold.xlsx", [("Sheet1", [headers, [*ROW, "Khác"]])])
+    assert "columns B «" in refusal(settings, path)
+    table = read(settings, path, columns={"full_name": folded})
+    assert table.rows[0].cells["full_name"] == "Khác"
+
+
+def test_chart_and_instruction_sheets_are_skipped(settings, tmp_path) -> None:
+    book = openpyxl.Workbook()
+    book.active.title = "Hướng dẫn"
+    book.active.append(["Hướng dẫn điền biểu mẫu"])
+    book.create_chartsheet("Biểu đồ")
+    data = book.create_sheet("Dữ liệu")
+    for row in (VI_HEADERS, ROW, ROW, ROW):
+        data.append(row)
+    book.save(tmp_path / "chart.xlsx")
+    table = read(settings, tmp_path / "chart.xlsx")
+    assert (table.sheet, len(table.rows)) == ("Dữ liệu", 3)

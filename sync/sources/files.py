@@ -21,6 +21,7 @@ from .messages import refuse, where
 # Vietnamese Windows is Windows-1258. Tried in this order when the file has no BOM.
 _FALLBACK_ENCODINGS = ("utf-8", "cp1258")
 
+
 class Uncalculated(str):
     """A formula cell saved without its value: blank text, but not a blank answer."""
 
