@@ -188,16 +188,67 @@ def test_damaged_zip_gives_rows_or_one_line(settings, tmp_path, cut: int, flips)
         assert len(str(exc)) <= 300 and "bad.xlsx" in str(exc)
 
 
-def test_cli_exits_3_for_a_damaged_file(tmp_path) -> None:
+@pytest.mark.parametrize("case", ["missing part", "truncated xml", "encrypted", "empty"])
+def test_cli_exits_3_for_a_damaged_file(tmp_path, case: str) -> None:
     config = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
-    config["sources"] = [
-        {"name": "s", "kind": "xlsx", "path": str(damaged(tmp_path)["truncated xml"])}
-    ]
+    config["sources"] = [{"name": "s", "kind": "xlsx", "path": str(damaged(tmp_path)[case])}]
     config["units"] = str(ROOT / config["units"])
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     result = CliRunner().invoke(app, ["sync", "--config", str(path), "--out", str(tmp_path / "o")])
     assert result.exit_code == 3, result.output
+    assert "Traceback" not in result.output
+
+
+XML_NOISE = st.sampled_from([b"<", b">", b"&", b'"', b"</c>", b"<f>", b"\x00", b"\xff", b"<v>x"])
+
+
+@hsettings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    part=st.sampled_from(["xl/worksheets/sheet2.xml", "xl/workbook.xml", "xl/sharedStrings.xml",
+                          "xl/_rels/workbook.xml.rels", "[Content_Types].xml"]),
+    edits=st.lists(st.tuples(st.integers(0, 5000), XML_NOISE), min_size=1, max_size=4),
+)  # fmt: skip
+def test_damaged_xml_gives_rows_or_one_line(settings, tmp_path, part: str, edits) -> None:
+    good = tmp_path / "g.xlsx"
+    if not good.exists():
+        responses(good)
+
+    def damage(name: str, data: bytes) -> bytes:
+        if name != part:
+            return data
+        for index, noise in edits:
+            cut = index % (len(data) + 1)
+            data = data[:cut] + noise + data[cut:]
+        return data
+
+    path = rezip(good, tmp_path / "x.xlsx", damage)
+    try:
+        assert len(read(settings, path).rows) <= 2
+    except SourceError as exc:
+        assert len(str(exc)) <= 300 and "x.xlsx" in str(exc)
+
+
+CSV_TEXT = st.lists(
+    st.sampled_from(["a", "b", ",", ";", "\t", '"', "\n", "\r", "sep=", "Dấu", "\x00"]),
+    max_size=120,
+).map("".join)
+
+
+@hsettings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(body=CSV_TEXT, encoding=st.sampled_from(["utf-8", "utf-16", "cp1258"]))
+def test_any_csv_gives_rows_or_one_line(settings, tmp_path, body: str, encoding: str) -> None:
+    path = tmp_path / "fuzz.csv"
+    header = ",".join(VI_HEADERS)
+    path.write_bytes((header + "\n" + body).encode(encoding, errors="replace"))
+    try:
+        read(settings, path)
+    except SourceError as exc:
+        assert len(str(exc)) <= 300 and "fuzz.csv" in str(exc)
 
 
 def test_formula_without_value_is_not_a_blank_answer(settings, tmp_path) -> None:
