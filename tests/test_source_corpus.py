@@ -298,3 +298,11 @@ def test_chart_and_instruction_sheets_are_skipped(settings, tmp_path) -> None:
     book.save(tmp_path / "chart.xlsx")
     table = read(settings, tmp_path / "chart.xlsx")
     assert (table.sheet, len(table.rows)) == ("Dữ liệu", 3)
+
+
+def test_damaged_instruction_sheet_does_not_hide_the_responses(settings, tmp_path) -> None:
+    good = responses(tmp_path / "good.xlsx")
+    path = rezip(good, tmp_path / "r.xlsx",
+                 lambda n, d: d[:40] if n == "xl/worksheets/sheet1.xml" else d)  # fmt: skip
+    table = read(settings, path)
+    assert (table.sheet, len(table.rows)) == ("Câu trả lời", 2)

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..config import Settings, SourceSettings
+from ..errors import SourceError
 from ..templates import FormLayout
 from .files import Workbook, read_csv_table
 from .messages import name_list, refuse, where
@@ -19,20 +20,27 @@ def choose_sheet(
     book: Workbook, configured: str | None, form: FormLayout, aliases: Mapping[str, Sequence[str]]
 ) -> tuple[str, list[list[Any]]]:
     """The configured sheet, else the one whose first row answers most of the form's questions
-    (instruction, chart and pivot sheets answer none); ties go to the earlier sheet."""
+    (instruction, chart and pivot sheets answer none); ties go to the earlier sheet. A damaged
+    sheet is passed over unless no sheet looks like responses, then its damage is the answer."""
     if configured is not None:
         if configured not in book.sheets:
             found = name_list(book.sheets)
             raise refuse(where(book.path), f"no sheet named «{configured}»; sheets found: {found}")
         return configured, book.read(configured)
     known = known_headers(form, aliases)
-    best: tuple[int, str, list[list[Any]]] | None = None
+    best: tuple[int, str, list[list[Any]]] = (-1, "", [])
+    damage: SourceError | None = None
     for name in book.sheets:
-        table = book.read(name)
+        try:
+            table = book.read(name)
+        except SourceError as exc:
+            damage = damage or exc
+            continue
         score = header_score(table[0], known) if table else 0
-        if best is None or score > best[0]:
+        if score > best[0]:
             best = (score, name, table)
-    assert best is not None  # Workbook refuses a file without worksheets
+    if damage is not None and best[0] <= 0:
+        raise damage
     return best[1], best[2]
 
 
