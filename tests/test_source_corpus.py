@@ -111,6 +111,7 @@ def test_damaged_workbooks_are_refused_in_one_line(settings, tmp_path, case, exp
 def test_responses_after_instruction_sheets_are_found(settings, tmp_path) -> None:
     table = read(settings, responses(tmp_path / "r.xlsx"))
     assert (table.sheet, len(table.rows)) == ("Câu trả lời", 2)
+    assert "read sheet «Câu trả lời»" in table.notes[0]
 
 
 def test_repeated_header_is_refused_unless_chosen(settings, tmp_path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ..config import Settings, SourceSettings
@@ -50,7 +51,7 @@ def read_source(
     form: FormLayout,
     google: GoogleSession | None = None,
 ) -> SourceTable:
-    sheet = ""
+    sheet, sheet_count = "", 0
     if source.kind == "google_sheet":
         from ..google.source import read_google_table
 
@@ -63,8 +64,9 @@ def read_source(
         else:
             book = Workbook(source.path)
             sheet, table = choose_sheet(book, source.sheet, form, settings.column_aliases)
+            sheet_count = len(book.sheets)
         locale = source.locale
-    return build_table(
+    read = build_table(
         name=source.name,
         kind=source.kind,
         location=location,
@@ -76,3 +78,8 @@ def read_source(
         sheet=sheet,
         choices=source.columns,
     )
+    if source.sheet is None and sheet_count > 1:
+        chosen = f"source {source.name!r} ({where(location)}): read sheet «{sheet}», the one "
+        chosen += "whose headers match the form's questions"
+        read = replace(read, notes=(chosen, *read.notes))
+    return read
