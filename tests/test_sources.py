@@ -148,3 +148,7 @@ def test_ods_and_xls(settings, tmp_path, kind) -> None:
     )  # fmt: skip
     [row] = read(settings, tmp_path / f"r.{kind}", kind).rows
     assert row.cells["title"] == "Sổ tay điện tử"
+    if kind == "xls":  # an old workbook saved with the new name reads by its content
+        shutil.copy(tmp_path / "r.xls", tmp_path / "old.xlsx")
+        [same] = read(settings, tmp_path / "old.xlsx", "xlsx").rows
+        assert same.cells == row.cells
