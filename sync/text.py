@@ -366,31 +366,43 @@ def to_vni(text: str) -> str:
     return "".join(reverse.get(ch, ch) for ch in unicodedata.normalize("NFC", text))
 
 
-def _bytes_back(codepage: str) -> dict[int, int]:
-    """How to undo decoding bytes with `codepage`: character -> the byte it came from. Bytes the
-    code page leaves undefined come through as the C1 control of the same number."""
-    table: dict[int, int] = {}
+def _byte_characters(codepage: str) -> dict[int, str]:
+    """Byte 0x80..0xFF -> the character `codepage` decodes it to; bytes the code page leaves
+    undefined come through as the C1 control of the same number."""
+    table: dict[int, str] = {}
     for byte in range(0x80, 0x100):
         try:
-            table[ord(bytes([byte]).decode(codepage))] = byte
+            table[byte] = bytes([byte]).decode(codepage)
         except UnicodeDecodeError:
-            table[byte] = byte
+            table[byte] = chr(byte)
     return table
 
 
 _MISDECODINGS = {
-    "UTF-8/Windows-1252": _bytes_back("cp1252"),
-    "UTF-8/Windows-1258": _bytes_back("cp1258"),
+    "UTF-8/Windows-1252": _byte_characters("cp1252"),
+    "UTF-8/Windows-1258": _byte_characters("cp1258"),
 }
+# How to undo each: character -> the byte it came from (as a code point, for str.translate).
+_UNDO = {name: {ord(c): b for b, c in chars.items()} for name, chars in _MISDECODINGS.items()}
+# UTF-8 that went through a code page shows a lead byte's character followed by a continuation
+# byte's one ("Ã²" for ò); only such text is worth trying to decode again.
+_MISDECODED_PAIR = re.compile(
+    "[{}][{}]".format(
+        re.escape("".join({c[b] for c in _MISDECODINGS.values() for b in range(0xC2, 0xF5)})),
+        re.escape("".join({c[b] for c in _MISDECODINGS.values() for b in range(0x80, 0xC0)})),
+    )
+)
 
 
 def _undo_misdecoding(text: str) -> tuple[str, str] | None:
     """UTF-8 that was decoded as Windows-1252/1258 ("LÃ² VÄƒn"), decoded right ("Lò Văn")."""
-    for name, back in _MISDECODINGS.items():
+    if not _MISDECODED_PAIR.search(text):
+        return None
+    for name, back in _UNDO.items():
         try:
-            raw = bytes(ord(ch) if ord(ch) < 0x80 else back[ord(ch)] for ch in text)
+            raw = text.translate(back).encode("latin-1")
             repaired = raw.decode("utf-8")
-        except (KeyError, UnicodeDecodeError):
+        except (UnicodeEncodeError, UnicodeDecodeError):
             continue
         if repaired != text:
             return repaired, name
@@ -420,6 +432,7 @@ def _is_syllable(word: str) -> bool:
     return _SYLLABLE.fullmatch(toneless) is not None
 
 
+@lru_cache(maxsize=65_536)  # names and units repeat from row to row
 def _is_word(token: str) -> bool:
     """A Vietnamese syllable, or an abbreviation in capitals without tones ("CĐCS", "LĐLĐ")."""
     if _is_syllable(token):
@@ -459,22 +472,32 @@ def _from_vni(text: str) -> str:
 
 
 def _plausible(original: str, converted: str) -> bool:
-    """Every word the conversion changed is a Vietnamese syllable, and at least one of them was
-    not one before: ordinary text ("Hoà Bình", "José", "5 µm × 3") is left alone."""
+    """The conversion changed letters (not "×") and left no word that is not Vietnamese."""
     before, after = _TOKEN_BREAK.split(original), _TOKEN_BREAK.split(converted)
     if len(before) != len(after):
         return False
-    changed = [(old, new) for old, new in zip(before, after, strict=True) if old != new]
+    changed = [old for old, new in zip(before, after, strict=True) if old != new]
     return (
         bool(changed)
-        and all(_is_word(new) and any(ch.isalpha() for ch in old) for old, new in changed)
-        and any(not _is_word(old) for old, _ in changed)
+        and all(any(ch.isalpha() for ch in old) for old in changed)
+        and all(_is_word(token) for token in after if not token.isascii())
     )
 
 
 # Letters only Unicode Vietnamese has: ă đ ơ ư (either case) and Latin Extended Additional.
 _GENUINE = re.compile(r"[ăĂđĐơƠưƯ\u1ea0-\u1ef9]")
 _LEGACY_RANGE = re.compile(r"[^\x00-\xff]")
+# What TCVN3 or VNI text shows and Unicode Vietnamese typed in Latin-1 letters never does: a
+# Latin-1 character that is not a Vietnamese letter (µ ª « ® ñ ø ...), a capital after a small
+# letter ("ViÖt"), or a vowel followed by a VNI mark byte ("Leâ", "Thuyù").
+_VIETNAMESE_LATIN1 = "àáâãèéêìíòóôõùúýÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝ"
+_LEGACY_HINT = re.compile(
+    "[{}]|[a-z{}][{}]|[aeiouyôöAEIOUYÔÖ][ùõâáàãêéèúÙÕÂÁÀÃÊÉÈÚ]".format(
+        "".join(chr(c) for c in range(0x80, 0x100) if chr(c) not in _VIETNAMESE_LATIN1),
+        _VIETNAMESE_LATIN1[:17],
+        _VIETNAMESE_LATIN1[17:],
+    )
+)
 
 
 def repair_legacy(text: str) -> tuple[str, str | None]:
@@ -487,8 +510,10 @@ def repair_legacy(text: str) -> tuple[str, str | None]:
         return text, None
     if found := _undo_misdecoding(text):
         return found
-    if _GENUINE.search(text) or _LEGACY_RANGE.search(text):
+    if _GENUINE.search(text) or _LEGACY_RANGE.search(text) or not _LEGACY_HINT.search(text):
         return text, None
+    if all(_is_word(token) for token in _TOKEN_BREAK.split(text) if not token.isascii()):
+        return text, None  # every word already reads as Vietnamese: nothing to repair
     candidates = [(_from_vni(text), "VNI"), (_from_tcvn3(text), "TCVN3")]
     plausible = [(len(new), rank, new, name) for rank, (new, name) in enumerate(candidates)]
     plausible = [entry for entry in plausible if _plausible(text, entry[2])]
