@@ -307,3 +307,12 @@ def test_damaged_instruction_sheet_does_not_hide_the_responses(settings, tmp_pat
                  lambda n, d: d[:40] if n == "xl/worksheets/sheet1.xml" else d)  # fmt: skip
     table = read(settings, path)
     assert (table.sheet, len(table.rows)) == ("Câu trả lời", 2)
+
+
+def test_messages_stay_short_with_a_long_path(settings, tmp_path) -> None:
+    folder = tmp_path.joinpath(*["thư mục rất dài"] * 8)
+    folder.mkdir(parents=True)
+    path = folder / "wide.csv"
+    path.write_text(",".join(f"Cột số {i} của cán bộ" for i in range(500)) + "\n")
+    message = refusal(settings, path)
+    assert "more; columns found:" in message and message.endswith("more")

@@ -10,14 +10,22 @@ from ..errors import SourceError
 
 MAX_MESSAGE = 300
 MAX_NAMES = 10
-_MAX_LOCATION = 100
+_MAX_LOCATION = 80
 
 
-def name_list(names: Sequence[object], limit: int = MAX_NAMES) -> str:
-    """«a», «b», … the first `limit` names, then "and 1,990 more"."""
-    shown = ", ".join(f"«{str(name).strip()[:40]}»" for name in names[:limit])
-    hidden = len(names) - limit
-    return f"{shown} and {hidden:,} more" if hidden > 0 else shown or "none"
+def name_list(names: Sequence[object], limit: int = MAX_NAMES, budget: int = 110) -> str:
+    """«a», «b», … at most the first `limit` names, fewer when they would take more than
+    `budget` characters, then "and 1,990 more"."""
+    shown: list[str] = []
+    for name in names[:limit]:
+        text = str(name).strip()
+        quoted = f"«{text[:30]}…»" if len(text) > 30 else f"«{text}»"
+        if shown and sum(len(s) + 2 for s in shown) + len(quoted) > budget:
+            break
+        shown.append(quoted)
+    hidden = len(names) - len(shown)
+    listed = ", ".join(shown) or "none"
+    return f"{listed} and {hidden:,} more" if hidden > 0 else listed
 
 
 def where(path: Path | str, sheet: str | None = None) -> str:

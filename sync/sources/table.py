@@ -135,10 +135,10 @@ def map_headers(
         )
     missing = [q for q in form.questions if q.required and q.key not in fields.values()]
     if missing:
-        found = name_list([h for h in headers if not _is_blank(h)])
+        found = name_list([h for h in headers if not _is_blank(h)], budget=60)
         raise refuse(
             location,
-            f"missing required column(s) {name_list([q.vi for q in missing], 5)}; "
+            f"missing required column(s) {name_list([q.vi for q in missing], budget=50)}; "
             f"columns found: {found}",
         )
     return HeaderMap(fields, extras, id_index)
