@@ -351,19 +351,21 @@ _VNI_TABLE = _build_vni_table()
 _VNI_SPELLING = re.compile("|".join(sorted(map(re.escape, _VNI_TABLE), key=len, reverse=True)))
 
 
+# The inverse tables, for writing test data and for tools that must produce legacy text.
+_TO_TCVN3 = {letter: chr(byte) for byte, letter in _TCVN3_TABLE.items()}
+_TO_VNI = {letter: spelling for spelling, letter in _VNI_TABLE.items()}
+
+
 def to_tcvn3(text: str) -> str:
-    """Unicode Vietnamese as a TCVN3 font would store it (capital toned letters fall to lower
-    case, as the standard has no code for them); the inverse of the repair, for tests and tools."""
-    reverse = {letter: chr(byte) for byte, letter in _TCVN3_TABLE.items()}
-    return "".join(
-        reverse.get(ch, reverse.get(ch.lower(), ch)) for ch in unicodedata.normalize("NFC", text)
-    )
+    """Unicode Vietnamese as a TCVN3 font stores it (capital toned letters fall to lower case:
+    the standard has no code for them)."""
+    nfc = unicodedata.normalize("NFC", text)
+    return "".join(_TO_TCVN3.get(ch, _TO_TCVN3.get(ch.lower(), ch)) for ch in nfc)
 
 
 def to_vni(text: str) -> str:
-    """Unicode Vietnamese as a VNI font would store it."""
-    reverse = {letter: spelling for spelling, letter in _VNI_TABLE.items()}
-    return "".join(reverse.get(ch, ch) for ch in unicodedata.normalize("NFC", text))
+    """Unicode Vietnamese as a VNI font stores it."""
+    return "".join(_TO_VNI.get(ch, ch) for ch in unicodedata.normalize("NFC", text))
 
 
 def _byte_characters(codepage: str) -> dict[int, str]:

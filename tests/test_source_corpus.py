@@ -316,3 +316,12 @@ def test_messages_stay_short_with_a_long_path(settings, tmp_path) -> None:
     path.write_text(",".join(f"Cột số {i} của cán bộ" for i in range(500)) + "\n")
     message = refusal(settings, path)
     assert "more; columns found:" in message and message.endswith("more")
+
+
+def test_unclosed_quote_after_a_multiline_answer(settings, tmp_path) -> None:
+    multiline = [*ROW[:12], '"Dòng một\nDòng ""hai"""', *ROW[13:]]
+    broken = [*ROW[:12], '"Không đóng ngoặc', *ROW[13:]]
+    lines = [";".join(VI_HEADERS), ";".join(multiline), ";".join(ROW), ";".join(broken), "x"]
+    path = tmp_path / "quote2.csv"
+    path.write_text("sep=;\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    assert "line 6: a quote" in refusal(settings, path)

@@ -68,7 +68,7 @@ def _decode(data: bytes, encoding: str | None, path: Path) -> str:
     raise refuse(where(path), "unknown text encoding; save it as CSV UTF-8")
 
 
-def _line_of_unclosed_quote(text: str) -> int:
+def _line_of_unclosed_quote(text: str, delimiter: str) -> int:
     """The line on which the field whose quote is never closed starts (1-based)."""
     line, opened, quoted, at_field_start = 1, 1, False, True
     chars = iter(enumerate(text))
@@ -80,7 +80,7 @@ def _line_of_unclosed_quote(text: str) -> int:
                 quoted = False
         elif char == '"' and at_field_start:
             quoted, opened = True, line
-        at_field_start = not quoted and char in ",;\t\n"
+        at_field_start = not quoted and (char == delimiter or char == "\n")
         line += char == "\n"
     return opened
 
@@ -91,7 +91,7 @@ def _rows(text: str, delimiter: str, path: Path, first_line: int) -> list[list[A
         return [list(row) for row in reader]
     except csv.Error as exc:
         if "end of data" in str(exc):
-            line = first_line - 1 + _line_of_unclosed_quote(text)
+            line = first_line - 1 + _line_of_unclosed_quote(text, delimiter)
             problem = f'line {line}: a quote (") opens a field that is never closed'
         else:
             problem = f"line {first_line + reader.line_num - 1}: broken quoting ({exc})"
