@@ -325,3 +325,8 @@ def test_unclosed_quote_after_a_multiline_answer(settings, tmp_path) -> None:
     path = tmp_path / "quote2.csv"
     path.write_text("sep=;\n" + "\n".join(lines) + "\n", encoding="utf-8")
     assert "line 6: a quote" in refusal(settings, path)
+
+
+def test_columns_choice_of_an_unknown_field_is_refused(settings, tmp_path) -> None:
+    path = workbook(tmp_path / "c.xlsx", [("Sheet1", [VI_HEADERS, ROW])])
+    assert "unknown field(s) «tieu_de»" in refusal(settings, path, columns={"tieu_de": "L"})

@@ -121,6 +121,10 @@ def map_headers(
     choices: Mapping[str, str] | None = None,
 ) -> HeaderMap:
     known = known_headers(form, aliases)
+    if unknown := sorted(set(choices or {}) - {q.key for q in form.questions}):
+        keys = name_list([q.key for q in form.questions], limit=20, budget=150)
+        raise refuse(location, f"`columns` names unknown field(s) {name_list(unknown)}; "
+                     f"fields are {keys}")  # fmt: skip
     id_key = header_key(id_column)
     id_index = next((i for i, h in enumerate(headers) if header_key(h) == id_key), None)
     fields = _field_columns(headers, known, choices or {}, location)
