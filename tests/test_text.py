@@ -4,6 +4,8 @@ import unicodedata
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sync.text import (
     clean_text,
@@ -400,3 +402,82 @@ def test_tcvn3_capital_toned_letter_starting_a_name(word: str) -> None:
 @pytest.mark.parametrize("encode", [to_tcvn3, to_vni])
 def test_legacy_cells_with_abbreviations(text: str, encode) -> None:
     assert repair_legacy(encode(text))[0] == text
+
+
+ORDINARY_WORDS = [
+    "Hòa",
+    "Bình",
+    "Lê",
+    "Anh",
+    "Tú",
+    "Giáo",
+    "viên",
+    "Hoàng",
+    "Thuý",
+    "quà",
+    "giá",
+    "Thái",
+    "Mai",
+    "Hà",
+    "Tâm",
+    "Tín",
+    "Tài",
+    "Hoà",
+    "Nga",
+    "Yên",
+    "Ý",
+    "Công",
+    "đoàn",
+    "Trường",
+    "Điện",
+    "Biên",
+    "Nguyễn",
+    "Thị",
+    "Lò",
+    "Văn",
+    "Thắng",
+    "Mường",
+    "Ảng",
+    "Tuần",
+    "chuyên",
+    "cần",
+    "sáng",
+    "kiến",
+    "Excel",
+    "Google",
+    "Forms",
+    "José",
+    "Müller",
+    "Noël",
+    "café",
+    "naïve",
+    "Zoë",
+    "Ørsted",
+    "Straße",
+    "5",
+    "µm",
+    "×",
+    "½",
+    "25°C",
+    "©",
+    "®",
+    "«",
+    "»",
+    "😀",
+    "🙏🏻",
+    "🇻🇳",
+    "👍",
+    "THPT",
+    "CĐCS",
+    "LĐLĐ",
+    "Wi-Fi",
+    "e-mail",
+    "0912.820.510",
+    "a@b.vn",
+]
+
+
+@given(st.lists(st.sampled_from(ORDINARY_WORDS), min_size=1, max_size=8), st.sampled_from(" ,-/"))
+def test_repair_legacy_never_touches_ordinary_text(words: list[str], separator: str) -> None:
+    text = separator.join(words)
+    assert repair_legacy(text) == (text, None)
