@@ -413,13 +413,16 @@ def _undo_misdecoding(text: str) -> tuple[str, str] | None:
 
 # A Vietnamese syllable without its tone: onset, vowel group (with its glides), final consonant.
 _ONSETS = "ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|b|c|d|đ|g|h|k|l|m|n|p|r|s|t|v|x"
-_VOWEL_GROUPS = (
-    "iêu|yêu|oai|oao|oay|oeo|uây|uôi|uya|uyê|uyu|ươi|ươu|"
-    "ai|ao|au|ay|âu|ây|eo|êu|ia|iê|iu|oa|oă|oe|oi|oo|ôi|ơi|ua|uâ|uê|ui|uô|uơ|uy|ưa|ưi|ươ|ưu|"
-    "ya|yê|a|ă|â|e|ê|i|o|ô|ơ|u|ư|y"
+# Groups ending in a glide (ai, ao, iêu, ...) close the syllable; the others may take a final.
+_CLOSED_GROUPS = (
+    "iêu|yêu|oai|oao|oay|oeo|uây|uôi|uya|uyu|ươi|ươu|"
+    "ai|ao|au|ay|âu|ây|eo|êu|ia|iu|oi|ôi|ơi|ua|ui|ưa|ưi|ưu|ya"
 )
-_SYLLABLE = re.compile(rf"(?:{_ONSETS})?(?:{_VOWEL_GROUPS})(?:ch|nh|ng|c|m|n|p|t)?")
+_OPEN_GROUPS = "uyê|iê|yê|oa|oă|oe|oo|uâ|uê|uô|uơ|uy|ươ|a|ă|â|e|ê|i|o|ô|ơ|u|ư|y"
+_OPEN_SYLLABLE = re.compile(rf"(?:{_ONSETS})?(?:{_OPEN_GROUPS})(?:ch|nh|ng|c|m|n|p|t)?")
+_CLOSED_SYLLABLE = re.compile(rf"(?:{_ONSETS})?(?:{_CLOSED_GROUPS})")
 _TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")
+_MARKS = "\u0300\u0301\u0302\u0303\u0306\u0309\u031b\u0323"  # tones and letter marks
 _TOKEN_BREAK = re.compile(r"[\s\-/,.;:()\[\]\"'!?]+")
 
 
@@ -431,7 +434,11 @@ def _is_syllable(word: str) -> bool:
     if sum(ch in _TONE_MARKS for ch in parts) > 1:
         return False
     toneless = unicodedata.normalize("NFC", "".join(ch for ch in parts if ch not in _TONE_MARKS))
-    return _SYLLABLE.fullmatch(toneless) is not None
+    if _OPEN_SYLLABLE.fullmatch(toneless):
+        return True
+    # A glide closing the syllable never carries the tone: "cháu", not "chaú" (VNI's "Chaù").
+    tone_on_glide = bool(_TONE_MARKS.intersection(parts[len(parts.rstrip(_MARKS)) :]))
+    return _CLOSED_SYLLABLE.fullmatch(toneless) is not None and not tone_on_glide
 
 
 @lru_cache(maxsize=65_536)  # names and units repeat from row to row
@@ -473,28 +480,39 @@ def _from_vni(text: str) -> str:
     return _VNI_SPELLING.sub(lambda match: _VNI_TABLE[match.group()], text)
 
 
+def _changed_inside(old: str, new: str) -> bool:
+    """The conversion changed a character after a word's first: "Hµ" -> "Hà", not "µm" -> "àm"
+    (a lone changed first character is as likely a symbol such as the micro sign)."""
+    return any(a != b for a, b in zip(old[1:], new[1:], strict=False))
+
+
 def _plausible(original: str, converted: str) -> bool:
-    """The conversion changed letters (not "×") and left no word that is not Vietnamese."""
+    """The conversion left no word that is not Vietnamese and is borne out by words of two
+    characters or more that were not Vietnamese before: two different ones, or one changed after
+    its first character. So "Hòa µm" and "5 µm × 3" stay: "Hòa" was a word already, "×" is one
+    character and "µm" alone may be micrometres."""
     before, after = _TOKEN_BREAK.split(original), _TOKEN_BREAK.split(converted)
     if len(before) != len(after):
         return False
-    changed = [old for old, new in zip(before, after, strict=True) if old != new]
+    evidence = [
+        (old, new)
+        for old, new in zip(before, after, strict=True)
+        if old != new and len(old) >= 2 and not _is_word(old)
+    ]
     return (
-        bool(changed)
-        and all(any(ch.isalpha() for ch in old) for old in changed)
-        and all(_is_word(token) for token in after if not token.isascii())
-    )
+        len({old for old, _ in evidence}) >= 2 or any(_changed_inside(*pair) for pair in evidence)
+    ) and all(_is_word(token) for token in after if not token.isascii())
 
 
 # Letters only Unicode Vietnamese has: ă đ ơ ư (either case) and Latin Extended Additional.
 _GENUINE = re.compile(r"[ăĂđĐơƠưƯ\u1ea0-\u1ef9]")
 _LEGACY_RANGE = re.compile(r"[^\x00-\xff]")
 # What TCVN3 or VNI text shows and Unicode Vietnamese typed in Latin-1 letters never does: a
-# Latin-1 character that is not a Vietnamese letter (µ ª « ® ñ ø ...), a capital after a small
-# letter ("ViÖt"), or a vowel followed by a VNI mark byte ("Leâ", "Thuyù").
+# Latin-1 character that is not a Vietnamese letter (µ ª « ® ñ ø ...), a capital inside a word
+# ("ViÖt", "LÒnh"), or a vowel followed by a VNI mark byte ("Leâ", "Thuyù").
 _VIETNAMESE_LATIN1 = "àáâãèéêìíòóôõùúýÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝ"
 _LEGACY_HINT = re.compile(
-    "[{}]|[a-z{}][{}]|[aeiouyôöAEIOUYÔÖ][ùõâáàãêéèúÙÕÂÁÀÃÊÉÈÚ]".format(
+    "[{0}]|[a-z{1}][{2}]|[A-Z][{2}][a-z]|[aeiouyôöAEIOUYÔÖ][ùõâáàãêéèúÙÕÂÁÀÃÊÉÈÚ]".format(
         "".join(chr(c) for c in range(0x80, 0x100) if chr(c) not in _VIETNAMESE_LATIN1),
         _VIETNAMESE_LATIN1[:17],
         _VIETNAMESE_LATIN1[17:],

@@ -346,6 +346,8 @@ def test_double_decoded_utf8_every_letter(word: str, case, codepage: str) -> Non
         ("Coâng ñoaøn", "Công đoàn", "VNI"),
         ("Nguyeãn Vaên An", "Nguyễn Văn An", "VNI"),
         ("Leâ Thò Hoa", "Lê Thị Hoa", "VNI"),
+        ("Hê A LÒnh", "Hờ A Lềnh", "TCVN3"),  # a capital inside a word
+        ("Chaù A Chaù", "Chá A Chá", "VNI"),  # "Chaù" looks like a syllable but for its tone
         ("LÃ² VÄƒn", "Lò Văn", "UTF-8/Windows-1252"),
     ],
 )
