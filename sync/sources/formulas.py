@@ -13,6 +13,8 @@ import re
 import zipfile
 from xml.etree import ElementTree
 
+from xlsxwriter.utility import xl_cell_to_rowcol
+
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PACKAGE_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
@@ -34,13 +36,6 @@ def _sheet_part(archive: zipfile.ZipFile, sheet: str) -> str | None:
     return None
 
 
-def _column_index(letters: str) -> int:
-    index = 0
-    for letter in letters:
-        index = index * 26 + ord(letter) - ord("A") + 1
-    return index - 1
-
-
 def uncalculated_cells(data: bytes, sheet: str) -> set[tuple[int, int]]:
     """(row, column), 0-based, of the sheet's formula cells that have no value; empty for files
     that are not .xlsx or have no formulas. Never raises: damage is reported by the reader."""
@@ -58,9 +53,10 @@ def uncalculated_cells(data: bytes, sheet: str) -> set[tuple[int, int]]:
             if cell.tag != f"{_MAIN}c":
                 continue
             value = cell.find(f"{_MAIN}v")
-            ref = _CELL_REF.fullmatch(cell.get("r", ""))
-            if cell.find(f"{_MAIN}f") is not None and (value is None or not value.text) and ref:
-                found.add((int(ref.group(2)) - 1, _column_index(ref.group(1))))
+            ref = cell.get("r", "")
+            no_value = value is None or not value.text
+            if cell.find(f"{_MAIN}f") is not None and no_value and _CELL_REF.fullmatch(ref):
+                found.add(xl_cell_to_rowcol(ref))
             cell.clear()
     except ElementTree.ParseError:
         return found

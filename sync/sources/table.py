@@ -11,6 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from xlsxwriter.utility import xl_col_to_name as column_letter
+
 from ..models import RawRow
 from ..normalize import date_order
 from ..templates import FormLayout
@@ -41,16 +43,6 @@ def _is_blank(value: Any) -> bool:
     if isinstance(value, float) and math.isnan(value):
         return True
     return isinstance(value, str) and not value.strip()
-
-
-def column_letter(index: int) -> str:
-    """0 -> "A", 25 -> "Z", 26 -> "AA": the column as the officer sees it."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(ord("A") + rest) + letters
-    return letters
 
 
 def known_headers(form: FormLayout, aliases: Mapping[str, Sequence[str]]) -> dict[str, str]:
