@@ -506,6 +506,8 @@ def _plausible(original: str, converted: str) -> bool:
 
 # Letters only Unicode Vietnamese has: ă đ ơ ư (either case) and Latin Extended Additional.
 _GENUINE = re.compile(r"[ăĂđĐơƠưƯ\u1ea0-\u1ef9]")
+# Of those, the ones no code page produces either: most Vietnamese cells stop at the first.
+_VIETNAMESE_ONLY = re.compile(r"[\u1ea0-\u1ef9]")
 _LEGACY_RANGE = re.compile(r"[^\x00-\xff]")
 # What TCVN3 or VNI text shows and Unicode Vietnamese typed in Latin-1 letters never does: a
 # Latin-1 character that is not a Vietnamese letter (µ ª « ® ñ ø ...), a capital inside a word
@@ -526,7 +528,7 @@ def repair_legacy(text: str) -> tuple[str, str | None]:
     Conservative: a cell is converted only when the conversion turns words that are not
     Vietnamese into words that are, so ordinary Vietnamese, English and emoji stay as typed.
     """
-    if text.isascii():
+    if text.isascii() or _VIETNAMESE_ONLY.search(text):
         return text, None
     if found := _undo_misdecoding(text):
         return found
