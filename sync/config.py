@@ -101,10 +101,13 @@ class SourceSettings(_Frozen):
     name: str = Field(min_length=1)
     kind: SourceKind
     path: Path | None = None
-    sheet: str | None = None  # worksheet/tab; default: the first one
+    sheet: str | None = None  # worksheet/tab; default: the one whose headers match the form
     locale: Literal["auto", "vi", "en"] = "auto"  # how m/d vs d/m timestamps are written
     encoding: str | None = None  # CSV only; default: detected
     spreadsheet: str | None = None  # google_sheet: key or URL
+    # Which column answers a question when the sheet has two that read alike: field key ->
+    # column letter ("F") or the exact header text.
+    columns: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _located(self) -> SourceSettings:

@@ -102,3 +102,4 @@ class SourceInfo:
     kind: str
     rows: int
     location: str = ""
+    sheet: str = ""  # the worksheet read, for workbooks

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache, wraps
@@ -223,9 +223,14 @@ def _make_date(year: int, month: int, day: int) -> date | None:
         return None
 
 
-def _date_from_text(text: str) -> date | None:
+def _date_from_text(text: str, locale: str) -> date | None:
     if match := _DAY_MONTH_YEAR.match(text):
-        day, _, month, year = match.groups()
+        first, _, second, year = match.groups()
+        # An English sheet writes dates month first, but a date typed as text by a Vietnamese
+        # respondent is day first: when only that order can be right, it is the one meant.
+        typed_day_first = locale == "en" and int(first) > 12 >= int(second)
+        day_first = typed_day_first or _day_first(int(first), int(second), locale)
+        day, month = (first, second) if day_first else (second, first)
     elif match := _YEAR_MONTH_DAY.match(text):
         year, _, month, day = match.groups()
     elif match := _SPELLED_DATE.match(text):
@@ -238,15 +243,16 @@ def _date_from_text(text: str) -> date | None:
 
 
 @_unreadable_is_none
-def parse_date(value: object) -> date | None:
-    """A calendar date: day-first text, ISO text, a month ("03/2021", "tháng 3 năm 2021" -> its
-    first day), a spreadsheet serial number, or a date/datetime."""
+def parse_date(value: object, locale: str = "vi") -> date | None:
+    """A calendar date: d/m/yyyy text (m/d/yyyy when the source's `locale` is "en"; "auto" reads
+    day first unless only month first can be right), ISO text, a month ("03/2021", "tháng 3 năm
+    2021" -> its first day), a spreadsheet serial number, or a date/datetime."""
     if is_missing(value) or isinstance(value, bool):
         return None
     if isinstance(value, date):  # datetime too
         return _make_date(value.year, value.month, value.day)
     # Text first: "12.2021" is a month, not a serial number.
-    if isinstance(value, str) and (found := _date_from_text(_text(value))):
+    if isinstance(value, str) and (found := _date_from_text(_text(value), locale)):
         return found
     serial = _serial(value)
     if serial is None:
@@ -389,7 +395,7 @@ def parse_year(value: object) -> int | None:
     text = _text(value)
     if match := _YEAR_TEXT.match(text):
         return _plausible_year(int(match.group(1)))
-    found = _date_from_text(text)
+    found = _date_from_text(text, "auto")  # either order gives the same year
     return found.year if found else None
 
 
@@ -502,3 +508,17 @@ def parse_money(value: object) -> int | None:
     if whole != total and not has_unit:
         return None
     return int(whole)
+
+
+def date_order(values: Iterable[object]) -> str | None:
+    """ "vi" or "en" when the text timestamps of a column can only be day first or only month
+    first ("22/4/2021" or "4/22/2021"); None when they do not tell (or contradict each other)."""
+    orders = set()
+    for value in values:
+        if isinstance(value, str) and (match := _LOCAL_STAMP.match(" ".join(value.split()))):
+            first, second = int(match.group(1)), int(match.group(2))
+            if first > 12 >= second:
+                orders.add("vi")
+            elif second > 12 >= first:
+                orders.add("en")
+    return orders.pop() if len(orders) == 1 else None

@@ -3,6 +3,7 @@ round → tally → render → store."""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
     from .google.client import GoogleSession
 
 StageHook = Callable[[str], None]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +154,9 @@ def _responses(
         _unique_ids(responses)
     with stage("validate"):
         validate(responses, RuleContext(settings, form))
-    sources = [SourceInfo(t.name, t.kind, len(t.rows), t.location) for t in tables]
+    sources = [SourceInfo(t.name, t.kind, len(t.rows), t.location, t.sheet) for t in tables]
+    for note in (note for t in tables for note in t.notes):
+        log.warning("%s", note)
     return sources, responses
 
 

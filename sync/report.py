@@ -102,7 +102,15 @@ def report_json(report: Report) -> dict[str, Any]:
     return {
         "generated_at": report.generated_at.isoformat(timespec="seconds"),
         "campaign": report.campaign,
-        "sources": [{"name": s.name, "kind": s.kind, "rows": s.rows} for s in report.sources],
+        "sources": [
+            {
+                "name": s.name,
+                "kind": s.kind,
+                "rows": s.rows,
+                **({"sheet": s.sheet} if s.sheet else {}),
+            }
+            for s in report.sources
+        ],
         "summary": report.summary(),
         "responses": [response_json(r, report) for r in report.responses],
         "tallies": {unit_id: tally_json(t) for unit_id, t in report.tallies.items()},

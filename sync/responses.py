@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from . import normalize
 from .models import RawRow, Response
-from .text import clean_text, fold
+from .text import clean_text, fold, repair_legacy
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,9 +41,17 @@ def response_id(source: str, submitted: datetime | None, raw_timestamp: str, nam
     return "SK-" + base64.b32encode(digest.digest()).decode().rstrip("=")
 
 
+def cell_text(value: object) -> str:
+    """A cell as clean Unicode text, legacy TCVN3/VNI/double-decoded text repaired first (before
+    cleaning: the repair needs the raw characters, C1 controls included)."""
+    if isinstance(value, str):
+        value = repair_legacy(value)[0]
+    return clean_text(value)
+
+
 def build_response(raw: RawRow, locale: str, zone: ZoneInfo, choices: Choices) -> Response:
     cells = raw.cells
-    text = {key: clean_text(cells.get(key)) for key in cells}
+    text = {key: cell_text(cells.get(key)) for key in cells}
     submitted = normalize.parse_timestamp(cells.get("timestamp"), locale, zone)
     full_name = text.get("full_name", "")
     return Response(
@@ -64,8 +72,9 @@ def build_response(raw: RawRow, locale: str, zone: ZoneInfo, choices: Choices) -
         field=_choice(text.get("field", ""), choices.fields),
         title=text.get("title", ""),
         description=text.get("description", ""),
-        start_date=normalize.parse_date(cells.get("start_date")),
+        start_date=normalize.parse_date(cells.get("start_date"), locale),
         benefit_vnd=normalize.parse_money(cells.get("benefit")),
         coauthors=text.get("coauthors", ""),
-        extra=raw.extra,
+        # Officers' own columns go back into their workbooks: no control characters either.
+        extra={h: clean_text(v) if isinstance(v, str) else v for h, v in raw.extra.items()},
     )

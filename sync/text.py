@@ -9,15 +9,18 @@ import math
 import re
 import sys
 import unicodedata
+from collections.abc import Iterator
 from functools import lru_cache
+from typing import TypeVar
 
 __all__ = [
     "SortKey",
     "clean_text",
+    "decode_excel_escapes",
     "fold",
     "is_missing",
-    "looks_mojibake",
     "person_sort_key",
+    "repair_legacy",
     "strip_diacritics",
     "vietnamese_sort_key",
 ]
@@ -38,7 +41,12 @@ _SPACES = dict.fromkeys(
     " ",
 )
 _BREAKS = dict.fromkeys(map(ord, "\x0b\x0c\x85\u2028\u2029"), "\n")
-_CLEAN_TABLE = {**_INVISIBLE, **_SPACES, **_BREAKS}
+# Control characters (ESC, BEL, NUL, ...) pasted from terminals or old systems: invisible in a
+# sheet, refused by .docx, and written back by Excel as "_x001B_". Tabs and line breaks stay.
+_CONTROLS = dict.fromkeys(
+    (c for c in (*range(0x20), *range(0x7F, 0xA0)) if chr(c) not in "\t\n\r\x0b\x0c\x85"), None
+)
+_CLEAN_TABLE = {**_INVISIBLE, **_SPACES, **_BREAKS, **_CONTROLS}
 # str.translate walks a dict per character; finding whether there is anything to translate is a
 # single C scan, and most cells have nothing.
 _NEEDS_CLEANING = re.compile("[" + re.escape("".join(map(chr, _CLEAN_TABLE))) + "\r]")
@@ -249,40 +257,292 @@ def person_sort_key(full_name: str) -> tuple[SortKey, SortKey]:
     return (vietnamese_sort_key(given), vietnamese_sort_key(" ".join(words[:-1])))
 
 
+# --- Excel escapes ----------------------------------------------------------------------------
+
+# Excel stores a character XML cannot hold as "_xHHHH_" (and a literal "_x" as "_x005F_x"); a
+# reader that does not decode them shows "_x001B_" where the officer sees nothing.
+_EXCEL_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+_V = TypeVar("_V")
+
+
+def decode_excel_escapes(value: _V) -> _V:
+    """Excel's `_xHHHH_` escapes in a text cell as the characters they stand for ("A_x000D_B"
+    -> "A\\rB"); any other cell value is returned as it is."""
+    if not isinstance(value, str) or "_x" not in value:
+        return value
+    return _EXCEL_ESCAPE.sub(lambda match: chr(int(match.group(1), 16)), value)  # type: ignore[return-value]
+
+
 # --- legacy encodings -------------------------------------------------------------------------
 
-# Text typed in the legacy TCVN3 (ABC) and VNI encodings and read as Latin-1/cp1252 contains
-# tell-tale characters; genuine Unicode Vietnamese never does. The heuristic counts them:
-# - TCVN3 puts letters on Latin-1 symbols: "C«ng ®oµn" (Công đoàn); a symbol between two
-#   letters is damning, one starting a word is suggestive;
-# - TCVN3 puts toned letters on Latin-1 capitals: "ViÖt", "NguyÔn" (lower then upper case);
-# - VNI writes a vowel followed by a byte for its hat or tone: "Coâng ñoaøn" (Công đoàn); the
-#   hat pairs oâ aâ eâ aê never occur in Vietnamese, the other marks (ø û ï ...) are rarer tells
-#   as they also occur in European names.
-_TCVN3_SYMBOLS = "¡¢£¤¥¦§¨©ª«¬®µ¶·¸¹»¼½¾×÷"
-_STRONG_TELLS = re.compile(
-    rf"(?<=[A-Za-z])[{_TCVN3_SYMBOLS}](?=[A-Za-z])"
-    r"|(?<=[a-z])[À-ÖØ-Þ]"
-    r"|[oOaAeE][âÂ]|[aA][êÊ]"
+# Provincial offices still type in the pre-Unicode TCVN3 (ABC, TCVN 5712:1993 VN3) and VNI
+# fonts, and some tools decode UTF-8 as Windows-1252/1258; the cell then reads "C«ng ®oµn",
+# "Coâng ñoaøn" or "CÃ´ng Ä‘oÃ n" for "Công đoàn". Each is turned back into Unicode here.
+
+# Tones in the order the TCVN3 table lists them: huyền, hỏi, ngã, sắc, nặng.
+_TCVN3_TONES = ("\u0300", "\u0309", "\u0303", "\u0301", "\u0323")
+# TCVN 5712:1993 VN3: each vowel's five toned forms, in _TCVN3_TONES order; capitals of the
+# toned letters have no code of their own (a capitals font draws the same codes).
+_TCVN3_TONED = {
+    "a": (0xB5, 0xB6, 0xB7, 0xB8, 0xB9),
+    "ă": (0xBB, 0xBC, 0xBD, 0xBE, 0xC6),
+    "â": (0xC7, 0xC8, 0xC9, 0xCA, 0xCB),
+    "e": (0xCC, 0xCE, 0xCF, 0xD0, 0xD1),
+    "ê": (0xD2, 0xD3, 0xD4, 0xD5, 0xD6),
+    "i": (0xD7, 0xD8, 0xDC, 0xDD, 0xDE),
+    "o": (0xDF, 0xE1, 0xE2, 0xE3, 0xE4),
+    "ô": (0xE5, 0xE6, 0xE7, 0xE8, 0xE9),
+    "ơ": (0xEA, 0xEB, 0xEC, 0xED, 0xEE),
+    "u": (0xEF, 0xF1, 0xF2, 0xF3, 0xF4),
+    "ư": (0xF5, 0xF6, 0xF7, 0xF8, 0xF9),
+    "y": (0xFA, 0xFB, 0xFC, 0xFD, 0xFE),
+}
+_TCVN3_PLAIN = dict(zip(range(0xA1, 0xAF), "ĂÂÊÔƠƯĐăâêôơưđ", strict=True))
+
+
+def _build_tcvn3_table() -> dict[int, str]:
+    table = dict(_TCVN3_PLAIN)
+    for vowel, codes in _TCVN3_TONED.items():
+        for byte, tone in zip(codes, _TCVN3_TONES, strict=True):
+            table[byte] = unicodedata.normalize("NFC", vowel + tone)
+    return table
+
+
+# VNI Windows: a base letter followed by one byte for its hat or horn and tone. Per letter mark,
+# the suffix without tone, then with sắc, huyền, hỏi, ngã, nặng (lower case; capitals use the
+# upper-case byte). ơ and ư are single bytes (ô, ö) taking the plain tone suffixes; i's toned
+# forms and ỵ are single bytes.
+_VNI_TONE_SUFFIXES = ("", "ù", "ø", "û", "õ", "ï")
+_VNI_HAT_SUFFIXES = ("â", "á", "à", "å", "ã", "ä")
+_VNI_BREVE_SUFFIXES = ("ê", "é", "è", "ú", "ü", "ë")
+_VNI_TONES = ("", "\u0301", "\u0300", "\u0309", "\u0303", "\u0323")
+_VNI_SINGLE = {"ơ": "ô", "ư": "ö", "đ": "ñ", "í": "í", "ì": "ì", "ỉ": "æ", "ĩ": "ó", "ị": "ò"}
+_VNI_SINGLE_TONED_Y = {"ỵ": "î"}
+
+
+def _vni_spellings() -> Iterator[tuple[str, str]]:
+    """(Unicode letter, VNI spelling) for every lower-case Vietnamese letter that needs one."""
+    for letter, spelling in (*_VNI_SINGLE.items(), *_VNI_SINGLE_TONED_Y.items()):
+        yield letter, spelling
+    for base, mark, suffixes in (
+        *((v, "", _VNI_TONE_SUFFIXES) for v in "aeouy"),
+        *((v, "\u0302", _VNI_HAT_SUFFIXES) for v in "aeo"),
+        ("a", "\u0306", _VNI_BREVE_SUFFIXES),
+        *((v, "\u031b", _VNI_TONE_SUFFIXES) for v in "ou"),
+    ):
+        for tone, suffix in zip(_VNI_TONES, suffixes, strict=True):
+            letter = unicodedata.normalize("NFC", base + mark + tone)
+            head = _VNI_SINGLE.get(unicodedata.normalize("NFC", base + mark), base)
+            if len(letter) == 1 and suffix and letter not in _VNI_SINGLE_TONED_Y:
+                yield letter, head + suffix
+
+
+def _build_vni_table() -> dict[str, str]:
+    table: dict[str, str] = {}
+    for letter, spelling in _vni_spellings():
+        table[spelling] = letter
+        table[spelling.upper()] = letter.upper()
+    return table
+
+
+_TCVN3_TABLE = _build_tcvn3_table()
+_VNI_TABLE = _build_vni_table()
+# Longest spelling first, so "oâ" (ô) wins over "o" followed by something else.
+_VNI_SPELLING = re.compile("|".join(sorted(map(re.escape, _VNI_TABLE), key=len, reverse=True)))
+
+
+# The inverse tables, for writing test data and for tools that must produce legacy text.
+_TO_TCVN3 = {letter: chr(byte) for byte, letter in _TCVN3_TABLE.items()}
+_TO_VNI = {letter: spelling for spelling, letter in _VNI_TABLE.items()}
+
+
+def to_tcvn3(text: str) -> str:
+    """Unicode Vietnamese as a TCVN3 font stores it (capital toned letters fall to lower case:
+    the standard has no code for them)."""
+    nfc = unicodedata.normalize("NFC", text)
+    return "".join(_TO_TCVN3.get(ch, _TO_TCVN3.get(ch.lower(), ch)) for ch in nfc)
+
+
+def to_vni(text: str) -> str:
+    """Unicode Vietnamese as a VNI font stores it."""
+    return "".join(_TO_VNI.get(ch, ch) for ch in unicodedata.normalize("NFC", text))
+
+
+def _byte_characters(codepage: str) -> dict[int, str]:
+    """Byte 0x80..0xFF -> the character `codepage` decodes it to; bytes the code page leaves
+    undefined come through as the C1 control of the same number."""
+    table: dict[int, str] = {}
+    for byte in range(0x80, 0x100):
+        try:
+            table[byte] = bytes([byte]).decode(codepage)
+        except UnicodeDecodeError:
+            table[byte] = chr(byte)
+    return table
+
+
+_MISDECODINGS = {
+    "UTF-8/Windows-1252": _byte_characters("cp1252"),
+    "UTF-8/Windows-1258": _byte_characters("cp1258"),
+}
+# How to undo each: character -> the byte it came from (as a code point, for str.translate).
+_UNDO = {name: {ord(c): b for b, c in chars.items()} for name, chars in _MISDECODINGS.items()}
+# UTF-8 that went through a code page shows a lead byte's character followed by a continuation
+# byte's one ("Ã²" for ò); only such text is worth trying to decode again.
+_MISDECODED_PAIR = re.compile(
+    "[{}][{}]".format(
+        re.escape("".join({c[b] for c in _MISDECODINGS.values() for b in range(0xC2, 0xF5)})),
+        re.escape("".join({c[b] for c in _MISDECODINGS.values() for b in range(0x80, 0xC0)})),
+    )
 )
-_WEAK_TELLS = re.compile(
-    rf"(?<![A-Za-z])[{_TCVN3_SYMBOLS}](?=[a-z])"
-    r"|(?<=[aeiouyAEIOUY])[øûïåäëüØÛÏÅÄËÜ]"
-    r"|(?<![A-Za-z])[ñÑ](?=[aeiouyAEIOUY])"
+
+
+def _undo_misdecoding(text: str) -> tuple[str, str] | None:
+    """UTF-8 that was decoded as Windows-1252/1258 ("LÃ² VÄƒn"), decoded right ("Lò Văn")."""
+    if not _MISDECODED_PAIR.search(text):
+        return None
+    for name, back in _UNDO.items():
+        try:
+            raw = text.translate(back).encode("latin-1")
+            repaired = raw.decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            continue
+        if repaired != text:
+            return repaired, name
+    return None
+
+
+# A Vietnamese syllable without its tone: onset, vowel group (with its glides), final consonant.
+_ONSETS = "ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|b|c|d|đ|g|h|k|l|m|n|p|r|s|t|v|x"
+# Groups ending in a glide (ai, ao, iêu, ...) close the syllable; the others may take a final.
+_CLOSED_GROUPS = (
+    "iêu|yêu|oai|oao|oay|oeo|uây|uôi|uya|uyu|ươi|ươu|"
+    "ai|ao|au|ay|âu|ây|eo|êu|ia|iu|oi|ôi|ơi|ua|ui|ưa|ưi|ưu|ya"
 )
+_OPEN_GROUPS = "uyê|iê|yê|oa|oă|oe|oo|uâ|uê|uô|uơ|uy|ươ|a|ă|â|e|ê|i|o|ô|ơ|u|ư|y"
+_OPEN_SYLLABLE = re.compile(rf"(?:{_ONSETS})?(?:{_OPEN_GROUPS})(?:ch|nh|ng|c|m|n|p|t)?")
+_CLOSED_SYLLABLE = re.compile(rf"(?:{_ONSETS})?(?:{_CLOSED_GROUPS})")
+_TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")
+_MARKS = "\u0300\u0301\u0302\u0303\u0306\u0309\u031b\u0323"  # tones and letter marks
+_TOKEN_BREAK = re.compile(r"[\s\-/,.;:()\[\]\"'!?]+")
+
+
+def _is_syllable(word: str) -> bool:
+    """A Vietnamese word as typed: one tone at most, lower, upper or title case."""
+    if not (word.islower() or word.isupper() or word.istitle()):
+        return False
+    parts = unicodedata.normalize("NFD", word.lower())
+    if sum(ch in _TONE_MARKS for ch in parts) > 1:
+        return False
+    toneless = unicodedata.normalize("NFC", "".join(ch for ch in parts if ch not in _TONE_MARKS))
+    if _OPEN_SYLLABLE.fullmatch(toneless):
+        return True
+    # A glide closing the syllable never carries the tone: "cháu", not "chaú" (VNI's "Chaù").
+    tone_on_glide = bool(_TONE_MARKS.intersection(parts[len(parts.rstrip(_MARKS)) :]))
+    return _CLOSED_SYLLABLE.fullmatch(toneless) is not None and not tone_on_glide
+
+
+@lru_cache(maxsize=65_536)  # names and units repeat from row to row
+def _is_word(token: str) -> bool:
+    """A Vietnamese syllable, or an abbreviation in capitals without tones ("CĐCS", "LĐLĐ")."""
+    if _is_syllable(token):
+        return True
+    plain = unicodedata.normalize("NFD", token)
+    return token.isalpha() and token.isupper() and not any(ch in _TONE_MARKS for ch in plain)
+
+
+def _upper_where_typed_upper(word: str) -> str:
+    """TCVN3 has no capital toned letters: "NGUYễN" typed in a capitals font is "NGUYỄN"."""
+    cased = [ch for ch in word if ch.isalpha() and ch.isascii()]
+    if len(cased) >= 2 and all(ch.isupper() for ch in cased):
+        return word.upper()
+    return word
+
+
+# Codes of toned letters, which TCVN3 writes in lower case only.
+_TCVN3_CASELESS = frozenset(chr(b) for codes in _TCVN3_TONED.values() for b in codes)
+
+
+def _from_tcvn3(text: str) -> str:
+    """TCVN3 to Unicode. A word starting with a toned letter is capitalised when it starts the
+    cell or every other word is capitalised (a name): "Ên Nguyễn" -> "Ấn Nguyễn"."""
+    words = text.split(" ")
+    titled = all(w[0].isupper() for w in words if w[:1].isascii() and w[:1].isalpha())
+    out = []
+    for index, word in enumerate(words):
+        converted = _upper_where_typed_upper(word.translate(_TCVN3_TABLE))
+        if word[:1] in _TCVN3_CASELESS and (index == 0 or titled):
+            converted = converted[:1].upper() + converted[1:]
+        out.append(converted)
+    return " ".join(out)
+
+
+def _from_vni(text: str) -> str:
+    return _VNI_SPELLING.sub(lambda match: _VNI_TABLE[match.group()], text)
+
+
+def _changed_inside(old: str, new: str) -> bool:
+    """The conversion changed a character after a word's first: "Hµ" -> "Hà", not "µm" -> "àm"
+    (a lone changed first character is as likely a symbol such as the micro sign)."""
+    return any(a != b for a, b in zip(old[1:], new[1:], strict=False))
+
+
+def _plausible(original: str, converted: str) -> bool:
+    """The conversion left no word that is not Vietnamese and is borne out by words of two
+    characters or more that were not Vietnamese before: two different ones, or one changed after
+    its first character. So "Hòa µm" and "5 µm × 3" stay: "Hòa" was a word already, "×" is one
+    character and "µm" alone may be micrometres."""
+    before, after = _TOKEN_BREAK.split(original), _TOKEN_BREAK.split(converted)
+    if len(before) != len(after):
+        return False
+    evidence = [
+        (old, new)
+        for old, new in zip(before, after, strict=True)
+        if old != new and len(old) >= 2 and not _is_word(old)
+    ]
+    return (
+        len({old for old, _ in evidence}) >= 2 or any(_changed_inside(*pair) for pair in evidence)
+    ) and all(_is_word(token) for token in after if not token.isascii())
+
+
 # Letters only Unicode Vietnamese has: ă đ ơ ư (either case) and Latin Extended Additional.
 _GENUINE = re.compile(r"[ăĂđĐơƠưƯ\u1ea0-\u1ef9]")
+# Of those, the ones no code page produces either: most Vietnamese cells stop at the first.
+_VIETNAMESE_ONLY = re.compile(r"[\u1ea0-\u1ef9]")
+_LEGACY_RANGE = re.compile(r"[^\x00-\xff]")
+# What TCVN3 or VNI text shows and Unicode Vietnamese typed in Latin-1 letters never does: a
+# Latin-1 character that is not a Vietnamese letter (µ ª « ® ñ ø ...), a capital inside a word
+# ("ViÖt", "LÒnh"), or a vowel followed by a VNI mark byte ("Leâ", "Thuyù").
+_VIETNAMESE_LATIN1 = "àáâãèéêìíòóôõùúýÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝ"
+_LEGACY_HINT = re.compile(
+    "[{0}]|[a-z{1}][{2}]|[A-Z][{2}][a-z]|[aeiouyôöAEIOUYÔÖ][ùõâáàãêéèúÙÕÂÁÀÃÊÉÈÚ]".format(
+        "".join(chr(c) for c in range(0x80, 0x100) if chr(c) not in _VIETNAMESE_LATIN1),
+        _VIETNAMESE_LATIN1[:17],
+        _VIETNAMESE_LATIN1[17:],
+    )
+)
 
 
-def looks_mojibake(text: str) -> bool:
-    """True when the text looks like legacy TCVN3 or VNI Vietnamese read as Unicode.
+def repair_legacy(text: str) -> tuple[str, str | None]:
+    """(the text in Unicode, the legacy encoding it was in or None when it was fine).
 
-    Conservative: normal Vietnamese and European text should never trip it.
+    Conservative: a cell is converted only when the conversion turns words that are not
+    Vietnamese into words that are, so ordinary Vietnamese, English and emoji stay as typed.
     """
-    if not text or text.isascii() or _GENUINE.search(text):
-        return False
-    score = 2 * len(_STRONG_TELLS.findall(text)) + len(_WEAK_TELLS.findall(text))
-    return score >= 2
+    if text.isascii() or _VIETNAMESE_ONLY.search(text):
+        return text, None
+    if found := _undo_misdecoding(text):
+        return found
+    if _GENUINE.search(text) or _LEGACY_RANGE.search(text) or not _LEGACY_HINT.search(text):
+        return text, None
+    if all(_is_word(token) for token in _TOKEN_BREAK.split(text) if not token.isascii()):
+        return text, None  # every word already reads as Vietnamese: nothing to repair
+    candidates = [(_from_vni(text), "VNI"), (_from_tcvn3(text), "TCVN3")]
+    plausible = [(len(new), rank, new, name) for rank, (new, name) in enumerate(candidates)]
+    plausible = [entry for entry in plausible if _plausible(text, entry[2])]
+    if not plausible:
+        return text, None
+    _, _, repaired, name = min(plausible)
+    return repaired, name
 
 
 def shorten(text: str, limit: int) -> str:

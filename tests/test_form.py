@@ -103,7 +103,7 @@ def test_questions_are_the_sync_columns_in_order(script: str, settings: Settings
     assert [i["required"] for i in items] == [q.required for q in expected]
     # The response sheet is Forms' timestamp column followed by the question titles.
     headers = [form.question("timestamp").vi, *(i["title"] for i in items)]
-    mapping = map_headers(headers, form, settings.column_aliases, settings.id_column, "auto", "t")
+    mapping = map_headers(headers, form, settings.column_aliases, settings.id_column, "t")
     assert not mapping.extras
     assert list(mapping.fields.values()) == [q.key for q in form.questions]
 

@@ -4,14 +4,19 @@ import unicodedata
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sync.text import (
     clean_text,
+    decode_excel_escapes,
     fold,
     is_missing,
-    looks_mojibake,
     person_sort_key,
+    repair_legacy,
     strip_diacritics,
+    to_tcvn3,
+    to_vni,
     vietnamese_sort_key,
 )
 
@@ -257,24 +262,97 @@ def test_person_sort_key_same_for_nfd() -> None:
     assert person_sort_key(nfd(name)) == person_sort_key(name)
 
 
-# --- looks_mojibake ---------------------------------------------------------------------------
+# --- control characters and Excel escapes ------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("raw", "expected"),
     [
-        "C«ng ®oµn",  # TCVN3: Công đoàn
-        "Liªn ®oµn Lao ®éng tØnh §iÖn Biªn",  # TCVN3: Liên đoàn Lao động tỉnh Điện Biên
-        "Kh¸nh",  # TCVN3: Khánh
-        "ViÖt Nam",  # TCVN3: Việt Nam
-        "NguyÔn V¨n An",  # TCVN3: Nguyễn Văn An
-        "Coâng ñoaøn",  # VNI: Công đoàn
-        "Nguyeãn Vaên An",  # VNI: Nguyễn Văn An
-        "Leâ Thò Hoa",  # VNI: Lê Thị Hoa
+        ("Nguy\x1b[31mễn", "Nguy[31mễn"),
+        ("A\x07B\x00C\x7fD\x9bE", "ABCDE"),
+        ("dòng 1\ndòng 2", "dòng 1\ndòng 2"),
+        ("cột\tmột", "cột một"),
     ],
 )
-def test_looks_mojibake_legacy_text(text: str) -> None:
-    assert looks_mojibake(text) is True
+def test_clean_text_drops_control_characters_keeps_breaks(raw: str, expected: str) -> None:
+    assert clean_text(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("A_x001B_B", "A\x1bB"),
+        ("_x000D__x000A_", "\r\n"),
+        ("_x005F_x0041_", "_x0041_"),  # an escaped underscore keeps the literal text
+        ("tên_xin", "tên_xin"),
+    ],
+)
+def test_decode_excel_escapes(raw: str, expected: str) -> None:
+    assert decode_excel_escapes(raw) == expected
+
+
+# --- legacy encodings -------------------------------------------------------------------------
+
+ALL_TONES = ("", "\u0301", "\u0300", "\u0309", "\u0303", "\u0323")
+VOWELS = ("a", "ă", "â", "e", "ê", "i", "o", "ô", "ơ", "u", "ư", "y")
+# Every Vietnamese letter with every tone, and đ, each in a word ("tán", "đan") inside a cell
+# with other words, as an officer's cell would be.
+WORDS = [unicodedata.normalize("NFC", f"t{v}{t}n") for v in VOWELS for t in ALL_TONES] + ["đan"]
+CONTEXT = "Công đoàn {} Điện Biên"
+
+
+def misdecoded(text: str, codepage: str) -> str:
+    """UTF-8 bytes shown through a code page, undefined bytes as their C1 controls."""
+    return "".join(
+        chr(b) if b < 0x80 else bytes([b]).decode(codepage, errors="ignore") or chr(b)
+        for b in text.encode()
+    )
+
+
+@pytest.mark.parametrize("word", WORDS)
+@pytest.mark.parametrize("case", [str.lower, str.upper])
+def test_tcvn3_every_letter_every_tone(word: str, case) -> None:
+    cell = case(CONTEXT.format(word))
+    repaired, encoding = repair_legacy(to_tcvn3(cell))
+    assert (repaired, encoding) == (cell, "TCVN3")
+
+
+@pytest.mark.parametrize("word", WORDS)
+@pytest.mark.parametrize("case", [str.lower, str.upper, str.title])
+def test_vni_every_letter_every_tone(word: str, case) -> None:
+    cell = case(CONTEXT.format(word))
+    repaired, encoding = repair_legacy(to_vni(cell))
+    assert (repaired, encoding) == (cell, "VNI")
+
+
+@pytest.mark.parametrize("word", WORDS)
+@pytest.mark.parametrize("case", [str.lower, str.upper])
+@pytest.mark.parametrize("codepage", ["cp1252", "cp1258"])
+def test_double_decoded_utf8_every_letter(word: str, case, codepage: str) -> None:
+    cell = case(CONTEXT.format(word))
+    repaired, encoding = repair_legacy(misdecoded(cell, codepage))
+    assert repaired == cell
+    assert encoding is not None and encoding.startswith("UTF-8/")
+
+
+@pytest.mark.parametrize(
+    ("legacy", "unicode", "encoding"),
+    [
+        ("C«ng ®oµn", "Công đoàn", "TCVN3"),
+        ("Liªn ®oµn Lao ®éng tØnh §iÖn Biªn", "Liên đoàn Lao động tỉnh Điện Biên", "TCVN3"),
+        ("Kh¸nh", "Khánh", "TCVN3"),
+        ("Lª Anh", "Lê Anh", "TCVN3"),
+        ("NGUYÔN V¡N AN", "NGUYỄN VĂN AN", "TCVN3"),
+        ("Coâng ñoaøn", "Công đoàn", "VNI"),
+        ("Nguyeãn Vaên An", "Nguyễn Văn An", "VNI"),
+        ("Leâ Thò Hoa", "Lê Thị Hoa", "VNI"),
+        ("Hê A LÒnh", "Hờ A Lềnh", "TCVN3"),  # a capital inside a word
+        ("Chaù A Chaù", "Chá A Chá", "VNI"),  # "Chaù" looks like a syllable but for its tone
+        ("LÃ² VÄƒn", "Lò Văn", "UTF-8/Windows-1252"),
+    ],
+)
+def test_repair_legacy_known_cells(legacy: str, unicode: str, encoding: str) -> None:
+    assert repair_legacy(legacy) == (unicode, encoding)
 
 
 @pytest.mark.parametrize(
@@ -286,20 +364,122 @@ def test_looks_mojibake_legacy_text(text: str) -> None:
         nfd("Liên đoàn Lao động tỉnh Điện Biên"),
         "Cong doan co so",
         "Hoà Bình",
+        "Hòa Bình",
         "Thuý Kiều",
-        "Xuân Quế",
         "Lê Anh",
+        "Lò Thị Tú",
         "Müller",
         "Noël",
         "José Martí",
         "Señor Peña",
         "Björn Ørsted",
+        "naïve façade",
+        "Ångström",
         "«Hello» world",
         "Coca-Cola®",
         "5 µm × 3 mm",
         "Nhiệt độ 25°C, ½ lít",
         "Café",
+        "Cảm ơn 🙏🏻 nhiều 😀",
+        "😀👍",
+        "Tiếng Việt có dấu và emoji 🇻🇳",
+        "Straße",
     ],
 )
-def test_looks_mojibake_normal_text(text: str) -> None:
-    assert looks_mojibake(text) is False
+def test_repair_legacy_leaves_ordinary_text(text: str) -> None:
+    assert repair_legacy(text) == (text, None)
+
+
+@pytest.mark.parametrize("word", WORDS)
+def test_tcvn3_capital_toned_letter_starting_a_name(word: str) -> None:
+    # TCVN3 has no code for capital toned letters: a name's capitals come back from its shape.
+    name = f"{word[1:].title()} Nguyễn" if word != "đan" else "Đan Nguyễn"
+    assert repair_legacy(to_tcvn3(name)) == (name, "TCVN3")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["CĐCS Trường THPT Tuần Giáo", "LĐLĐ huyện Tuần Giáo", "Ứng dụng bảng tính trong theo dõi"],
+)
+@pytest.mark.parametrize("encode", [to_tcvn3, to_vni])
+def test_legacy_cells_with_abbreviations(text: str, encode) -> None:
+    assert repair_legacy(encode(text))[0] == text
+
+
+ORDINARY_WORDS = [
+    "Hòa",
+    "Bình",
+    "Lê",
+    "Anh",
+    "Tú",
+    "Giáo",
+    "viên",
+    "Hoàng",
+    "Thuý",
+    "quà",
+    "giá",
+    "Thái",
+    "Mai",
+    "Hà",
+    "Tâm",
+    "Tín",
+    "Tài",
+    "Hoà",
+    "Nga",
+    "Yên",
+    "Ý",
+    "Công",
+    "đoàn",
+    "Trường",
+    "Điện",
+    "Biên",
+    "Nguyễn",
+    "Thị",
+    "Lò",
+    "Văn",
+    "Thắng",
+    "Mường",
+    "Ảng",
+    "Tuần",
+    "chuyên",
+    "cần",
+    "sáng",
+    "kiến",
+    "Excel",
+    "Google",
+    "Forms",
+    "José",
+    "Müller",
+    "Noël",
+    "café",
+    "naïve",
+    "Zoë",
+    "Ørsted",
+    "Straße",
+    "5",
+    "µm",
+    "×",
+    "½",
+    "25°C",
+    "©",
+    "®",
+    "«",
+    "»",
+    "😀",
+    "🙏🏻",
+    "🇻🇳",
+    "👍",
+    "THPT",
+    "CĐCS",
+    "LĐLĐ",
+    "Wi-Fi",
+    "e-mail",
+    "0912.820.510",
+    "a@b.vn",
+]
+
+
+@given(st.lists(st.sampled_from(ORDINARY_WORDS), min_size=1, max_size=8), st.sampled_from(" ,-/"))
+def test_repair_legacy_never_touches_ordinary_text(words: list[str], separator: str) -> None:
+    text = separator.join(words)
+    assert repair_legacy(text) == (text, None)

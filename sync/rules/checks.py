@@ -9,8 +9,9 @@ from dataclasses import dataclass
 
 from ..config import Settings
 from ..models import Response, Violation
+from ..sources.files import Uncalculated
 from ..templates import FormLayout
-from ..text import shorten
+from ..text import clean_text, repair_legacy, shorten
 from .codes import code
 
 
@@ -36,7 +37,9 @@ def _fmt_date(value) -> str:
 
 def check_required(response: Response, ctx: RuleContext) -> Iterator[Violation]:
     for question in ctx.form.questions:
-        if question.required and not response.raw_text(question.key):
+        if isinstance(response.raw.get(question.key), Uncalculated):
+            yield code("FORMULA_NOT_CALCULATED").violation(question.key, "", column=question.vi)
+        elif question.required and not response.raw_text(question.key):
             yield code("MISSING_REQUIRED").violation(question.key, "", column=question.vi)
 
 
@@ -114,6 +117,21 @@ def check_contacts(response: Response, ctx: RuleContext) -> Iterator[Violation]:
         yield code("BAD_EMAIL").violation(raw_value=email, value=email)
 
 
+def check_legacy_encoding(response: Response, ctx: RuleContext) -> Iterator[Violation]:
+    for key, value in response.raw.items():
+        if not isinstance(value, str):
+            continue
+        repaired, encoding = repair_legacy(value)
+        if encoding is not None:
+            yield code("LEGACY_ENCODING").violation(
+                key,
+                value,
+                column=ctx.column(key),
+                encoding=encoding,
+                value=clean_text(repaired),
+            )
+
+
 CHECKS: tuple[Check, ...] = (
     check_required,
     check_timestamp,
@@ -121,6 +139,7 @@ CHECKS: tuple[Check, ...] = (
     check_choices,
     check_start_date,
     check_contacts,
+    check_legacy_encoding,
 )
 
 

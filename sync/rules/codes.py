@@ -123,6 +123,26 @@ REGISTRY: dict[str, Code] = {
             "Địa chỉ email (trường «{field}») không hợp lệ.",
         ),
         Code(
+            "FORMULA_NOT_CALCULATED",
+            _IN,
+            _E,
+            None,
+            "Ô ở cột «{column}» là công thức chưa có giá trị: mở tệp bằng Excel và lưu lại, rồi "
+            "chạy đồng bộ lại.",
+            "A formula cell saved without its computed value (the workbook was written by a "
+            "program, not by Excel): its value is unknown, not blank.",
+        ),
+        Code(
+            "LEGACY_ENCODING",
+            _IN,
+            _W,
+            None,
+            "Cột «{column}» được gõ bằng bảng mã cũ ({encoding}), đã tự chuyển sang Unicode "
+            "thành «{value}»; hãy kiểm tra lại và dùng bảng mã Unicode khi gõ.",
+            "Text typed in a legacy Vietnamese encoding (TCVN3/ABC, VNI, or UTF-8 read as "
+            "Windows-1252/1258) was converted to Unicode; the row stays valid.",
+        ),
+        Code(
             "POSSIBLE_DUPLICATE",
             _IN,
             _W,

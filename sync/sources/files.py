@@ -1,18 +1,53 @@
-"""Local response files: the export of a Google Form's sheet as .xlsx/.xls/.ods or .csv."""
+"""Local response files: the export of a Google Form's sheet as .xlsx/.xls/.ods or .csv.
+
+Whatever an officer sends, the result is a table or one SourceError line naming the file and
+what to do: calamine parses lazily, so every step that touches the workbook is guarded.
+"""
 
 from __future__ import annotations
 
 import codecs
 import csv
 import io
+import re
 from pathlib import Path
 from typing import Any
 
 from ..errors import SourceError
+from .formulas import uncalculated_cells
+from .messages import refuse, where
 
 # Excel's "CSV UTF-8" adds a BOM, "Unicode text" is UTF-16 (tab-separated), plain "CSV" on a
 # Vietnamese Windows is Windows-1258. Tried in this order when the file has no BOM.
 _FALLBACK_ENCODINGS = ("utf-8", "cp1258")
+
+
+class Uncalculated(str):
+    """A formula cell saved without its value: blank text, but not a blank answer."""
+
+
+UNCALCULATED = Uncalculated("")
+# Excel writes "sep=;" as the first line of a CSV saved for a locale whose separator differs.
+_SEP_HINT = re.compile(r"^\ufeff?sep=(.)\r?\n", re.IGNORECASE)
+# Office files in the old compound format: .xls workbooks and password-protected .xlsx ones.
+_COMPOUND_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
+_ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
+_PASSWORD = "được bảo vệ bằng mật khẩu, password-protected: save a copy without a password"
+_RESAVE = "open it in Excel or LibreOffice and save it again as .xlsx"
+
+
+def read_bytes(path: Path) -> bytes:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise refuse(where(path), "response file not found; check `path` in config.yaml") from None
+    except IsADirectoryError:
+        raise refuse(where(path), "is a folder, not a response file") from None
+    except OSError as exc:
+        raise refuse(where(path), f"cannot read ({exc.strerror or exc})") from None
+    if not data.strip():
+        raise refuse(where(path), "the file is empty; export the responses again")
+    return data
 
 
 def _decode(data: bytes, encoding: str | None, path: Path) -> str:
@@ -20,44 +55,104 @@ def _decode(data: bytes, encoding: str | None, path: Path) -> str:
         try:
             return data.decode(encoding)
         except (LookupError, UnicodeDecodeError) as exc:
-            raise SourceError(f"{path}: cannot decode as {encoding} ({exc})") from None
+            raise refuse(where(path), f"cannot decode as {encoding} ({exc})") from None
     if data.startswith(codecs.BOM_UTF8):
         return data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="replace")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16")
+        return data.decode("utf-16", errors="replace")
     for candidate in _FALLBACK_ENCODINGS:
         try:
             return data.decode(candidate)
         except UnicodeDecodeError:
             continue
-    raise SourceError(f"{path}: unknown text encoding; save it as CSV UTF-8")
+    raise refuse(where(path), "unknown text encoding; save it as CSV UTF-8")
+
+
+def _line_of_unclosed_quote(text: str, delimiter: str) -> int:
+    """The line on which the field whose quote is never closed starts (1-based)."""
+    line, opened, quoted, at_field_start = 1, 1, False, True
+    chars = iter(enumerate(text))
+    for index, char in chars:
+        if quoted:
+            if char == '"' and text[index + 1 : index + 2] == '"':
+                next(chars, None)  # a doubled quote is a quote inside the field
+            elif char == '"':
+                quoted = False
+        elif char == '"' and at_field_start:
+            quoted, opened = True, line
+        at_field_start = not quoted and (char == delimiter or char == "\n")
+        line += char == "\n"
+    return opened
+
+
+def _rows(text: str, delimiter: str, path: Path, first_line: int) -> list[list[Any]]:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    try:
+        return [list(row) for row in reader]
+    except csv.Error as exc:
+        if "end of data" in str(exc):
+            line = first_line - 1 + _line_of_unclosed_quote(text, delimiter)
+            problem = f'line {line}: a quote (") opens a field that is never closed'
+        else:
+            problem = f"line {first_line + reader.line_num - 1}: broken quoting ({exc})"
+        raise refuse(where(path), problem + "; fix the quotes or export again") from None
 
 
 def read_csv_table(path: Path, encoding: str | None = None) -> list[list[Any]]:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise SourceError(f"{path}: response file not found") from None
-    except OSError as exc:
-        raise SourceError(f"{path}: cannot read ({exc})") from None
-    text = _decode(data, encoding, path)
-    first_line = text.split("\n", 1)[0]
-    delimiter = max(",;\t", key=first_line.count)
-    return [list(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    text = _decode(read_bytes(path), encoding, path)
+    first_line = 1
+    if hint := _SEP_HINT.match(text):
+        delimiter = hint.group(1)
+        text, first_line = text[hint.end() :], 2
+    else:
+        header = text.split("\n", 1)[0]
+        delimiter = max(",;\t", key=header.count)
+    return _rows(text, delimiter, path, first_line)
 
 
-def read_workbook_table(path: Path, sheet: str | None) -> list[list[Any]]:
-    """Read .xlsx, .xls or .ods with calamine: values as stored (numbers, dates, text)."""
-    from python_calamine import CalamineWorkbook
+class Workbook:
+    """An .xlsx/.xls/.ods file opened by its content (an old .xls named .xlsx reads too), with
+    every calamine failure turned into a one-line refusal naming the file and sheet."""
 
-    if not path.exists():
-        raise SourceError(f"{path}: response file not found")
-    try:
-        workbook = CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises its own types for every kind of damage
-        raise SourceError(f"{path}: not a readable spreadsheet ({exc})") from None
-    names = workbook.sheet_names
-    if sheet is not None and sheet not in names:
-        raise SourceError(f"{path}: no sheet named {sheet!r}; sheets found: {names}")
-    worksheet = workbook.get_sheet_by_name(sheet or names[0])
-    return worksheet.to_python(skip_empty_area=False)
+    def __init__(self, path: Path):
+        from python_calamine import CalamineWorkbook, SheetTypeEnum
+
+        self.path = path
+        self._data = data = read_bytes(path)
+        if data.startswith(_COMPOUND_MAGIC) and _ENCRYPTED_STREAM in data:
+            raise refuse(where(path), _PASSWORD)
+        try:
+            self._book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+            metadata = self._book.sheets_metadata
+        except Exception as exc:  # calamine raises its own types for every kind of damage
+            raise self._refusal(exc, None) from None
+        # Chart and macro sheets hold no cells; hidden sheets stay candidates (Forms hides none).
+        self.sheets = [m.name for m in metadata if m.typ == SheetTypeEnum.WorkSheet]
+        if not self.sheets:
+            raise refuse(where(path), f"the workbook lists no worksheet; {_RESAVE}")
+
+    def _refusal(self, exc: Exception, sheet: str | None) -> SourceError:
+        detail = " ".join(str(exc).split())[:80]
+        kind = type(exc).__name__
+        if kind == "PasswordError" or "password" in detail.lower() or "encrypt" in detail.lower():
+            return refuse(where(self.path, sheet), _PASSWORD)
+        if kind == "WorksheetNotFound":
+            return refuse(where(self.path, sheet), f"the sheet's data is missing; {_RESAVE}")
+        return refuse(
+            where(self.path, sheet), f"damaged or not a spreadsheet ({detail}); {_RESAVE}"
+        )
+
+    def read(self, sheet: str) -> list[list[Any]]:
+        """Values as stored (numbers, dates, text); the header is row 1. A formula saved without
+        its value reads as UNCALCULATED rather than as a blank."""
+        try:
+            table = self._book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        except Exception as exc:  # the sheet's XML is parsed only now
+            raise self._refusal(exc, sheet) from None
+        for row, column in uncalculated_cells(self._data, sheet):
+            if row < len(table):
+                cells = table[row]  # calamine leaves valueless cells out of the row's width
+                cells.extend([""] * (column + 1 - len(cells)))
+                if cells[column] == "":
+                    cells[column] = UNCALCULATED
+        return table

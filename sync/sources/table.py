@@ -11,10 +11,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import SourceError
+from xlsxwriter.utility import xl_col_to_name as column_letter
+
 from ..models import RawRow
+from ..normalize import date_order
 from ..templates import FormLayout
 from ..text import fold
+from .messages import name_list, refuse, where
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +28,8 @@ class SourceTable:
     locale: str  # "vi" or "en": how the sheet writes m/d vs d/m
     rows: list[RawRow]
     headers: tuple[str, ...]
+    sheet: str = ""  # the worksheet read, for workbooks
+    notes: tuple[str, ...] = ()  # what the officer should know: columns kept, sheet chosen
 
 
 def header_key(text: object) -> str:
@@ -40,12 +45,63 @@ def _is_blank(value: Any) -> bool:
     return isinstance(value, str) and not value.strip()
 
 
+def known_headers(form: FormLayout, aliases: Mapping[str, Sequence[str]]) -> dict[str, str]:
+    """Folded header -> the question it answers."""
+    known: dict[str, str] = {}
+    for question in form.questions:
+        for text in (question.vi, question.en, *aliases.get(question.key, ())):
+            known.setdefault(header_key(text), question.key)
+    return known
+
+
+def header_score(headers: Sequence[Any], known: Mapping[str, str]) -> int:
+    """How many of the form's questions a header row answers."""
+    return len({known[key] for h in headers if (key := header_key(h)) in known})
+
+
 @dataclass(frozen=True, slots=True)
 class HeaderMap:
     fields: dict[int, str]  # column index -> canonical field
     extras: dict[int, str]  # column index -> the officer's own header
     id_index: int | None
-    locale: str
+
+
+def _chosen_index(choice: str, headers: Sequence[Any]) -> int | None:
+    letters = [column_letter(i) for i in range(len(headers))]
+    if choice.strip().upper() in letters:
+        return letters.index(choice.strip().upper())
+    texts = [str(h or "").strip() for h in headers]
+    return texts.index(choice.strip()) if choice.strip() in texts else None
+
+
+def _field_columns(
+    headers: Sequence[Any], known: Mapping[str, str], choices: Mapping[str, str], location: str
+) -> dict[int, str]:
+    """Column index -> field; two columns answering one question must be settled by config."""
+    found: dict[str, list[int]] = {}
+    for index, header in enumerate(headers):
+        if (key := header_key(header)) in known:
+            found.setdefault(known[key], []).append(index)
+    fields: dict[int, str] = {}
+    for field, indexes in found.items():
+        if field in choices:
+            chosen = _chosen_index(choices[field], headers)
+            if chosen is None or chosen not in indexes:
+                raise refuse(location, f"`columns: {field}: {choices[field]}` names no column "
+                             f"answering that question; use one of the letters "
+                             f"{', '.join(column_letter(i) for i in indexes)}")  # fmt: skip
+            indexes = [chosen]
+        if len(indexes) > 1:
+            first, second = indexes[:2]
+            raise refuse(
+                location,
+                f"columns {column_letter(first)} «{str(headers[first]).strip()[:60]}» and "
+                f"{column_letter(second)} «{str(headers[second]).strip()[:60]}» both answer "
+                f"the same question; delete one or choose with `columns: {{{field}: "
+                f"{column_letter(second)}}}` in the source's config",
+            )
+        fields[indexes[0]] = field
+    return fields
 
 
 def map_headers(
@@ -53,38 +109,62 @@ def map_headers(
     form: FormLayout,
     aliases: Mapping[str, Sequence[str]],
     id_column: str,
-    locale: str,
-    source: str,
+    location: str,
+    choices: Mapping[str, str] | None = None,
 ) -> HeaderMap:
-    known: dict[str, str] = {}
-    for question in form.questions:
-        for text in (question.vi, question.en, *aliases.get(question.key, ())):
-            known.setdefault(header_key(text), question.key)
-    fields: dict[int, str] = {}
+    known = known_headers(form, aliases)
+    if unknown := sorted(set(choices or {}) - {q.key for q in form.questions}):
+        keys = name_list([q.key for q in form.questions], limit=20, budget=150)
+        raise refuse(location, f"`columns` names unknown field(s) {name_list(unknown)}; "
+                     f"fields are {keys}")  # fmt: skip
+    id_key = header_key(id_column)
+    id_index = next((i for i, h in enumerate(headers) if header_key(h) == id_key), None)
+    fields = _field_columns(headers, known, choices or {}, location)
     extras: dict[int, str] = {}
-    id_index = None
     for index, header in enumerate(headers):
-        key = header_key(header)
-        if not key:
+        if index in fields or index == id_index or not header_key(header):
             continue
-        if key == header_key(id_column):
-            id_index = index
-        elif key in known and known[key] not in fields.values():
-            fields[index] = known[key]
-        else:
-            extras[index] = str(header).strip()
+        name = str(header).strip()
+        # Two officer columns under one header both stay, the second named by its letter too.
+        extras[index] = (
+            name if name not in extras.values() else f"{name} (Cột {column_letter(index)})"
+        )
     missing = [q for q in form.questions if q.required and q.key not in fields.values()]
     if missing:
-        found = ", ".join(f"«{str(h).strip()}»" for h in headers if not _is_blank(h)) or "none"
-        wanted = ", ".join(f"«{q.vi}»" for q in missing)
-        raise SourceError(
-            f"source {source!r}: missing required column(s) {wanted}; columns found: {found}"
+        found = name_list([h for h in headers if not _is_blank(h)], budget=60)
+        raise refuse(
+            location,
+            f"missing required column(s) {name_list([q.vi for q in missing], budget=50)}; "
+            f"columns found: {found}",
         )
-    if locale == "auto":
-        timestamp_index = next(i for i, f in fields.items() if f == "timestamp")
-        english = header_key(headers[timestamp_index]) == header_key(form.question("timestamp").en)
-        locale = "en" if english else "vi"
-    return HeaderMap(fields, extras, id_index, locale)
+    return HeaderMap(fields, extras, id_index)
+
+
+def _resolve_locale(locale: str, mapping: HeaderMap, headers: Sequence[Any],
+                    rows: Sequence[Sequence[Any]], form: FormLayout) -> str:  # fmt: skip
+    """The source's date order: configured, else told by its timestamps, else by the header's
+    language (Google writes "Timestamp" for an English sheet)."""
+    if locale != "auto":
+        return locale
+    index = next(i for i, f in mapping.fields.items() if f == "timestamp")
+    told = date_order(values[index] for values in rows if index < len(values))
+    if told:
+        return told
+    english = header_key(headers[index]) == header_key(form.question("timestamp").en)
+    return "en" if english else "vi"
+
+
+def _blank_header_columns(
+    headers: Sequence[Any], rows: Sequence[Sequence[Any]], mapping: HeaderMap
+) -> dict[int, str]:
+    """Columns without a header that hold data: officers' marks, kept under their letter."""
+    width = max((len(values) for values in rows), default=0)
+    blank = [i for i in range(width) if i >= len(headers) or not header_key(headers[i])]
+    return {
+        i: f"Cột {column_letter(i)}"
+        for i in blank
+        if i != mapping.id_index and any(i < len(v) and not _is_blank(v[i]) for v in rows)
+    }
 
 
 def build_table(
@@ -97,33 +177,40 @@ def build_table(
     aliases: Mapping[str, Sequence[str]],
     id_column: str,
     locale: str,
+    sheet: str = "",
+    choices: Mapping[str, str] | None = None,
 ) -> SourceTable:
     """`table[0]` is the header row (sheet row 1); blank rows are skipped but keep numbering."""
+    place = f"source {name!r} ({where(location, sheet or None)})"
     if not table:
-        raise SourceError(f"source {name!r} ({location}): the sheet is empty, no header row")
-    headers = list(table[0])
-    mapping = map_headers(headers, form, aliases, id_column, locale, name)
+        raise refuse(place, "the sheet is empty, no header row")
+    headers, body = list(table[0]), table[1:]
+    mapping = map_headers(headers, form, aliases, id_column, place, choices)
+    unnamed = _blank_header_columns(headers, body, mapping)
+    extras = {**mapping.extras, **unnamed}
     rows: list[RawRow] = []
-    for offset, values in enumerate(table[1:]):
+    for offset, values in enumerate(body):
         if all(_is_blank(v) for v in values):
             continue
         width = len(values)
         cells = {f: (values[i] if i < width else None) for i, f in mapping.fields.items()}
-        extra = {
-            h: values[i]
-            for i, h in mapping.extras.items()
-            if i < width and not _is_blank(values[i])
-        }
+        extra = {h: values[i] for i, h in extras.items() if i < width and not _is_blank(values[i])}
         given = None
         if mapping.id_index is not None and mapping.id_index < width:
             value = values[mapping.id_index]
             given = None if _is_blank(value) else str(value).strip()
         rows.append(RawRow(source=name, row=offset + 2, cells=cells, extra=extra, given_id=given))
+    notes = ()
+    if unnamed:
+        notes = (f"{place}: columns without a header kept as officers' columns: "
+                 f"{name_list(list(unnamed.values()))}",)  # fmt: skip
     return SourceTable(
         name=name,
         kind=kind,
         location=location,
-        locale=mapping.locale,
+        locale=_resolve_locale(locale, mapping, headers, body, form),
         rows=rows,
         headers=tuple("" if h is None else str(h) for h in headers),
+        sheet=sheet,
+        notes=notes,
     )

@@ -17,7 +17,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from ..errors import OutputError
 from ..review.settle import ReadBack
 from ..templates import SheetLayout, Templates
-from ..text import fold
+from ..text import decode_excel_escapes, fold
 
 _UNREADABLE = (OSError, zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, TypeError)
 
@@ -49,7 +49,8 @@ def rows_by_header(values: Iterable[Sequence[Any]], layout: SheetLayout) -> list
 def _rows(book: Any, layout: SheetLayout) -> list[dict[str, Any]]:
     if layout.name not in book.sheetnames:
         return []
-    return rows_by_header(book[layout.name].iter_rows(values_only=True), layout)
+    rows = book[layout.name].iter_rows(values_only=True)
+    return rows_by_header((tuple(map(decode_excel_escapes, row)) for row in rows), layout)
 
 
 def read_review(path: Path, templates: Templates) -> ReadBack | None:
