@@ -107,7 +107,10 @@ def test_a_large_new_tab_is_written_hidden_then_shown_in_the_last_request() -> N
         assert "addProtectedRange" not in kinds(batch)
 
 
-def test_a_large_existing_tab_is_rebuilt_beside_it_and_swapped_in() -> None:
+def test_a_large_existing_tab_is_kept_and_its_staged_values_pasted_in() -> None:
+    """copyPaste is a documented batchUpdate request; PASTE_VALUES leaves the rest of each cell:
+    https://developers.google.com/sheets/api/reference/rest/v4/spreadsheets/request#copypasterequest
+    """
     data = listed(400)
     title = data.layout.name
     existing = {**tab(title, 77, 1), "conditionalFormats": [{}],
@@ -120,16 +123,33 @@ def test_a_large_existing_tab_is_rebuilt_beside_it_and_swapped_in() -> None:
         fingerprint("a"),
     ]
     batches = plan(requests, metadata, "spreadsheet k", LIMIT)
-    staging = batches[0].requests[0]["addSheet"]["properties"]["sheetId"]
-    assert staging not in (77, 3)
-    assert all("deleteConditionalFormatRule" not in kinds(b) for b in batches)
+    added = batches[0].requests[0]["addSheet"]["properties"]
+    staging = added["sheetId"]
+    assert staging not in (77, 3) and added["hidden"] is True
+    width = len(data.layout.columns)
+    assert added["gridProperties"] == {"rowCount": 401, "columnCount": width}
+    full = tab_requests(data, TEMPLATES, None)[1]["updateCells"]["rows"]
+    assert list(written_rows(batches, staging).values()) == full
+    assert not written_rows(batches, 77)
+    for batch in batches[:-1]:  # the real tab is not touched before the last request
+        assert 77 not in set(chunks._sheet_ids(batch.requests))
     last = batches[-1].requests
-    assert protect(staging) in last and protect(77) not in last
-    assert kinds(batches[-1]).index("deleteProtectedRange") < last.index({"deleteSheet": {
-        "sheetId": 77}})  # fmt: skip
+    assert all(body_size(b) <= LIMIT for b in batches)
+    assert {"deleteSheet": {"sheetId": 77}} not in last
+    assert protect(77) in last and protect(staging) not in last
+    span = {"startRowIndex": 0, "endRowIndex": 401, "startColumnIndex": 0,
+            "endColumnIndex": width}  # fmt: skip
+    paste = {"copyPaste": {"source": {"sheetId": staging, **span},
+                           "destination": {"sheetId": 77, **span},
+                           "pasteType": "PASTE_VALUES", "pasteOrientation": "NORMAL"}}  # fmt: skip
+    assert kinds(batches[-1])[:3] == [
+        "updateSheetProperties", "deleteConditionalFormatRule", "copyPaste"
+    ]  # fmt: skip
+    assert paste in last
+    assert last.index(paste) < last.index({"deleteSheet": {"sheetId": staging}})
     order = [r["updateSheetProperties"]["properties"] for r in last
              if r.get("updateSheetProperties", {}).get("fields") == "index"]  # fmt: skip
-    assert order == [{"sheetId": 3, "index": 0}, {"sheetId": staging, "index": 1}]
+    assert order == [{"sheetId": 3, "index": 0}, {"sheetId": 77, "index": 1}]
 
 
 def test_a_tab_another_tab_points_at_is_not_staged() -> None:
@@ -189,7 +209,7 @@ def test_a_layout_over_ten_million_cells_is_refused_before_any_request() -> None
 def crowded(tmp_path: Path, base_config: dict, write_config, monkeypatch: pytest.MonkeyPatch):
     """The test campaign with 60 responses and requests capped small enough that the provincial
     spreadsheet is written in several."""
-    monkeypatch.setattr(chunks, "MAX_REQUEST_BYTES", 60_000)
+    monkeypatch.setattr(chunks, "MAX_REQUEST_BYTES", 120_000)
     with SheetsEmulator(account=ACCOUNT) as emu:
         campaign = Campaign(emu, tmp_path, base_config, write_config)
         respond(campaign, 60)
@@ -291,7 +311,7 @@ def test_lost_replies_never_make_a_duplicate_tab_chart_or_protection(
         respond(clean, 60)
         for campaign in (clean, crowded):
             campaign.sync()
-        crowded.emu.faults.schedule(one_in_five(3))
+        crowded.emu.faults.schedule(one_in_five(6))
         respond(clean, 90)
         respond(crowded, 90)
         for campaign in (clean, crowded):
