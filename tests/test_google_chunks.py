@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from emulator import Fault, RequestInfo, SheetsEmulator
+from emulator import Fault, RequestInfo, SheetsEmulator, authorized_session
 from sync.errors import OutputError
 from sync.google import chunks
 from sync.google.chunks import (
@@ -352,3 +352,132 @@ def test_a_sync_that_died_between_requests_is_finished_by_the_next(crowded: Camp
     assert not [t for t in tabs if t.get("hidden") or t["title"].startswith(STAGING_PREFIX)]
     metadata = emu.spreadsheet_json(crowded.dashboard).get("developerMetadata", [])
     assert PROGRESS_KEY not in [m["metadataKey"] for m in metadata]
+
+
+# -- officers' additions to a tab written in pieces ------------------------------------------
+
+OFFICER = "can.bo.tinh@example.vn"  # a person's account the province shares the dashboard with
+ALL = "Toàn bộ sáng kiến"  # the dashboard's largest tab, staged when written in pieces
+OWN_HEADER = "Cột riêng của cán bộ"
+YELLOW = {"red": 1, "green": 1, "blue": 0}
+
+
+def officer_batch(
+    emu: SheetsEmulator, key: str, requests: list[dict[str, Any]], account: str = OFFICER
+) -> None:
+    session = authorized_session(emu, account=account)
+    url = f"{emu.base_url}/v4/spreadsheets/{key}:batchUpdate"
+    reply = session.post(url, json={"requests": requests}, timeout=10)
+    assert reply.status_code == 200, reply.text
+
+
+def tab_json(emu: SheetsEmulator, key: str, title: str) -> dict[str, Any]:
+    sheets = emu.spreadsheet_json(key, include_grid=True)["sheets"]
+    return next(s for s in sheets if s["properties"]["title"] == title)
+
+
+def add_officer_work(campaign: Campaign) -> tuple[int, int]:
+    """An officer's own column right of the layout (header, a value in every row and beyond the
+    sync's rows, a note, a colour) and a protected range of their own; a note on a sync cell,
+    typed by the provincial officer whose account the sync signs in with (the sync's columns are
+    protected for everyone else). Returns the tab's sheet id and the own column's index."""
+    emu, key = campaign.emu, campaign.dashboard
+    emu.share(key, OFFICER, "writer")
+    found = tab_json(emu, key, ALL)
+    sheet_id = found["properties"]["sheetId"]
+    own = len(emu.get_values(key, f"'{ALL}'!1:1")[0])
+    rows = found["properties"]["gridProperties"]["rowCount"]
+    values = [{"values": [{"userEnteredValue": {"stringValue": OWN_HEADER}}]}]
+    values += [
+        {"values": [{"userEnteredValue": {"stringValue": f"riêng {n}"}}]} for n in range(1, rows)
+    ]
+    values[3]["values"][0] |= {"note": "ghi chú ở cột riêng",
+                               "userEnteredFormat": {"backgroundColor": YELLOW}}  # fmt: skip
+    officer_batch(emu, key, [
+        {"appendDimension": {"sheetId": sheet_id, "dimension": "COLUMNS", "length": 1}},
+        {"updateCells": {"start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": own},
+                         "rows": values, "fields": "userEnteredValue,note,userEnteredFormat"}},
+        {"addProtectedRange": {"protectedRange": {
+            "range": {"sheetId": sheet_id, "startColumnIndex": own, "endColumnIndex": own + 1},
+            "description": "của cán bộ", "editors": {"users": [OFFICER, ACCOUNT]}}}},
+    ])  # fmt: skip
+    note = {"updateCells": {"start": {"sheetId": sheet_id, "rowIndex": 1, "columnIndex": 1},
+                            "rows": [{"values": [{"note": "ghi chú trên ô của sync"}]}],
+                            "fields": "note"}}  # fmt: skip
+    officer_batch(emu, key, [note], account=ACCOUNT)
+    return sheet_id, own
+
+
+def assert_officer_work_kept(campaign: Campaign, sheet_id: int, own: int) -> None:
+    found = tab_json(campaign.emu, campaign.dashboard, ALL)
+    assert found["properties"]["sheetId"] == sheet_id
+    cells = [row.get("values", []) for row in found["data"][0]["rowData"]]
+    column = [row[own] if len(row) > own else {} for row in cells]
+    assert column[0]["userEnteredValue"] == {"stringValue": OWN_HEADER}
+    rows_before = len([c for c in column if "userEnteredValue" in c])
+    assert rows_before > 1 and column[rows_before - 1]["userEnteredValue"]["stringValue"] == (
+        f"riêng {rows_before - 1}"
+    )
+    assert column[3]["note"] == "ghi chú ở cột riêng"
+    assert column[3]["userEnteredFormat"]["backgroundColor"] == YELLOW
+    assert cells[1][1]["note"] == "ghi chú trên ô của sync"
+    mine = [p for p in found.get("protectedRanges", ()) if p.get("description") == "của cán bộ"]
+    assert [p["range"]["startColumnIndex"] for p in mine] == [own]
+
+
+def synced_titles(campaign: Campaign, own: int) -> list[str]:
+    """The initiative titles in the sync's columns of the tab, blank rows left out."""
+    rows = campaign.emu.get_values(campaign.dashboard, f"'{ALL}'")
+    header = rows[0]
+    title = header.index(next(h for h in header if "Tên" in h))
+    return sorted(row[title] for row in rows[1:] if len(row) > title and row[title])
+
+
+def staged_pastes(emu: SheetsEmulator, key: str) -> int:
+    return sum(
+        1
+        for record in emu.requests
+        if record.method_id == "sheets.spreadsheets.batchUpdate" and key in record.path
+        for request in (record.body or {}).get("requests", ())
+        if "copyPaste" in request
+    )
+
+
+def test_officers_additions_to_a_tab_written_in_pieces_survive(crowded: Campaign) -> None:
+    crowded.sync()
+    sheet_id, own = add_officer_work(crowded)
+    for count in (90, 120):  # two chunked syncs, each growing the tab
+        respond(crowded, count)
+        crowded.sync()
+        assert_officer_work_kept(crowded, sheet_id, own)
+        titles = synced_titles(crowded, own)
+        assert len(titles) == count
+        assert f"Sáng kiến thứ {count - 1} về cải tiến quy trình làm việc" in titles
+    assert staged_pastes(crowded.emu, crowded.dashboard) >= 2
+    tabs = [s["properties"] for s in crowded.emu.spreadsheet_json(crowded.dashboard)["sheets"]]
+    assert not [t for t in tabs if t.get("hidden") or t["title"].startswith(STAGING_PREFIX)]
+
+
+def test_officers_additions_survive_a_sync_that_died_half_way(crowded: Campaign) -> None:
+    emu = crowded.emu
+    crowded.sync()
+    sheet_id, own = add_officer_work(crowded)
+    before = synced_titles(crowded, own)
+    respond(crowded, 90)
+    calls = []
+
+    def second_write_refused(info: RequestInfo) -> Fault | None:
+        calls.append(crowded.dashboard in info.path)
+        return Fault.error(400, "Refused.") if calls.count(True) == 2 and calls[-1] else None
+
+    emu.faults.schedule(second_write_refused, method="sheets.spreadsheets.batchUpdate")
+    with pytest.raises(GoogleError):
+        crowded.sync()
+    assert [s for s in emu.spreadsheet_json(crowded.dashboard)["sheets"]
+            if s["properties"].get("hidden")]  # fmt: skip
+    assert_officer_work_kept(crowded, sheet_id, own)
+    assert synced_titles(crowded, own) == before
+    emu.faults.clear()
+    crowded.sync()
+    assert_officer_work_kept(crowded, sheet_id, own)
+    assert len(synced_titles(crowded, own)) == 90
