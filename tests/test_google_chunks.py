@@ -414,9 +414,9 @@ def assert_officer_work_kept(campaign: Campaign, sheet_id: int, own: int) -> Non
     cells = [row.get("values", []) for row in found["data"][0]["rowData"]]
     column = [row[own] if len(row) > own else {} for row in cells]
     assert column[0]["userEnteredValue"] == {"stringValue": OWN_HEADER}
-    rows_before = len([c for c in column if "userEnteredValue" in c])
-    assert rows_before > 1 and column[rows_before - 1]["userEnteredValue"]["stringValue"] == (
-        f"riêng {rows_before - 1}"
+    filled = len([c for c in column if "userEnteredValue" in c])
+    assert filled > 1 and column[filled - 1]["userEnteredValue"]["stringValue"] == (
+        f"riêng {filled - 1}"
     )
     assert column[3]["note"] == "ghi chú ở cột riêng"
     assert column[3]["userEnteredFormat"]["backgroundColor"] == YELLOW
@@ -425,7 +425,7 @@ def assert_officer_work_kept(campaign: Campaign, sheet_id: int, own: int) -> Non
     assert [p["range"]["startColumnIndex"] for p in mine] == [own]
 
 
-def synced_titles(campaign: Campaign, own: int) -> list[str]:
+def synced_titles(campaign: Campaign) -> list[str]:
     """The initiative titles in the sync's columns of the tab, blank rows left out."""
     rows = campaign.emu.get_values(campaign.dashboard, f"'{ALL}'")
     header = rows[0]
@@ -443,17 +443,27 @@ def staged_pastes(emu: SheetsEmulator, key: str) -> int:
     )
 
 
+def fewer_responses(campaign: Campaign, count: int) -> None:
+    """Only the first `count` responses left: the rows below are emptied."""
+    blank = [[""] * len(FORM.questions)] * 200
+    campaign.emu.set_values(campaign.responses, "'Câu trả lời biểu mẫu 1'!A2", blank)
+    respond(campaign, count)
+
+
 def test_officers_additions_to_a_tab_written_in_pieces_survive(crowded: Campaign) -> None:
     crowded.sync()
     sheet_id, own = add_officer_work(crowded)
-    for count in (90, 120):  # two chunked syncs, each growing the tab
-        respond(crowded, count)
+    # the tab grows, then shrinks: the sync's cells of the rows it no longer fills are cleared,
+    # the rows and the officer's cells in them stay
+    for count in (90, 120, 30):
+        fewer_responses(crowded, count)
+        pasted = staged_pastes(crowded.emu, crowded.dashboard)
         crowded.sync()
+        assert staged_pastes(crowded.emu, crowded.dashboard) > pasted  # written in pieces
         assert_officer_work_kept(crowded, sheet_id, own)
-        titles = synced_titles(crowded, own)
+        titles = synced_titles(crowded)
         assert len(titles) == count
         assert f"Sáng kiến thứ {count - 1} về cải tiến quy trình làm việc" in titles
-    assert staged_pastes(crowded.emu, crowded.dashboard) >= 2
     tabs = [s["properties"] for s in crowded.emu.spreadsheet_json(crowded.dashboard)["sheets"]]
     assert not [t for t in tabs if t.get("hidden") or t["title"].startswith(STAGING_PREFIX)]
 
@@ -462,7 +472,7 @@ def test_officers_additions_survive_a_sync_that_died_half_way(crowded: Campaign)
     emu = crowded.emu
     crowded.sync()
     sheet_id, own = add_officer_work(crowded)
-    before = synced_titles(crowded, own)
+    before = synced_titles(crowded)
     respond(crowded, 90)
     calls = []
 
@@ -476,8 +486,8 @@ def test_officers_additions_survive_a_sync_that_died_half_way(crowded: Campaign)
     assert [s for s in emu.spreadsheet_json(crowded.dashboard)["sheets"]
             if s["properties"].get("hidden")]  # fmt: skip
     assert_officer_work_kept(crowded, sheet_id, own)
-    assert synced_titles(crowded, own) == before
+    assert synced_titles(crowded) == before
     emu.faults.clear()
     crowded.sync()
     assert_officer_work_kept(crowded, sheet_id, own)
-    assert len(synced_titles(crowded, own)) == 90
+    assert len(synced_titles(crowded)) == 90
