@@ -540,11 +540,23 @@ def _source_cells(
 
 
 def _paste(
-    target: Sheet, top: int, left: int, source: Bounds, cells: dict[tuple[int, int], Cell]
+    target: Sheet,
+    top: int,
+    left: int,
+    source: Bounds,
+    cells: dict[tuple[int, int], Cell],
+    parts: tuple[str, ...] | None = None,
 ) -> None:
+    """Write the source cells; a partial paste (`parts`) replaces only those parts and keeps
+    the rest of each destination cell, as Google documents for PASTE_FORMAT ("the original
+    values remain unchanged")."""
     for row in range(source.row_count):
         for col in range(source.col_count):
-            target.grid.put(top + row, left + col, cells.get((row, col)))
+            pasted = cells.get((row, col))
+            if parts is not None:
+                old = target.grid.get(top + row, left + col) or {}
+                pasted = {**{k: v for k, v in old.items() if k not in parts}, **(pasted or {})}
+            target.grid.put(top + row, left + col, pasted or None)
 
 
 @handles("copyPaste")
@@ -553,6 +565,7 @@ def copy_paste(context: BatchContext, request: dict[str, Any]) -> Reply:
     if (request.get("pasteOrientation") or "NORMAL") != "NORMAL":
         raise UnsupportedRequest("pasteOrientation TRANSPOSE")
     _, source, cells = _source_cells(context, request.get("source"), request.get("pasteType"))
+    parts = _PASTED_PARTS[request.get("pasteType") or "PASTE_NORMAL"]
     target, destination = context.grid_range(request.get("destination"))
     height, width = max(source.row_count, 1), max(source.col_count, 1)
     rows = max(destination.row_count // height, 1)
@@ -560,7 +573,7 @@ def copy_paste(context: BatchContext, request: dict[str, Any]) -> Reply:
     for row in range(rows):
         for col in range(cols):
             top, left = destination.start_row + row * height, destination.start_col + col * width
-            _paste(target, top, left, source, cells)
+            _paste(target, top, left, source, cells, parts)
     return None
 
 

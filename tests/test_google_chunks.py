@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from emulator import Fault, RequestInfo, SheetsEmulator
+from emulator import Fault, RequestInfo, SheetsEmulator, authorized_session
 from sync.errors import OutputError
 from sync.google import chunks
 from sync.google.chunks import (
@@ -109,7 +109,10 @@ def test_a_large_new_tab_is_written_hidden_then_shown_in_the_last_request() -> N
         assert "addProtectedRange" not in kinds(batch)
 
 
-def test_a_large_existing_tab_is_rebuilt_beside_it_and_swapped_in() -> None:
+def test_a_large_existing_tab_is_kept_and_its_staged_values_pasted_in() -> None:
+    """copyPaste is a documented batchUpdate request; PASTE_VALUES leaves the rest of each cell:
+    https://developers.google.com/sheets/api/reference/rest/v4/spreadsheets/request#copypasterequest
+    """
     data = listed(400)
     title = data.layout.name
     existing = {**tab(title, 77, 1), "conditionalFormats": [{}],
@@ -122,16 +125,33 @@ def test_a_large_existing_tab_is_rebuilt_beside_it_and_swapped_in() -> None:
         fingerprint("a"),
     ]
     batches = plan(requests, metadata, "spreadsheet k", LIMIT)
-    staging = batches[0].requests[0]["addSheet"]["properties"]["sheetId"]
-    assert staging not in (77, 3)
-    assert all("deleteConditionalFormatRule" not in kinds(b) for b in batches)
+    added = batches[0].requests[0]["addSheet"]["properties"]
+    staging = added["sheetId"]
+    assert staging not in (77, 3) and added["hidden"] is True
+    width = len(data.layout.columns)
+    assert added["gridProperties"] == {"rowCount": 401, "columnCount": width}
+    full = tab_requests(data, TEMPLATES, None)[1]["updateCells"]["rows"]
+    assert list(written_rows(batches, staging).values()) == full
+    assert not written_rows(batches, 77)
+    for batch in batches[:-1]:  # the real tab is not touched before the last request
+        assert 77 not in set(chunks._sheet_ids(batch.requests))
     last = batches[-1].requests
-    assert protect(staging) in last and protect(77) not in last
-    assert kinds(batches[-1]).index("deleteProtectedRange") < last.index({"deleteSheet": {
-        "sheetId": 77}})  # fmt: skip
+    assert all(body_size(b) <= LIMIT for b in batches)
+    assert {"deleteSheet": {"sheetId": 77}} not in last
+    assert protect(77) in last and protect(staging) not in last
+    span = {"startRowIndex": 0, "endRowIndex": 401, "startColumnIndex": 0,
+            "endColumnIndex": width}  # fmt: skip
+    paste = {"copyPaste": {"source": {"sheetId": staging, **span},
+                           "destination": {"sheetId": 77, **span},
+                           "pasteType": "PASTE_VALUES", "pasteOrientation": "NORMAL"}}  # fmt: skip
+    assert kinds(batches[-1])[:3] == [
+        "updateSheetProperties", "deleteConditionalFormatRule", "copyPaste"
+    ]  # fmt: skip
+    assert paste in last
+    assert last.index(paste) < last.index({"deleteSheet": {"sheetId": staging}})
     order = [r["updateSheetProperties"]["properties"] for r in last
              if r.get("updateSheetProperties", {}).get("fields") == "index"]  # fmt: skip
-    assert order == [{"sheetId": 3, "index": 0}, {"sheetId": staging, "index": 1}]
+    assert order == [{"sheetId": 3, "index": 0}, {"sheetId": 77, "index": 1}]
 
 
 def test_a_tab_another_tab_points_at_is_not_staged() -> None:
@@ -191,7 +211,7 @@ def test_a_layout_over_ten_million_cells_is_refused_before_any_request() -> None
 def crowded(tmp_path: Path, base_config: dict, write_config, monkeypatch: pytest.MonkeyPatch):
     """The test campaign with 60 responses and requests capped small enough that the provincial
     spreadsheet is written in several."""
-    monkeypatch.setattr(chunks, "MAX_REQUEST_BYTES", 60_000)
+    monkeypatch.setattr(chunks, "MAX_REQUEST_BYTES", 120_000)
     with SheetsEmulator(account=ACCOUNT) as emu:
         campaign = Campaign(emu, tmp_path, base_config, write_config)
         respond(campaign, 60)
@@ -293,7 +313,7 @@ def test_lost_replies_never_make_a_duplicate_tab_chart_or_protection(
         respond(clean, 60)
         for campaign in (clean, crowded):
             campaign.sync()
-        crowded.emu.faults.schedule(one_in_five(3))
+        crowded.emu.faults.schedule(one_in_five(6))
         respond(clean, 90)
         respond(crowded, 90)
         for campaign in (clean, crowded):
@@ -334,3 +354,142 @@ def test_a_sync_that_died_between_requests_is_finished_by_the_next(crowded: Camp
     assert not [t for t in tabs if t.get("hidden") or t["title"].startswith(STAGING_PREFIX)]
     metadata = emu.spreadsheet_json(crowded.dashboard).get("developerMetadata", [])
     assert PROGRESS_KEY not in [m["metadataKey"] for m in metadata]
+
+
+# -- officers' additions to a tab written in pieces ------------------------------------------
+
+OFFICER = "can.bo.tinh@example.vn"  # a person's account the province shares the dashboard with
+ALL = "Toàn bộ sáng kiến"  # the dashboard's largest tab, staged when written in pieces
+OWN_HEADER = "Cột riêng của cán bộ"
+YELLOW = {"red": 1, "green": 1, "blue": 0}
+
+
+def officer_batch(
+    emu: SheetsEmulator, key: str, requests: list[dict[str, Any]], account: str = OFFICER
+) -> None:
+    session = authorized_session(emu, account=account)
+    url = f"{emu.base_url}/v4/spreadsheets/{key}:batchUpdate"
+    reply = session.post(url, json={"requests": requests}, timeout=10)
+    assert reply.status_code == 200, reply.text
+
+
+def tab_json(emu: SheetsEmulator, key: str, title: str) -> dict[str, Any]:
+    sheets = emu.spreadsheet_json(key, include_grid=True)["sheets"]
+    return next(s for s in sheets if s["properties"]["title"] == title)
+
+
+def add_officer_work(campaign: Campaign) -> tuple[int, int]:
+    """An officer's own column right of the layout (header, a value in every row and beyond the
+    sync's rows, a note, a colour) and a protected range of their own; a note on a sync cell,
+    typed by the provincial officer whose account the sync signs in with (the sync's columns are
+    protected for everyone else). Returns the tab's sheet id and the own column's index."""
+    emu, key = campaign.emu, campaign.dashboard
+    emu.share(key, OFFICER, "writer")
+    found = tab_json(emu, key, ALL)
+    sheet_id = found["properties"]["sheetId"]
+    own = len(emu.get_values(key, f"'{ALL}'!1:1")[0])
+    rows = found["properties"]["gridProperties"]["rowCount"]
+    values = [{"values": [{"userEnteredValue": {"stringValue": OWN_HEADER}}]}]
+    values += [
+        {"values": [{"userEnteredValue": {"stringValue": f"riêng {n}"}}]} for n in range(1, rows)
+    ]
+    values[3]["values"][0] |= {"note": "ghi chú ở cột riêng",
+                               "userEnteredFormat": {"backgroundColor": YELLOW}}  # fmt: skip
+    officer_batch(emu, key, [
+        {"appendDimension": {"sheetId": sheet_id, "dimension": "COLUMNS", "length": 1}},
+        {"updateCells": {"start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": own},
+                         "rows": values, "fields": "userEnteredValue,note,userEnteredFormat"}},
+        {"addProtectedRange": {"protectedRange": {
+            "range": {"sheetId": sheet_id, "startColumnIndex": own, "endColumnIndex": own + 1},
+            "description": "của cán bộ", "editors": {"users": [OFFICER, ACCOUNT]}}}},
+    ])  # fmt: skip
+    note = {"updateCells": {"start": {"sheetId": sheet_id, "rowIndex": 1, "columnIndex": 1},
+                            "rows": [{"values": [{"note": "ghi chú trên ô của sync"}]}],
+                            "fields": "note"}}  # fmt: skip
+    officer_batch(emu, key, [note], account=ACCOUNT)
+    return sheet_id, own
+
+
+def assert_officer_work_kept(campaign: Campaign, sheet_id: int, own: int) -> None:
+    found = tab_json(campaign.emu, campaign.dashboard, ALL)
+    assert found["properties"]["sheetId"] == sheet_id
+    cells = [row.get("values", []) for row in found["data"][0]["rowData"]]
+    column = [row[own] if len(row) > own else {} for row in cells]
+    assert column[0]["userEnteredValue"] == {"stringValue": OWN_HEADER}
+    filled = len([c for c in column if "userEnteredValue" in c])
+    assert filled > 1 and column[filled - 1]["userEnteredValue"]["stringValue"] == (
+        f"riêng {filled - 1}"
+    )
+    assert column[3]["note"] == "ghi chú ở cột riêng"
+    assert column[3]["userEnteredFormat"]["backgroundColor"] == YELLOW
+    assert cells[1][1]["note"] == "ghi chú trên ô của sync"
+    mine = [p for p in found.get("protectedRanges", ()) if p.get("description") == "của cán bộ"]
+    assert [p["range"]["startColumnIndex"] for p in mine] == [own]
+
+
+def synced_titles(campaign: Campaign) -> list[str]:
+    """The initiative titles in the sync's columns of the tab, blank rows left out."""
+    rows = campaign.emu.get_values(campaign.dashboard, f"'{ALL}'")
+    header = rows[0]
+    title = header.index(next(h for h in header if "Tên" in h))
+    return sorted(row[title] for row in rows[1:] if len(row) > title and row[title])
+
+
+def staged_pastes(emu: SheetsEmulator, key: str) -> int:
+    return sum(
+        1
+        for record in emu.requests
+        if record.method_id == "sheets.spreadsheets.batchUpdate" and key in record.path
+        for request in (record.body or {}).get("requests", ())
+        if "copyPaste" in request
+    )
+
+
+def fewer_responses(campaign: Campaign, count: int) -> None:
+    """Only the first `count` responses left: the rows below are emptied."""
+    blank = [[""] * len(FORM.questions)] * 200
+    campaign.emu.set_values(campaign.responses, "'Câu trả lời biểu mẫu 1'!A2", blank)
+    respond(campaign, count)
+
+
+def test_officers_additions_to_a_tab_written_in_pieces_survive(crowded: Campaign) -> None:
+    crowded.sync()
+    sheet_id, own = add_officer_work(crowded)
+    # the tab grows, then shrinks: the sync's cells of the rows it no longer fills are cleared,
+    # the rows and the officer's cells in them stay
+    for count in (90, 120, 30):
+        fewer_responses(crowded, count)
+        pasted = staged_pastes(crowded.emu, crowded.dashboard)
+        crowded.sync()
+        assert staged_pastes(crowded.emu, crowded.dashboard) > pasted  # written in pieces
+        assert_officer_work_kept(crowded, sheet_id, own)
+        titles = synced_titles(crowded)
+        assert len(titles) == count
+        assert f"Sáng kiến thứ {count - 1} về cải tiến quy trình làm việc" in titles
+    tabs = [s["properties"] for s in crowded.emu.spreadsheet_json(crowded.dashboard)["sheets"]]
+    assert not [t for t in tabs if t.get("hidden") or t["title"].startswith(STAGING_PREFIX)]
+
+
+def test_officers_additions_survive_a_sync_that_died_half_way(crowded: Campaign) -> None:
+    emu = crowded.emu
+    crowded.sync()
+    sheet_id, own = add_officer_work(crowded)
+    before = synced_titles(crowded)
+    respond(crowded, 90)
+    calls = []
+
+    def second_write_refused(info: RequestInfo) -> Fault | None:
+        calls.append(crowded.dashboard in info.path)
+        return Fault.error(400, "Refused.") if calls.count(True) == 2 and calls[-1] else None
+
+    emu.faults.schedule(second_write_refused, method="sheets.spreadsheets.batchUpdate")
+    with pytest.raises(GoogleError):
+        crowded.sync()
+    assert [s for s in emu.spreadsheet_json(crowded.dashboard)["sheets"]
+            if s["properties"].get("hidden")]  # fmt: skip
+    assert_officer_work_kept(crowded, sheet_id, own)
+    assert synced_titles(crowded) == before
+    emu.faults.clear()
+    crowded.sync()
+    assert_officer_work_kept(crowded, sheet_id, own)
+    assert len(synced_titles(crowded)) == 90

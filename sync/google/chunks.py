@@ -2,13 +2,23 @@
 
 Google refuses a request body over 10 MiB and recommends at most 2 MB, while a provincial
 spreadsheet's write is several times that. When the ordered request list does not fit one
-request, the largest tabs are written into hidden staging tabs over several requests; one last
-small request then swaps them in (the old tab deleted, the staging tab renamed, shown and put at
-its place) together with everything that points at a tab (protections, charts) and the content
-fingerprint. An officer therefore sees each tab either as it was or as it is now, never half
-written. A tab whose sheet id another tab's request refers to (the chart data) or that only
-grows (the audit log) is never staged: when it is too large for the last request its requests
-go ahead unstaged.
+request, the largest tabs' values are written into hidden staging tabs over several requests;
+one last small request then brings them in together with everything that points at a tab
+(protections, charts) and the content fingerprint. An officer therefore sees each tab either as
+it was or as it is now, never half written.
+
+A tab that exists is kept: the last request pastes the staged values over the sync's own cells
+of the real tab (`copyPaste` with PASTE_VALUES, a documented batchUpdate request:
+https://developers.google.com/sheets/api/reference/rest/v4/spreadsheets/request#copypasterequest;
+a partial paste type leaves the rest of each cell as it was:
+https://developers.google.com/sheets/api/samples/data#copy_paste_cell_formatting), applies the
+tab's small requests (size, formats, validations, the clearing of the rows a shorter run no
+longer fills) to the real tab as an unsplit write would, and deletes the staging tab. So what
+officers added and the sync does not own (columns to the right, notes, comments, colours, filter
+views, their protected ranges) stays, and the tab's sheet id with it; rows are never deleted. A
+new tab is written hidden under its own id and shown. A new tab another tab's request refers to
+(the chart data) or a tab that only grows (the audit log) is never staged: when it is too large
+for the last request its requests go ahead unstaged.
 
 Each request before the last leaves a progress marker in the spreadsheet's developer metadata,
 and the last one replaces the fingerprint, so after a reply was lost (time-out, dropped
@@ -51,6 +61,7 @@ _TAB_KINDS = frozenset(
     }
 )
 _MARKER_ROOM = 600  # bytes kept free in each request for the progress marker
+_SWAP_ROOM = 400  # bytes of the last request per tab for showing, pasting, ordering
 Request = dict[str, Any]
 Probe = Callable[[list[dict[str, Any]]], bool]
 
@@ -96,6 +107,20 @@ def _tab_of(request: Request) -> int | None:
     return ids.pop() if _kind(request) in _TAB_KINDS and len(ids) == 1 else None
 
 
+def _staged_values(request: Request) -> bool:
+    """A request writing values from a start cell, which a paste of the same extent replaces."""
+    body = request.get("updateCells", {})
+    return "start" in body and "rows" in body and body.get("fields") == "userEnteredValue"
+
+
+def _extent(request: Request) -> tuple[int, int, int, int]:
+    """Top, left, height and width of the cells a start-cell updateCells writes."""
+    body = request["updateCells"]
+    start = body["start"]
+    width = max((len(row.get("values", ())) for row in body["rows"]), default=0)
+    return start.get("rowIndex", 0), start.get("columnIndex", 0), len(body["rows"]), width
+
+
 def _retarget(value: Any, old: int, new: int) -> Any:
     if isinstance(value, dict):
         return {
@@ -134,12 +159,19 @@ class _Layout:
 
     def stageable(self, tab: int) -> bool:
         first = _kind(self.groups[tab][0])
-        if first not in ("addSheet", "updateSheetProperties"):
+        if first not in ("addSheet", "updateSheetProperties") or not self.moved(tab):
             return False
-        if tab in self.tabs and any(_kind(r) == "appendCells" for r in self.groups[tab]):
-            return False  # the audit log only grows; rewriting it would need what it holds
+        if tab in self.tabs:  # kept in place: its sheet id never changes
+            return not any(_kind(r) == "appendCells" for r in self.groups[tab])
         pointing = (set(_sheet_ids(r)) for r in self.finals)
         return not any(tab in ids and len(ids) > 1 for ids in pointing)
+
+    def moved(self, tab: int) -> list[Request]:
+        """The tab's requests written ahead into its staging tab: all of a new tab's, only the
+        values of a tab that is kept."""
+        if tab not in self.tabs:
+            return self.groups[tab]
+        return [r for r in self.groups[tab] if _staged_values(r)]
 
     def title(self, tab: int) -> str:
         if tab in self.tabs:
@@ -167,26 +199,65 @@ def _staging_id(title: str, taken: set[int]) -> int:
 
 
 def _staged_group(layout: _Layout, tab: int, staging: int) -> list[Request]:
-    """The tab's requests aimed at a new hidden tab: a fresh tab has no conditional formats to
-    delete, and the tab's size and frozen panes come with its creation."""
-    first, *rest = layout.groups[tab]
-    properties = copy.deepcopy(next(iter(first.values()))["properties"])
-    properties.update(sheetId=staging, title=STAGING_PREFIX + layout.title(tab)[:80], hidden=True)
-    properties.pop("index", None)
-    kept = [r for r in rest if _kind(r) != "deleteConditionalFormatRule"]
-    return [{"addSheet": {"properties": properties}}, *_retarget(kept, tab, staging)]
+    """The tab's requests aimed at a hidden tab. A new tab comes whole (it has no conditional
+    formats to delete; its size and frozen panes come with its creation); a kept tab's staging
+    tab holds only its values, sized to them."""
+    moved = layout.moved(tab)
+    title = STAGING_PREFIX + layout.title(tab)[:80]
+    if tab not in layout.tabs:
+        first, *rest = moved
+        properties = copy.deepcopy(next(iter(first.values()))["properties"])
+        properties.update(sheetId=staging, title=title, hidden=True)
+        properties.pop("index", None)
+        rest = [r for r in rest if _kind(r) != "deleteConditionalFormatRule"]
+        return [{"addSheet": {"properties": properties}}, *_retarget(rest, tab, staging)]
+    grid = _values_grid(moved)
+    properties = {"sheetId": staging, "title": title, "hidden": True, "gridProperties": grid}
+    return [{"addSheet": {"properties": properties}}, *_retarget(moved, tab, staging)]
+
+
+def _values_grid(moved: list[Request]) -> dict[str, int]:
+    """The smallest grid holding the values of a kept tab's staged requests."""
+    extents = [_extent(r) for r in moved]
+    return {
+        "rowCount": max([1, *(top + height for top, _, height, _ in extents)]),
+        "columnCount": max([1, *(left + width for _, left, _, width in extents)]),
+    }
+
+
+def _paste(request: Request, staging: int) -> Request:
+    """The copyPaste that puts the values `request` wrote into the staging tab in their place
+    in the real tab; PASTE_VALUES leaves formats, notes and validations of those cells alone."""
+    top, left, height, width = _extent(request)
+    tab = request["updateCells"]["start"]["sheetId"]
+    span = {"startRowIndex": top, "endRowIndex": top + height,
+            "startColumnIndex": left, "endColumnIndex": left + width}  # fmt: skip
+    return {
+        "copyPaste": {
+            "source": {"sheetId": staging, **span},
+            "destination": {"sheetId": tab, **span},
+            "pasteType": "PASTE_VALUES",
+            "pasteOrientation": "NORMAL",
+        }
+    }
+
+
+def _in_place(group: list[Request], staging: int) -> list[Request]:
+    """A kept tab's requests for the last request, in their order, its values pasted."""
+    return [_paste(r, staging) if _staged_values(r) else r for r in group]
 
 
 def _swap(layout: _Layout, staged: dict[int, int]) -> list[Request]:
-    """Show the staged tabs in place of the old ones, and every tab at its place."""
+    """Show the new tabs, delete the staging tabs of the kept ones, every tab at its place."""
     requests: list[Request] = []
     for tab, staging in staged.items():
         if staging != tab:
-            requests.append({"deleteSheet": {"sheetId": tab}})
-        properties = {"sheetId": staging, "title": layout.title(tab), "hidden": False}
+            requests.append({"deleteSheet": {"sheetId": staging}})
+            continue
+        properties = {"sheetId": tab, "title": layout.title(tab), "hidden": False}
         requests.append({"updateSheetProperties": {"properties": properties,
                                                    "fields": "title,hidden"}})  # fmt: skip
-    order = [staged.get(tab, tab) for tab in layout.order()]
+    order = layout.order()
     requests += [
         {"updateSheetProperties": {"properties": {"sheetId": tab, "index": index},
                                    "fields": "index"}}
@@ -320,10 +391,12 @@ def _pack(requests: list[Request], room: int, what: str) -> list[list[Request]]:
 def _choose(layout: _Layout, limit: int) -> tuple[dict[int, int], list[int]]:
     """Tabs to stage (tab id -> staging tab id), largest first, until the last request fits;
     then, if it still does not, tabs that cannot be staged to send ahead of it."""
-    sizes = {tab: sum(request_bytes(r) + 2 for r in group) for tab, group in layout.groups.items()}
-    swap_room = 200 * (len(layout.tabs) + len(layout.groups)) + _MARKER_ROOM
+    groups = layout.groups.items()
+    whole = {tab: sum(request_bytes(r) + 2 for r in group) for tab, group in groups}
+    sizes = {tab: sum(request_bytes(r) + 2 for r in layout.moved(tab)) for tab in layout.groups}
+    swap_room = _SWAP_ROOM * (len(layout.tabs) + len(layout.groups)) + _MARKER_ROOM
     remaining = _EMPTY_BODY + swap_room + sum(request_bytes(r) + 2 for r in layout.finals)
-    remaining += sum(sizes.values())
+    remaining += sum(whole.values())
     taken = set(layout.tabs) | set(layout.groups)
     staged: dict[int, int] = {}
     ahead: list[int] = []
@@ -337,9 +410,10 @@ def _choose(layout: _Layout, limit: int) -> tuple[dict[int, int], list[int]]:
                 new = tab not in layout.tabs
                 staged[tab] = tab if new else _staging_id(layout.title(tab), taken)
                 taken.add(staged[tab])
+                remaining -= sizes[tab]
             else:
                 ahead.append(tab)
-            remaining -= sizes[tab]
+                remaining -= whole[tab]
     return staged, [tab for tab in layout.groups if tab in ahead]
 
 
@@ -368,7 +442,9 @@ def _grids(layout: _Layout, staged: dict[int, int]) -> dict[str, tuple[int, int]
         properties = first[_kind(first)]["properties"]
         title, grid = tabs.get(tab, ("", {}))
         grid = {**grid, **properties.get("gridProperties", {})}
-        tabs[staged.get(tab, tab)] = (properties.get("title", title), grid)
+        tabs[tab] = (properties.get("title", title), grid)
+        if staged.get(tab, tab) != tab:  # a kept tab beside the staging tab of its values
+            tabs[staged[tab]] = (STAGING_PREFIX + title, _values_grid(layout.moved(tab)))
     deleted = {r["deleteSheet"]["sheetId"] for r in layout.finals if _kind(r) == "deleteSheet"}
     return {
         f"{title} ({tab})": (grid.get("rowCount", 1000), grid.get("columnCount", 26))
@@ -398,15 +474,16 @@ def plan(
         Batch([*chunk, _marker(run, number)], _marked_probe(run, number))
         for number, chunk in enumerate(_pack(cleanup + early, limit - _MARKER_ROOM, what), 1)
     ]
-    last = [
-        r for tab, group in layout.groups.items() if tab not in staged and tab not in ahead
-        for r in group
-    ]  # fmt: skip
-    finals = layout.finals
-    for tab, staging in staged.items():
-        finals = _retarget(finals, tab, staging)
+    last: list[Request] = []
+    for tab, group in layout.groups.items():
+        if tab not in ahead and staged.get(tab) != tab:  # neither sent nor staged whole
+            last += _in_place(group, staged[tab]) if tab in staged else group
     lookup = {"developerMetadataLookup": {"metadataKey": PROGRESS_KEY}}
-    last += [*finals, *_swap(layout, staged), {"deleteDeveloperMetadata": {"dataFilter": lookup}}]
+    last += [
+        *layout.finals,
+        *_swap(layout, staged),
+        {"deleteDeveloperMetadata": {"dataFilter": lookup}},
+    ]
     if body_bytes(last) > limit:
         raise OutputError(
             f"{what}: the last request needs {body_bytes(last):,} bytes, more than the "
