@@ -130,7 +130,7 @@ def test_a_large_existing_tab_is_kept_and_its_staged_values_pasted_in() -> None:
     assert staging not in (77, 3) and added["hidden"] is True
     width = len(data.layout.columns)
     assert added["gridProperties"] == {"rowCount": 401, "columnCount": width}
-    full = tab_requests(data, TEMPLATES, None)[1]["updateCells"]["rows"]
+    full = tab_requests(PLANNER.tab(data), None)[1]["updateCells"]["rows"]
     assert list(written_rows(batches, staging).values()) == full
     assert not written_rows(batches, 77)
     for batch in batches[:-1]:  # the real tab is not touched before the last request
