@@ -15,6 +15,7 @@ from emulator import Fault, SheetsEmulator
 from emulator.transport import authorized_session
 from sync.config import read_settings
 from sync.google.client import GoogleError, Policy, RateLimiter, connect
+from sync.google.drive import FOLDER_MIME, SPREADSHEET_MIME
 from sync.google.target import FINGERPRINT_KEY
 from sync.pipeline import run_sync
 from sync.templates import load_templates
@@ -72,7 +73,11 @@ class Campaign:
         address = f"https://docs.google.com/spreadsheets/d/{self.responses}/edit"
         config["sources"] = [{"name": "form", "kind": "google_sheet", "spreadsheet": address}]
         config["output"] = {"kind": "google_sheets", "dir": str(folder / "out")}
-        config["google"] = {"dashboard_spreadsheet": self.dashboard, "drive_folder": self.folder}
+        config["google"] = {
+            "auth": "user",
+            "dashboard_spreadsheet": self.dashboard,
+            "drive_folder": self.folder,
+        }
         self.settings = read_settings(write_config(config))
 
     def connect(self, max_retries: int = 6):
@@ -94,12 +99,17 @@ class Campaign:
         return run_sync(self.settings, google=self.connect(**kwargs))
 
     def unit_files(self) -> dict[str, str]:
-        """Unit id -> spreadsheet key, of the spreadsheets created in the campaign folder."""
-        files = (self.emu.drive_file(key) for key in list(self.emu.store.files))
+        """Unit id -> spreadsheet key, of the spreadsheets in the campaign folder or in a folder
+        under it."""
+        files = [self.emu.drive_file(key) for key in list(self.emu.store.files)]
+        inside = {self.folder}
+        for _ in range(5):  # the tree is at most a few folders deep
+            inside |= {f["id"] for f in files if inside & set(f.get("parents", ())) and
+                       f["mimeType"] == FOLDER_MIME}  # fmt: skip
         return {
             file["name"].split(" – ")[0]: file["id"]
             for file in files
-            if self.folder in file.get("parents", ())
+            if inside & set(file.get("parents", ())) and file["mimeType"] == SPREADSHEET_MIME
         }
 
 

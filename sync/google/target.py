@@ -22,7 +22,7 @@ from typing import Any
 from gspread.exceptions import APIError
 
 from ..config import Settings
-from ..orgtree import OrgTree, Unit
+from ..orgtree import Unit
 from ..report import Report
 from ..review.audit import AUDIT_FILE, AuditEntry
 from ..review.settle import ReadBack
@@ -34,7 +34,8 @@ from ..writers.atomic import write_text_atomic
 from ..writers.readback import rows_by_header
 from ..writers.records import Dashboard, Renderer, Sheet
 from ..writers.review import apply_review, remember, sheet_digests
-from .client import DRIVE_FILES, GoogleError, GoogleSession, spreadsheet_key
+from .client import GoogleError, GoogleSession, spreadsheet_key
+from .drive import BLANK_SPREADSHEET, Drive, DriveState
 from .requests import cell, dashboard_requests, owned_column_runs, sheet_id_for, tab_requests
 from .serials import from_serial
 
@@ -147,43 +148,6 @@ class GoogleWriter:
             for row in rows
             if row.get("url")
         }
-
-    # -- creating and sharing ----------------------------------------------------------------------
-
-    def find_or_create(self, title: str) -> str:
-        """A spreadsheet named `title` in the configured folder; created when absent, so a sync
-        that died after creating it finds it again instead of making a second one."""
-        folder = self.settings.google.drive_folder
-        escaped = title.replace("\\", "\\\\").replace("'", "\\'")
-        query = f"name = '{escaped}' and trashed = false"
-        query += " and mimeType = 'application/vnd.google-apps.spreadsheet'"
-        if folder:
-            query += f" and '{folder}' in parents"
-        found = self.google.call(
-            "GET", DRIVE_FILES, params={"q": query, "fields": "files(id,name)", "pageSize": 10}
-        )
-        if found.get("files"):
-            return found["files"][0]["id"]
-        body: dict[str, Any] = {
-            "name": title,
-            "mimeType": "application/vnd.google-apps.spreadsheet",
-        }
-        if folder:
-            body["parents"] = [folder]
-        return self.google.call("POST", DRIVE_FILES, json=body, params={"fields": "id"})["id"]
-
-    def share(self, key: str, unit: Unit, tree: OrgTree) -> None:
-        """Editors: the unit's own officers. Readers: the officers of every unit above it."""
-        grants = [(email, "writer") for email in unit.officer_emails]
-        for ancestor in tree.ancestors(unit.id):
-            grants += [(email, "reader") for email in tree[ancestor].officer_emails]
-        for email, role in grants:
-            self.google.call(
-                "POST",
-                f"{DRIVE_FILES}/{key}/permissions",
-                params={"sendNotificationEmail": "false"},
-                json={"type": "user", "role": role, "emailAddress": email},
-            )
 
     # -- writing -----------------------------------------------------------------------------------
 
@@ -361,7 +325,7 @@ def _audit_rows(entries: list[AuditEntry]) -> list[dict[str, Any]]:
 
 
 def _locate(
-    writer: GoogleWriter, report: Report, settings: Settings, dashboard_key: str
+    writer: GoogleWriter, report: Report, settings: Settings, dashboard_key: str, drive: Drive
 ) -> dict[str, Spreadsheet]:
     """Every reviewing unit's spreadsheet: the province's is the dashboard; the others come from
     the config, else the registry tab; those not found yet get a None key."""
@@ -374,7 +338,7 @@ def _locate(
     for unit in reviewing_units(report, settings):
         if unit.id == tree.root.id:
             continue
-        key, fingerprint = registry.get(unit.id, (None, ""))
+        key, fingerprint = registry.get(unit.id, (drive.state.spreadsheets.get(unit.id), ""))
         if unit.id in configured and configured[unit.id] != key:
             key, fingerprint = configured[unit.id], ""
         found[unit.id] = Spreadsheet(unit, key, fingerprint=fingerprint)
@@ -393,9 +357,10 @@ def write_google(
         )
     templates = load_templates()
     writer = GoogleWriter(google, settings, templates)
+    drive = Drive(google, settings, DriveState.load(out_dir))
     tree = report.tree
     sheets = _locate(
-        writer, report, settings, spreadsheet_key(settings.google.dashboard_spreadsheet)
+        writer, report, settings, spreadsheet_key(settings.google.dashboard_spreadsheet), drive
     )
     readbacks = {unit_id: writer.read_review(sheet) for unit_id, sheet in sheets.items()}
     previous = load_state(out_dir / STATE_FILE)
@@ -416,8 +381,9 @@ def write_google(
             continue
         fresh = sheet.key is None
         if sheet.key is None:
-            sheet.key = writer.find_or_create(f"{unit_id} – {sheet.unit.name}")
-            writer.share(sheet.key, sheet.unit, tree)
+            sheet.key = drive.spreadsheet_for(sheet.unit, tree)
+            if sheet.key in drive.created:
+                sheet.metadata = BLANK_SPREADSHEET
         drifted = _drifted(readbacks[unit_id], contents[unit_id], templates)
         if writer.write(sheet, contents[unit_id], fresh, drifted):
             written.append(SHEET_URL.format(sheet.key))
@@ -432,6 +398,7 @@ def write_google(
     board.appended = _audit_rows(entries)
     if writer.write(province, board, drifted=_drifted(readbacks[tree.root.id], board, templates)):
         written.append(SHEET_URL.format(province.key))
+    report.refused_addresses = [refused.as_json() for refused in drive.refused]
     # Saved only now: a sync that failed above settles the same round again next time.
     write_text_atomic(out_dir / STATE_FILE, json.dumps(state_json(state), ensure_ascii=False))
     append_lines(out_dir / AUDIT_FILE, entries)
