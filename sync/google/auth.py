@@ -142,6 +142,10 @@ def user(settings: GoogleSettings, refresh: Callable[[Any], None] | None = None)
     saved = _read_private(path, "saved sign-in", LOGIN_AGAIN)
     try:
         credentials = Credentials.from_authorized_user_info(saved, scopes=USER_SCOPES)
+        if saved.get("token_uri"):  # the OAuth client's own, which the library would drop
+            expiry = credentials.expiry
+            credentials = credentials.with_token_uri(saved["token_uri"])
+            credentials.expiry = expiry  # the copy forgets it
     except ValueError as exc:
         raise AuthError(f"{path}: not a saved sign-in ({exc}) — {LOGIN_AGAIN}") from None
     if not credentials.valid:
