@@ -173,8 +173,10 @@ def run_sync(
     started = time.perf_counter()
     if on_stage:
         on_stage("write")
-    written = write_outputs(report, settings, out_dir or settings.output.dir, google)
-    if google is not None and close_form_if_due(settings, google.http.session, report.generated_at):
-        written.append(f"form {settings.campaign.form_id}: closed to new responses")
+    folder = out_dir or settings.output.dir
+    written = write_outputs(report, settings, folder, google)
+    closed = close_form_if_due(settings, google, report.generated_at, folder) if google else None
+    if closed:
+        written.append(closed)
     report.timings["write"] = time.perf_counter() - started
     return SyncResult(report, written)
