@@ -96,6 +96,22 @@ def form(config: ConfigOption = Path("config.yaml")) -> None:
     typer.echo(script, nl=False)
 
 
+@app.command("spreadsheets-script")
+def spreadsheets_script(
+    config: ConfigOption = Path("config.yaml"),
+    account: Annotated[
+        str | None,
+        typer.Option("--account", help="The sync's account (default: from the key or sign-in)."),
+    ] = None,
+) -> None:
+    """Print the Apps Script that creates the units' spreadsheets (google.owner: apps_script)."""
+    from .google.apps_script import build_spreadsheets_script
+
+    with _reported():
+        script = build_spreadsheets_script(read_settings(config), account)
+    typer.echo(script, nl=False)
+
+
 @app.command()
 def login(
     config: ConfigOption = Path("config.yaml"),

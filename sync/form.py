@@ -48,11 +48,15 @@ def form_title(campaign: CampaignSettings) -> str:
 # -- the Apps Script ---------------------------------------------------------------------------
 
 
-def js_string(text: str) -> str:
-    """A JavaScript string literal. JSON is valid JavaScript except for the two line separators,
-    which older engines reject inside a literal."""
-    literal = json.dumps(text, ensure_ascii=False)
+def js_value(value: Any) -> str:
+    """A JavaScript literal of a JSON value. JSON is valid JavaScript except for the two line
+    separators, which older engines reject inside a string literal."""
+    literal = json.dumps(value, ensure_ascii=False)
     return literal.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def js_string(text: str) -> str:
+    return js_value(text)
 
 
 def js_list(items: Iterable[str], indent: str = "  ") -> str:
