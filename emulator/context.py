@@ -19,6 +19,7 @@ class Call:
     account: str
     store: Store
     discovery: Discovery
+    write: bool = False  # the method changes something, so it takes an editor
 
 
 class NoContent:

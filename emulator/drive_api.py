@@ -6,6 +6,15 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from .access import (
+    WRITER,
+    at_least,
+    drive_role,
+    insufficient_permissions,
+    is_service_account,
+    role_of,
+    storage_quota_exceeded,
+)
 from .context import NO_CONTENT, Call, Handler, NoContent
 from .errors import drive_error, drive_file_not_found
 from .forms_api import new_form
@@ -14,6 +23,7 @@ from .store import (
     FORM_MIME,
     SPREADSHEET_MIME,
     DriveFile,
+    SharedDrive,
     permission_id_for,
     utc_now,
 )
@@ -203,11 +213,23 @@ def compile_query(query: str) -> FilePredicate:
 # ------------------------------------------------------------------------------ files
 
 
-def visible_file(call: Call, file_id: str) -> DriveFile:
-    """Drive answers 404 for files the caller cannot see, not 403."""
+def supports_all_drives(call: Call) -> bool:
+    return bool(call.query.get("supportsAllDrives") or call.query.get("supportsTeamDrives"))
+
+
+def visible_file(call: Call, file_id: str, need: str | None = None) -> DriveFile:
+    """The file, if the caller may see it (and holds the ``need`` role on it).
+
+    Drive answers 404 for files the caller cannot see, not 403, and a shared-drive item is
+    "not found" to a request without ``supportsAllDrives=true``.
+    """
     file = call.store.files.get(file_id)
-    if file is None or call.store.is_denied(file_id, call.account):
+    role = None if file is None else role_of(call.store, file, call.account)
+    hidden = file is not None and file.drive_id is not None and not supports_all_drives(call)
+    if file is None or role is None or (hidden and call.store.strict):
         raise drive_file_not_found(file_id)
+    if need is not None and not at_least(role, need):
+        raise insufficient_permissions(file_id)
     return file
 
 
@@ -219,6 +241,7 @@ def _file_json(call: Call, file: DriveFile) -> dict[str, Any]:
 
 
 def _check_parents(call: Call, parents: list[str]) -> None:
+    """The caller must be able to add items to each parent (a folder or a shared drive)."""
     if len(parents) > 1:
         raise drive_error(
             403, "Increasing the number of parents is not allowed.", "cannotAddParent"
@@ -226,9 +249,27 @@ def _check_parents(call: Call, parents: list[str]) -> None:
     for parent in parents:
         if parent == "root":
             continue
-        folder = call.store.files.get(parent)
-        if folder is None or folder.mime_type != FOLDER_MIME:
+        if parent in call.store.drives:
+            role = drive_role(call.store, parent, call.account)
+            if role is None or not supports_all_drives(call):
+                raise drive_file_not_found(parent)
+            if not at_least(role, WRITER):
+                raise insufficient_permissions(parent)
+            continue
+        folder = visible_file(call, parent, WRITER)
+        if folder.mime_type != FOLDER_MIME:
             raise drive_file_not_found(parent)
+
+
+def _check_storage_quota(call: Call, mime_type: str, parents: list[str]) -> None:
+    """A service account owns no storage: it may create files only inside a shared drive.
+
+    Folders hold no bytes and stay allowed (n8n issue 17235: "Create Folder works").
+    """
+    if not call.store.strict or mime_type == FOLDER_MIME:
+        return
+    if is_service_account(call.account) and call.store.drive_of(parents) is None:
+        raise storage_quota_exceeded()
 
 
 def files_create(call: Call) -> dict[str, Any]:
@@ -238,6 +279,7 @@ def files_create(call: Call) -> dict[str, Any]:
     mime_type = body.get("mimeType") or "application/octet-stream"
     parents = list(body.get("parents") or [])
     _check_parents(call, parents)
+    _check_storage_quota(call, mime_type, parents)
     if mime_type == SPREADSHEET_MIME:
         file = store.add_spreadsheet(store.new_spreadsheet(name), call.account, parents)
     elif mime_type == FORM_MIME:
@@ -279,10 +321,11 @@ def files_get(call: Call) -> dict[str, Any]:
 def files_list(call: Call) -> dict[str, Any]:
     query = call.query.get("q")
     predicate = compile_query(query) if query else (lambda f: True)
+    in_corpus = _corpus(call)
     found = [
         f
         for f in call.store.files.values()
-        if not call.store.is_denied(f.id, call.account) and predicate(f)
+        if in_corpus(f) and role_of(call.store, f, call.account) is not None and predicate(f)
     ]
     found = _ordered(found, call.query.get("orderBy"))
     size = min(call.query.get("pageSize") or 100, _MAX_PAGE_SIZE)
@@ -296,6 +339,44 @@ def files_list(call: Call) -> dict[str, Any]:
     if offset + size < len(found):
         response["nextPageToken"] = str(offset + size)
     return response
+
+
+def _corpus(call: Call) -> FilePredicate:
+    """Which items a listing searches, by ``corpora``, ``driveId`` and the all-drives flags.
+
+    Shared-drive items are listed only with ``includeItemsFromAllDrives=true``, which itself
+    needs ``supportsAllDrives=true``; ``driveId`` goes with ``corpora=drive`` and only with it.
+    """
+    corpora = call.query.get("corpora") or "user"
+    drive_id = call.query.get("driveId")
+    include_drives = bool(call.query.get("includeItemsFromAllDrives"))
+    if not call.store.strict:
+        return lambda f: drive_id is None or f.drive_id == drive_id
+    if include_drives and not supports_all_drives(call):
+        raise drive_error(
+            403,
+            "The includeItemsFromAllDrives parameter can only be set to true when "
+            "supportsAllDrives is also set to true.",
+            "teamDriveSupportRequired",
+        )
+    if (corpora == "drive") != (drive_id is not None):
+        raise drive_error(
+            400,
+            "The driveId parameter must be specified if and only if corpora is set to drive.",
+            "badRequest",
+        )
+    if corpora in ("drive", "allDrives") and not include_drives:
+        raise drive_error(
+            400,
+            f"The includeItemsFromAllDrives parameter must be set to true when corpora is set "
+            f"to {corpora}.",
+            "badRequest",
+        )
+    if corpora == "drive":
+        if drive_role(call.store, drive_id or "", call.account) is None:
+            raise drive_error(404, f"Shared drive not found: {drive_id}", "notFound", "driveId")
+        return lambda f: f.drive_id == drive_id
+    return lambda f: f.drive_id is None or include_drives
 
 
 def _ordered(files: list[DriveFile], order_by: str | None) -> list[DriveFile]:
@@ -315,7 +396,7 @@ def _ordered(files: list[DriveFile], order_by: str | None) -> list[DriveFile]:
 
 
 def files_update(call: Call) -> dict[str, Any]:
-    file = visible_file(call, call.path["fileId"])
+    file = visible_file(call, call.path["fileId"], WRITER)
     body = call.body or {}
     if body.get("mimeType") not in (None, file.mime_type):
         raise drive_error(403, "The mimeType of a file cannot be changed.", "fieldNotWritable")
@@ -341,6 +422,11 @@ def _id_list(value: str | None) -> list[str]:
 
 def files_delete(call: Call) -> NoContent:
     file = visible_file(call, call.path["fileId"])
+    # Only the owner deletes a My Drive file; in a shared drive, an organizer.
+    if not at_least(
+        role_of(call.store, file, call.account), "owner" if file.drive_id is None else "organizer"
+    ):
+        raise insufficient_permissions(file.id)
     call.store.delete_file(file.id)
     return NO_CONTENT
 
@@ -352,6 +438,7 @@ def files_copy(call: Call) -> dict[str, Any]:
     name = body.get("name") or f"Copy of {source.name}"
     parents = list(body.get("parents") or source.parents)
     _check_parents(call, parents)
+    _check_storage_quota(call, source.mime_type, parents)
     original = store.spreadsheets.get(source.id)
     if original is None:
         file = store.add_file(
@@ -376,8 +463,8 @@ def _permission_json(call: Call, permission: dict[str, Any]) -> dict[str, Any]:
     return {k: permission[k] for k in _DEFAULT_PERMISSION_FIELDS if k in permission}
 
 
-def _find_permission(file: DriveFile, permission_id: str) -> dict[str, Any]:
-    for permission in file.permissions:
+def _find_permission(permissions: list[dict[str, Any]], permission_id: str) -> dict[str, Any]:
+    for permission in permissions:
         if permission["id"] == permission_id:
             return permission
     raise drive_error(404, f"Permission not found: {permission_id}.", "notFound", "permissionId")
@@ -415,10 +502,48 @@ def _new_permission(body: dict[str, Any]) -> dict[str, Any]:
     return permission
 
 
+def _shared_permissions(
+    call: Call, need: str | None
+) -> tuple[list[dict[str, Any]], DriveFile | None]:
+    """The permission list of a file, or the member list of a shared drive (the file is None).
+
+    A shared drive's members are managed through permissions on the drive id; changing them
+    takes an organizer.
+    """
+    target = call.path["fileId"]
+    drive = call.store.drives.get(target)
+    if drive is None:
+        file = visible_file(call, target, need)
+        return file.permissions, file
+    role = drive_role(call.store, target, call.account)
+    if role is None or (call.store.strict and not supports_all_drives(call)):
+        raise drive_file_not_found(target)
+    if need is not None and not at_least(role, "organizer"):
+        raise insufficient_permissions(target)
+    return drive.members, None
+
+
+def _check_recipient(call: Call, permission: dict[str, Any]) -> None:
+    """Without a notification, Drive cannot invite an address that has no Google account."""
+    email = permission.get("emailAddress", "").lower()
+    notify = call.query.get("sendNotificationEmail")
+    if call.store.strict and notify is False and email in call.store.without_google_account:
+        raise drive_error(400, invalid_sharing_message(email), "invalidSharingRequest")
+
+
+def invalid_sharing_message(email: str) -> str:
+    return (
+        f'Bad Request. User message: "You are trying to invite {email}. Since there is no '
+        "Google account associated with this email address, you must check the "
+        '"Notify people" box to invite this recipient."'
+    )
+
+
 def permissions_create(call: Call) -> dict[str, Any]:
-    file = visible_file(call, call.path["fileId"])
+    permissions, file = _shared_permissions(call, WRITER)
     permission = _new_permission(call.body or {})
-    if permission["role"] == "owner":
+    _check_recipient(call, permission)
+    if permission["role"] == "owner" and file is not None:
         if not call.query.get("transferOwnership"):
             raise drive_error(
                 403,
@@ -427,34 +552,34 @@ def permissions_create(call: Call) -> dict[str, Any]:
                 "forbidden",
                 "transferOwnership",
             )
-        for existing in file.permissions:
+        for existing in permissions:
             if existing["role"] == "owner":
                 existing["role"] = "writer"
         file.owner = permission.get("emailAddress", file.owner)
-    for existing in file.permissions:
+    for existing in permissions:
         if existing["id"] == permission["id"]:
             existing.update(role=permission["role"])  # Drive updates rather than duplicates.
             return _permission_json(call, existing)
-    file.permissions.append(permission)
+    permissions.append(permission)
     return _permission_json(call, permission)
 
 
 def permissions_list(call: Call) -> dict[str, Any]:
-    file = visible_file(call, call.path["fileId"])
+    permissions, _ = _shared_permissions(call, None)
     return {
         "kind": "drive#permissionList",
-        "permissions": [_permission_json(call, p) for p in file.permissions],
+        "permissions": [_permission_json(call, p) for p in permissions],
     }
 
 
 def permissions_get(call: Call) -> dict[str, Any]:
-    file = visible_file(call, call.path["fileId"])
-    return _permission_json(call, _find_permission(file, call.path["permissionId"]))
+    permissions, _ = _shared_permissions(call, None)
+    return _permission_json(call, _find_permission(permissions, call.path["permissionId"]))
 
 
 def permissions_update(call: Call) -> dict[str, Any]:
-    file = visible_file(call, call.path["fileId"])
-    permission = _find_permission(file, call.path["permissionId"])
+    permissions, _ = _shared_permissions(call, WRITER)
+    permission = _find_permission(permissions, call.path["permissionId"])
     role = (call.body or {}).get("role")
     if role is not None:
         if role not in _ROLES:
@@ -464,11 +589,11 @@ def permissions_update(call: Call) -> dict[str, Any]:
 
 
 def permissions_delete(call: Call) -> NoContent:
-    file = visible_file(call, call.path["fileId"])
-    permission = _find_permission(file, call.path["permissionId"])
+    permissions, _ = _shared_permissions(call, WRITER)
+    permission = _find_permission(permissions, call.path["permissionId"])
     if permission["role"] == "owner":
         raise drive_error(403, "The owner of a file cannot be removed.", "cannotRemoveOwner")
-    file.permissions.remove(permission)
+    permissions.remove(permission)
     return NO_CONTENT
 
 
@@ -481,7 +606,7 @@ def comments_list(call: Call) -> dict[str, Any]:
 
 
 def comments_create(call: Call) -> dict[str, Any]:
-    file = visible_file(call, call.path["fileId"])
+    file = visible_file(call, call.path["fileId"], "commenter")
     body = call.body or {}
     if not body.get("content"):
         raise drive_error(400, "The comment content field is required.", "required", "content")
@@ -498,7 +623,43 @@ def comments_create(call: Call) -> dict[str, Any]:
     return comment
 
 
+# ----------------------------------------------------------------------- shared drives
+
+
+def drives_create(call: Call) -> dict[str, Any]:
+    """The caller becomes the new shared drive's organizer (``requestId`` is required)."""
+    if not call.query.get("requestId"):
+        raise drive_error(400, "Required parameter: requestId", "required", "requestId")
+    name = (call.body or {}).get("name") or "Untitled"
+    drive = call.store.new_drive(name, call.account)
+    return drive.to_json()
+
+
+def _visible_drive(call: Call) -> SharedDrive:
+    drive_id = call.path["driveId"]
+    drive = call.store.drives.get(drive_id)
+    if drive is None or drive_role(call.store, drive_id, call.account) is None:
+        raise drive_error(404, f"Shared drive not found: {drive_id}", "notFound", "driveId")
+    return drive
+
+
+def drives_get(call: Call) -> dict[str, Any]:
+    return _visible_drive(call).to_json()
+
+
+def drives_list(call: Call) -> dict[str, Any]:
+    drives = [
+        drive.to_json()
+        for drive in call.store.drives.values()
+        if drive_role(call.store, drive.id, call.account) is not None
+    ]
+    return {"kind": "drive#driveList", "drives": drives}
+
+
 HANDLERS: dict[str, Handler] = {
+    "drive.drives.create": drives_create,
+    "drive.drives.get": drives_get,
+    "drive.drives.list": drives_list,
     "drive.files.create": files_create,
     "drive.files.get": files_get,
     "drive.files.list": files_list,

@@ -6,6 +6,7 @@ import copy
 from typing import Any
 
 from . import fieldmask
+from .access import SERVICE_ACCOUNT_QUOTA_MESSAGE, WRITER, at_least, is_service_account, role_of
 from .context import Call, Handler
 from .errors import invalid_argument, not_found, permission_denied
 from .store import FORM_MIME, Form, Store
@@ -40,8 +41,11 @@ def new_form(
 
 
 def _open_form(call: Call) -> Form:
+    """The form, if the caller is one of its editors (the Forms API serves editors only)."""
     form_id = call.path["formId"]
-    if call.store.is_denied(form_id, call.account):
+    file = call.store.files.get(form_id)
+    role = "owner" if file is None else role_of(call.store, file, call.account)
+    if call.store.is_denied(form_id, call.account) or not at_least(role, WRITER):
         raise permission_denied()
     form = call.store.forms.get(form_id)
     if form is None:
@@ -54,6 +58,8 @@ def forms_get(call: Call) -> dict[str, Any]:
 
 
 def forms_create(call: Call) -> dict[str, Any]:
+    if call.store.strict and is_service_account(call.account):
+        raise permission_denied(SERVICE_ACCOUNT_QUOTA_MESSAGE)
     body = call.body or {}
     if set(body) - {"info"} or set(body.get("info") or {}) - {"title", "documentTitle"}:
         raise invalid_argument("Only info.title and info.documentTitle can be set on create.")

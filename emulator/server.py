@@ -32,7 +32,7 @@ from .errors import ApiError, invalid_argument, unauthenticated, unimplemented
 from .faults import Fault, FaultPlan, RequestInfo
 from .forms_api import new_form
 from .render import spreadsheet_json
-from .store import FOLDER_MIME, FORM_MIME, Spreadsheet, Store
+from .store import FOLDER_MIME, FORM_MIME, Spreadsheet, Store, user_permission
 
 WRITE_METHODS = frozenset(
     {
@@ -125,9 +125,11 @@ class SheetsEmulator:
         account: str = DEFAULT_ACCOUNT,
         seed: int = 0,
         record_bodies: bool = True,
+        strict: bool = True,
     ) -> None:
         self.discovery = Discovery.default()
         self.store = Store(seed=seed, locale=locale, time_zone=time_zone, owner=account)
+        self.store.strict = strict
         self.default_account = account
         self.faults = FaultPlan()
         self.counts = MethodCounter()  # served requests (faulted ones are not included)
@@ -210,6 +212,33 @@ class SheetsEmulator:
         with self.store.lock:
             self.store.denied.discard((resource_id, account))
 
+    def share(self, file_id: str, email: str, role: str = "writer") -> None:
+        """Grant ``email`` a role on a file or folder (folders pass it on to their items)."""
+        with self.store.lock:
+            file = self.store.files[file_id]
+            file.permissions = [p for p in file.permissions if p.get("emailAddress") != email]
+            file.permissions.append(user_permission(email, role))
+
+    def create_shared_drive(
+        self, name: str, *, organizer: str | None = None, members: Mapping[str, str] = {}
+    ) -> str:
+        """A shared drive whose ``organizer`` (default account by default) and ``members``
+        (address -> role: organizer, fileOrganizer, writer, commenter, reader) may use it."""
+        with self.store.lock:
+            drive = self.store.new_drive(name, organizer or self.default_account)
+            drive.members += [user_permission(email, role) for email, role in members.items()]
+        return drive.id
+
+    def add_drive_member(self, drive_id: str, email: str, role: str = "writer") -> None:
+        with self.store.lock:
+            self.store.drives[drive_id].members.append(user_permission(email, role))
+
+    def mark_without_google_account(self, *emails: str) -> None:
+        """Addresses Google has no account for: sharing to them without a notification
+        e-mail is refused with ``invalidSharingRequest``."""
+        with self.store.lock:
+            self.store.without_google_account.update(email.lower() for email in emails)
+
     # -------------------------------------------------------------- seeding and inspecting
 
     def create_spreadsheet(
@@ -286,13 +315,16 @@ class SheetsEmulator:
         with self.store.lock:
             return spreadsheet_json(self.spreadsheet(spreadsheet_id), include_grid=include_grid)
 
-    def create_folder(self, name: str, parent: str | None = None) -> str:
+    def create_folder(
+        self, name: str, parent: str | None = None, *, owner: str | None = None
+    ) -> str:
+        """A folder in My Drive, or in a shared drive when ``parent`` is a drive or in one."""
         with self.store.lock:
             folder = self.store.add_file(
                 self.store.new_id(33),
                 name,
                 FOLDER_MIME,
-                owner=self.default_account,
+                owner=owner or self.default_account,
                 parents=[parent] if parent else [],
             )
         return folder.id
@@ -308,12 +340,13 @@ class SheetsEmulator:
         accepting: bool = True,
         linked_sheet_id: str | None = None,
         items: list[dict[str, Any]] | None = None,
+        owner: str | None = None,
     ) -> str:
         with self.store.lock:
             form = new_form(
                 self.store, title, accepting=accepting, linked_sheet_id=linked_sheet_id, items=items
             )
-            self.store.add_file(form.form_id, title, FORM_MIME, owner=self.default_account)
+            self.store.add_file(form.form_id, title, FORM_MIME, owner=owner or self.default_account)
         return form.form_id
 
     def form(self, form_id: str) -> dict[str, Any]:
@@ -409,7 +442,16 @@ class SheetsEmulator:
             handler = _HANDLERS.get(method.id)
             if handler is None:
                 raise unimplemented(method.id)
-            call = Call(method.id, path_params, query, body, account, self.store, self.discovery)
+            call = Call(
+                method.id,
+                path_params,
+                query,
+                body,
+                account,
+                self.store,
+                self.discovery,
+                write=method.id in WRITE_METHODS,
+            )
             with self.store.lock:
                 result = handler(call)
             if result is NO_CONTENT:

@@ -7,6 +7,7 @@ from typing import Any
 
 from . import fieldmask
 from .a1 import Bounds, RangeParseError, column_letters, format_range
+from .access import SERVICE_ACCOUNT_QUOTA_MESSAGE, WRITER, at_least, is_service_account, role_of
 from .batch import (
     BatchContext,
     RequestError,
@@ -36,12 +37,21 @@ _INPUT_OPTIONS = ("RAW", "USER_ENTERED")
 
 
 def open_spreadsheet(call: Call, spreadsheet_id: str | None = None) -> Spreadsheet:
+    """The spreadsheet, if the caller may read it (and edit it, for a write).
+
+    Sheets answers 404 only for ids that do not exist; a spreadsheet that is not shared with
+    the caller, or shared read-only for a write, is a 403.
+    """
     spreadsheet_id = spreadsheet_id or call.path["spreadsheetId"]
-    if call.store.is_denied(spreadsheet_id, call.account):
-        raise permission_denied()
     spreadsheet = call.store.spreadsheets.get(spreadsheet_id)
+    file = call.store.files.get(spreadsheet_id)
+    role = "owner" if file is None else role_of(call.store, file, call.account)
+    if call.store.is_denied(spreadsheet_id, call.account) or (spreadsheet and role is None):
+        raise permission_denied()
     if spreadsheet is None:
         raise not_found()
+    if call.write and not at_least(role, WRITER):
+        raise permission_denied()
     return spreadsheet
 
 
@@ -195,6 +205,9 @@ def spreadsheets_get(call: Call) -> dict[str, Any]:
 
 
 def spreadsheets_create(call: Call) -> dict[str, Any]:
+    """Creates in the caller's My Drive, which a service account has no storage quota for."""
+    if call.store.strict and is_service_account(call.account):
+        raise permission_denied(SERVICE_ACCOUNT_QUOTA_MESSAGE)
     body = call.body or {}
     properties = body.get("properties") or {}
     store = call.store

@@ -213,6 +213,8 @@ class DriveFile:
     app_properties: dict[str, str] = field(default_factory=dict)
     permissions: list[dict[str, Any]] = field(default_factory=list)
     comments: list[dict[str, Any]] = field(default_factory=list)
+    # The shared drive holding the file; such a file has no owner and its "owner" is unused.
+    drive_id: str | None = None
 
     def to_json(self, caller: str) -> dict[str, Any]:
         """The full File resource; responses are cut down by the ``fields`` mask."""
@@ -226,18 +228,22 @@ class DriveFile:
             "trashed": self.trashed,
             "createdTime": self.created_time,
             "modifiedTime": self.modified_time,
-            "owners": [
+            "permissions": copy.deepcopy(self.permissions),
+            "webViewLink": _web_link(self),
+            "capabilities": {"canEdit": True, "canShare": True},
+        }
+        if self.drive_id is None:
+            data["owners"] = [
                 {
                     "kind": "drive#user",
                     "displayName": self.owner.split("@")[0],
                     "emailAddress": self.owner,
                     "me": self.owner == caller,
                 }
-            ],
-            "permissions": copy.deepcopy(self.permissions),
-            "webViewLink": _web_link(self),
-            "capabilities": {"canEdit": True, "canShare": True},
-        }
+            ]
+        else:
+            # Items in a shared drive are owned by the drive, not by a person.
+            data["driveId"] = self.drive_id
         if self.description is not None:
             data["description"] = self.description
         if self.properties:
@@ -255,6 +261,19 @@ def _web_link(file: DriveFile) -> str:
     if file.mime_type == FORM_MIME:
         return f"https://docs.google.com/forms/d/{file.id}/edit?usp=drivesdk"
     return f"https://drive.google.com/file/d/{file.id}/view?usp=drivesdk"
+
+
+@dataclass
+class SharedDrive:
+    """A shared drive: it owns its items; its members are permissions on the drive."""
+
+    id: str
+    name: str
+    created_time: str
+    members: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": "drive#drive", "id": self.id, "name": self.name}
 
 
 @dataclass
@@ -286,6 +305,11 @@ class Store:
         self.files: dict[str, DriveFile] = {}
         self.forms: dict[str, Form] = {}
         self.denied: set[tuple[str, str]] = set()
+        self.drives: dict[str, SharedDrive] = {}
+        # Addresses Google knows no account for (sharing to them may need a notification).
+        self.without_google_account: set[str] = set()
+        # Strict: enforce ownership, sharing, quotas and limits as Google does.
+        self.strict = True
 
     # ------------------------------------------------------------------------------- ids
 
@@ -390,18 +414,37 @@ class Store:
         parents: list[str] | None = None,
     ) -> DriveFile:
         now = utc_now()
+        parents = list(parents or [])
+        drive_id = self.drive_of(parents)
         file = DriveFile(
             id=file_id,
             name=name,
             mime_type=mime_type,
             owner=owner,
-            parents=list(parents or []),
+            parents=parents,
             created_time=now,
             modified_time=now,
-            permissions=[owner_permission(owner)],
+            permissions=[] if drive_id else [owner_permission(owner)],
+            drive_id=drive_id,
         )
         self.files[file_id] = file
         return file
+
+    def new_drive(self, name: str, organizer: str) -> SharedDrive:
+        drive_id = "0A" + "".join(self.random.choices(_ID_ALPHABET, k=17))
+        drive = SharedDrive(drive_id, name, utc_now(), [user_permission(organizer, "organizer")])
+        self.drives[drive_id] = drive
+        return drive
+
+    def drive_of(self, parents: list[str]) -> str | None:
+        """The shared drive that parents (a drive id or folders inside one) belong to."""
+        for parent in parents:
+            if parent in self.drives:
+                return parent
+            folder = self.files.get(parent)
+            if folder is not None and folder.drive_id is not None:
+                return folder.drive_id
+        return None
 
     def delete_file(self, file_id: str) -> None:
         self.files.pop(file_id, None)
@@ -410,15 +453,18 @@ class Store:
 
 
 def owner_permission(email: str) -> dict[str, Any]:
+    return {**user_permission(email, "owner"), "pendingOwner": False}
+
+
+def user_permission(email: str, role: str) -> dict[str, Any]:
     return {
         "kind": "drive#permission",
         "id": permission_id_for(email),
         "type": "user",
-        "role": "owner",
+        "role": role,
         "emailAddress": email,
         "displayName": email.split("@")[0],
         "deleted": False,
-        "pendingOwner": False,
     }
 
 

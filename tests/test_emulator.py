@@ -29,11 +29,13 @@ SHEETS = "https://sheets.googleapis.com/v4/spreadsheets"
 DRIVE = "https://www.googleapis.com/drive/v3/files"
 FORMS = "https://forms.googleapis.com/v1/forms"
 RESPONSES_TITLE = "Câu trả lời biểu mẫu 1"
+# A person's account: it owns what it creates (a service account would own nothing).
+USER = "can-bo.sangkien@gmail.com"
 
 
 @pytest.fixture
 def emu() -> Iterator[SheetsEmulator]:
-    with SheetsEmulator(locale="vi_VN", time_zone="Asia/Ho_Chi_Minh") as emulator:
+    with SheetsEmulator(locale="vi_VN", time_zone="Asia/Ho_Chi_Minh", account=USER) as emulator:
         yield emulator
     assert emulator.internal_errors == []
 

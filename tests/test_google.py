@@ -22,7 +22,9 @@ from sync.templates import load_templates
 
 from .conftest import TREE, VALID_ROW, write_units
 
-ACCOUNT = "sangkien-sync@dien-bien.iam.gserviceaccount.com"
+# A person signed in: real Google refuses files.create by a service account outside a shared
+# drive (storageQuotaExceeded), so the sync runs as the account that owns what it creates.
+ACCOUNT = "sangkien.dienbien@gmail.com"
 FORM = load_templates().form
 EPOCH = datetime(1899, 12, 30)
 PEOPLE = [

@@ -394,7 +394,11 @@ class OfficersOnGoogle(RuleBasedStateMachine):
         path = self.folder / "config.yaml"
         path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
         self.settings: Settings = read_settings(path)
-        self.form = Officer(self.emu, self.responses)  # whoever tidies the response sheet
+        # The officers edit the response sheet, the dashboard and, through the campaign folder
+        # shared with them once, every unit spreadsheet the sync creates in it.
+        for shared in (self.responses, self.dashboard, self.drive_folder):
+            self.emu.share(shared, OFFICER, "writer")
+        self.form = Officer(self.emu, self.responses)
         self.order: list[int] = []  # response numbers down the Form's tab
         self.rows: dict[int, list[Any]] = {}  # live responses, as the Form's tab has them
         self.deleted: dict[int, list[Any]] = {}
