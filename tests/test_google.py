@@ -101,18 +101,21 @@ class Campaign:
         return run_sync(self.settings, google=self.connect(**kwargs))
 
     def unit_files(self) -> dict[str, str]:
-        """Unit id -> spreadsheet key, of the spreadsheets in the campaign folder or in a folder
-        under it."""
-        files = [self.emu.drive_file(key) for key in list(self.emu.store.files)]
-        inside = {self.folder}
-        for _ in range(5):  # the tree is at most a few folders deep
-            inside |= {f["id"] for f in files if inside & set(f.get("parents", ())) and
-                       f["mimeType"] == FOLDER_MIME}  # fmt: skip
-        return {
-            file["name"].split(" – ")[0]: file["id"]
-            for file in files
-            if inside & set(file.get("parents", ())) and file["mimeType"] == SPREADSHEET_MIME
-        }
+        return spreadsheets_under(self.emu, self.folder)
+
+
+def spreadsheets_under(emu: SheetsEmulator, folder: str) -> dict[str, str]:
+    """Unit id -> spreadsheet key, of the spreadsheets in the folder or in a folder under it."""
+    files = [emu.drive_file(key) for key in list(emu.store.files)]
+    inside = {folder}
+    for _ in range(5):  # the tree is at most a few folders deep
+        inside |= {f["id"] for f in files if inside & set(f.get("parents", ())) and
+                   f["mimeType"] == FOLDER_MIME}  # fmt: skip
+    return {
+        file["name"].split(" – ")[0]: file["id"]
+        for file in files
+        if inside & set(file.get("parents", ())) and file["mimeType"] == SPREADSHEET_MIME
+    }
 
 
 @pytest.fixture
