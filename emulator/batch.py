@@ -16,6 +16,7 @@ from . import fieldmask
 from .a1 import Bounds, bounds_grid_range, format_range, grid_range_bounds
 from .cells import has_value, move_dimension, update_cells, value_extent
 from .discovery import Discovery
+from .protection import check_unchanged, snapshot
 from .store import Sheet, Spreadsheet, Store
 from .values import formatted_value, render_value
 
@@ -120,6 +121,13 @@ def _is_empty_edge(bounds: Bounds, rows: int, cols: int) -> bool:
     )
 
 
+# Requests that edit cells in place; a protected range refuses them from non-editors.
+CELL_EDITS = frozenset(
+    {"updateCells", "repeatCell", "appendCells", "pasteData", "findReplace", "copyPaste",
+     "cutPaste", "autoFill", "setDataValidation", "updateBorders", "randomizeRange"}
+)  # fmt: skip
+
+
 def apply_requests(context: BatchContext, requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Apply requests in order; the first failure raises with its ``requests[i]`` label."""
     replies: list[dict[str, Any]] = []
@@ -134,8 +142,11 @@ def apply_requests(context: BatchContext, requests: list[dict[str, Any]]) -> lis
         handler = _HANDLERS.get(kind)
         if handler is None:
             raise UnsupportedRequest(f"requests[{index}].{kind}")
+        edits = kind in CELL_EDITS
+        guarded = snapshot(context.store, context.spreadsheet, context.account) if edits else None
         try:
             reply = handler(context, request[kind])
+            check_unchanged(guarded, context.spreadsheet, context.account)
         except RequestError as error:
             raise RequestError(f"Invalid requests[{index}].{kind}: {error}") from None
         except UnsupportedRequest as error:

@@ -22,6 +22,15 @@ from fnmatch import fnmatchcase
 from typing import Literal
 
 FaultKind = Literal["status", "slow", "drop", "drop_after_apply"]
+# Drive's 403 rate-limit reasons -> (message, domain), as Google's "Resolve errors" page shows.
+DRIVE_RATE_LIMITS = {
+    "userRateLimitExceeded": ("User Rate Limit Exceeded", "usageLimits"),
+    "rateLimitExceeded": ("Rate Limit Exceeded", "usageLimits"),
+    "sharingRateLimitExceeded": (
+        'Rate limit exceeded. User message: "Sorry, you have exceeded your sharing quota."',
+        "global",
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -31,6 +40,17 @@ class Fault:
     retry_after: float | None = None
     delay: float = 0.0
     message: str | None = None
+    # Drive's legacy ``errors[0].reason`` (and domain), e.g. "sharingRateLimitExceeded".
+    reason: str | None = None
+    domain: str = "global"
+
+    @classmethod
+    def drive_rate_limit(
+        cls, reason: str = "userRateLimitExceeded", retry_after: float | None = None
+    ) -> Fault:
+        """One of Drive's 403 rate limits, with the body the "Resolve errors" page shows."""
+        message, domain = DRIVE_RATE_LIMITS[reason]
+        return cls("status", 403, retry_after, message=message, reason=reason, domain=domain)
 
     @classmethod
     def rate_limit(cls, retry_after: float | None = 1.0) -> Fault:

@@ -11,6 +11,11 @@ from .context import Call, Handler
 from .errors import invalid_argument, not_found, permission_denied
 from .store import FORM_MIME, Form, Store
 
+# The reference of forms.setPublishSettings: legacy forms are not supported.
+LEGACY_FORM_MESSAGE = (
+    "Legacy forms aren't supported because they don't have the publishSettings field."
+)
+
 
 def new_form(
     store: Store,
@@ -18,9 +23,11 @@ def new_form(
     *,
     accepting: bool = True,
     published: bool = True,
+    legacy: bool = False,
     linked_sheet_id: str | None = None,
     items: list[dict[str, Any]] | None = None,
 ) -> Form:
+    """A form; a ``legacy`` one (made before publishing existed) has no ``publishSettings``."""
     form_id = store.new_id()
     document: dict[str, Any] = {
         "formId": form_id,
@@ -33,6 +40,8 @@ def new_form(
             "publishState": {"isPublished": published, "isAcceptingResponses": accepting}
         },
     }
+    if legacy:
+        del document["publishSettings"]
     if linked_sheet_id:
         document["linkedSheetId"] = linked_sheet_id
     form = Form(form_id, document)
@@ -80,7 +89,9 @@ def forms_create(call: Call) -> dict[str, Any]:
 def forms_set_publish_settings(call: Call) -> dict[str, Any]:
     form = _open_form(call)
     body = call.body or {}
-    current = form.document.get("publishSettings") or {}
+    if "publishSettings" not in form.document:
+        raise invalid_argument(LEGACY_FORM_MESSAGE)
+    current = form.document["publishSettings"]
     wanted = body.get("publishSettings") or {}
     mask = body.get("updateMask") or "*"
     try:

@@ -59,6 +59,7 @@ WRITE_METHODS = frozenset(
         "forms.forms.setPublishSettings",
     }
 )
+PAYLOAD_LIMIT = 10 * 1024 * 1024  # bytes; Google refuses larger request bodies
 DEFAULT_ACCOUNT = "sangkien-sync@emulator-project.iam.gserviceaccount.com"
 _HANDLERS: dict[str, Handler] = {
     **sheets_api.HANDLERS,
@@ -338,13 +339,21 @@ class SheetsEmulator:
         title: str,
         *,
         accepting: bool = True,
+        published: bool = True,
+        legacy: bool = False,
         linked_sheet_id: str | None = None,
         items: list[dict[str, Any]] | None = None,
         owner: str | None = None,
     ) -> str:
         with self.store.lock:
             form = new_form(
-                self.store, title, accepting=accepting, linked_sheet_id=linked_sheet_id, items=items
+                self.store,
+                title,
+                accepting=accepting and published,
+                published=published,
+                legacy=legacy,
+                linked_sheet_id=linked_sheet_id,
+                items=items,
             )
             self.store.add_file(form.form_id, title, FORM_MIME, owner=owner or self.default_account)
         return form.form_id
@@ -383,6 +392,10 @@ class SheetsEmulator:
             self._record(RequestRecord(None, http_method, split.path, query, 404))
             return _Outcome(404, error.body())
         method = route.method
+        if self.store.strict and len(raw) > PAYLOAD_LIMIT:
+            error = payload_too_large()
+            self._record(RequestRecord(method.id, http_method, split.path, query, 400))
+            return _Outcome(400, error.body())
         fault = self.faults.pick(self._request_info(method, http_method, split.path))
         record = RequestRecord(method.id, http_method, split.path, query, None)
         if fault is not None:
@@ -414,6 +427,8 @@ class SheetsEmulator:
             return _Outcome(0, drop=True)
         message = fault.message or _FAULT_MESSAGES.get(fault.status, "Injected failure.")
         error = ApiError(fault.status, message)
+        if fault.reason is not None:
+            error.errors = [{"message": message, "domain": fault.domain, "reason": fault.reason}]
         if fault.retry_after is not None:
             error.headers["Retry-After"] = _seconds_text(fault.retry_after)
         record.status = fault.status
@@ -584,6 +599,13 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silence per-request logging; ``emulator.requests`` is the log."""
+
+
+def payload_too_large() -> ApiError:
+    message = f"Request payload size exceeds the limit: {PAYLOAD_LIMIT} bytes."
+    return ApiError(
+        400, message, errors=[{"message": message, "domain": "global", "reason": "badRequest"}]
+    )
 
 
 def _without_null_fields(value: Any) -> Any:

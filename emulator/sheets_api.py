@@ -26,11 +26,13 @@ from .cells import (
 )
 from .context import Call, Handler
 from .errors import invalid_argument, not_found, permission_denied, unimplemented
+from .protection import ProtectedCellError, check_unchanged, protected_error, snapshot
 from .render import spreadsheet_json
-from .store import Sheet, Spreadsheet
+from .store import Sheet, Spreadsheet, Store
 from .values import ValueInputError
 
 _INPUT_OPTIONS = ("RAW", "USER_ENTERED")
+CELL_LIMIT = 10_000_000  # cells in a workbook, all sheets together
 
 
 # ------------------------------------------------------------------------------- helpers
@@ -53,6 +55,30 @@ def open_spreadsheet(call: Call, spreadsheet_id: str | None = None) -> Spreadshe
     if call.write and not at_least(role, WRITER):
         raise permission_denied()
     return spreadsheet
+
+
+def commit_checked(
+    call: Call, original: Spreadsheet, work: Spreadsheet, *, cells_checked: bool = False
+) -> None:
+    """Store a modified copy unless Google would refuse it: a protected cell changed by a
+    non-editor (batchUpdate checks that per request: ``cells_checked``), or the workbook
+    grown past its cell limit."""
+    if not cells_checked:
+        try:
+            check_unchanged(snapshot(call.store, original, call.account), work, call.account)
+        except ProtectedCellError:
+            raise protected_error() from None
+    check_cell_limit(call.store, work)
+    call.store.commit(work)
+
+
+def check_cell_limit(store: Store, spreadsheet: Spreadsheet) -> None:
+    cells = sum(sheet.row_count * sheet.col_count for sheet in spreadsheet.sheets)
+    if store.strict and cells > CELL_LIMIT:
+        raise invalid_argument(
+            "This action would increase the number of cells in the workbook above the limit "
+            f"of {CELL_LIMIT} cells."
+        )
 
 
 def resolve_range(spreadsheet: Spreadsheet, text: str) -> tuple[Sheet, Bounds]:
@@ -221,6 +247,7 @@ def spreadsheets_create(call: Call) -> dict[str, Any]:
     for sheet, source in zip(spreadsheet.sheets, body.get("sheets") or [], strict=False):
         for data in source.get("data") or []:
             _write_grid_data(sheet, data)
+    check_cell_limit(store, spreadsheet)
     store.add_spreadsheet(spreadsheet, owner=call.account)
     return spreadsheet_json(spreadsheet)
 
@@ -245,9 +272,11 @@ def spreadsheets_batch_update(call: Call) -> dict[str, Any]:
         replies = apply_requests(context, requests)
     except RequestError as error:
         raise invalid_argument(str(error)) from None
+    except ProtectedCellError:
+        raise protected_error() from None
     except UnsupportedRequest as error:
         raise unimplemented(str(error)) from None
-    call.store.commit(work)
+    commit_checked(call, spreadsheet, work, cells_checked=True)
     response: dict[str, Any] = {"spreadsheetId": work.spreadsheet_id, "replies": replies}
     if body.get("includeSpreadsheetInResponse"):
         ranges = [resolve_range(work, text) for text in body.get("responseRanges") or []]
@@ -287,7 +316,7 @@ def values_update(call: Call) -> dict[str, Any]:
         )
     work = spreadsheet.clone()
     response = write_value_range(work, text, body, option)
-    call.store.commit(work)
+    commit_checked(call, spreadsheet, work)
     return _with_values(work, response, call.query, bool(call.query.get("includeValuesInResponse")))
 
 
@@ -309,7 +338,7 @@ def values_batch_update(call: Call) -> dict[str, Any]:
         responses.append(
             _with_values(work, response, body, bool(body.get("includeValuesInResponse")))
         )
-    call.store.commit(work)
+    commit_checked(call, spreadsheet, work)
     written = [r for r in responses if r.get("updatedCells")]
     result: dict[str, Any] = {"spreadsheetId": work.spreadsheet_id}
     if written:
@@ -337,7 +366,7 @@ def values_append(call: Call) -> dict[str, Any]:
     column = table.start_col if table is not None else bounds.start_col
     anchor = Bounds(start_row, start_row + 1, column, column + 1, single_cell=True)
     updates = write_values(work, sheet, anchor, call.body or {}, option, label=call.path["range"])
-    call.store.commit(work)
+    commit_checked(call, spreadsheet, work)
     response: dict[str, Any] = {"spreadsheetId": work.spreadsheet_id}
     if table is not None:
         response["tableRange"] = format_range(sheet.title, table)
@@ -377,7 +406,7 @@ def values_clear(call: Call) -> dict[str, Any]:
     spreadsheet = open_spreadsheet(call)
     work = spreadsheet.clone()
     cleared = _clear(work, call.path["range"])
-    call.store.commit(work)
+    commit_checked(call, spreadsheet, work)
     return {"spreadsheetId": work.spreadsheet_id, "clearedRange": cleared}
 
 
@@ -385,7 +414,7 @@ def values_batch_clear(call: Call) -> dict[str, Any]:
     spreadsheet = open_spreadsheet(call)
     work = spreadsheet.clone()
     cleared = [_clear(work, text) for text in (call.body or {}).get("ranges") or []]
-    call.store.commit(work)
+    commit_checked(call, spreadsheet, work)
     response: dict[str, Any] = {"spreadsheetId": work.spreadsheet_id}
     if cleared:
         response["clearedRanges"] = cleared
