@@ -147,6 +147,7 @@ class GoogleSettings(_Frozen):
     unit_spreadsheets: dict[str, str] = Field(default_factory=dict)  # unit id -> key or URL
     reads_per_minute: int = Field(60, gt=0)
     writes_per_minute: int = Field(60, gt=0)
+    drive_per_minute: int = Field(600, gt=0)  # Drive calls (create, list, share)
     max_retries: int = Field(6, ge=0)
     timeout_seconds: float = Field(60, gt=0)
 

@@ -277,3 +277,41 @@ def test_doctor_opens_every_configured_spreadsheet(campaign: Campaign, tmp_path:
     findings = run_doctor(config, environ=environ, google=campaign.connect())
     [denied] = [f for f in findings if f.name == "dashboard"]
     assert denied.blocking and "access denied" in denied.message
+
+
+@pytest.mark.parametrize(
+    "reason", ["sharingRateLimitExceeded", "userRateLimitExceeded", "rateLimitExceeded"]
+)
+def test_drive_403_rate_limits_are_retried(campaign: Campaign, reason: str) -> None:
+    campaign.emu.faults.schedule(
+        Fault.drive_rate_limit(reason), method="drive.permissions.create", times=2
+    )
+    result = campaign.sync()
+    assert campaign.emu.faulted["drive.permissions.create"] == 2
+    assert result.report.refused_addresses == []
+    school = campaign.unit_files()["P.TG.THPT"]
+    granted = {p.get("emailAddress") for p in campaign.emu.drive_file(school)["permissions"]}
+    assert "a@example.vn" in granted
+
+
+def test_other_403s_are_explained_by_their_reason(campaign: Campaign) -> None:
+    campaign.emu.faults.schedule(
+        Fault.error(403, "The user does not have sufficient permissions for this file."),
+        method="drive.files.create",
+    )
+    with pytest.raises(GoogleError, match=r"access denied \(403\)|access denied \(\w+\)"):
+        campaign.sync()
+
+
+def test_drive_calls_have_their_own_rate_limit(campaign: Campaign) -> None:
+    from sync.google.client import DRIVE_FILES
+
+    google = campaign.connect()
+    counted: list[str] = []
+    policy = google.http.policy
+    drive = RateLimiter(100_000)
+    drive.acquire = lambda: counted.append("drive")  # type: ignore[method-assign]
+    google.http.policy = Policy(policy.reads, policy.writes, 0, 5, drive=drive)
+    google.call("GET", DRIVE_FILES, params={"q": "trashed = false"})
+    google.http.fetch_sheet_metadata(campaign.dashboard)
+    assert counted == ["drive"]

@@ -31,7 +31,8 @@ from .auth import (
 
 __all__ = ["CREDENTIALS_ENV", "key_path"]  # doctor reads them from here
 
-DRIVE_FILES = "https://www.googleapis.com/drive/v3/files"
+DRIVE_ROOT = "https://www.googleapis.com/drive/"
+DRIVE_FILES = DRIVE_ROOT + "v3/files"
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 # Drive signals its rate limits with 403 and one of these reasons; they are retried like a 429.
 RATE_LIMIT_REASONS = frozenset(
@@ -85,12 +86,16 @@ class Policy:
     timeout: float
     sleep: Callable[[float], None] = time.sleep
     base_delay: float = 1.0
+    # Drive's quota is its own and far larger than the Sheets API's 60 a minute; None: Drive
+    # calls count as Sheets reads and writes.
+    drive: RateLimiter | None = None
 
     @classmethod
     def from_settings(cls, settings: GoogleSettings, **overrides: Any) -> Policy:
         values = {
             "reads": RateLimiter(settings.reads_per_minute),
             "writes": RateLimiter(settings.writes_per_minute),
+            "drive": RateLimiter(settings.drive_per_minute),
             "max_retries": settings.max_retries,
             "timeout": settings.timeout_seconds,
         }
@@ -148,6 +153,8 @@ class LimitedHTTPClient(HTTPClient):
 
     def request(self, method: str, endpoint: str, **kwargs: Any) -> requests.Response:
         limiter = self.policy.writes if _is_write(method, endpoint) else self.policy.reads
+        if self.policy.drive is not None and endpoint.startswith(DRIVE_ROOT):
+            limiter = self.policy.drive
         attempt = 0
         while True:
             limiter.acquire()
