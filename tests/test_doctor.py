@@ -136,7 +136,7 @@ MISTAKES: list[tuple[Callable[[Campaign], None], str, str]] = [
     (_unit_cycle, "units", "'X1' is part of a parent cycle"),
     (_missing_source, "source form", "response file not found"),
     (_missing_column, "source form", "missing required column(s) «Tên sáng kiến»"),
-    (_world_readable_key, "credentials", "readable by every user of this machine"),
+    (_world_readable_key, "credentials", "readable by other users of this machine"),
     (_key_not_json, "credentials", "not JSON"),
 ]
 

@@ -261,18 +261,22 @@ def test_sync_leaves_an_open_form_alone_before_the_close_moment(campaign: Campai
 
 
 def test_doctor_opens_every_configured_spreadsheet(campaign: Campaign, tmp_path: Path) -> None:
+    import yaml
+
     from sync.doctor import blocks_sync, run_doctor
 
-    key = tmp_path / "key.json"
-    fake = {"type": "service_account", "client_email": ACCOUNT, "private_key": "-----BEGIN"}
-    key.write_text(json.dumps(fake), encoding="utf-8")
-    key.chmod(0o600)
+    token = tmp_path / "token.json"  # what `sangkien login` saved
+    token.write_text(json.dumps({"refresh_token": "r", "account": ACCOUNT}), encoding="utf-8")
+    token.chmod(0o600)
     config = tmp_path / "config.yaml"
-    environ = {"GOOGLE_APPLICATION_CREDENTIALS": str(key)}
+    data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    data["google"]["token"] = str(token)
+    config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    environ: dict[str, str] = {}
     findings = run_doctor(config, environ=environ, google=campaign.connect())
     assert not blocks_sync(findings), findings
     names = {f.name for f in findings}
-    assert {"source form", "dashboard", "drive folder"} <= names
+    assert {"sign-in", "source form", "dashboard", "drive folder", "unit spreadsheets"} <= names
     campaign.emu.deny_access(campaign.dashboard, ACCOUNT)
     findings = run_doctor(config, environ=environ, google=campaign.connect())
     [denied] = [f for f in findings if f.name == "dashboard"]

@@ -199,7 +199,7 @@ def test_no_sign_in_yet_says_to_log_in(settings) -> None:
 def test_service_account_key_readable_by_others_is_refused(tmp_path: Path) -> None:
     key = tmp_path / "key.json"
     key.write_text(json.dumps({"type": "service_account"}), encoding="utf-8")
-    key.chmod(0o640)
+    key.chmod(0o604)
     with pytest.raises(GoogleError, match="chmod 600"):
         connect(GoogleSettings(credentials=key))
 

@@ -16,8 +16,9 @@ import yaml
 from emulator import SheetsEmulator
 from emulator.transport import authorized_session
 from sync.config import Settings, read_settings
+from sync.doctor import check_google_way
 from sync.errors import ConfigError
-from sync.google.client import GoogleError, Policy, RateLimiter, connect
+from sync.google.client import GoogleError, GoogleSession, Policy, RateLimiter, connect
 from sync.google.drive import FOLDER_MIME, SPREADSHEET_MIME, unit_title
 from sync.google.target import FINGERPRINT_KEY, SHEET_URL
 from sync.orgtree import UNITS_HEADER
@@ -117,20 +118,22 @@ class Federation:
         self.emu.set_values(self.dashboard, f"'{self.registry.name}'!A1", rows)
 
     def sync(self) -> SyncResult:
+        return run_sync(self.settings, google=self.connect())
+
+    def connect(self) -> GoogleSession:
         no_wait = Policy(
             reads=RateLimiter(100_000), writes=RateLimiter(100_000), max_retries=6,
             timeout=30, sleep=lambda _seconds: None,
         )  # fmt: skip
         credentials = self.emu.credentials(self.account)
         session = authorized_session(self.emu, credentials)
-        google = connect(
+        return connect(
             self.settings.google,
             credentials=credentials,
             session=session,
             policy=no_wait,
             account=self.account,
         )
-        return run_sync(self.settings, google=google)
 
     def spreadsheets(self) -> dict[str, dict[str, Any]]:
         """Unit id -> Drive file, of every spreadsheet but the dashboard."""
@@ -263,3 +266,56 @@ def test_refused_address_is_reported_and_the_rest_is_shared(emu, tmp_path: Path)
         assert set(tree[unit_id].officer_emails) - {bad} <= granted
     saved = json.loads((federation.settings.output.dir / REPORT_FILE).read_text("utf-8"))
     assert saved["refused_addresses"] == refused
+
+
+@pytest.mark.parametrize("way", WAYS)
+def test_doctor_proves_each_way_before_the_first_sync(emu, tmp_path: Path, way: str) -> None:
+    federation = Federation(emu, tmp_path, way, province_of(20, tmp_path))
+    form_id = emu.create_form("Sáng kiến 2021", owner=OFFICER)
+    emu.share(form_id, federation.account, "writer")
+    campaign = federation.settings.campaign.model_copy(update={"form_id": form_id})
+    federation.settings = federation.settings.model_copy(update={"campaign": campaign})
+    emu.reset_counters()
+    findings = check_google_way(federation.settings, federation.connect())
+    assert [(f.name, f.ok) for f in findings] == [
+        ("unit spreadsheets", True),
+        ("dashboard write", True),
+        ("form", True),
+    ], findings
+    assert emu.counts.writes() == 0  # nothing created, nothing left behind
+
+
+def test_doctor_sees_a_service_account_outside_a_shared_drive(emu, tmp_path: Path) -> None:
+    federation = Federation(emu, tmp_path, "user", province_of(20, tmp_path))
+    emu.share(federation.folder, SERVICE_ACCOUNT, "writer")
+    google = federation.settings.google.model_copy(
+        update={"auth": "service_account", "owner": "shared_drive"}
+    )
+    federation.settings = federation.settings.model_copy(update={"google": google})
+    federation.account = SERVICE_ACCOUNT
+    found = {f.name: f for f in check_google_way(federation.settings, federation.connect())}
+    assert found["unit spreadsheets"].blocking
+    assert "shared drive" in found["unit spreadsheets"].message
+
+
+def test_doctor_sees_units_the_script_has_not_made_yet(emu, tmp_path: Path) -> None:
+    federation = Federation(emu, tmp_path, "apps_script", province_of(20, tmp_path))
+    registry = f"'{federation.registry.name}'!A3:D100"
+    emu.set_values(federation.dashboard, registry, [[""] * 4] * 98)  # the script stopped early
+    found = {f.name: f for f in check_google_way(federation.settings, federation.connect())}
+    assert found["unit spreadsheets"].blocking
+    assert "spreadsheets-script" in found["unit spreadsheets"].message
+
+
+def test_doctor_sees_a_legacy_form_and_a_form_it_cannot_edit(emu, tmp_path: Path) -> None:
+    federation = Federation(emu, tmp_path, "user", province_of(20, tmp_path))
+    for form_id, problem in (
+        (emu.create_form("Cũ", owner=OFFICER, legacy=True), "legacy"),
+        (emu.create_form("Không chia sẻ", owner=OFFICER), "access denied"),
+    ):
+        if problem == "legacy":
+            emu.share(form_id, PERSON, "writer")
+        campaign = federation.settings.campaign.model_copy(update={"form_id": form_id})
+        settings = federation.settings.model_copy(update={"campaign": campaign})
+        [form] = [f for f in check_google_way(settings, federation.connect()) if f.name == "form"]
+        assert form.blocking and problem in form.message
