@@ -45,10 +45,12 @@ rules, each covered by a test in ``tests/test_emulator_rules.py`` naming its sou
 ``deny_access``/``allow_access`` still hide one resource from one account in either mode.
 """
 
+from .access import SERVICE_ACCOUNT_QUOTA_MESSAGE, is_service_account
 from .batch import implemented_kinds
 from .discovery import Discovery, DiscoveryUnavailableError
 from .faults import Fault, FaultPlan, RequestInfo
-from .server import WRITE_METHODS, MethodCounter, RequestRecord, SheetsEmulator
+from .server import PAYLOAD_LIMIT, WRITE_METHODS, MethodCounter, RequestRecord, SheetsEmulator
+from .sheets_api import CELL_LIMIT
 from .transport import (
     EmulatorAdapter,
     authorized_session,
@@ -58,6 +60,9 @@ from .transport import (
 )
 
 __all__ = [
+    "CELL_LIMIT",
+    "PAYLOAD_LIMIT",
+    "SERVICE_ACCOUNT_QUOTA_MESSAGE",
     "WRITE_METHODS",
     "Discovery",
     "DiscoveryUnavailableError",
@@ -72,5 +77,6 @@ __all__ = [
     "emulator_client",
     "emulator_session",
     "implemented_kinds",
+    "is_service_account",
     "mount_emulator",
 ]

@@ -17,7 +17,7 @@ from .a1 import Bounds, bounds_grid_range, format_range, grid_range_bounds
 from .cells import has_value, move_dimension, update_cells, value_extent
 from .discovery import Discovery
 from .protection import check_unchanged, snapshot
-from .store import Sheet, Spreadsheet, Store
+from .store import Cell, Sheet, Spreadsheet, Store
 from .values import formatted_value, render_value
 
 Reply = dict[str, Any] | None
@@ -510,6 +510,72 @@ def unmerge_cells(context: BatchContext, request: dict[str, Any]) -> Reply:
     return None
 
 
+# ------------------------------------------------------------------------ copy and paste
+
+# What a paste carries over from each source cell; formulas are refused, their relative
+# references would need shifting.
+_PASTED_PARTS = {
+    "PASTE_NORMAL": None,
+    "PASTE_VALUES": ("userEnteredValue",),
+    "PASTE_FORMAT": ("userEnteredFormat",),
+}
+
+
+def _source_cells(
+    context: BatchContext, grid_range: dict[str, Any] | None, paste_type: str | None
+) -> tuple[Sheet, Bounds, dict[tuple[int, int], Cell]]:
+    """The source's cells keyed by offset from its top-left corner, cut to the paste type."""
+    kind = paste_type or "PASTE_NORMAL"
+    if kind not in _PASTED_PARTS:
+        raise UnsupportedRequest(f"pasteType {kind}")
+    sheet, bounds = context.grid_range(grid_range)
+    parts = _PASTED_PARTS[kind]
+    cells: dict[tuple[int, int], Cell] = {}
+    for (row, col), cell in sheet.grid.within(bounds):
+        if "formulaValue" in (cell.get("userEnteredValue") or {}):
+            raise UnsupportedRequest("pasting formulas")
+        kept = cell if parts is None else {k: v for k, v in cell.items() if k in parts}
+        cells[(row - bounds.start_row, col - bounds.start_col)] = kept
+    return sheet, bounds, cells
+
+
+def _paste(
+    target: Sheet, top: int, left: int, source: Bounds, cells: dict[tuple[int, int], Cell]
+) -> None:
+    for row in range(source.row_count):
+        for col in range(source.col_count):
+            target.grid.put(top + row, left + col, cells.get((row, col)))
+
+
+@handles("copyPaste")
+def copy_paste(context: BatchContext, request: dict[str, Any]) -> Reply:
+    """Copy the source into the destination, repeated to fill a larger destination."""
+    if (request.get("pasteOrientation") or "NORMAL") != "NORMAL":
+        raise UnsupportedRequest("pasteOrientation TRANSPOSE")
+    _, source, cells = _source_cells(context, request.get("source"), request.get("pasteType"))
+    target, destination = context.grid_range(request.get("destination"))
+    height, width = max(source.row_count, 1), max(source.col_count, 1)
+    rows = max(destination.row_count // height, 1)
+    cols = max(destination.col_count // width, 1)
+    for row in range(rows):
+        for col in range(cols):
+            top, left = destination.start_row + row * height, destination.start_col + col * width
+            _paste(target, top, left, source, cells)
+    return None
+
+
+@handles("cutPaste")
+def cut_paste(context: BatchContext, request: dict[str, Any]) -> Reply:
+    """Move the source to the destination coordinate, leaving the source empty."""
+    sheet, source, cells = _source_cells(context, request.get("source"), request.get("pasteType"))
+    for key, _ in list(sheet.grid.within(source)):
+        sheet.grid.put(*key, None)
+    where = request.get("destination") or {}
+    target = context.sheet(where.get("sheetId"))
+    _paste(target, where.get("rowIndex") or 0, where.get("columnIndex") or 0, source, cells)
+    return None
+
+
 @handles("sortRange")
 def sort_range(context: BatchContext, request: dict[str, Any]) -> Reply:
     sheet, bounds = context.grid_range(request.get("range"))
@@ -801,11 +867,23 @@ def add_protected_range(context: BatchContext, request: dict[str, Any]) -> Reply
         raise RequestError("A warning-only protected range cannot have editors.")
     if wanted is None:
         protected["protectedRangeId"] = context.store.new_int_id(context.used_object_ids())
-    protected.setdefault("requestingUserCanEdit", True)
-    if not protected.get("warningOnly"):
-        protected.setdefault("editors", {"users": [context.account]})
+    # Output only: the requester is always left able to edit what it protects.
+    protected["requestingUserCanEdit"] = True
+    protected.setdefault("editors", {})
+    reply = copy.deepcopy(protected)
+    # The reply echoes the editors asked for; the stored range also lists the requester and
+    # the spreadsheet's owner, who is always an editor (as spreadsheets.get then shows).
+    users = protected["editors"].setdefault("users", [])
+    for editor in (context.account, _owner(context)):
+        if editor is not None and editor not in users:
+            users.append(editor)
     sheet.protected_ranges.append(protected)
-    return {"protectedRange": copy.deepcopy(protected)}
+    return {"protectedRange": reply}
+
+
+def _owner(context: BatchContext) -> str | None:
+    file = context.store.files.get(context.spreadsheet.spreadsheet_id)
+    return file.owner if file is not None and file.drive_id is None else None
 
 
 def _protected_sheet(context: BatchContext, protected: dict[str, Any]) -> Sheet:

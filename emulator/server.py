@@ -27,6 +27,7 @@ from google.oauth2.credentials import Credentials
 from . import drive_api, fieldmask, forms_api, sheets_api
 from .a1 import RangeParseError
 from .context import NO_CONTENT, Call, Handler
+from .defaults import omit_defaults
 from .discovery import ApiMethod, Discovery, QueryError
 from .errors import ApiError, invalid_argument, unauthenticated, unimplemented
 from .faults import Fault, FaultPlan, RequestInfo
@@ -471,6 +472,8 @@ class SheetsEmulator:
                 result = handler(call)
             if result is NO_CONTENT:
                 return _Outcome(204)
+            if method.id.startswith(("sheets.", "forms.")):
+                result = omit_defaults(result)
             payload = _partial(result, query.get("fields"))
         except QueryError as error:
             payload, status, extra = invalid_argument(str(error)).body(), 400, {}

@@ -38,7 +38,9 @@ CELL_LIMIT = 10_000_000  # cells in a workbook, all sheets together
 # ------------------------------------------------------------------------------- helpers
 
 
-def open_spreadsheet(call: Call, spreadsheet_id: str | None = None) -> Spreadsheet:
+def open_spreadsheet(
+    call: Call, spreadsheet_id: str | None = None, *, write: bool | None = None
+) -> Spreadsheet:
     """The spreadsheet, if the caller may read it (and edit it, for a write).
 
     Sheets answers 404 only for ids that do not exist; a spreadsheet that is not shared with
@@ -52,7 +54,7 @@ def open_spreadsheet(call: Call, spreadsheet_id: str | None = None) -> Spreadshe
         raise permission_denied()
     if spreadsheet is None:
         raise not_found()
-    if call.write and not at_least(role, WRITER):
+    if (call.write if write is None else write) and not at_least(role, WRITER):
         raise permission_denied()
     return spreadsheet
 
@@ -380,8 +382,8 @@ def _append_position(sheet: Sheet, bounds: Bounds) -> tuple[int, Bounds | None]:
 
     The first run of consecutive non-empty rows in the range is the table; values go to the
     row after it, so a blank row inside the data is filled first. A one-cell range is an
-    anchor: its columns extend right, and an empty anchor row is written in place (which is
-    what gspread's insert_rows relies on).
+    anchor: its columns extend right, and an empty anchor cell is written in place (which is
+    what gspread's insert_rows and insert_cols rely on).
     """
     search = Bounds(
         bounds.start_row, None, bounds.start_col, None if bounds.single_cell else bounds.end_col
@@ -393,7 +395,8 @@ def _append_position(sheet: Sheet, bounds: Bounds) -> tuple[int, Bounds | None]:
     if not columns_by_row:
         return bounds.start_row, None
     first = min(columns_by_row)
-    if bounds.single_cell and first != bounds.start_row:
+    if bounds.single_cell and bounds.start_col not in columns_by_row.get(bounds.start_row, ()):
+        # An empty anchor cell is written in place, even beside data (gspread's insert_cols).
         return bounds.start_row, None
     last = first
     while last + 1 in columns_by_row:
@@ -455,7 +458,7 @@ def developer_metadata_get(call: Call) -> dict[str, Any]:
 
 
 def sheets_copy_to(call: Call) -> dict[str, Any]:
-    source = open_spreadsheet(call)
+    source = open_spreadsheet(call, write=False)  # reading the source is enough
     sheet = source.sheet_by_id(int(call.path["sheetId"]))
     if sheet is None:
         raise not_found(f"No grid with id: {call.path['sheetId']}")

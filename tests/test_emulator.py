@@ -217,7 +217,8 @@ class TestGspreadEndToEnd:
         sheet = sheet_json(session, spreadsheet.id, "Sheet1")
         assert sheet["properties"]["gridProperties"]["frozenRowCount"] == 1
         assert sheet["basicFilter"]["range"]["endRowIndex"] == 4
-        assert sheet["protectedRanges"][0]["editors"]["users"] == ["boss@example.com"]
+        # The owner is always an editor, as Google lists it.
+        assert sheet["protectedRanges"][0]["editors"]["users"] == ["boss@example.com", USER]
         assert worksheet.get("A2:A4") == [["a"], ["b"], ["c"]]
         bold = worksheet.get("A1", value_render_option=ValueRenderOption.unformatted)
         assert bold == [[]]  # formatting alone is not a value

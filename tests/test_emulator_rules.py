@@ -98,6 +98,9 @@ class TestStorageQuota:
         created = robot.post(SHEETS, json={"properties": {"title": "x"}})
         assert created.status_code == 403
         assert "do not have storage quota" in created.json()["error"]["message"]
+        # A folder holds no bytes: n8n issue 17235 reports "Create Folder works" for one.
+        folder_body = {"name": "x", "mimeType": "application/vnd.google-apps.folder"}
+        assert robot.post(f"{DRIVE}/files", json={**folder_body, "parents": [folder]}).ok
 
     def test_a_person_owns_what_they_create(self, emu) -> None:
         folder = emu.create_folder("Sáng kiến 2021")
@@ -220,6 +223,33 @@ class TestLimits:
         )
 
 
+class TestDefaultValues:
+    """Google's JSON mapping of proto3 leaves out default values; gspread's recordings
+    (WorksheetTest.test_freeze, test_add_protected_range_normal) show which fields."""
+
+    def test_zero_false_and_empty_fields_are_left_out(self, emu) -> None:
+        key = emu.create_spreadsheet("Đơn vị")
+        protected = {
+            "range": {"sheetId": 0, "startRowIndex": 0, "endRowIndex": 1},
+            "warningOnly": False,
+            "editors": {"users": [], "groups": []},
+        }
+        unfreeze = {
+            "updateSheetProperties": {
+                "properties": {"sheetId": 0, "gridProperties": {"frozenRowCount": 0}},
+                "fields": "gridProperties.frozenRowCount",
+            }
+        }
+        requests_ = [{"addProtectedRange": {"protectedRange": protected}}, unfreeze]
+        owner = as_(emu, OWNER)
+        answer = owner.post(f"{SHEETS}/{key}:batchUpdate", json={"requests": requests_})
+        reply = answer.json()["replies"][0]["addProtectedRange"]["protectedRange"]
+        assert reply["range"] == {"startRowIndex": 0, "endRowIndex": 1}
+        assert reply["editors"] == {} and "warningOnly" not in reply
+        sheet = owner.get(f"{SHEETS}/{key}").json()["sheets"][0]["properties"]
+        assert sheet["sheetId"] == 0 and "frozenRowCount" not in sheet["gridProperties"]
+
+
 class TestSharing:
     """Drive "Resolve errors" page: invalidSharingRequest and the 403 rate limits."""
 
@@ -260,7 +290,7 @@ class TestForms:
         owner = as_(emu, OWNER)
         form_id = emu.create_form("Sáng kiến", published=False)
         state = owner.get(f"{FORMS}/{form_id}").json()["publishSettings"]["publishState"]
-        assert state.get("isPublished", False) is False
+        assert state == {}  # both false, so both left out
         opened = emu.create_form("Sáng kiến")
         assert self.close(owner, opened).status_code == 200
         assert self.close(owner, opened).status_code == 200
