@@ -319,3 +319,27 @@ def test_drive_calls_have_their_own_rate_limit(campaign: Campaign) -> None:
     google.call("GET", DRIVE_FILES, params={"q": "trashed = false"})
     google.http.fetch_sheet_metadata(campaign.dashboard)
     assert counted == ["drive"]
+
+
+@pytest.mark.parametrize("forget_local_record", [False, True])
+def test_a_crash_after_creating_never_makes_a_second_spreadsheet(
+    campaign: Campaign, forget_local_record: bool
+) -> None:
+    from sync.google.drive import DRIVE_STATE_FILE
+
+    campaign.emu.faults.schedule(Fault.unavailable(), method="sheets.spreadsheets.batchUpdate",
+                                 times=1000)  # fmt: skip
+    with pytest.raises(GoogleError):
+        campaign.sync(max_retries=0)  # dies on the first write, after the first creation
+    created = campaign.emu.counts["drive.files.create"]
+    assert created >= 1
+    record = campaign.settings.output.dir / DRIVE_STATE_FILE
+    assert json.loads(record.read_text(encoding="utf-8"))["spreadsheets"]
+    if forget_local_record:  # another machine: found again by name in its folder
+        record.unlink()
+    campaign.emu.faults.clear()
+    campaign.sync()
+    files = [campaign.emu.drive_file(k) for k in list(campaign.emu.store.files)]
+    sheets = [f["name"] for f in files if f["mimeType"] == SPREADSHEET_MIME]
+    assert len(sheets) == len(set(sheets))  # none made twice
+    assert len(campaign.unit_files()) == len(TREE) - 1
