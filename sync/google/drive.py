@@ -21,6 +21,7 @@ exists, so a sync that died after creating one finds it instead of making a seco
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,7 @@ from .client import (
 )
 
 DRIVE_STATE_FILE = "google-drive.json"
+SHEET_URL = "https://docs.google.com/spreadsheets/d/{}"
 FOLDER_MIME = "application/vnd.google-apps.folder"
 SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
 # Google refuses these addresses one by one (no Google account, a domain that forbids outside
@@ -54,6 +56,24 @@ BLANK_SPREADSHEET: dict[str, Any] = {"sheets": [{"properties": {"sheetId": 0, "t
 
 def unit_title(unit: Unit) -> str:
     return f"{unit.id} – {unit.name}"
+
+
+def registry_entries(rows: Iterable[dict[str, Any]]) -> dict[str, tuple[str, str]]:
+    """Unit id -> (spreadsheet key, fingerprint last written), from the rows of the provincial
+    spreadsheet's registry tab (written by the sync, or by the spreadsheets' Apps Script)."""
+    return {
+        str(row["id"]): (spreadsheet_key(str(row["url"])), str(row.get("fingerprint") or ""))
+        for row in rows
+        if row.get("id") and row.get("url")
+    }
+
+
+def registry_rows(found: Iterable[tuple[Unit, str, str]]) -> list[list[Any]]:
+    """The registry tab's rows, by unit id: (unit, spreadsheet key, fingerprint) each."""
+    return [
+        [unit.id, unit.name, SHEET_URL.format(key), fingerprint]
+        for unit, key, fingerprint in sorted(found, key=lambda item: item[0].id)
+    ]
 
 
 @dataclass

@@ -35,13 +35,19 @@ from ..writers.readback import rows_by_header
 from ..writers.records import Dashboard, Renderer, Sheet
 from ..writers.review import apply_review, remember, sheet_digests
 from .client import GoogleError, GoogleSession, spreadsheet_key
-from .drive import BLANK_SPREADSHEET, Drive, DriveState
+from .drive import (
+    BLANK_SPREADSHEET,
+    SHEET_URL,
+    Drive,
+    DriveState,
+    registry_entries,
+    registry_rows,
+)
 from .requests import cell, dashboard_requests, owned_column_runs, sheet_id_for, tab_requests
 from .serials import from_serial
 
 FINGERPRINT_KEY = "sangkien-sync.fingerprint"
 PROTECTION_MARK = "sangkien-sync"
-SHEET_URL = "https://docs.google.com/spreadsheets/d/{}"
 _METADATA_FIELDS = (
     "properties.title,developerMetadata,sheets(properties,conditionalFormats,charts(chartId),"
     "protectedRanges(protectedRangeId,description))"
@@ -142,12 +148,8 @@ class GoogleWriter:
         """Unit id -> (spreadsheet key, fingerprint last written), from the provincial
         spreadsheet's registry tab."""
         layout = self.templates.sheets["registry"]
-        rows = rows_by_header(self.read_tabs(sheet, [layout.name]).get(layout.name, []), layout)
-        return {
-            str(row["id"]): (spreadsheet_key(str(row["url"])), str(row.get("fingerprint") or ""))
-            for row in rows
-            if row.get("url")
-        }
+        values = self.read_tabs(sheet, [layout.name]).get(layout.name, [])
+        return registry_entries(rows_by_header(values, layout))
 
     # -- writing -----------------------------------------------------------------------------------
 
@@ -388,11 +390,11 @@ def write_google(
         if writer.write(sheet, contents[unit_id], fresh, drifted):
             written.append(SHEET_URL.format(sheet.key))
     province = sheets[tree.root.id]
-    registry = [
-        [unit_id, tree[unit_id].name, SHEET_URL.format(sheet.key), sheet.fingerprint]
-        for unit_id, sheet in sorted(sheets.items())
+    registry = registry_rows(
+        (sheet.unit, sheet.key, sheet.fingerprint)
+        for unit_id, sheet in sheets.items()
         if unit_id != tree.root.id and sheet.key
-    ]
+    )
     board = contents[tree.root.id]
     board.sheets.append(Sheet(renderer.layouts["registry"], registry))
     board.appended = _audit_rows(entries)
