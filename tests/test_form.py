@@ -399,3 +399,14 @@ def test_close_form_reports_an_unknown_form(emu, settings: Settings, tmp_path: P
     late = named.campaign.closes_at + timedelta(days=1)
     with pytest.raises(GoogleError, match="not found"):
         close_form_if_due(named, _google(emu, named), late, tmp_path)
+
+
+def test_legacy_form_gets_a_plain_note_once(emu, settings: Settings, tmp_path: Path) -> None:
+    named = _named(settings, emu.create_form("75 nghìn sáng kiến", legacy=True))
+    google = _google(emu, named)
+    note = close_form_if_due(named, google, named.campaign.closes_at, tmp_path)
+    assert note is not None and "legacy" in note
+    assert emu.counts["forms.forms.setPublishSettings"] == 0
+    later = named.campaign.closes_at + timedelta(days=1)
+    assert close_form_if_due(named, google, later, tmp_path) is None
+    assert emu.counts["forms.forms.get"] == 1

@@ -319,3 +319,17 @@ def test_doctor_sees_a_legacy_form_and_a_form_it_cannot_edit(emu, tmp_path: Path
         settings = federation.settings.model_copy(update={"campaign": campaign})
         [form] = [f for f in check_google_way(settings, federation.connect()) if f.name == "form"]
         assert form.blocking and problem in form.message
+
+
+def test_signed_in_person_without_a_folder_gets_one_made(emu, tmp_path: Path) -> None:
+    federation = Federation(emu, tmp_path, "user", province_of(20, tmp_path))
+    google = federation.settings.google.model_copy(update={"drive_folder": None})
+    federation.settings = federation.settings.model_copy(update={"google": google})
+    result = federation.sync()
+    _every_unit_written(federation, result)
+    made = [emu.drive_file(k) for k in list(emu.store.files)]
+    [campaign] = [f for f in made if f["name"] == federation.settings.campaign.name]
+    assert campaign["mimeType"] == FOLDER_MIME
+    federation.sync()  # found again, not made twice
+    again = [emu.drive_file(k)["name"] for k in list(emu.store.files)]
+    assert again.count(federation.settings.campaign.name) == 1
