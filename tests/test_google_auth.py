@@ -220,3 +220,18 @@ def test_no_network_is_one_line_and_exit_5(
     assert result.exit_code == 5, result.output
     assert "cannot reach Google" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("revoked", [True, False])
+def test_token_refused_or_unreachable_mid_run_is_one_line(google, revoked: bool) -> None:
+    from google.oauth2.credentials import Credentials
+
+    google.revoked = revoked
+    token_uri = f"{google.root}/token" if revoked else "http://127.0.0.1:9/token"
+    credentials = Credentials(
+        None, refresh_token="r", token_uri=token_uri, client_id="c", client_secret="s"
+    )
+    session = connect(GoogleSettings(auth="user"), credentials=credentials, account=ACCOUNT)
+    expected = "refused the sign-in" if revoked else "cannot reach Google"
+    with pytest.raises(GoogleError, match=expected):
+        session.call("GET", f"{google.root}/about")

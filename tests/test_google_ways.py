@@ -37,7 +37,7 @@ EXAMPLE_UNITS = REPO / "examples/dien-bien-2021/units.csv"
 FIRST_SYNC_REQUEST_BUDGET = 1000
 # Responses per scenario: enough for every tab to have rows, few enough that the provincial
 # spreadsheet's write fits Google's 10 MiB request limit in one batch.
-RESPONSES = 600
+RESPONSES = 300
 
 
 def province_of(units: int, folder: Path) -> Path:

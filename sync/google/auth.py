@@ -133,6 +133,15 @@ def expired_words(reason: str) -> str:
     )
 
 
+def refused_words(reason: str) -> str:
+    """Google refused to renew an access token in the middle of a run, either way of signing in."""
+    return (
+        f"Google refused the sign-in ({reason}): with google.auth: user, {LOGIN_AGAIN} (a consent "
+        "screen left in «Testing» expires sign-ins after 7 days); with a service account, its "
+        "key was deleted or disabled: create a new key (Google Cloud console > Service accounts)"
+    )
+
+
 def user(settings: GoogleSettings, refresh: Callable[[Any], None] | None = None) -> SignedIn:
     """The saved sign-in of `sangkien login`, refreshed when its access token expired."""
     from google.auth.exceptions import RefreshError

@@ -23,9 +23,9 @@ from ..errors import SyncError
 from .auth import (
     CREDENTIALS_ENV,
     AuthError,
-    expired_words,
     key_path,
     no_network_words,
+    refused_words,
     signed_in,
 )
 
@@ -168,7 +168,7 @@ class LimitedHTTPClient(HTTPClient):
             except TransportError as exc:  # the token could not be refreshed: no network
                 raise GoogleError(no_network_words(exc)) from None
             except RefreshError as exc:
-                raise GoogleError(expired_words(str(exc).split(",")[0][:80])) from None
+                raise GoogleError(refused_words(str(exc).split(",")[0][:80])) from None
             else:
                 if response.ok:
                     return response
