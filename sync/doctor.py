@@ -285,8 +285,8 @@ def _access(name: str, response: Any, what: str) -> Finding:
     if code in (401, 403):
         return _blocking(
             name,
-            f"{what}: access denied (HTTP {code}) — share it with the service account (as an "
-            "editor), then run doctor again",
+            f"{what}: access denied (HTTP {code}) — share it with the account on the sign-in "
+            "line (as an editor), then run doctor again",
         )
     if code == 404:
         return _blocking(name, f"{what}: not found (HTTP 404) — check the key or address")

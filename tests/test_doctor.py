@@ -267,7 +267,7 @@ def test_google_access_names_what_is_not_shared(campaign: Campaign) -> None:
     assert by_name["drive folder"].ok
     assert (
         by_name["dashboard"].blocking
-        and "share it with the service account" in by_name["dashboard"].message
+        and "share it with the account" in by_name["dashboard"].message
     )
 
 

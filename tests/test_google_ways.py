@@ -16,6 +16,7 @@ import yaml
 from emulator import SheetsEmulator
 from emulator.transport import authorized_session
 from sync.config import Settings, read_settings
+from sync.console import summary_json
 from sync.doctor import check_google_way
 from sync.errors import ConfigError
 from sync.google.client import GoogleError, GoogleSession, Policy, RateLimiter, connect
@@ -266,6 +267,7 @@ def test_refused_address_is_reported_and_the_rest_is_shared(emu, tmp_path: Path)
         assert set(tree[unit_id].officer_emails) - {bad} <= granted
     saved = json.loads((federation.settings.output.dir / REPORT_FILE).read_text("utf-8"))
     assert saved["refused_addresses"] == refused
+    assert json.loads(summary_json(result))["refused_addresses"] == refused
 
 
 @pytest.mark.parametrize("way", WAYS)

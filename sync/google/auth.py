@@ -273,7 +273,10 @@ def login(
 
 def _account_of(session: Any, about_url: str) -> str:
     """The signed-in person's e-mail, from Drive's `about` (allowed by drive.file)."""
-    response = session.get(about_url, params={"fields": "user(emailAddress)"}, timeout=60)
-    if not response.ok:
-        return ""
-    return str(response.json().get("user", {}).get("emailAddress", ""))
+    from requests import RequestException
+
+    try:
+        response = session.get(about_url, params={"fields": "user(emailAddress)"}, timeout=60)
+        return str(response.json().get("user", {}).get("emailAddress", "")) if response.ok else ""
+    except (RequestException, ValueError):
+        return ""  # only the messages lose the name; the sign-in itself is saved
