@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from emulator import SheetsEmulator
+from emulator import SERVICE_ACCOUNT_QUOTA_MESSAGE, Fault, SheetsEmulator
 from emulator.transport import authorized_session
 from sync.config import Settings, read_settings
 from sync.console import summary_json
@@ -224,16 +224,29 @@ def test_service_account_outside_a_shared_drive_gets_the_plain_message(emu, tmp_
     assert emu.counts["drive.files.create"] == 0  # it never tried outside a shared drive
 
 
-def test_storage_quota_refusal_names_the_three_ways(emu, tmp_path: Path) -> None:
+def test_a_configured_drive_that_does_not_hold_the_folder_creates_nothing(
+    emu, tmp_path: Path
+) -> None:
     federation = Federation(emu, tmp_path, "user", province_of(20, tmp_path))
     emu.share(federation.folder, SERVICE_ACCOUNT, "writer")
-    emu.share(federation.dashboard, SERVICE_ACCOUNT, "writer")
     drive = emu.create_shared_drive("Khác", organizer=OFFICER, members={SERVICE_ACCOUNT: "writer"})
     google = federation.settings.google.model_copy(
         update={"auth": "service_account", "owner": "shared_drive", "shared_drive": drive}
     )  # a shared drive in the config, but the folder is in a person's Drive
     federation.settings = federation.settings.model_copy(update={"google": google})
     federation.account = SERVICE_ACCOUNT
+    with pytest.raises(GoogleError, match="not in a shared drive"):
+        federation.sync()
+    assert emu.counts["drive.files.create"] == 0
+
+
+def test_storage_quota_refusal_names_the_three_ways(emu, tmp_path: Path) -> None:
+    federation = Federation(emu, tmp_path, "shared_drive", province_of(20, tmp_path))
+    refusal = Fault(
+        "status", 403, message=SERVICE_ACCOUNT_QUOTA_MESSAGE, reason="storageQuotaExceeded",
+        domain="usageLimits",
+    )  # fmt: skip
+    emu.faults.schedule(refusal, method="drive.files.create")
     with pytest.raises(GoogleError, match="apps_script") as raised:
         federation.sync()
     assert "access denied" not in str(raised.value)

@@ -143,17 +143,18 @@ class Drive:
         )
 
     def drive_id(self) -> str | None:
-        """The shared drive holding the folder (config, else asked once)."""
+        """The shared drive holding the campaign folder, asked of Drive once: a configured
+        drive id is not trusted to hold the folder, so a service account never creates a file
+        outside a shared drive."""
         if self.owner != "shared_drive":
             return None
         if self._drive_id is None:
+            root = self.root_folder()
             configured = self.settings.google.shared_drive
-            if configured:
-                self._drive_id = spreadsheet_key(configured)
+            if configured and spreadsheet_key(configured) == root:
+                self._drive_id = root  # the drive itself is the campaign folder
             else:
-                found = self.call(
-                    "GET", f"{DRIVE_FILES}/{self.root_folder()}", {"fields": "driveId"}
-                )
+                found = self.call("GET", f"{DRIVE_FILES}/{root}", {"fields": "driveId"})
                 self._drive_id = found.get("driveId") or ""
         return self._drive_id or None
 
