@@ -221,6 +221,8 @@ class Drive:
         body = {"name": name, "mimeType": mime, "parents": [parent]}
         created = self.call("POST", DRIVE_FILES, {"fields": "id"}, json=body)["id"]
         self.created.add(created)
+        if mime == FOLDER_MIME:
+            self._children[created] = {}  # a new folder is empty: no need to list it
         self.children(parent)[name, mime] = created
         return created
 
