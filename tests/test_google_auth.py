@@ -235,3 +235,14 @@ def test_token_refused_or_unreachable_mid_run_is_one_line(google, revoked: bool)
     expected = "refused the sign-in" if revoked else "cannot reach Google"
     with pytest.raises(GoogleError, match=expected):
         session.call("GET", f"{google.root}/about")
+
+
+def test_sign_in_whose_account_google_does_not_name_is_not_saved(settings, google) -> None:
+    with pytest.raises(AuthError, match="Drive API is enabled"):
+        auth.login(
+            settings,
+            browser=False,
+            ask=lambda _: "http://localhost:1/?code=the-code",
+            about_url=f"{google.root}/nowhere",
+        )
+    assert settings.token is not None and not settings.token.exists()

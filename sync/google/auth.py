@@ -149,6 +149,8 @@ def user(settings: GoogleSettings, refresh: Callable[[Any], None] | None = None)
 
     path = token_path(settings)
     saved = _read_private(path, "saved sign-in", LOGIN_AGAIN)
+    if not saved.get("account"):  # the protected ranges and messages name the account
+        raise AuthError(f"{path}: the saved sign-in does not name its account — {LOGIN_AGAIN}")
     try:
         credentials = Credentials.from_authorized_user_info(saved, scopes=USER_SCOPES)
         if saved.get("token_uri"):  # the OAuth client's own, which the library would drop
@@ -163,7 +165,7 @@ def user(settings: GoogleSettings, refresh: Callable[[Any], None] | None = None)
         except RefreshError as exc:
             raise AuthError(expired_words(_refresh_reason(exc))) from None
         save_token(path, credentials, str(saved.get("account", "")))
-    return SignedIn(credentials, str(saved.get("account") or "the signed-in account"))
+    return SignedIn(credentials, str(saved["account"]))
 
 
 def _refresh(credentials: Any) -> None:
@@ -267,6 +269,11 @@ def login(
     except OAuth2Error as exc:
         raise AuthError(f"Google refused the sign-in: {exc.error}") from None
     account = _account_of(flow.authorized_session(), about_url)
+    if not account:
+        raise AuthError(
+            "signed in, but Google did not say which account (Drive's «about» failed): check "
+            f"that the Google Drive API is enabled in the Cloud project, then {LOGIN_AGAIN}"
+        )
     save_token(token_path(settings), credentials, account)
     return SignedIn(credentials, account)
 
