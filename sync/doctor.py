@@ -406,6 +406,8 @@ def _registry_complete(settings: Settings, google: GoogleSession) -> str:
             f"(first: {missing[0]}) — run the script of `sangkien "
             "spreadsheets-script` again; it resumes"
         )
+    if wanted:
+        _can_edit(google, listed[wanted[0]][0])  # what the script shared, the sync may write
     return f"all {len(wanted)} unit spreadsheets are listed in the registry tab"
 
 
