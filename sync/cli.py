@@ -128,6 +128,43 @@ def form(config: ConfigOption = Path("config.yaml")) -> None:
     typer.echo(script, nl=False)
 
 
+@app.command("spreadsheets-script")
+def spreadsheets_script(
+    config: ConfigOption = Path("config.yaml"),
+    account: Annotated[
+        str | None,
+        typer.Option("--account", help="The sync's account (default: from the key or sign-in)."),
+    ] = None,
+) -> None:
+    """Print the Apps Script that creates the units' spreadsheets (google.owner: apps_script)."""
+    from .google.apps_script import build_spreadsheets_script
+
+    with _reported():
+        script = build_spreadsheets_script(read_settings(config), account)
+    typer.echo(script, nl=False)
+
+
+@app.command()
+def login(
+    config: ConfigOption = Path("config.yaml"),
+    browser: Annotated[
+        bool,
+        typer.Option(
+            "--browser/--no-browser",
+            help="Open a browser here, or (--no-browser) print an address to open elsewhere.",
+        ),
+    ] = True,
+) -> None:
+    """Sign in to Google as a person (google.auth: user) and keep the token for the sync."""
+    from .google.auth import login as sign_in
+    from .google.auth import token_path
+
+    with _reported():
+        settings = read_settings(config).google
+        identity = sign_in(settings, browser=browser)
+    typer.echo(f"Signed in as {identity.account or '?'}; token saved in {token_path(settings)}")
+
+
 @app.command()
 def qr(
     config: ConfigOption = Path("config.yaml"),

@@ -136,15 +136,45 @@ class DedupeSettings(_Frozen):
     cross_author_threshold: float = Field(90, ge=0, le=100)
 
 
+GoogleAuth = Literal["user", "service_account"]
+# Who creates the units' spreadsheets: the signed-in person, a service account inside a Workspace
+# shared drive, or an Apps Script the provincial officer runs (the sync then only finds them).
+GoogleOwner = Literal["user", "shared_drive", "apps_script"]
+
+
 class GoogleSettings(_Frozen):
+    auth: GoogleAuth = "service_account"
+    owner: GoogleOwner | None = None  # default: "user" when auth is user, else "shared_drive"
     credentials: Path | None = None  # service-account key; default GOOGLE_APPLICATION_CREDENTIALS
+    oauth_client: Path | None = None  # auth user: the "Desktop app" OAuth client JSON
+    token: Path | None = None  # auth user: where `sangkien login` keeps the token (per-user dir)
+    shared_drive: str | None = None  # owner shared_drive: the shared drive's id or address
     drive_folder: str | None = None  # where unit spreadsheets are created
     dashboard_spreadsheet: str | None = None  # key or URL of the provincial spreadsheet
     unit_spreadsheets: dict[str, str] = Field(default_factory=dict)  # unit id -> key or URL
     reads_per_minute: int = Field(60, gt=0)
     writes_per_minute: int = Field(60, gt=0)
+    drive_per_minute: int = Field(600, gt=0)  # Drive calls (create, list, share)
     max_retries: int = Field(6, ge=0)
     timeout_seconds: float = Field(60, gt=0)
+
+    @property
+    def spreadsheet_owner(self) -> GoogleOwner:
+        if self.owner is not None:
+            return self.owner
+        return "user" if self.auth == "user" else "shared_drive"
+
+    @model_validator(mode="after")
+    def _owner_fits_auth(self) -> GoogleSettings:
+        owner = self.spreadsheet_owner
+        if owner == "shared_drive" and self.auth != "service_account":
+            raise ValueError("owner shared_drive needs auth service_account")
+        if owner == "user" and self.auth != "user":
+            raise ValueError(
+                "owner user needs auth user: a service account cannot own files (Google gives "
+                "it no storage); use owner shared_drive or apps_script with a service account"
+            )
+        return self
 
 
 class UnitMatchSettings(_Frozen):
@@ -267,7 +297,10 @@ def _anchor_paths(settings: Settings, base: Path) -> Settings:
     sources = tuple(s.model_copy(update={"path": _anchor(base, s.path)}) for s in settings.sources)
     output = settings.output.model_copy(update={"dir": _anchor(base, settings.output.dir)})
     google = settings.google.model_copy(
-        update={"credentials": _anchor(base, settings.google.credentials)}
+        update={
+            key: _anchor(base, getattr(settings.google, key))
+            for key in ("credentials", "oauth_client", "token")
+        }
     )
     return settings.model_copy(
         update={

@@ -60,6 +60,10 @@ def summary_table(result: SyncResult) -> Table:
         table.add_row(f"  {code_id}", f"{count:,}")
     if result.written:
         table.add_row("files written", f"{len(result.written):,}")
+    for refused in report.refused_addresses:
+        table.add_row(
+            f"  not shared with {refused['email']} ({refused['reason']})", refused["unit"]
+        )
     seconds = sum(report.timings.values())
     table.add_row("time", f"{seconds:.1f} s")
     return table
@@ -72,6 +76,7 @@ def summary_json(result: SyncResult) -> str:
         "sources": [{"name": s.name, "rows": s.rows} for s in result.report.sources],
         **result.report.summary(),
         "written": result.written,
+        "refused_addresses": result.report.refused_addresses,
         "seconds": {k: round(v, 3) for k, v in result.report.timings.items()},
     }
     return json.dumps(data, ensure_ascii=False, indent=1)

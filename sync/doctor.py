@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-import stat
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -18,10 +17,12 @@ from typing import Any, Protocol
 
 from .config import Settings, SourceSettings, read_settings
 from .errors import ConfigError, GoogleError, SourceError
-from .form import deadline_words
+from .form import FORMS_API_ROOT, deadline_words
+from .google.auth import exposure, token_path
 from .google.client import (
     CREDENTIALS_ENV,
     DRIVE_FILES,
+    THREE_WAYS,
     GoogleSession,
     connect,
     key_path,
@@ -129,26 +130,40 @@ def _source_hint(message: str) -> str:
 
 
 def check_credentials(settings: Settings, environ: Mapping[str, str]) -> Finding:
+    if settings.google.auth == "user":
+        return check_saved_sign_in(settings)
     path = key_path(settings.google, environ)
     if path is None:
         if needs_google(settings):
             return _blocking(
                 "credentials",
                 "no Google credentials — set google.credentials in config.yaml to the "
-                f"service-account key file, or the {CREDENTIALS_ENV} environment variable",
+                f"service-account key file, or the {CREDENTIALS_ENV} environment variable "
+                "(or sign in as a person: google.auth: user, then `sangkien login`)",
             )
         return _ok("credentials", "not needed: the sources and outputs are local files")
     try:
         text = path.read_text(encoding="utf-8")
-        mode = path.stat().st_mode
     except FileNotFoundError:
         return _blocking("credentials", f"{path}: key file not found — check the path")
     except (OSError, UnicodeDecodeError) as exc:
         return _blocking("credentials", f"{path}: cannot read the key file ({exc})")
-    return _key_finding(path, text, mode)
+    return _key_finding(path, text)
 
 
-def _key_finding(path: Path, text: str, mode: int) -> Finding:
+def check_saved_sign_in(settings: Settings) -> Finding:
+    path = token_path(settings.google)
+    if not path.exists():
+        if not needs_google(settings):
+            return _ok("credentials", "not needed: the sources and outputs are local files")
+        return _blocking("credentials", f"not signed in yet ({path}) — run `sangkien login`")
+    leaked = exposure(path)
+    if leaked:
+        return _blocking("credentials", f"the saved sign-in {leaked}")
+    return _ok("credentials", f"{path}: saved sign-in (google.auth: user)")
+
+
+def _key_finding(path: Path, text: str) -> Finding:
     renew = "download a new JSON key (Google Cloud console > Service accounts > Keys)"
     try:
         key = json.loads(text)
@@ -159,13 +174,9 @@ def _key_finding(path: Path, text: str, mode: int) -> Finding:
         return _blocking(
             "credentials", f"{path}: JSON without client_email/private_key, not a key — {renew}"
         )
-    # POSIX permission bits mean nothing on Windows; there the folder's ACL protects the key.
-    if os.name == "posix" and mode & stat.S_IROTH:
-        return _blocking(
-            "credentials",
-            f"{path}: the key of {account} is readable by every user of this machine — "
-            f"run: chmod 600 {path}",
-        )
+    leaked = exposure(path)
+    if leaked:
+        return _blocking("credentials", f"the key of {account}: {leaked}")
     return _ok("credentials", f"{path}: service account {account}")
 
 
@@ -318,13 +329,15 @@ def run_doctor(
 
 
 def _google_findings(settings: Settings, google: GoogleSession | None) -> list[Finding]:
-    """Connect with the key (tests pass a session to the local Sheets API server) and open
-    every spreadsheet and folder the config names."""
+    """Sign in (tests pass a session to the local Sheets API server), open every spreadsheet
+    and folder the config names, then prove the chosen way works."""
     try:
         google = google or connect(settings.google)
     except GoogleError as exc:
-        return [_blocking("google", str(exc))]
-    return check_google_access(settings, google.http.session)
+        return [_blocking("sign-in", str(exc))]
+    findings = [_ok("sign-in", f"signed in as {google.account} ({settings.google.auth})")]
+    findings += check_google_access(settings, google.http.session)
+    return findings + check_google_way(settings, google)
 
 
 def blocks_sync(findings: list[Finding]) -> bool:
@@ -345,8 +358,8 @@ def _access(name: str, response: Any, what: str) -> Finding:
     if code in (401, 403):
         return _blocking(
             name,
-            f"{what}: access denied (HTTP {code}) — share it with the service account (as an "
-            "editor), then run doctor again",
+            f"{what}: access denied (HTTP {code}) — share it with the account on the sign-in "
+            "line (as an editor), then run doctor again",
         )
     if code == 404:
         return _blocking(name, f"{what}: not found (HTTP 404) — check the key or address")
@@ -382,3 +395,104 @@ def check_google_access(settings: Settings, session: Session) -> list[Finding]:
         response = session.get(SHEETS_API + key, params=title_only, timeout=timeout)
         findings.append(_access(name, response, f"spreadsheet {key}"))
     return findings
+
+
+# -- the chosen way works (needs a signed-in session) -----------------------------------------
+
+
+def _probe(name: str, check: Callable[[], str]) -> Finding:
+    """One check that asks Google; its refusal, explained by the client, blocks."""
+    try:
+        return _ok(name, check())
+    except GoogleError as exc:
+        return _blocking(name, str(exc))
+
+
+def check_google_way(settings: Settings, google: GoogleSession) -> list[Finding]:
+    """The account can create (or find) the units' spreadsheets where the config says, write
+    the dashboard and close the form. Capabilities are read, nothing is created: no litter."""
+    findings: list[Finding] = []
+    if settings.output.kind == "google_sheets":
+        findings.append(_probe("unit spreadsheets", lambda: _can_place(settings, google)))
+        if settings.google.dashboard_spreadsheet:
+            dashboard = spreadsheet_key(settings.google.dashboard_spreadsheet)
+            findings.append(_probe("dashboard write", lambda: _can_edit(google, dashboard)))
+    if settings.campaign.form_id:
+        findings.append(_probe("form", lambda: _can_close(settings, google)))
+    return findings
+
+
+def _capabilities(google: GoogleSession, file_id: str) -> dict[str, Any]:
+    fields = "name,driveId,capabilities(canEdit,canAddChildren,canShare)"
+    return google.call(
+        "GET",
+        f"{DRIVE_FILES}/{file_id}",
+        params={"fields": fields, "supportsAllDrives": "true"},
+    )
+
+
+def _can_edit(google: GoogleSession, file_id: str) -> str:
+    found = _capabilities(google, file_id)
+    if not found.get("capabilities", {}).get("canEdit"):
+        raise GoogleError(
+            f"«{found.get('name', file_id)}»: {google.account} may only read it "
+            "— share it with that account as an editor"
+        )
+    return f"«{found.get('name', file_id)}»: {google.account} can edit it"
+
+
+def _can_place(settings: Settings, google: GoogleSession) -> str:
+    owner = settings.google.spreadsheet_owner
+    if owner == "apps_script":
+        return _registry_complete(settings, google)
+    if owner == "user" and not settings.google.drive_folder:
+        return f"the sync creates the folder «{settings.campaign.name}» in {google.account}'s Drive"
+    folder = spreadsheet_key(settings.google.drive_folder or settings.google.shared_drive or "")
+    found = _capabilities(google, folder)
+    if owner == "shared_drive" and not (found.get("driveId") or settings.google.shared_drive):
+        raise GoogleError(f"«{found.get('name', folder)}» is not in a shared drive: {THREE_WAYS}")
+    abilities = found.get("capabilities", {})
+    can_add = abilities.get("canAddChildren", abilities.get("canEdit"))  # absent on old items
+    if not (can_add and abilities.get("canShare")):
+        raise GoogleError(
+            f"«{found.get('name', folder)}»: {google.account} cannot add and share "
+            "files there — make it a Content manager (shared drive) or an editor"
+        )
+    return (
+        f"«{found.get('name', folder)}»: {google.account} can create and share spreadsheets there"
+    )
+
+
+def _registry_complete(settings: Settings, google: GoogleSession) -> str:
+    """apps_script: every reviewing unit is listed in the registry tab, so the sync finds all."""
+    from .google.target import GoogleWriter, Spreadsheet
+
+    tree = load_tree(settings.units)
+    dashboard = spreadsheet_key(settings.google.dashboard_spreadsheet or "")
+    writer = GoogleWriter(google, settings, load_templates())
+    listed = writer.read_registry(Spreadsheet(tree.root, dashboard))
+    wanted = [u.id for u in tree if u.tier in settings.output.tiers and u.id != tree.root.id]
+    missing = [unit_id for unit_id in wanted if unit_id not in listed]
+    if missing:
+        raise GoogleError(
+            f"{len(missing)} unit(s) have no spreadsheet in the registry tab yet "
+            f"(first: {missing[0]}) — run the script of `sangkien "
+            "spreadsheets-script` again; it resumes"
+        )
+    if wanted:
+        _can_edit(google, listed[wanted[0]][0])  # what the script shared, the sync may write
+    return f"all {len(wanted)} unit spreadsheets are listed in the registry tab"
+
+
+def _can_close(settings: Settings, google: GoogleSession) -> str:
+    form_id = settings.campaign.form_id or ""
+    current = google.call(
+        "GET", f"{FORMS_API_ROOT}v1/forms/{form_id}", params={"fields": "formId,publishSettings"}
+    )
+    if "publishSettings" not in current:
+        raise GoogleError(
+            f"form {form_id} is a legacy Google Form, which the Forms API cannot "
+            "close — turn off «Accepting responses» in it by hand when it is due"
+        )
+    _can_edit(google, form_id)
+    return f"form {form_id}: {google.account} can close it"

@@ -10,22 +10,21 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .config import CampaignSettings, Settings
-from .errors import FormApiError
 from .orgtree import OrgTree, load_tree
 from .templates import FormLayout, Question, load_templates
+from .writers.atomic import write_text_atomic
+
+if TYPE_CHECKING:
+    from .google.client import GoogleSession
 
 FORMS_API_ROOT = "https://forms.googleapis.com/"
 CLOSE_HANDLER = "closeForm"
 FORM_ID_PROPERTY = "SANGKIEN_FORM_ID"
-
-
-class Session(Protocol):
-    """The part of a requests-like authorized session this module uses."""
-
-    def post(self, url: str, *, json: Any = ..., timeout: float = ...) -> Any: ...
+FORM_STATE_FILE = "form-state.json"  # in the output folder: the form found closed
 
 
 # -- words shown to people ---------------------------------------------------------------------
@@ -49,11 +48,15 @@ def form_title(campaign: CampaignSettings) -> str:
 # -- the Apps Script ---------------------------------------------------------------------------
 
 
-def js_string(text: str) -> str:
-    """A JavaScript string literal. JSON is valid JavaScript except for the two line separators,
-    which older engines reject inside a literal."""
-    literal = json.dumps(text, ensure_ascii=False)
+def js_value(value: Any) -> str:
+    """A JavaScript literal of a JSON value. JSON is valid JavaScript except for the two line
+    separators, which older engines reject inside a string literal."""
+    literal = json.dumps(value, ensure_ascii=False)
     return literal.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def js_string(text: str) -> str:
+    return js_value(text)
 
 
 def js_list(items: Iterable[str], indent: str = "  ") -> str:
@@ -163,7 +166,9 @@ _SCRIPT = """\
  *
  * Use: script.google.com > New project > paste this file > run createForm once, allow access.
  * The log shows the form's address (put it in config.yaml as campaign.form_url) and its id
- * (campaign.form_id).
+ * (campaign.form_id). The form is published and accepts responses at once.
+ * For the sync to close the form when it is due, the account the sync signs in with must be an
+ * editor of the form (form > ⋮ > Add collaborators); this script's own trigger closes it too.
  */
 
 var FORM_TITLE = {title};
@@ -182,6 +187,11 @@ function createForm() {{
 
   var responses = SpreadsheetApp.create(RESPONSES_TITLE);
   form.setDestination(FormApp.DestinationType.SPREADSHEET, responses.getId());
+  // New forms may start unpublished; setPublished exists only for forms that are not legacy.
+  if (typeof form.setPublished === "function") {{
+    form.setPublished(true);
+  }}
+  form.setAcceptingResponses(true);
   PropertiesService.getScriptProperties().setProperty({property}, form.getId());
   scheduleClosing();
 
@@ -233,24 +243,46 @@ def close_request(form_id: str, api_root: str = FORMS_API_ROOT) -> tuple[str, di
 
 def close_form_if_due(
     settings: Settings,
-    session: Session,
+    google: GoogleSession,
     now: datetime,
+    out_dir: Path,
     *,
     api_root: str = FORMS_API_ROOT,
-    timeout: float | None = None,
-) -> bool:
-    """Stop the configured form accepting responses once its close moment has passed.
+) -> str | None:
+    """Stop the configured form accepting responses once its close moment has passed, once: a
+    form found closed (by this sync, its script's trigger or an officer) is remembered in the
+    output folder and never asked about again. Returns what happened, for the summary.
 
-    Returns whether the call was made. `now` must be aware. A form that is not named in the
-    config (campaign.form_id) is left alone: the script's own trigger closes it."""
+    `now` must be aware. A form not named in the config (campaign.form_id) is left alone: the
+    script's own trigger closes it. Calls go through the sync's rate-limited client; the sync's
+    account must be an editor of the form."""
     campaign = settings.campaign
     if campaign.form_id is None or now < campaign.closes_at:
-        return False
-    url, body = close_request(campaign.form_id, api_root)
-    response = session.post(url, json=body, timeout=timeout or settings.google.timeout_seconds)
-    if response.status_code >= 400:
-        raise FormApiError(
-            f"Forms API refused to close form {campaign.form_id!r} "
-            f"(HTTP {response.status_code}): {response.text[:300]}"
+        return None
+    marker = out_dir / FORM_STATE_FILE
+    if _remembered(marker) == campaign.form_id:
+        return None
+    url = f"{api_root.rstrip('/')}/v1/forms/{campaign.form_id}"
+    what = f"form {campaign.form_id}"
+    current = google.call("GET", url, params={"fields": "formId,publishSettings"})
+    if "publishSettings" not in current:
+        note = (
+            f"{what}: a legacy Google Form, which the Forms API cannot close — turn off "
+            "«Accepting responses» in its Responses tab (the form's own script trigger does it)"
         )
-    return True
+    elif not current["publishSettings"].get("publishState", {}).get("isAcceptingResponses"):
+        note = f"{what}: already closed to new responses"  # Google omits false values
+    else:
+        close_url, body = close_request(campaign.form_id, api_root)
+        google.call("POST", close_url, json=body)
+        note = f"{what}: closed to new responses"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(marker, json.dumps({"closed_form_id": campaign.form_id}))
+    return note
+
+
+def _remembered(marker: Path) -> str | None:
+    try:
+        return json.loads(marker.read_text(encoding="utf-8")).get("closed_form_id")
+    except (FileNotFoundError, ValueError, AttributeError):
+        return None

@@ -229,8 +229,9 @@ def run_sync(
     started = time.perf_counter()
     if on_stage:
         on_stage("write")
-    written = write_outputs(report, settings, templates, store, out)
-    if google is not None and close_form_if_due(settings, google.http.session, report.generated_at):
-        written.append(f"form {settings.campaign.form_id}: closed to new responses")
+    report, written = write_outputs(report, settings, templates, store, out)
+    closed = close_form_if_due(settings, google, report.generated_at, out) if google else None
+    if closed:
+        written.append(closed)
     report.timings["write"] = time.perf_counter() - started
     return SyncResult(report, written)

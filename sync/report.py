@@ -34,6 +34,9 @@ class Report:
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
     review: Outcome | None = None  # the officers' review round, when the sheets were read back
     review_summary: Summary = field(default_factory=dict)
+    # Officers' addresses Google would not share a spreadsheet or folder with (email, unit, file,
+    # reason); every other grant and write went through. Known once the outputs are written.
+    refused_addresses: list[dict[str, str]] = field(default_factory=list)
 
     @cached_property
     def by_id(self) -> dict[str, Response]:
@@ -114,4 +117,5 @@ def report_json(report: Report) -> dict[str, Any]:
         "summary": report.summary(),
         "responses": [response_json(r, report) for r in report.responses],
         "tallies": {unit_id: tally_json(t) for unit_id, t in report.tallies.items()},
+        "refused_addresses": report.refused_addresses,
     }

@@ -153,7 +153,7 @@ MISTAKES: list[tuple[Callable[[Campaign], None], str, str]] = [
     (_unit_cycle, "units", "'X1' is part of a parent cycle"),
     (_missing_source, "source form", "response file not found"),
     (_missing_column, "source form", "missing required column(s) «Tên sáng kiến»"),
-    (_world_readable_key, "credentials", "readable by every user of this machine"),
+    (_world_readable_key, "credentials", "readable by other users of this machine"),
     (_key_not_json, "credentials", "not JSON"),
     (_other_province, "province", "not Lai Châu"),
     (_dossier_date_of_another_year, "dossier date", "a date of another campaign"),
@@ -301,7 +301,7 @@ def test_google_access_names_what_is_not_shared(campaign: Campaign) -> None:
     assert by_name["drive folder"].ok
     assert (
         by_name["dashboard"].blocking
-        and "share it with the service account" in by_name["dashboard"].message
+        and "share it with the account" in by_name["dashboard"].message
     )
 
 

@@ -18,7 +18,6 @@ from typer.testing import CliRunner
 from sync.cli import app
 from sync.config import Settings, read_settings
 from sync.form import (
-    FormApiError,
     build_form_script,
     close_form_if_due,
     close_request,
@@ -178,6 +177,7 @@ const form = {
   getId: () => "FORM-1",
   getPublishedUrl: () => "https://example.invalid/form",
   setAcceptingResponses: (value) => calls.push(["setAcceptingResponses", value]),
+  setPublished: (value) => calls.push(["setPublished", value]),
 };
 for (const kind of ["Text", "ParagraphText", "List", "MultipleChoice", "Date"]) {
   form[`add${kind}Item`] = () => {
@@ -238,6 +238,8 @@ def test_script_builds_the_form_when_run(script: str, settings: Settings, tmp_pa
     form = load_templates().form
     assert titles == [q.vi for q in form.questions if q.kind != "timestamp"]
     assert ["setDestination", "SPREADSHEET", "SHEET-1"] in run["calls"]
+    opened = run["calls"].index(["setPublished", True])
+    assert run["calls"][opened + 1] == ["setAcceptingResponses", True]
     assert run["triggers"] == [{"handler": "closeForm", "at": "2021-04-22T17:00:00.000Z"}]
     # The trigger's handler (run by the harness) stops responses on the created form.
     assert run["calls"][-2:] == [["openById", "FORM-1"], ["setAcceptingResponses", False]]
@@ -279,25 +281,6 @@ def test_deadline_in_words(base_config: dict, write_config, moment: str, words: 
 
 
 # -- closing through the Forms API -------------------------------------------------------------
-
-
-class _Response:
-    def __init__(self, status_code: int, body: dict[str, Any]):
-        self.status_code = status_code
-        self.text = json.dumps(body)
-
-    def json(self) -> dict[str, Any]:
-        return json.loads(self.text)
-
-
-class _RecordingSession:
-    def __init__(self, status_code: int = 200):
-        self.status_code = status_code
-        self.calls: list[tuple[str, Any]] = []
-
-    def post(self, url: str, *, json: Any = None, timeout: float | None = None) -> _Response:
-        self.calls.append((url, json))
-        return _Response(self.status_code, {"formId": "F"})
 
 
 def _forms_discovery() -> dict[str, Any]:
@@ -348,56 +331,82 @@ def test_close_request_matches_the_discovery_document() -> None:
     assert all(path in mask_root for path in body["updateMask"].split(","))
 
 
-def test_close_form_waits_for_the_close_moment(named_form: Settings) -> None:
-    session = _RecordingSession()
-    before = named_form.campaign.closes_at - timedelta(seconds=1)
-    assert close_form_if_due(named_form, session, before) is False
-    assert session.calls == []
+@pytest.fixture
+def emu():
+    from emulator import SheetsEmulator
+
+    with SheetsEmulator() as server:
+        yield server
+        assert not server.internal_errors
 
 
-def test_close_form_after_the_close_moment(named_form: Settings) -> None:
-    session = _RecordingSession()
-    assert close_form_if_due(named_form, session, named_form.campaign.closes_at) is True
-    url, body = session.calls[0]
-    assert url == "https://forms.googleapis.com/v1/forms/1FAIpQL-example:setPublishSettings"
-    assert body == close_request("1FAIpQL-example")[1]
+def _google(emu: Any, settings: Settings) -> Any:
+    from emulator import authorized_session
+    from sync.google.client import Policy, RateLimiter, connect
+
+    no_wait = Policy(
+        reads=RateLimiter(100_000), writes=RateLimiter(100_000), max_retries=0, timeout=5
+    )
+    credentials = emu.credentials()
+    session = authorized_session(emu, credentials)
+    return connect(settings.google, credentials=credentials, session=session, policy=no_wait)
 
 
-def test_unnamed_form_is_left_alone(settings: Settings) -> None:
-    session = _RecordingSession()
+def _named(settings: Settings, form_id: str) -> Settings:
+    campaign = settings.campaign.model_copy(update={"form_id": form_id})
+    return settings.model_copy(update={"campaign": campaign})
+
+
+def test_close_form_waits_for_the_close_moment(emu, settings: Settings, tmp_path: Path) -> None:
+    named = _named(settings, emu.create_form("75 nghìn sáng kiến"))
+    early = named.campaign.closes_at - timedelta(seconds=1)
+    assert close_form_if_due(named, _google(emu, named), early, tmp_path) is None
+    assert emu.counts.writes() == 0
+
+
+def test_close_form_once_after_the_close_moment(emu, settings: Settings, tmp_path: Path) -> None:
+    form_id = emu.create_form("75 nghìn sáng kiến")
+    named = _named(settings, form_id)
+    google = _google(emu, named)
+    note = close_form_if_due(named, google, named.campaign.closes_at, tmp_path)
+    assert note is not None and "closed to new responses" in note
+    state = emu.form(form_id)["publishSettings"]["publishState"]
+    assert state == {"isPublished": True, "isAcceptingResponses": False}
+    assert emu.counts["forms.forms.setPublishSettings"] == 1
+    later = named.campaign.closes_at + timedelta(days=1)
+    assert close_form_if_due(named, google, later, tmp_path) is None  # remembered: no call
+    assert emu.counts["forms.forms.setPublishSettings"] == 1
+    assert emu.counts["forms.forms.get"] == 1
+
+
+def test_already_closed_form_is_done_not_an_error(emu, settings: Settings, tmp_path) -> None:
+    named = _named(settings, emu.create_form("75 nghìn sáng kiến", accepting=False))
+    note = close_form_if_due(named, _google(emu, named), named.campaign.closes_at, tmp_path)
+    assert note is not None and "already closed" in note
+    assert emu.counts["forms.forms.setPublishSettings"] == 0
+
+
+def test_unnamed_form_is_left_alone(emu, settings: Settings, tmp_path: Path) -> None:
     late = settings.campaign.closes_at + timedelta(days=1)
-    assert close_form_if_due(settings, session, late) is False
-    assert session.calls == []
+    assert close_form_if_due(settings, _google(emu, settings), late, tmp_path) is None
+    assert emu.counts.writes() == 0
 
 
-def test_refusal_is_reported(named_form: Settings) -> None:
-    late = named_form.campaign.closes_at + timedelta(days=1)
-    with pytest.raises(FormApiError, match="HTTP 403"):
-        close_form_if_due(named_form, _RecordingSession(403), late)
+def test_close_form_reports_an_unknown_form(emu, settings: Settings, tmp_path: Path) -> None:
+    from sync.google.client import GoogleError
+
+    named = _named(settings, "no-such-form")
+    late = named.campaign.closes_at + timedelta(days=1)
+    with pytest.raises(GoogleError, match="not found"):
+        close_form_if_due(named, _google(emu, named), late, tmp_path)
 
 
-def test_close_form_through_the_emulator(base_config: dict, write_config) -> None:
-    from emulator import SheetsEmulator, authorized_session
-
-    with SheetsEmulator() as emu:
-        form_id = emu.create_form("75 nghìn sáng kiến")
-        base_config["campaign"]["form_id"] = form_id
-        settings = read_settings(write_config(base_config))
-        session = authorized_session(emu)
-        early = settings.campaign.closes_at - timedelta(minutes=1)
-        assert close_form_if_due(settings, session, early) is False
-        assert emu.form(form_id)["publishSettings"]["publishState"]["isAcceptingResponses"]
-        assert close_form_if_due(settings, session, settings.campaign.closes_at) is True
-        state = emu.form(form_id)["publishSettings"]["publishState"]
-        assert state == {"isPublished": True, "isAcceptingResponses": False}
-        assert emu.counts["forms.forms.setPublishSettings"] == 1
-        assert not emu.internal_errors
-
-
-def test_close_form_reports_an_unknown_form(named_form: Settings) -> None:
-    from emulator import SheetsEmulator, authorized_session
-
-    with SheetsEmulator() as emu:
-        late = named_form.campaign.closes_at + timedelta(days=1)
-        with pytest.raises(FormApiError, match="HTTP 404"):
-            close_form_if_due(named_form, authorized_session(emu), late)
+def test_legacy_form_gets_a_plain_note_once(emu, settings: Settings, tmp_path: Path) -> None:
+    named = _named(settings, emu.create_form("75 nghìn sáng kiến", legacy=True))
+    google = _google(emu, named)
+    note = close_form_if_due(named, google, named.campaign.closes_at, tmp_path)
+    assert note is not None and "legacy" in note
+    assert emu.counts["forms.forms.setPublishSettings"] == 0
+    later = named.campaign.closes_at + timedelta(days=1)
+    assert close_form_if_due(named, google, later, tmp_path) is None
+    assert emu.counts["forms.forms.get"] == 1

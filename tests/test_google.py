@@ -15,6 +15,7 @@ from emulator import Fault, SheetsEmulator
 from emulator.transport import authorized_session
 from sync.config import read_settings
 from sync.google.client import GoogleError, Policy, RateLimiter, connect
+from sync.google.drive import FOLDER_MIME, SPREADSHEET_MIME
 from sync.google.target import FINGERPRINT_KEY
 from sync.pipeline import run_sync
 from sync.templates import load_templates
@@ -74,7 +75,11 @@ class Campaign:
         address = f"https://docs.google.com/spreadsheets/d/{self.responses}/edit"
         config["sources"] = [{"name": "form", "kind": "google_sheet", "spreadsheet": address}]
         config["output"] = {"kind": "google_sheets", "dir": str(folder / "out")}
-        config["google"] = {"dashboard_spreadsheet": self.dashboard, "drive_folder": self.folder}
+        config["google"] = {
+            "auth": "user",
+            "dashboard_spreadsheet": self.dashboard,
+            "drive_folder": self.folder,
+        }
         self.settings = read_settings(write_config(config))
 
     def connect(self, max_retries: int = 6):
@@ -96,13 +101,22 @@ class Campaign:
         return run_sync(self.settings, google=self.connect(**kwargs))
 
     def unit_files(self) -> dict[str, str]:
-        """Unit id -> spreadsheet key, of the spreadsheets created in the campaign folder."""
-        files = (self.emu.drive_file(key) for key in list(self.emu.store.files))
-        return {
-            file["name"].split(" – ")[0]: file["id"]
-            for file in files
-            if self.folder in file.get("parents", ())
-        }
+        """The units' spreadsheets and the public lookup's (key LOOKUP)."""
+        return spreadsheets_under(self.emu, self.folder)
+
+
+def spreadsheets_under(emu: SheetsEmulator, folder: str) -> dict[str, str]:
+    """Unit id -> spreadsheet key, of the spreadsheets in the folder or in a folder under it."""
+    files = [emu.drive_file(key) for key in list(emu.store.files)]
+    inside = {folder}
+    for _ in range(5):  # the tree is at most a few folders deep
+        inside |= {f["id"] for f in files if inside & set(f.get("parents", ())) and
+                   f["mimeType"] == FOLDER_MIME}  # fmt: skip
+    return {
+        file["name"].split(" – ")[0]: file["id"]
+        for file in files
+        if inside & set(file.get("parents", ())) and file["mimeType"] == SPREADSHEET_MIME
+    }
 
 
 @pytest.fixture
@@ -258,19 +272,85 @@ def test_sync_leaves_an_open_form_alone_before_the_close_moment(campaign: Campai
 
 
 def test_doctor_opens_every_configured_spreadsheet(campaign: Campaign, tmp_path: Path) -> None:
+    import yaml
+
     from sync.doctor import blocks_sync, run_doctor
 
-    key = tmp_path / "key.json"
-    fake = {"type": "service_account", "client_email": ACCOUNT, "private_key": "-----BEGIN"}
-    key.write_text(json.dumps(fake), encoding="utf-8")
-    key.chmod(0o600)
+    token = tmp_path / "token.json"  # what `sangkien login` saved
+    token.write_text(json.dumps({"refresh_token": "r", "account": ACCOUNT}), encoding="utf-8")
+    token.chmod(0o600)
     config = tmp_path / "config.yaml"
-    environ = {"GOOGLE_APPLICATION_CREDENTIALS": str(key)}
+    data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    data["google"]["token"] = str(token)
+    config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    environ: dict[str, str] = {}
     findings = run_doctor(config, environ=environ, google=campaign.connect())
     assert not blocks_sync(findings), findings
     names = {f.name for f in findings}
-    assert {"source form", "dashboard", "drive folder"} <= names
+    assert {"sign-in", "source form", "dashboard", "drive folder", "unit spreadsheets"} <= names
     campaign.emu.deny_access(campaign.dashboard, ACCOUNT)
     findings = run_doctor(config, environ=environ, google=campaign.connect())
     [denied] = [f for f in findings if f.name == "dashboard"]
     assert denied.blocking and "access denied" in denied.message
+
+
+@pytest.mark.parametrize(
+    "reason", ["sharingRateLimitExceeded", "userRateLimitExceeded", "rateLimitExceeded"]
+)
+def test_drive_403_rate_limits_are_retried(campaign: Campaign, reason: str) -> None:
+    campaign.emu.faults.schedule(
+        Fault.drive_rate_limit(reason), method="drive.permissions.create", times=2
+    )
+    result = campaign.sync()
+    assert campaign.emu.faulted["drive.permissions.create"] == 2
+    assert result.report.refused_addresses == []
+    school = campaign.unit_files()["P.TG.THPT"]
+    granted = {p.get("emailAddress") for p in campaign.emu.drive_file(school)["permissions"]}
+    assert "a@example.vn" in granted
+
+
+def test_other_403s_are_explained_by_their_reason(campaign: Campaign) -> None:
+    campaign.emu.faults.schedule(
+        Fault.error(403, "The user does not have sufficient permissions for this file."),
+        method="drive.files.create",
+    )
+    with pytest.raises(GoogleError, match=r"access denied \(403\)|access denied \(\w+\)"):
+        campaign.sync()
+
+
+def test_drive_calls_have_their_own_rate_limit(campaign: Campaign) -> None:
+    from sync.google.client import DRIVE_FILES
+
+    google = campaign.connect()
+    counted: list[str] = []
+    policy = google.http.policy
+    drive = RateLimiter(100_000)
+    drive.acquire = lambda: counted.append("drive")  # type: ignore[method-assign]
+    google.http.policy = Policy(policy.reads, policy.writes, 0, 5, drive=drive)
+    google.call("GET", DRIVE_FILES, params={"q": "trashed = false"})
+    google.http.fetch_sheet_metadata(campaign.dashboard)
+    assert counted == ["drive"]
+
+
+@pytest.mark.parametrize("forget_local_record", [False, True])
+def test_a_crash_after_creating_never_makes_a_second_spreadsheet(
+    campaign: Campaign, forget_local_record: bool
+) -> None:
+    from sync.google.drive import DRIVE_STATE_FILE
+
+    campaign.emu.faults.schedule(Fault.unavailable(), method="sheets.spreadsheets.batchUpdate",
+                                 times=1000)  # fmt: skip
+    with pytest.raises(GoogleError):
+        campaign.sync(max_retries=0)  # dies on the first write, after the first creation
+    created = campaign.emu.counts["drive.files.create"]
+    assert created >= 1
+    record = campaign.settings.output.dir / DRIVE_STATE_FILE
+    assert json.loads(record.read_text(encoding="utf-8"))["spreadsheets"]
+    if forget_local_record:  # another machine: found again by name in its folder
+        record.unlink()
+    campaign.emu.faults.clear()
+    campaign.sync()
+    files = [campaign.emu.drive_file(k) for k in list(campaign.emu.store.files)]
+    sheets = [f["name"] for f in files if f["mimeType"] == SPREADSHEET_MIME]
+    assert len(sheets) == len(set(sheets))  # none made twice
+    assert set(campaign.unit_files()) == {row[0] for row in TREE} - {"P"} | {LOOKUP}

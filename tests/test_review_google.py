@@ -30,7 +30,7 @@ from sync.templates import load_templates
 from tests.conftest import REPO, TREE, VALID_ROW, write_units
 from tests.officer import ARCHIVE, ID, INITIATIVES
 from tests.review_model import NOMINATION, PLACES, REVIEW, START, UNITS, Ledger, response, submitted
-from tests.test_google import ACCOUNT, Campaign, serial
+from tests.test_google import ACCOUNT, Campaign, serial, spreadsheets_under
 
 OFFICER = "a@example.vn"
 FORM_TAB = "Câu trả lời biểu mẫu 1"
@@ -409,6 +409,7 @@ class OfficersOnGoogle(RuleBasedStateMachine):
         config["sources"] = [{"name": "form", "kind": "google_sheet", "spreadsheet": address}]
         config["output"] = {"kind": "google_sheets", "dir": str(self.folder / "out")}
         config["google"] = {
+            "auth": "user",
             "dashboard_spreadsheet": self.dashboard,
             "drive_folder": self.drive_folder,
         }
@@ -582,11 +583,8 @@ class OfficersOnGoogle(RuleBasedStateMachine):
 
     def _spreadsheets(self) -> None:
         self.officers.setdefault("P", Officer(self.emu, self.dashboard))
-        for key in list(self.emu.store.files):
-            file = self.emu.drive_file(key)
-            unit = file["name"].split(" – ")[0]
-            in_folder = self.drive_folder in file.get("parents", ())
-            if in_folder and unit in UNITS and unit not in self.officers:  # not the lookup
+        for unit, key in spreadsheets_under(self.emu, self.drive_folder).items():
+            if unit in UNITS and unit not in self.officers:  # not the lookup
                 self.officers[unit] = Officer(self.emu, key)
 
     def _check(self, result: SyncResult, new_entries: list[dict[str, Any]]) -> None:

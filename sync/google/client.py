@@ -3,34 +3,49 @@ Forms, with a client-side rate limit and retries, and errors an IT officer can a
 
 from __future__ import annotations
 
-import json
-import os
 import random
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 import gspread
 import requests
+from google.auth.exceptions import RefreshError, TransportError
 from gspread.exceptions import APIError
 from gspread.http_client import HTTPClient
 
 from ..config import GoogleSettings
 from ..errors import GoogleError, UncertainWrite
-
-SCOPES = (
-    "https://www.googleapis.com/auth/spreadsheets",
-    "https://www.googleapis.com/auth/drive",
-    "https://www.googleapis.com/auth/forms.body",
+from .auth import (
+    CREDENTIALS_ENV,
+    AuthError,
+    key_path,
+    no_network_words,
+    refused_words,
+    signed_in,
 )
-CREDENTIALS_ENV = "GOOGLE_APPLICATION_CREDENTIALS"
-DRIVE_FILES = "https://www.googleapis.com/drive/v3/files"
+
+__all__ = ["CREDENTIALS_ENV", "key_path"]  # doctor reads them from here
+
+DRIVE_ROOT = "https://www.googleapis.com/drive/"
+DRIVE_FILES = DRIVE_ROOT + "v3/files"
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+# Drive signals its rate limits with 403 and one of these reasons; they are retried like a 429.
+RATE_LIMIT_REASONS = frozenset(
+    {"sharingRateLimitExceeded", "userRateLimitExceeded", "rateLimitExceeded"}
+)
+THREE_WAYS = (
+    "a service account has no Drive storage of its own, so it cannot create spreadsheets "
+    "outside a shared drive. Choose one of the three ways in config.yaml (see README, «Connect "
+    "to Google»): google.auth: user (sign in as a person with `sangkien login`; files are "
+    "theirs), google.owner: shared_drive (a Google Workspace shared drive the service account "
+    "is a member of), or google.owner: apps_script (run the script of `sangkien "
+    "spreadsheets-script`, which creates the spreadsheets as the provincial officer)"
+)
 MAX_BACKOFF_SECONDS = 64.0
 
 
@@ -65,12 +80,16 @@ class Policy:
     timeout: float
     sleep: Callable[[float], None] = time.sleep
     base_delay: float = 1.0
+    # Drive's quota is its own and far larger than the Sheets API's 60 a minute; None: Drive
+    # calls count as Sheets reads and writes.
+    drive: RateLimiter | None = None
 
     @classmethod
     def from_settings(cls, settings: GoogleSettings, **overrides: Any) -> Policy:
         values = {
             "reads": RateLimiter(settings.reads_per_minute),
             "writes": RateLimiter(settings.writes_per_minute),
+            "drive": RateLimiter(settings.drive_per_minute),
             "max_retries": settings.max_retries,
             "timeout": settings.timeout_seconds,
         }
@@ -93,6 +112,30 @@ def repeatable(method: str, url: str) -> bool:
     return not (method.upper() == "POST" and url.split("?")[0].endswith(":batchUpdate"))
 
 
+def error_reason(response: requests.Response) -> str:
+    """Google's machine-readable reason: Drive's errors[].reason, else the Sheets/Forms status
+    (PERMISSION_DENIED…) or the details' reason."""
+    try:
+        error = response.json().get("error", {})
+    except ValueError:
+        return ""
+    if not isinstance(error, dict):
+        return ""
+    for item in error.get("errors") or ():
+        if item.get("reason"):
+            return str(item["reason"])
+    for detail in error.get("details") or ():
+        if isinstance(detail, dict) and detail.get("reason"):
+            return str(detail["reason"])
+    return str(error.get("status") or "")
+
+
+def _retryable(response: requests.Response) -> bool:
+    if response.status_code in RETRY_STATUSES:
+        return True
+    return response.status_code == 403 and error_reason(response) in RATE_LIMIT_REASONS
+
+
 def _is_write(method: str, url: str) -> bool:
     # spreadsheets.get and values.get/batchGet are the reads; everything else changes something.
     if method.upper() == "GET":
@@ -110,6 +153,8 @@ class LimitedHTTPClient(HTTPClient):
 
     def request(self, method: str, endpoint: str, **kwargs: Any) -> requests.Response:
         limiter = self.policy.writes if _is_write(method, endpoint) else self.policy.reads
+        if self.policy.drive is not None and endpoint.startswith(DRIVE_ROOT):
+            limiter = self.policy.drive
         attempt = 0
         while True:
             limiter.acquire()
@@ -123,10 +168,14 @@ class LimitedHTTPClient(HTTPClient):
                 # Refused before the body left: whatever the request, nothing was applied.
                 if not isinstance(exc, requests.ConnectTimeout):
                     self._refuse_blind_retry(method, endpoint, failure)
+            except TransportError as exc:  # the token could not be refreshed: no network
+                raise GoogleError(no_network_words(exc)) from None
+            except RefreshError as exc:
+                raise GoogleError(refused_words(str(exc).split(",")[0][:80])) from None
             else:
                 if response.ok:
                     return response
-                if response.status_code not in RETRY_STATUSES:
+                if not _retryable(response):
                     raise APIError(response)
                 failure = f"HTTP {response.status_code}"
                 retry_after = response.headers.get("Retry-After")
@@ -164,15 +213,40 @@ class GoogleSession:
         return response.json() if response.content else {}
 
     def explain(self, exc: APIError, what: str) -> GoogleError:
-        code = exc.response.status_code
-        if code == 403:
-            return GoogleError(
-                f"{what}: access denied. Share it with the service account {self.account} "
-                "(as an editor) and run the sync again"
-            )
-        if code == 404:
-            return GoogleError(f"{what}: not found (check the spreadsheet key and the tab name)")
-        return GoogleError(f"{what}: Google answered {code}: {exc.error.get('message', exc)}")
+        return explain_refusal(exc.response, what, self.account)
+
+
+def explain_refusal(response: requests.Response, what: str, account: str) -> GoogleError:
+    """Google's refusal in words an IT officer can act on, by its status and reason."""
+    code = response.status_code
+    reason = error_reason(response)
+    if reason == "storageQuotaExceeded":
+        return GoogleError(f"{what}: Google refused to create it: {THREE_WAYS}")
+    if reason in RATE_LIMIT_REASONS:
+        return GoogleError(
+            f"{what}: Google's rate limit ({reason}) held after every retry; run the sync again "
+            "later, or lower google.writes_per_minute in config.yaml"
+        )
+    if reason == "invalidSharingRequest":
+        return GoogleError(f"{what}: Google refused to share it with that address ({reason})")
+    if code in (401, 403):
+        return GoogleError(
+            f"{what}: access denied ({reason or code}). Share it with {account} (as an editor) "
+            "and run the sync again"
+        )
+    if code == 404:
+        return GoogleError(
+            f"{what}: not found (check the key or address, and that it is shared with {account})"
+        )
+    message = _error_message(response)
+    return GoogleError(f"{what}: Google answered {code} {reason}: {message}".replace("  ", " "))
+
+
+def _error_message(response: requests.Response) -> str:
+    try:
+        return str(response.json().get("error", {}).get("message", ""))[:300]
+    except (ValueError, AttributeError):
+        return response.text[:300]
 
 
 def connect(
@@ -183,42 +257,19 @@ def connect(
     policy: Policy | None = None,
     account: str | None = None,
 ) -> GoogleSession:
-    """Authenticate with the service-account key (config or GOOGLE_APPLICATION_CREDENTIALS).
-    Tests pass their own credentials and session, which reach a local Sheets API server."""
+    """Sign in the configured way (a person's saved token, or a service-account key). Tests pass
+    their own credentials and session, which reach a local Sheets API server."""
     if credentials is None:
-        credentials, account = _service_account(settings)
+        try:
+            identity = signed_in(settings)
+        except AuthError as exc:
+            raise GoogleError(str(exc)) from None
+        credentials, account = identity.credentials, identity.account
     policy = policy or Policy.from_settings(settings)
     client = gspread.Client(
         credentials, session=session, http_client=partial(LimitedHTTPClient, policy=policy)
     )
     return GoogleSession(client, account or getattr(credentials, "service_account_email", "?"))
-
-
-def key_path(settings: GoogleSettings, environ: Mapping[str, str] = os.environ) -> Path | None:
-    """The service-account key: the config's, else the standard environment variable's."""
-    if settings.credentials is not None:
-        return settings.credentials
-    env = environ.get(CREDENTIALS_ENV)
-    return Path(env) if env else None
-
-
-def _service_account(settings: GoogleSettings) -> tuple[Any, str]:
-    from google.oauth2.service_account import Credentials
-
-    path = key_path(settings)
-    if path is None:
-        raise GoogleError(
-            "no Google credentials: set google.credentials in config.yaml to the service-account "
-            "key file, or the GOOGLE_APPLICATION_CREDENTIALS environment variable"
-        )
-    try:
-        info = json.loads(path.read_text(encoding="utf-8"))
-        credentials = Credentials.from_service_account_info(info, scopes=SCOPES)
-    except FileNotFoundError:
-        raise GoogleError(f"{path}: service-account key file not found") from None
-    except (OSError, ValueError, KeyError) as exc:
-        raise GoogleError(f"{path}: not a service-account key file ({exc})") from None
-    return credentials, credentials.service_account_email
 
 
 def spreadsheet_key(text: str) -> str:

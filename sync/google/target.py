@@ -30,6 +30,7 @@ from ..orgtree import OrgTree, Unit
 from ..review.audit import AuditEntry
 from ..review.settle import ReadBack
 from ..review.state import ReviewState
+from ..review.store import Written
 from ..review.values import fingerprint
 from ..templates import SheetLayout, Templates
 from ..writers.books import Books, UnitBook, reviewing_units, sheet_digests
@@ -38,12 +39,20 @@ from ..writers.plan import Planner, owned_runs
 from ..writers.readback import rows_by_header
 from ..writers.records import Dashboard, Sheet
 from . import chunks
-from .client import DRIVE_FILES, GoogleSession, spreadsheet_key
+from .client import GoogleSession, spreadsheet_key
+from .drive import (
+    BLANK_SPREADSHEET,
+    SHEET_URL,
+    Drive,
+    DriveState,
+    lookup_record,
+    registry_entries,
+    registry_rows,
+)
 from .sheet_requests import cell, dashboard_requests, sheet_id_for, tab_requests
 
 FINGERPRINT_KEY = "sangkien-sync.fingerprint"
 PROTECTION_MARK = "sangkien-sync"
-SHEET_URL = "https://docs.google.com/spreadsheets/d/{}"
 _METADATA_FIELDS = (
     "properties.title,developerMetadata,sheets(properties,conditionalFormats,charts(chartId),"
     "protectedRanges(protectedRangeId,description))"
@@ -145,49 +154,8 @@ class GoogleWriter:
         """Unit id -> (spreadsheet key, fingerprint last written), from the provincial
         spreadsheet's registry tab."""
         layout = self.templates.sheets["registry"]
-        rows = rows_by_header(self.read_tabs(sheet, [layout.name]).get(layout.name, []), layout)
-        return {
-            str(row["id"]): (spreadsheet_key(str(row["url"])), str(row.get("fingerprint") or ""))
-            for row in rows
-            if row.get("url")
-        }
-
-    # -- creating and sharing ----------------------------------------------------------------------
-
-    def find_or_create(self, title: str) -> str:
-        """A spreadsheet named `title` in the configured folder; created when absent, so a sync
-        that died after creating it finds it again instead of making a second one."""
-        folder = self.settings.google.drive_folder
-        escaped = title.replace("\\", "\\\\").replace("'", "\\'")
-        query = f"name = '{escaped}' and trashed = false"
-        query += " and mimeType = 'application/vnd.google-apps.spreadsheet'"
-        if folder:
-            query += f" and '{folder}' in parents"
-        found = self.google.call(
-            "GET", DRIVE_FILES, params={"q": query, "fields": "files(id,name)", "pageSize": 10}
-        )
-        if found.get("files"):
-            return found["files"][0]["id"]
-        body: dict[str, Any] = {
-            "name": title,
-            "mimeType": "application/vnd.google-apps.spreadsheet",
-        }
-        if folder:
-            body["parents"] = [folder]
-        return self.google.call("POST", DRIVE_FILES, json=body, params={"fields": "id"})["id"]
-
-    def share(self, key: str, unit: Unit, tree: OrgTree) -> None:
-        """Editors: the unit's own officers. Readers: the officers of every unit above it."""
-        grants = [(email, "writer") for email in unit.officer_emails]
-        for ancestor in tree.ancestors(unit.id):
-            grants += [(email, "reader") for email in tree[ancestor].officer_emails]
-        for email, role in grants:
-            self.google.call(
-                "POST",
-                f"{DRIVE_FILES}/{key}/permissions",
-                params={"sendNotificationEmail": "false"},
-                json={"type": "user", "role": role, "emailAddress": email},
-            )
+        values = self.read_tabs(sheet, [layout.name]).get(layout.name, [])
+        return registry_entries(rows_by_header(values, layout))
 
     # -- writing -----------------------------------------------------------------------------------
 
@@ -368,6 +336,7 @@ def _locate(
     settings: Settings,
     province: Spreadsheet,
     registry: dict[str, tuple[str, str]],
+    drive: Drive,
 ) -> dict[str, Spreadsheet]:
     """Every reviewing unit's spreadsheet: the province's is the dashboard; the others come from
     the config, else the registry tab; those not found yet get a None key."""
@@ -376,7 +345,7 @@ def _locate(
     for unit in reviewing_units(tree, settings):
         if unit.id == tree.root.id:
             continue
-        key, fingerprint = registry.get(unit.id, (None, ""))
+        key, fingerprint = registry.get(unit.id, (drive.state.spreadsheets.get(unit.id), ""))
         if unit.id in configured and configured[unit.id] != key:
             key, fingerprint = configured[unit.id], ""
         found[unit.id] = Spreadsheet(unit, key, fingerprint=fingerprint)
@@ -398,6 +367,7 @@ class GoogleStore:
 
     files: StateFiles
     writer: GoogleWriter
+    drive: Drive
     sheets: dict[str, Spreadsheet] = field(default_factory=dict)
     readbacks: dict[str, ReadBack | None] = field(default_factory=dict)
     lookup: Spreadsheet | None = None  # the public lookup's own spreadsheet
@@ -412,7 +382,8 @@ class GoogleStore:
                 "config.yaml: create the provincial spreadsheet, share it with the service "
                 f"account {google.account}, and put its address there"
             )
-        return cls(StateFiles(out_dir), GoogleWriter(google, settings, templates))
+        drive = Drive(google, settings, DriveState.load(out_dir))
+        return cls(StateFiles(out_dir), GoogleWriter(google, settings, templates), drive)
 
     def previous(self) -> ReviewState:
         return self.files.previous()
@@ -427,15 +398,16 @@ class GoogleStore:
         province = Spreadsheet(tree.root, dashboard)
         self.writer.load_metadata(province)
         registry = self.writer.read_registry(province)
-        self.sheets = _locate(tree, self.writer.settings, province, registry)
-        key, fingerprint = registry.get(self._lookup_id, (None, ""))
+        self.sheets = _locate(tree, self.writer.settings, province, registry, self.drive)
+        saved = self.drive.state.spreadsheets.get(self._lookup_id)
+        key, fingerprint = registry.get(self._lookup_id, (saved, ""))
         self.lookup = Spreadsheet(tree.root, key, fingerprint=fingerprint)
         self.readbacks = {
             unit_id: self.writer.read_review(sheet) for unit_id, sheet in self.sheets.items()
         }
         return self.readbacks
 
-    def write(self, books: Books, entries: list[AuditEntry]) -> list[str]:
+    def write(self, books: Books, entries: list[AuditEntry]) -> Written:
         """Each unit's spreadsheet in one batchUpdate (created and shared when new), then the
         province's with the registry and the audit rows appended."""
         writer, templates = self.writer, self.writer.templates
@@ -450,9 +422,8 @@ class GoogleStore:
             if unit_id == province.id:
                 continue
             fresh = sheet.key is None
-            if sheet.key is None:
-                sheet.key = writer.find_or_create(f"{unit_id} – {sheet.unit.name}")
-                writer.share(sheet.key, sheet.unit, books.tree)
+            if fresh:
+                self._find_or_create(sheet, self.drive.spreadsheet_for(sheet.unit, books.tree))
             drifted = _drifted(self.readbacks[unit_id], contents[unit_id], templates)
             if writer.write(sheet, contents[unit_id], fresh, drifted):
                 written.append(SHEET_URL.format(sheet.key))
@@ -465,12 +436,18 @@ class GoogleStore:
             sheet, board, drifted=_drifted(self.readbacks[province.id], board, templates)
         ):
             written.append(SHEET_URL.format(sheet.key))
-        return written
+        refused = [address.as_json() for address in self.drive.refused]
+        return Written(written, refused)
+
+    def _find_or_create(self, sheet: Spreadsheet, key: str) -> None:
+        """A spreadsheet this run created is blank (one tab, id 0): no need to read it."""
+        sheet.key = key
+        if key in self.drive.created:
+            sheet.metadata = BLANK_SPREADSHEET
 
     @property
     def _lookup_id(self) -> str:
-        """The lookup's id in the registry: the name of the local lookup file."""
-        return Path(self.writer.templates.review.lookup_file).stem
+        return lookup_record(self.writer.templates)[0]
 
     def _write_lookup(self, books: Books) -> list[str]:
         """The public lookup in a spreadsheet of its own, which can be shared with every author
@@ -479,21 +456,20 @@ class GoogleStore:
         assert sheet is not None
         fresh = sheet.key is None
         if sheet.key is None:
-            sheet.key = self.writer.find_or_create(
-                f"{self._lookup_id} – {books.lookup.layout.name}"
-            )
-            self.writer.share(sheet.key, books.tree.root, books.tree)
+            record, _, title = lookup_record(self.writer.templates)
+            key = self.drive.spreadsheet_for(books.tree.root, books.tree, record, title)
+            self._find_or_create(sheet, key)
         if self.writer.write(sheet, Content([books.lookup], None), fresh):
             return [SHEET_URL.format(sheet.key)]
         return []
 
     def _registry(self, books: Books) -> list[list[Any]]:
         tree = books.tree
-        rows = [
-            [unit_id, tree[unit_id].name, SHEET_URL.format(sheet.key), sheet.fingerprint]
-            for unit_id, sheet in sorted(self.sheets.items())
+        rows = registry_rows(
+            (sheet.unit, sheet.key, sheet.fingerprint)
+            for unit_id, sheet in self.sheets.items()
             if unit_id != tree.root.id and sheet.key
-        ]
+        )
         if self.lookup is not None and self.lookup.key:
             url = SHEET_URL.format(self.lookup.key)
             rows.append([self._lookup_id, books.lookup.layout.name, url, self.lookup.fingerprint])

@@ -10,6 +10,7 @@ the rendered sheets, and saves the new state and audit entries once everything w
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -18,6 +19,15 @@ if TYPE_CHECKING:
     from .audit import AuditEntry
     from .settle import ReadBack
     from .state import ReviewState
+
+
+@dataclass(frozen=True)
+class Written:
+    """What a store wrote, and the officers' addresses Google refused to share with (email,
+    unit, file, reason): each skipped, every other grant and write done."""
+
+    paths: list[str]
+    refused_addresses: list[dict[str, str]] = field(default_factory=list)
 
 
 class ReviewStore(Protocol):
@@ -30,7 +40,7 @@ class ReviewStore(Protocol):
         """What the last sync remembered (empty when it is lost: the sheets hold what matters)."""
         ...
 
-    def write(self, books: Books, entries: list[AuditEntry]) -> list[str]:
+    def write(self, books: Books, entries: list[AuditEntry]) -> Written:
         """Write every unit's sheets; return what was written."""
         ...
 

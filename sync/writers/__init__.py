@@ -5,6 +5,7 @@ review state, the audit and the JSON report."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,13 +28,14 @@ def write_report_json(report: Report, out_dir: Path) -> str:
 
 def write_outputs(
     report: Report, settings: Settings, templates: Templates, store: ReviewStore, out_dir: Path
-) -> list[str]:
+) -> tuple[Report, list[str]]:
     """Render, write through the store, then keep the state and the audit: a sync that failed
     while writing settles the same round again next time. The JSON report is always written
-    locally, for monitoring."""
+    locally, for monitoring; it and the returned report name the addresses Google refused."""
     renderer = Renderer(report, settings, templates)
     books = render_books(renderer, reviewing_units(report.tree, settings))
     state, entries = remembered(report, renderer, books)
     written = store.write(books, entries)
     store.save(state, entries)
-    return [*written, write_report_json(report, out_dir)]
+    report = replace(report, refused_addresses=written.refused_addresses)
+    return report, [*written.paths, write_report_json(report, out_dir)]

@@ -13,6 +13,7 @@ from ..paths import output_path
 from ..review.audit import AUDIT_FILE, AuditEntry
 from ..review.settle import ReadBack
 from ..review.state import STATE_FILE, ReviewState, load_state, state_json
+from ..review.store import Written
 from ..templates import Templates
 from ..text import fold
 from .atomic import private_append, write_text_atomic
@@ -63,7 +64,7 @@ class WorkbookFolder(StateFiles):
         the sync with nothing replaced."""
         return {unit.id: read_review(self.path(unit), self.templates) for unit in units}
 
-    def write(self, books: Books, entries: list[AuditEntry]) -> list[str]:
+    def write(self, books: Books, entries: list[AuditEntry]) -> Written:
         """The audit goes to `audit-log.jsonl` only (see `save`)."""
         jobs = [
             WorkbookJob(self.path(book.unit), list(book.sheets), book.dashboard)
@@ -72,4 +73,4 @@ class WorkbookFolder(StateFiles):
         lookup_file = output_path(self.folder, self.templates.review.lookup_file)
         jobs.append(WorkbookJob(lookup_file, [books.lookup]))
         write_workbooks(jobs, self.templates)
-        return [str(job.path) for job in jobs]
+        return Written([str(job.path) for job in jobs])

@@ -1,0 +1,356 @@
+"""The three ways a federation owns its spreadsheets (google.owner), each on the emulator in its
+strict mode: a first and an unchanged sync of the bundled example and of a 100-unit province;
+a service account outside a shared drive gets the plain message; a refused officer address is
+reported while every other spreadsheet is written and shared."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from emulator import SERVICE_ACCOUNT_QUOTA_MESSAGE, Fault, SheetsEmulator
+from emulator.transport import authorized_session
+from sync.config import Settings, read_settings
+from sync.console import summary_json
+from sync.doctor import check_google_way
+from sync.errors import ConfigError
+from sync.google.client import GoogleError, GoogleSession, Policy, RateLimiter, connect
+from sync.google.drive import FOLDER_MIME, SPREADSHEET_MIME, lookup_record, unit_title
+from sync.google.target import FINGERPRINT_KEY, SHEET_URL
+from sync.orgtree import UNITS_HEADER
+from sync.pipeline import SyncResult, run_sync
+from sync.report import REPORT_FILE
+from sync.templates import load_templates
+
+from .conftest import REPO
+
+SERVICE_ACCOUNT = "sangkien-sync@dien-bien.iam.gserviceaccount.com"
+PERSON = "sangkien.dienbien@gmail.com"  # signed in with `sangkien login`
+OFFICER = "vanphong.dienbien@gmail.com"  # the provincial officer who runs the Apps Script
+WAYS = ("user", "shared_drive", "apps_script")
+EXAMPLE_UNITS = REPO / "examples/dien-bien-2021/units.csv"
+# A first sync of the bundled example at Google's default quotas (issue: at most 1,000).
+FIRST_SYNC_REQUEST_BUDGET = 1000
+# Responses per scenario: enough for every tab to have rows, few enough that the provincial
+# spreadsheet's write fits Google's 10 MiB request limit in one batch.
+RESPONSES = 300
+
+
+def province_of(units: int, folder: Path) -> Path:
+    """The bundled tree cut to `units` unions: every union above the grassroots, then as many
+    grassroots unions as fill the count."""
+    with EXAMPLE_UNITS.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    upper = [r for r in rows if r["kind"] != "grassroots"]
+    kept = upper + [r for r in rows if r["kind"] == "grassroots"][: units - len(upper)]
+    path = folder / "units.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, UNITS_HEADER)
+        writer.writeheader()
+        writer.writerows(kept)
+    return path
+
+
+class Federation:
+    """One campaign on the emulator, set up the way `way` needs before the first sync."""
+
+    def __init__(self, emu: SheetsEmulator, folder: Path, way: str, units: Path):
+        self.emu = emu
+        self.way = way
+        self.account = PERSON if way == "user" else SERVICE_ACCOUNT
+        owner = {"user": PERSON, "shared_drive": OFFICER, "apps_script": OFFICER}[way]
+        parent = None
+        if way == "shared_drive":
+            parent = emu.create_shared_drive(
+                "Sáng kiến", organizer=OFFICER, members={SERVICE_ACCOUNT: "writer"}
+            )
+        self.folder = emu.create_folder("Sáng kiến 2021", parent=parent, owner=owner)
+        self.registry = load_templates().sheets["registry"]
+        self.dashboard = emu.create_spreadsheet(
+            "LĐLĐ tỉnh",
+            sheets=["Trang tính1", self.registry.name],
+            folder_id=self.folder,
+            owner=owner,
+        )
+        from examplegen import generate_responses, write_responses_xlsx
+
+        responses = folder / "responses.xlsx"
+        write_responses_xlsx(generate_responses(units, RESPONSES, seed=9).rows, responses)
+        config = yaml.safe_load((REPO / "config.yaml").read_text(encoding="utf-8"))
+        config["sources"] = [{"name": "form", "kind": "xlsx", "path": str(responses)}]
+        config["units"] = str(units)
+        config["output"] = {"kind": "google_sheets", "dir": str(folder / "out")}
+        config["google"] = {
+            "auth": "user" if way == "user" else "service_account",
+            "owner": way,
+            "dashboard_spreadsheet": self.dashboard,
+            "drive_folder": self.folder,
+        }
+        path = folder / "config.yaml"
+        path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+        self.settings: Settings = read_settings(path)
+        if way == "apps_script":
+            self.run_the_script()
+
+    def run_the_script(self) -> None:
+        """What `sangkien spreadsheets-script` does when the officer runs it (its layout and
+        resuming are tested in node): spreadsheets the officer owns, the campaign folder and
+        the provincial spreadsheet shared with the sync's account, the registry tab filled."""
+        from sync.orgtree import load_tree
+
+        tree = load_tree(self.settings.units)
+        rows: list[list[Any]] = [[c.header for c in self.registry.columns]]
+        for unit in tree:
+            if unit.id == tree.root.id or unit.tier not in self.settings.output.tiers:
+                continue
+            key = self.emu.create_spreadsheet(
+                unit_title(unit), folder_id=self.folder, owner=OFFICER
+            )
+            for email in unit.officer_emails:
+                self.emu.share(key, email, "writer")
+            rows.append([unit.id, unit.name, SHEET_URL.format(key), ""])
+        record, name, title = lookup_record(load_templates())
+        key = self.emu.create_spreadsheet(title, folder_id=self.folder, owner=OFFICER)
+        rows.append([record, name, SHEET_URL.format(key), ""])
+        self.emu.share(self.folder, SERVICE_ACCOUNT, "writer")
+        self.emu.share(self.dashboard, SERVICE_ACCOUNT, "writer")
+        self.emu.set_values(self.dashboard, f"'{self.registry.name}'!A1", rows)
+
+    def sync(self) -> SyncResult:
+        return run_sync(self.settings, google=self.connect())
+
+    def connect(self) -> GoogleSession:
+        no_wait = Policy(
+            reads=RateLimiter(100_000), writes=RateLimiter(100_000), max_retries=6,
+            timeout=30, sleep=lambda _seconds: None,
+        )  # fmt: skip
+        credentials = self.emu.credentials(self.account)
+        session = authorized_session(self.emu, credentials)
+        return connect(
+            self.settings.google,
+            credentials=credentials,
+            session=session,
+            policy=no_wait,
+            account=self.account,
+        )
+
+    def spreadsheets(self) -> dict[str, dict[str, Any]]:
+        """Unit id -> Drive file, of every spreadsheet but the dashboard."""
+        files = [self.emu.drive_file(key) for key in list(self.emu.store.files)]
+        return {
+            file["name"].split(" – ")[0]: file
+            for file in files
+            if file["mimeType"] == SPREADSHEET_MIME and file["id"] != self.dashboard
+        }
+
+
+@pytest.fixture
+def emu():
+    with SheetsEmulator(account=OFFICER) as server:
+        yield server
+        assert not server.internal_errors
+
+
+def _first_and_unchanged(federation: Federation) -> tuple[SyncResult, int]:
+    federation.emu.reset_counters()
+    first = federation.sync()
+    requests = federation.emu.counts.total()
+    federation.emu.reset_counters()
+    federation.sync()
+    assert federation.emu.counts.writes() == 0  # the unchanged sync writes nothing
+    return first, requests
+
+
+def _every_unit_written(federation: Federation, result: SyncResult) -> None:
+    tree = result.report.tree
+    expected = {u.id for u in tree if u.tier in federation.settings.output.tiers} - {tree.root.id}
+    expected.add(lookup_record(load_templates())[0])  # the public lookup's own spreadsheet
+    files = federation.spreadsheets()
+    assert set(files) == expected
+    for unit_id in expected:
+        metadata = federation.emu.spreadsheet_json(files[unit_id]["id"])
+        keys = [m["metadataKey"] for m in metadata.get("developerMetadata", [])]
+        assert keys == [FINGERPRINT_KEY], unit_id
+
+
+@pytest.mark.parametrize("way", WAYS)
+def test_bundled_example_in_each_way(emu, tmp_path: Path, way: str) -> None:
+    federation = Federation(emu, tmp_path, way, EXAMPLE_UNITS)
+    first, requests = _first_and_unchanged(federation)
+    _every_unit_written(federation, first)
+    assert requests <= FIRST_SYNC_REQUEST_BUDGET
+    assert first.report.refused_addresses == []
+
+
+@pytest.mark.parametrize("way", WAYS)
+def test_hundred_units_in_each_way(emu, tmp_path: Path, way: str) -> None:
+    federation = Federation(emu, tmp_path, way, province_of(100, tmp_path))
+    first, _ = _first_and_unchanged(federation)
+    _every_unit_written(federation, first)
+
+
+def test_readers_are_granted_by_folder_not_file_by_file(emu, tmp_path: Path) -> None:
+    federation = Federation(emu, tmp_path, "user", province_of(40, tmp_path))
+    result = federation.sync()
+    tree = result.report.tree
+    files = {u: f for u, f in federation.spreadsheets().items() if u in tree.units}
+    for unit_id, file in files.items():
+        granted = {p.get("emailAddress") for p in file.get("permissions", [])}
+        assert set(tree[unit_id].officer_emails) <= granted
+        for ancestor in tree.ancestors(unit_id):
+            assert not set(tree[ancestor].officer_emails) & granted - {PERSON}
+    folders = [f for f in (emu.drive_file(k) for k in list(emu.store.files))
+               if f["mimeType"] == FOLDER_MIME and f["id"] != federation.folder]  # fmt: skip
+    with_folder = [tree.root.id, *(f["name"].split(" – ")[0] for f in folders)]
+    lookup_editors = len(tree.root.officer_emails)  # the public lookup's own spreadsheet
+    once_each = sum(len(tree[u].officer_emails) for u in [*files, *with_folder]) + lookup_editors
+    assert emu.counts["drive.permissions.create"] == once_each
+
+
+def test_service_account_outside_a_shared_drive_gets_the_plain_message(emu, tmp_path: Path) -> None:
+    federation = Federation(emu, tmp_path, "user", province_of(20, tmp_path))
+    emu.share(federation.folder, SERVICE_ACCOUNT, "writer")
+    emu.share(federation.dashboard, SERVICE_ACCOUNT, "writer")
+    google = federation.settings.google.model_copy(
+        update={"auth": "service_account", "owner": "shared_drive"}
+    )
+    federation.settings = federation.settings.model_copy(update={"google": google})
+    federation.account = SERVICE_ACCOUNT
+    with pytest.raises(GoogleError) as raised:
+        federation.sync()
+    message = str(raised.value)
+    assert "shared drive" in message and "apps_script" in message and "auth: user" in message
+    assert "access denied" not in message
+    assert emu.counts["drive.files.create"] == 0  # it never tried outside a shared drive
+
+
+def test_a_configured_drive_that_does_not_hold_the_folder_creates_nothing(
+    emu, tmp_path: Path
+) -> None:
+    federation = Federation(emu, tmp_path, "user", province_of(20, tmp_path))
+    emu.share(federation.folder, SERVICE_ACCOUNT, "writer")
+    drive = emu.create_shared_drive("Khác", organizer=OFFICER, members={SERVICE_ACCOUNT: "writer"})
+    google = federation.settings.google.model_copy(
+        update={"auth": "service_account", "owner": "shared_drive", "shared_drive": drive}
+    )  # a shared drive in the config, but the folder is in a person's Drive
+    federation.settings = federation.settings.model_copy(update={"google": google})
+    federation.account = SERVICE_ACCOUNT
+    with pytest.raises(GoogleError, match="not in a shared drive"):
+        federation.sync()
+    assert emu.counts["drive.files.create"] == 0
+
+
+def test_storage_quota_refusal_names_the_three_ways(emu, tmp_path: Path) -> None:
+    federation = Federation(emu, tmp_path, "shared_drive", province_of(20, tmp_path))
+    refusal = Fault(
+        "status", 403, message=SERVICE_ACCOUNT_QUOTA_MESSAGE, reason="storageQuotaExceeded",
+        domain="usageLimits",
+    )  # fmt: skip
+    emu.faults.schedule(refusal, method="drive.files.create")
+    with pytest.raises(GoogleError, match="apps_script") as raised:
+        federation.sync()
+    assert "access denied" not in str(raised.value)
+
+
+def test_service_account_cannot_be_the_owner_in_config(tmp_path: Path, write_config) -> None:
+    config = yaml.safe_load((REPO / "config.yaml").read_text(encoding="utf-8"))
+    config["units"] = str(EXAMPLE_UNITS)
+    config["google"] = {"auth": "service_account", "owner": "user"}
+    with pytest.raises(ConfigError, match="cannot own files"):
+        read_settings(write_config(config))
+
+
+def test_refused_address_is_reported_and_the_rest_is_shared(emu, tmp_path: Path) -> None:
+    units = province_of(30, tmp_path)
+    federation = Federation(emu, tmp_path, "user", units)
+    with units.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    victim = next(r for r in rows if r["kind"] == "grassroots" and r["officer_emails"])
+    bad = victim["officer_emails"].split(";")[0]
+    emu.mark_without_google_account(bad)
+    result = federation.sync()
+    refused = result.report.refused_addresses
+    assert [(r["email"], r["unit"], r["reason"]) for r in refused] == [
+        (bad, victim["id"], "invalidSharingRequest")
+    ]
+    _every_unit_written(federation, result)
+    tree = result.report.tree
+    for unit_id, file in federation.spreadsheets().items():
+        granted = {p.get("emailAddress") for p in file.get("permissions", [])}
+        unit = tree.units.get(unit_id, tree.root)  # the province's officers edit the lookup
+        assert set(unit.officer_emails) - {bad} <= granted
+    saved = json.loads((federation.settings.output.dir / REPORT_FILE).read_text("utf-8"))
+    assert saved["refused_addresses"] == refused
+    assert json.loads(summary_json(result))["refused_addresses"] == refused
+
+
+@pytest.mark.parametrize("way", WAYS)
+def test_doctor_proves_each_way_before_the_first_sync(emu, tmp_path: Path, way: str) -> None:
+    federation = Federation(emu, tmp_path, way, province_of(20, tmp_path))
+    form_id = emu.create_form("Sáng kiến 2021", owner=OFFICER)
+    emu.share(form_id, federation.account, "writer")
+    campaign = federation.settings.campaign.model_copy(update={"form_id": form_id})
+    federation.settings = federation.settings.model_copy(update={"campaign": campaign})
+    emu.reset_counters()
+    findings = check_google_way(federation.settings, federation.connect())
+    assert [(f.name, f.ok) for f in findings] == [
+        ("unit spreadsheets", True),
+        ("dashboard write", True),
+        ("form", True),
+    ], findings
+    assert emu.counts.writes() == 0  # nothing created, nothing left behind
+
+
+def test_doctor_sees_a_service_account_outside_a_shared_drive(emu, tmp_path: Path) -> None:
+    federation = Federation(emu, tmp_path, "user", province_of(20, tmp_path))
+    emu.share(federation.folder, SERVICE_ACCOUNT, "writer")
+    google = federation.settings.google.model_copy(
+        update={"auth": "service_account", "owner": "shared_drive"}
+    )
+    federation.settings = federation.settings.model_copy(update={"google": google})
+    federation.account = SERVICE_ACCOUNT
+    found = {f.name: f for f in check_google_way(federation.settings, federation.connect())}
+    assert found["unit spreadsheets"].blocking
+    assert "shared drive" in found["unit spreadsheets"].message
+
+
+def test_doctor_sees_units_the_script_has_not_made_yet(emu, tmp_path: Path) -> None:
+    federation = Federation(emu, tmp_path, "apps_script", province_of(20, tmp_path))
+    registry = f"'{federation.registry.name}'!A3:D100"
+    emu.set_values(federation.dashboard, registry, [[""] * 4] * 98)  # the script stopped early
+    found = {f.name: f for f in check_google_way(federation.settings, federation.connect())}
+    assert found["unit spreadsheets"].blocking
+    assert "spreadsheets-script" in found["unit spreadsheets"].message
+
+
+def test_doctor_sees_a_legacy_form_and_a_form_it_cannot_edit(emu, tmp_path: Path) -> None:
+    federation = Federation(emu, tmp_path, "user", province_of(20, tmp_path))
+    for form_id, problem in (
+        (emu.create_form("Cũ", owner=OFFICER, legacy=True), "legacy"),
+        (emu.create_form("Không chia sẻ", owner=OFFICER), "access denied"),
+    ):
+        if problem == "legacy":
+            emu.share(form_id, PERSON, "writer")
+        campaign = federation.settings.campaign.model_copy(update={"form_id": form_id})
+        settings = federation.settings.model_copy(update={"campaign": campaign})
+        [form] = [f for f in check_google_way(settings, federation.connect()) if f.name == "form"]
+        assert form.blocking and problem in form.message
+
+
+def test_signed_in_person_without_a_folder_gets_one_made(emu, tmp_path: Path) -> None:
+    federation = Federation(emu, tmp_path, "user", province_of(20, tmp_path))
+    google = federation.settings.google.model_copy(update={"drive_folder": None})
+    federation.settings = federation.settings.model_copy(update={"google": google})
+    result = federation.sync()
+    _every_unit_written(federation, result)
+    made = [emu.drive_file(k) for k in list(emu.store.files)]
+    [campaign] = [f for f in made if f["name"] == federation.settings.campaign.name]
+    assert campaign["mimeType"] == FOLDER_MIME
+    federation.sync()  # found again, not made twice
+    again = [emu.drive_file(k)["name"] for k in list(emu.store.files)]
+    assert again.count(federation.settings.campaign.name) == 1
