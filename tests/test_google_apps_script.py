@@ -50,6 +50,9 @@ def script(settings: Settings) -> str:
     return build_spreadsheets_script(settings, ACCOUNT)
 
 
+LOOKUP = "tra-cuu-ket-qua"  # the public lookup's own spreadsheet
+
+
 @needs_node
 def test_script_passes_node_check(script: str, tmp_path: Path) -> None:
     path = tmp_path / "spreadsheets.js"
@@ -157,7 +160,9 @@ def _made(run: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
 def test_script_lays_out_shares_and_lists_every_spreadsheet(script: str, tmp_path: Path) -> None:
     run = _run(script, [100], tmp_path)
     sheets, folders = _made(run, "sheet"), _made(run, "folder")
-    assert set(sheets) == {row[0] for row in TREE} - {"P"}
+    assert set(sheets) == {row[0] for row in TREE} - {"P"} | {LOOKUP}
+    assert sheets[LOOKUP]["parent"] == "ROOT"  # the public lookup, edited by the province
+    assert sheets[LOOKUP]["editors"] == ["tinh@example.vn"]
     assert set(folders) == {"P.TG", "P.MA"}  # the superiors with units below them
     assert sheets["P.TG.THPT"]["parent"] == folders["P.TG"]["id"]
     assert sheets["P.TG"]["parent"] == "ROOT" and sheets["P.DL"]["parent"] == "ROOT"
@@ -176,8 +181,8 @@ def test_script_lays_out_shares_and_lists_every_spreadsheet(script: str, tmp_pat
 def test_script_resumes_after_googles_daily_limit(script: str, tmp_path: Path) -> None:
     run = _run(script, [3, 0, 100, 100], tmp_path)
     sheets = [item for item in run["items"].values() if item.get("kind") == "sheet"]
-    assert len(sheets) == len(TREE) - 1  # none made twice
-    assert len(run["registry"]) == len(TREE)  # header + one row per unit
+    assert len(sheets) == len(TREE)  # the units' and the lookup's, none made twice
+    assert len(run["registry"]) == len(TREE) + 1  # header + one row per spreadsheet
     assert any("250 files a day" in line for line in run["logs"])
     assert run["logs"][-1].startswith("All done: 0 spreadsheet(s)")
     assert _made(run, "folder")["P.TG"]["viewers"] == [
