@@ -17,7 +17,8 @@ from sync.pipeline import run_sync
 from sync.review.values import APPRAISAL as APPRAISAL_KEY
 from sync.review.values import BENEFIT as BENEFIT_KEY
 from sync.review.values import SCORE as SCORE_KEY
-from sync.review.values import appraisal, bad_values, benefit, score
+from sync.review.values import appraisal, bad_values, benefit, review_words, score
+from sync.templates import load_templates
 from tests.officer import (
     ARCHIVE,
     delete_row,
@@ -339,6 +340,7 @@ def test_commendation_lists_selected_and_most_prolific_people(small_campaign, tm
 # -- review values -----------------------------------------------------------------------------
 
 BAD = "BAD_REVIEW_VALUE"
+WORDS = review_words(load_templates())
 
 
 @pytest.mark.parametrize(
@@ -362,11 +364,11 @@ BAD = "BAD_REVIEW_VALUE"
 )
 def test_score_is_read_as_meant_or_coded(typed, expected) -> None:
     review = {SCORE_KEY: typed}
-    problems = [bad.key for bad in bad_values(review)]
+    problems = [bad.key for bad in bad_values(review, WORDS)]
     if expected == BAD:
-        assert (score(review), problems) == (None, [SCORE_KEY])
+        assert (score(review, WORDS), problems) == (None, [SCORE_KEY])
     else:
-        assert (score(review), problems) == (expected, [])
+        assert (score(review, WORDS), problems) == (expected, [])
 
 
 @pytest.mark.parametrize(
@@ -385,12 +387,11 @@ def test_score_is_read_as_meant_or_coded(typed, expected) -> None:
 )
 def test_appraisal_is_read_as_meant_or_coded(typed, expected) -> None:
     review = {APPRAISAL_KEY: typed}
-    labels = {"pending": "Chờ thẩm định", "passed": "Đạt", "failed": "Không đạt"}
-    problems = [bad.key for bad in bad_values(review)]
+    problems = [bad.key for bad in bad_values(review, WORDS)]
     if expected == BAD:
-        assert (appraisal(review, labels), problems) == (None, [APPRAISAL_KEY])
+        assert (appraisal(review, WORDS), problems) == (None, [APPRAISAL_KEY])
     else:
-        assert (appraisal(review, labels), problems) == (expected, [])
+        assert (appraisal(review, WORDS), problems) == (expected, [])
 
 
 @pytest.mark.parametrize(
@@ -407,7 +408,7 @@ def test_appraisal_is_read_as_meant_or_coded(typed, expected) -> None:
 )
 def test_confirmed_benefit_is_money_or_coded(typed, expected) -> None:
     review = {BENEFIT_KEY: typed}
-    problems = [bad.key for bad in bad_values(review)]
+    problems = [bad.key for bad in bad_values(review, WORDS)]
     if expected == BAD:
         assert (benefit(review), problems) == (None, [BENEFIT_KEY])
     else:
@@ -415,7 +416,7 @@ def test_confirmed_benefit_is_money_or_coded(typed, expected) -> None:
 
 
 def test_bad_review_value_names_the_column_and_what_was_typed() -> None:
-    [bad] = bad_values({SCORE_KEY: "tám mươi", APPRAISAL_KEY: "Đạt"})
+    [bad] = bad_values({SCORE_KEY: "tám mươi", APPRAISAL_KEY: "Đạt"}, WORDS)
     assert (bad.column, bad.typed) == (SCORE, "tám mươi")
     assert "100" in bad.expected
 

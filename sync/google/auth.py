@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from ..config import GoogleSettings
-from ..errors import SyncError
+from ..errors import GoogleError
 
 # A person signs in with the narrowest scopes the sync can work with: every spreadsheet it reads
 # or writes (the form's responses, the dashboard, the units'), only the Drive files and folders
@@ -44,10 +44,8 @@ TOKEN_NAME = "google-token.json"
 HEADLESS_REDIRECT = "http://localhost:1/"
 
 
-class AuthError(SyncError):
-    """Signing in failed; the message says what to do. Same exit code as other Google errors."""
-
-    exit_code = 5
+class AuthError(GoogleError):
+    """Signing in failed; the message says what to do."""
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,6 @@ from .values import (
     Review,
     ReviewWords,
     bad_values,
-    bundled_words,
     score,
     ticked,
 )
@@ -46,8 +45,7 @@ class Rules:
     due: date  # campaign.dossier_due
     marks: frozenset[str]  # what counts as a ticked box
     reasons: Mapping[str, str]  # Vietnamese reasons of NOT_ELIGIBLE, by key
-    # What the checked review cells may hold; by default the bundled sheet templates' words.
-    words: ReviewWords = field(default_factory=bundled_words)
+    words: ReviewWords  # what the checked review cells may hold
 
 
 @dataclass(slots=True)

@@ -21,7 +21,18 @@ from .audit import AuditEntry, changes
 from .flow import Rules
 from .settle import Outcome, ReadBack, next_state, settle
 from .state import Mark, ReviewState
-from .values import COMPLAINT, DISPUTE, NOMINATED, Review, appraisal, fingerprint, score, ticked
+from .values import (
+    COMPLAINT,
+    DISPUTE,
+    NOMINATED,
+    Review,
+    ReviewWords,
+    appraisal,
+    fingerprint,
+    review_words,
+    score,
+    ticked,
+)
 
 Summary = dict[str, dict[str, dict[str, Any]]]  # initiative -> unit -> decision, for the JSON
 
@@ -38,13 +49,14 @@ def review_rules(settings: Settings, templates: Templates) -> Rules:
         due=settings.campaign.dossier_due,
         marks=frozenset(words.ticked),
         reasons=words.not_eligible.model_dump(),
+        words=review_words(templates),
     )
 
 
-def _decision(review: Review, templates: Templates, marks: frozenset[str]) -> dict[str, Any]:
+def _decision(review: Review, words: ReviewWords, marks: frozenset[str]) -> dict[str, Any]:
     return {
-        "appraisal": appraisal(review, templates.review.appraisal.model_dump()),
-        "score": score(review),
+        "appraisal": appraisal(review, words),
+        "score": score(review, words),
         "nominated": ticked(review, NOMINATED, marks),
         "complaint": ticked(review, COMPLAINT, marks),
         "dispute": ticked(review, DISPUTE, marks),
@@ -72,7 +84,7 @@ def settle_review(
     for unit_id, initiatives in outcome.flow.listed.items():
         reviews = outcome.reviews.get(unit_id, {})
         for initiative in initiatives:
-            entry = _decision(reviews.get(initiative, {}), templates, rules.marks)
+            entry = _decision(reviews.get(initiative, {}), rules.words, rules.marks)
             summary.setdefault(initiative, {})[unit_id] = entry
     return ReviewRound(outcome, summary)
 

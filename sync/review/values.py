@@ -11,16 +11,15 @@ import math
 import re
 import zlib
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cache
 from typing import Any
 
 import yaml
 
 from ..normalize import parse_money
 from ..resources import data_text
-from ..templates import Templates, load_templates
+from ..templates import Templates
 from ..text import clean_text, fold
 
 Cell = str | int | float | bool | None
@@ -111,11 +110,6 @@ def review_words(templates: Templates) -> ReviewWords:
     )
 
 
-@cache
-def bundled_words() -> ReviewWords:
-    return review_words(load_templates())
-
-
 def read_score(value: Cell, words: ReviewWords) -> float | None:
     """The score typed, as a number; None when blank. Raises ValueError when it is not a number
     in the sheet's range ("150", "-5", "tám mươi")."""
@@ -164,10 +158,9 @@ def _expected(key: str, words: ReviewWords) -> str:
     return _EXPECTED[key].format(choices=choices, low=low, high=high)
 
 
-def bad_values(review: Mapping[str, Cell], words: ReviewWords | None = None) -> list[BadValue]:
+def bad_values(review: Mapping[str, Cell], words: ReviewWords) -> list[BadValue]:
     """The checked cells (appraisal, score, benefit) that hold something their column does not
     expect, in column order."""
-    words = words or bundled_words()
     readers = {
         APPRAISAL: lambda v: read_appraisal(v, words),
         SCORE: lambda v: read_score(v, words),
@@ -183,10 +176,10 @@ def bad_values(review: Mapping[str, Cell], words: ReviewWords | None = None) -> 
     return found
 
 
-def score(review: Mapping[str, Cell], words: ReviewWords | None = None) -> float | None:
+def score(review: Mapping[str, Cell], words: ReviewWords) -> float | None:
     """The score as a number ("85,5" and "80 điểm" read as meant); None if blank or not valid."""
     try:
-        return read_score(review.get(SCORE), words or bundled_words())
+        return read_score(review.get(SCORE), words)
     except ValueError:
         return None
 
@@ -198,17 +191,11 @@ def benefit(review: Mapping[str, Cell]) -> int | None:
         return None
 
 
-def appraisal(
-    review: Mapping[str, Cell], choices: Mapping[str, str], words: ReviewWords | None = None
-) -> str | None:
+def appraisal(review: Mapping[str, Cell], words: ReviewWords) -> str | None:
     """The appraisal's key (pending, passed, failed), matched without case or diacritics, the
-    labels in `choices` and their other spellings; None if blank or unknown."""
-    words = words or bundled_words()
-    spellings = {
-        key: words.appraisal.get(key, frozenset()) | {fold(label)} for key, label in choices.items()
-    }
+    dropdown's labels and their other spellings; None if blank or unknown."""
     try:
-        return read_appraisal(review.get(APPRAISAL), replace(words, appraisal=spellings))
+        return read_appraisal(review.get(APPRAISAL), words)
     except ValueError:
         return None
 
