@@ -14,7 +14,7 @@ from ..config import Settings, SourceSettings
 from ..errors import SourceError
 from ..normalize import from_serial
 from ..sources.table import header_key
-from ..templates import load_templates
+from ..templates import FormLayout, Question
 from .client import GoogleSession, spreadsheet_key
 
 # The tab a Form fills, in the Vietnamese and the English interface.
@@ -30,7 +30,7 @@ def _pick_tab(titles: list[str], wanted: str | None, key: str) -> str:
 
 
 def read_google_table(
-    source: SourceSettings, settings: Settings, google: GoogleSession | None
+    source: SourceSettings, settings: Settings, form: FormLayout, google: GoogleSession | None
 ) -> tuple[list[list[Any]], str, str]:
     """Returns (table, location, locale) for `sources.table.build_table`."""
     if google is None:
@@ -67,14 +67,15 @@ def read_google_table(
         raise google.explain(exc, f"spreadsheet {key}, tab {tab!r}") from None
     table = answer.get("values", [])
     if table:
-        _zone_timestamps(table, settings, zone)
+        _zone_timestamps(table, settings, form.question("timestamp"), zone)
     return table, f"{properties.get('title', key)} / {tab}", locale
 
 
-def _zone_timestamps(table: list[list[Any]], settings: Settings, zone: ZoneInfo) -> None:
+def _zone_timestamps(
+    table: list[list[Any]], settings: Settings, question: Question, zone: ZoneInfo
+) -> None:
     """A serial in the timestamp column is a moment in the spreadsheet's own zone, which may
     differ from the campaign's; make it an aware datetime before anything else reads it."""
-    question = load_templates().form.question("timestamp")
     names = {
         header_key(h)
         for h in (question.vi, question.en, *settings.column_aliases.get("timestamp", ()))

@@ -55,7 +55,7 @@ def read_source(
     if source.kind == "google_sheet":
         from ..google.source import read_google_table
 
-        table, location, locale = read_google_table(source, settings, google)
+        table, location, locale = read_google_table(source, settings, form, google)
     else:
         assert source.path is not None  # checked when the config was loaded
         location = str(source.path)
