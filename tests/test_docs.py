@@ -36,3 +36,34 @@ def test_every_command_is_documented(command: str) -> None:
 )  # fmt: skip
 def test_report_keys_are_documented(key: str) -> None:
     assert f'"{key}"' in README
+
+
+def _module_table() -> str:
+    start = README.index("| module | does one thing |")
+    return README[start : README.index("\n\n", start)]
+
+
+MODULES = sorted(
+    path.relative_to(ROOT).as_posix()
+    for path in (ROOT / "sync").rglob("*.py")
+    if path.name not in {"__init__.py", "__main__.py"}
+)
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_every_module_is_in_the_readme_module_table(module: str) -> None:
+    table = _module_table()
+    package, _, name = module.rpartition("/")
+    row = next((r for r in table.splitlines() if r.startswith(f"| `{package}/` |")), "")
+    assert f"`{module}`" in table or f"`{name}`" in row, module
+
+
+def test_the_module_table_names_no_missing_module() -> None:
+    for row in _module_table().splitlines()[2:]:
+        first, rest = row.split(" | ", 1)
+        for named in re.findall(r"`(sync/[\w/]+\.py)`", first):
+            assert (ROOT / named).is_file(), named
+        if first.endswith("/`"):
+            package = ROOT / first.strip("| `")
+            for name in re.findall(r"`(\w+\.py)`", rest):
+                assert (package / name).is_file(), f"{package.name}/{name}"
