@@ -60,6 +60,8 @@ def summary_table(result: SyncResult) -> Table:
         table.add_row(f"  {code_id}", f"{count:,}")
     if result.written:
         table.add_row("files written", f"{len(result.written):,}")
+    for path, why in result.not_written.items():
+        table.add_row(Text(f"NOT written: {path} ({why})"), "")
     seconds = sum(report.timings.values())
     table.add_row("time", f"{seconds:.1f} s")
     return table
@@ -72,6 +74,7 @@ def summary_json(result: SyncResult) -> str:
         "sources": [{"name": s.name, "rows": s.rows} for s in result.report.sources],
         **result.report.summary(),
         "written": result.written,
+        "not_written": result.not_written,
         "seconds": {k: round(v, 3) for k, v in result.report.timings.items()},
     }
     return json.dumps(data, ensure_ascii=False, indent=1)

@@ -8,8 +8,10 @@ import openpyxl
 import pytest
 
 from sync.config import read_settings
-from sync.errors import SyncError
+from sync.errors import OutputError
 from sync.pipeline import run_sync
+from sync.report import REPORT_FILE
+from sync.review.state import STATE_FILE
 from sync.templates import load_templates
 from sync.writers import xlsx
 
@@ -88,15 +90,20 @@ def test_a_failed_write_leaves_the_previous_workbook(written, monkeypatch) -> No
     _, out = written
     [path] = out.glob("1-tinh/*.xlsx")
     before = path.read_bytes()
+    # Without the remembered fingerprints every workbook is due again.
+    (out / STATE_FILE).unlink()
+    report_before = (out / REPORT_FILE).read_bytes()
 
     def crash(*args, **kwargs):
-        raise OSError("disk full")
+        raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(xlsx, "write_table", crash)
     settings = read_settings(Path(out.parent / "config.yaml"))
-    with pytest.raises((OSError, SyncError)):
+    with pytest.raises(OutputError, match=r"\.xlsx: cannot write \(No space left"):
         run_sync(settings)
     assert path.read_bytes() == before
+    assert (out / REPORT_FILE).read_bytes() == report_before
+    assert not (out / STATE_FILE).exists()
     assert not list(out.rglob(".*"))
 
 

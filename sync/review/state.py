@@ -47,6 +47,9 @@ class Mark:
 class ReviewState:
     initiatives: dict[str, Mark] = field(default_factory=dict)
     units: dict[str, dict[str, Entry]] = field(default_factory=dict)
+    # Local workbooks: relative path -> fingerprint of the content last written there, so an
+    # unchanged workbook is not written again.
+    books: dict[str, str] = field(default_factory=dict)
     unreadable: str | None = None  # why the remembered state could not be read, if so
 
     def unit(self, unit_id: str) -> dict[str, Entry]:
@@ -67,6 +70,7 @@ def state_json(state: ReviewState) -> dict[str, Any]:
             unit: {k: _plain(e) for k, e in sorted(entries.items())}
             for unit, entries in sorted(state.units.items())
         },
+        "books": dict(sorted(state.books.items())),
     }
 
 
@@ -77,6 +81,7 @@ def state_from_json(data: dict[str, Any]) -> ReviewState:
             unit: {k: Entry(**e) for k, e in entries.items()}
             for unit, entries in data.get("units", {}).items()
         },
+        books={str(k): str(v) for k, v in data.get("books", {}).items()},
     )
 
 

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 from ..config import Settings
 from ..report import REPORT_FILE, Report, report_json
 from ..templates import Templates
-from .atomic import write_text_atomic
 from .books import remembered, render_books, reviewing_units
 from .records import Renderer
 
@@ -19,21 +18,23 @@ if TYPE_CHECKING:
     from ..review.store import ReviewStore
 
 
-def write_report_json(report: Report, out_dir: Path) -> str:
-    path = out_dir / REPORT_FILE
-    write_text_atomic(path, json.dumps(report_json(report), ensure_ascii=False, indent=1))
-    return str(path)
+def report_text(report: Report, held: dict[str, str]) -> str:
+    """`sync-report.json`, with the outputs left as they were (`not_written`)."""
+    data = report_json(report)
+    data["not_written"] = [{"path": path, "reason": why} for path, why in sorted(held.items())]
+    return json.dumps(data, ensure_ascii=False, indent=1)
 
 
 def write_outputs(
     report: Report, settings: Settings, templates: Templates, store: ReviewStore, out_dir: Path
 ) -> list[str]:
-    """Render, write through the store, then keep the state and the audit: a sync that failed
-    while writing settles the same round again next time. The JSON report is always written
-    locally, for monitoring."""
+    """Render, write through the store, then keep the state, the audit and the JSON report
+    (always local, for monitoring) together with what was written: a sync that failed while
+    writing settles the same round again next time."""
     renderer = Renderer(report, settings, templates)
     books = render_books(renderer, reviewing_units(report.tree, settings))
     state, entries = remembered(report, renderer, books)
     written = store.write(books, entries)
-    store.save(state, entries)
-    return [*written, write_report_json(report, out_dir)]
+    report_file = out_dir / REPORT_FILE
+    store.save(state, entries, {report_file: report_text(report, store.held())})
+    return [*written, str(report_file)]
