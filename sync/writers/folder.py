@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
+import stat
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from importlib.metadata import PackageNotFoundError, version
@@ -89,13 +89,16 @@ def _package_version() -> str:
         return "source"
 
 
+_WRITABLE = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH  # Windows' read-only flag clears all
+
+
 def _why_left(path: Path) -> str | None:
     """Why an existing workbook must not be replaced now: open in Excel or LibreOffice (their
     lock file beside it), or made read-only by its owner."""
     lock = next((lock for lock in lock_files(path) if lock.exists()), None)
     if lock is not None:
         return f"open in Excel or LibreOffice ({lock.name}); close it and sync again"
-    if path.is_file() and not os.access(path, os.W_OK):
+    if path.is_file() and not path.stat().st_mode & _WRITABLE:
         return "read-only; make it writable and sync again"
     return None
 

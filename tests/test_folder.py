@@ -1,0 +1,150 @@
+"""The local review store: an unchanged workbook is not written again, one open elsewhere is
+left as it is while every other output is written, and the files of a sync are committed
+together, even when the sync is killed at any moment."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from sync.cli import app
+from sync.config import read_settings
+from sync.errors import ExitCode
+from sync.pipeline import run_sync
+from sync.review.audit import AUDIT_FILE
+from sync.review.state import STATE_FILE
+from tests.officer import delete_row, edit, rows_by_id, workbook
+
+ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+APPRAISAL, SCORE, NOMINATE = "Kết quả thẩm định", "Điểm (0–100)", "Đề xuất lên cấp trên"
+TITLE, RECEIVED = "Tên sáng kiến", "Ngày nhận đề xuất"
+
+
+def person(i: int) -> dict:
+    return {
+        "full_name": f"Người Thứ {chr(65 + i)}",
+        "phone": f"09120000{i:02d}",
+        "email": f"nguoi{i}@example.vn",
+        "title": f"Sáng kiến số {i} về {['điện', 'nước', 'sổ sách', 'an toàn'][i % 4]}",
+        "description": f"Nội dung riêng biệt {i} " + "chữ " * i,
+        "timestamp": f"{10 + i:02d}/03/2021 08:00:00",
+    }
+
+
+@pytest.fixture
+def config(small_campaign) -> Path:
+    return small_campaign([person(i) for i in range(4)])
+
+
+def _sync(config: Path, now: datetime | None = None) -> list[str]:
+    moment = now or datetime(2021, 4, 1, 9, 0, tzinfo=ZONE)
+    return run_sync(read_settings(config), now=moment).written
+
+
+def _stamps(out: Path) -> dict[Path, int]:
+    return {path: path.stat().st_mtime_ns for path in out.rglob("*.xlsx")}
+
+
+def _audit(out: Path) -> list[dict]:
+    lines = (out / AUDIT_FILE).read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines]
+
+
+def test_an_unchanged_sync_writes_no_workbook(config: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert len(_sync(config)) > 2
+    before = _stamps(out)
+    written = _sync(config, datetime(2021, 4, 2, 9, 0, tzinfo=ZONE))
+    assert [Path(p).name for p in written] == ["sync-report.json"]
+    assert _stamps(out) == before
+
+
+def test_an_officers_edit_rewrites_only_that_workbook(config: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _sync(config)
+    book = workbook(out, "P.TG.THPT")
+    first, second = list(rows_by_id(book))[:2]
+    edit(book, first, {TITLE: "Tên do cán bộ sửa"})
+    delete_row(book, second)
+    written = _sync(config)
+    assert [Path(p) for p in written if p.endswith(".xlsx")] == [book]
+    after = rows_by_id(book)
+    assert after[first][TITLE] != "Tên do cán bộ sửa" and second in after
+    [overwritten] = [e for e in _audit(out) if e["change"] == "overwritten"]
+    assert overwritten["id"] == first
+
+
+def test_a_new_nomination_logs_no_false_overwritten(config: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _sync(config)
+    book = workbook(out, "P.TG.THPT")
+    first = next(iter(rows_by_id(book)))
+    edit(book, first, {APPRAISAL: "Đạt", SCORE: 90, NOMINATE: "x"})
+    _sync(config, datetime(2021, 4, 1, 10, 15, 3, 987654, tzinfo=ZONE))
+    superior = workbook(out, "P.TG")
+    assert rows_by_id(superior)[first][RECEIVED] == datetime(2021, 4, 1, 10, 15, 3)
+    written = _sync(config, datetime(2021, 4, 1, 11, 0, tzinfo=ZONE))
+    assert not [e for e in _audit(out) if e["change"] == "overwritten"]
+    assert not [p for p in written if p.endswith(".xlsx")]
+
+
+def test_state_remembers_what_each_workbook_holds(config: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _sync(config)
+    books = json.loads((out / STATE_FILE).read_text(encoding="utf-8"))["books"]
+    assert set(books) == {p.relative_to(out).as_posix() for p in out.rglob("*.xlsx")}
+
+
+def _cli_sync(config: Path, as_of: str) -> Result:
+    return CliRunner().invoke(app, ["sync", "--config", str(config), "--as-of", as_of])
+
+
+def test_an_open_workbook_is_named_and_everything_else_written(
+    config: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    _sync(config)
+    book = workbook(out, "P.TG.THPT")
+    first = next(iter(rows_by_id(book)))
+    edit(book, first, {APPRAISAL: "Đạt", SCORE: 90, NOMINATE: "x"})
+    lock = book.with_name(f"~${book.name}")
+    lock.write_bytes(b"officer")
+    before = book.read_bytes()
+    result = CliRunner().invoke(
+        app, ["sync", "--config", str(config), "--as-of", "2021-04-01 10:00"]
+    )
+    assert result.exit_code == ExitCode.PARTIAL, result.output
+    assert str(book) in result.output and "Traceback" not in result.output
+    assert book.read_bytes() == before
+    # Its nomination was read and went up; every other output was written.
+    assert first in rows_by_id(workbook(out, "P.TG"))
+    report = json.loads((out / "sync-report.json").read_text(encoding="utf-8"))
+    assert [held["path"] for held in report["not_written"]] == [str(book)]
+    lock.unlink()
+    result = CliRunner().invoke(
+        app, ["sync", "--config", str(config), "--as-of", "2021-04-01 10:05"]
+    )
+    assert result.exit_code == ExitCode.OK, result.output
+    assert book.read_bytes() != before
+    assert not [e for e in _audit(out) if e["change"] == "overwritten"]
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX permissions")
+def test_a_read_only_workbook_is_left_as_it_is(config: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _sync(config)
+    book = workbook(out, "P.TG.TT")
+    book.chmod(0o444)
+    edit_target = workbook(out, "P.TG.THPT")
+    edit(edit_target, next(iter(rows_by_id(edit_target))), {TITLE: "Sửa"})
+    before = book.read_bytes()
+    result = run_sync(read_settings(config), now=datetime(2021, 4, 1, 10, 0, tzinfo=ZONE))
+    assert list(result.not_written) == [str(book)]
+    assert book.read_bytes() == before
+    assert str(edit_target) in result.written
