@@ -6,10 +6,15 @@ from __future__ import annotations
 
 import json
 import os
+import random
+import subprocess
+import sys
+import time
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import openpyxl
 import pytest
 from typer.testing import CliRunner, Result
 
@@ -19,6 +24,7 @@ from sync.errors import ExitCode
 from sync.pipeline import run_sync
 from sync.review.audit import AUDIT_FILE
 from sync.review.state import STATE_FILE
+from sync.writers.atomic import TEMPORARY_MARK, recover
 from tests.officer import delete_row, edit, rows_by_id, workbook
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -148,3 +154,108 @@ def test_a_read_only_workbook_is_left_as_it_is(config: Path, tmp_path: Path) -> 
     assert list(result.not_written) == [str(book)]
     assert book.read_bytes() == before
     assert str(edit_target) in result.written
+
+
+# --- kill -9 at random moments -------------------------------------------------------------------
+
+KILLS = 20
+
+
+def _start_sync(config: Path, minute: int) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "sync", "sync", "--config", str(config), "--lock-wait", "5"]
+    command += ["--as-of", f"2021-04-01 08:{minute:02d}"]
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _temporaries(out: Path) -> list[Path]:
+    return [p for p in out.rglob(f"*{TEMPORARY_MARK}*") if p.is_file()]
+
+
+def _kill_at_random(process: subprocess.Popen[bytes], out: Path, rng: random.Random) -> None:
+    """Anywhere in the run, or (every other time) inside the writing stage: as soon as the
+    first temporary appears, plus a little."""
+    if rng.random() < 0.5:
+        time.sleep(rng.uniform(0.0, 2.0))
+    else:
+        deadline = time.monotonic() + 20
+        while process.poll() is None and not _temporaries(out) and time.monotonic() < deadline:
+            time.sleep(0.002)
+        time.sleep(rng.uniform(0.0, 0.05))
+    process.kill()
+    process.wait()
+
+
+def _writers_alive(marker: str) -> list[str]:
+    """Processes (not zombies) whose command line names this campaign's config."""
+    alive = []
+    for entry in Path("/proc").iterdir():
+        try:
+            named = entry.name.isdigit() and marker.encode() in (entry / "cmdline").read_bytes()
+            if named and (entry / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+                alive.append(entry.name)
+        except OSError:
+            continue
+    return alive
+
+
+def _no_orphans(config: Path) -> bool:
+    if not Path("/proc/self/cmdline").exists():
+        return True  # nothing to look at outside Linux
+    deadline = time.monotonic() + 10
+    while _writers_alive(str(config)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not _writers_alive(str(config))
+
+
+def _agrees_with_state(out: Path) -> bool:
+    """Each nomination the superior's workbook shows was received when the state says."""
+    state = json.loads((out / STATE_FILE).read_text(encoding="utf-8"))
+    seen = {
+        initiative: entry.get("nominated_at")
+        for entries in state["units"].values()
+        for initiative, entry in entries.items()
+        if entry.get("nominated_at")
+    }
+    for initiative, row in rows_by_id(workbook(out, "P.TG")).items():
+        shown = row[RECEIVED]
+        remembered = seen.get(initiative)
+        if remembered is None or datetime.fromisoformat(remembered).replace(tzinfo=None) != shown:
+            return False
+    return True
+
+
+def _type_review(out: Path, iteration: int, typed: dict[str, int]) -> None:
+    book = workbook(out, "P.TG.THPT")
+    ids = sorted(rows_by_id(book))
+    initiative = ids[iteration % len(ids)]
+    typed[initiative] = 50 + iteration
+    values = {APPRAISAL: "Đạt", SCORE: typed[initiative]}
+    if iteration % 3 == 0:
+        values[NOMINATE] = "x"
+    edit(book, initiative, values)
+
+
+@pytest.mark.skipif(os.name == "nt", reason="kill -9")
+def test_kill_9_at_random_moments_loses_and_breaks_nothing(small_campaign, tmp_path) -> None:
+    config = small_campaign([person(i) for i in range(6)])
+    out = tmp_path / "out"
+    assert _sync_process_completes(config, 0)
+    rng, typed = random.Random(20211), {}
+    for iteration in range(1, KILLS + 1):
+        _type_review(out, iteration, typed)
+        _kill_at_random(_start_sync(config, iteration), out, rng)
+        assert _no_orphans(config), f"iteration {iteration}: a writer outlived the sync"
+        recover(out)  # what the next sync does first
+        assert not _temporaries(out), iteration
+        for path in out.rglob("*.xlsx"):
+            openpyxl.load_workbook(path).close()
+        scores = {i: row[SCORE] for i, row in rows_by_id(workbook(out, "P.TG.THPT")).items()}
+        assert {i: scores[i] for i in typed} == typed, f"iteration {iteration}: a review was lost"
+        assert _agrees_with_state(out), f"iteration {iteration}: workbooks and state disagree"
+    assert _sync_process_completes(config, KILLS + 1)
+    assert not [e for e in _audit(out) if e["change"] == "overwritten"]
+    assert not _temporaries(out)
+
+
+def _sync_process_completes(config: Path, minute: int) -> bool:
+    return _start_sync(config, minute).wait(timeout=120) == 0

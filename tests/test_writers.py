@@ -2,6 +2,8 @@
 
 import shutil
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 import openpyxl
@@ -125,3 +127,44 @@ def test_libreoffice_opens_every_sheet_without_repair(written, tmp_path) -> None
     assert reopened.sheet_names == openpyxl.load_workbook(path).sheetnames
     rows = reopened.get_sheet_by_name("Toàn bộ sáng kiến").to_python()
     assert len(rows) == 1 + 5
+
+
+_ORPHAN_SCRIPT = """
+import multiprocessing, os, sys, time
+from sync.writers.xlsx import die_with_parent
+
+def writer(parent):
+    die_with_parent(parent)
+    time.sleep(60)
+
+if __name__ == "__main__":
+    child = multiprocessing.get_context("fork").Process(target=writer, args=(os.getpid(),))
+    child.start()
+    print(child.pid, flush=True)
+    time.sleep(60)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_a_writer_dies_with_the_sync_that_started_it(tmp_path) -> None:
+    script = tmp_path / "parent.py"
+    script.write_text(_ORPHAN_SCRIPT, encoding="utf-8")
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    assert parent.stdout is not None
+    child = int(parent.stdout.readline())
+    assert _alive(child)
+    parent.kill()
+    parent.wait()
+    for _ in range(100):
+        if not _alive(child):
+            break
+        time.sleep(0.05)
+    assert not _alive(child)
