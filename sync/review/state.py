@@ -50,6 +50,9 @@ class ReviewState:
     # Local workbooks: relative path -> fingerprint of the content last written there, so an
     # unchanged workbook is not written again.
     books: dict[str, str] = field(default_factory=dict)
+    # ... and the file as it was then (size, modification time, inode): a workbook still
+    # exactly so holds what the state remembers, and need not be read back.
+    stamps: dict[str, str] = field(default_factory=dict)
     unreadable: str | None = None  # why the remembered state could not be read, if so
 
     def unit(self, unit_id: str) -> dict[str, Entry]:
@@ -71,6 +74,7 @@ def state_json(state: ReviewState) -> dict[str, Any]:
             for unit, entries in sorted(state.units.items())
         },
         "books": dict(sorted(state.books.items())),
+        "stamps": dict(sorted(state.stamps.items())),
     }
 
 
@@ -82,6 +86,7 @@ def state_from_json(data: dict[str, Any]) -> ReviewState:
             for unit, entries in data.get("units", {}).items()
         },
         books={str(k): str(v) for k, v in data.get("books", {}).items()},
+        stamps={str(k): str(v) for k, v in data.get("stamps", {}).items()},
     )
 
 

@@ -103,6 +103,13 @@ def _why_left(path: Path) -> str | None:
     return None
 
 
+def _stamp(path: Path) -> str:
+    """Size, modification time and inode: saving a workbook in Excel or LibreOffice changes
+    at least one of them."""
+    found = path.stat()
+    return f"{found.st_size}:{found.st_mtime_ns}:{found.st_ino}"
+
+
 def _tab_as_written(sheet: Sheet, found: list[Row]) -> bool:
     """Whether a tab read back holds exactly the rows `sheet` would write (in any order): no
     officer edit in the sync's cells, no row deleted or pasted twice, every review the same."""
@@ -127,24 +134,30 @@ class WorkbookFolder(StateFiles):
     readbacks: dict[str, ReadBack | None] = field(default_factory=dict)
     paths: dict[str, Path] = field(default_factory=dict)  # unit id -> its workbook
     left: dict[Path, str] = field(default_factory=dict)  # workbook -> why it is left as is
-    remembered: ReviewState = field(default_factory=ReviewState)
+    remembered: ReviewState | None = None
+    untouched: set[str] = field(default_factory=set)  # units whose workbook is as last written
     fingerprints: dict[str, str] = field(default_factory=dict)  # of what the folder will hold
+    stamps: dict[str, str] = field(default_factory=dict)  # of the files as they will be
 
     def path(self, unit: Unit) -> Path:
         return workbook_path(self.folder, unit, self.templates)
 
     def read(self, tree: OrgTree, units: Sequence[Unit]) -> dict[str, ReadBack | None]:
-        """Every workbook is read before anything is written. One that cannot be replaced now
-        is still read where it can be, and left as it is."""
-        recover(self.folder)
+        """Every workbook is read before anything is written, except one still exactly as the
+        last sync wrote it (its review is the remembered one: None here). One that cannot be
+        replaced now is still read where it can be, and left as it is."""
+        stamps = self.previous().stamps
         for unit in units:
             path = self.paths[unit.id] = self.path(unit)
             why = _why_left(path)
-            try:
-                self.readbacks[unit.id] = read_review(path, self.templates)
-            except OutputError as exc:
-                self.readbacks[unit.id] = None
-                why = why or str(exc).removeprefix(f"{path}: ")
+            self.readbacks[unit.id] = None
+            if path.is_file() and _stamp(path) == stamps.get(self._key(path)):
+                self.untouched.add(unit.id)
+            else:
+                try:
+                    self.readbacks[unit.id] = read_review(path, self.templates)
+                except OutputError as exc:
+                    why = why or str(exc).removeprefix(f"{path}: ")
             if why:
                 self.left[path] = why
         lookup = self._lookup_path()
@@ -153,7 +166,9 @@ class WorkbookFolder(StateFiles):
         return dict(self.readbacks)
 
     def previous(self) -> ReviewState:
-        self.remembered = StateFiles.previous(self)
+        """Loaded once, at the first call: `read` needs it before the round asks for it."""
+        if self.remembered is None:
+            self.remembered = StateFiles.previous(self)
         return self.remembered
 
     def held(self) -> dict[str, str]:
@@ -182,6 +197,8 @@ class WorkbookFolder(StateFiles):
         return digest.hexdigest()
 
     def _as_written(self, book: UnitBook) -> bool:
+        if book.unit.id in self.untouched:
+            return True
         readback = self.readbacks.get(book.unit.id)
         if readback is None:
             return False
@@ -194,7 +211,8 @@ class WorkbookFolder(StateFiles):
     def _due(self, books: Books) -> list[WorkbookJob]:
         """The workbooks to write: not those left as they are, nor those already holding exactly
         what would be written (same fingerprint, officers' tabs as written)."""
-        old, base = self.remembered.books, self._base_fingerprint()
+        remembered, base = self.previous(), self._base_fingerprint()
+        old = remembered.books
         jobs = [
             (WorkbookJob(self.path(b.unit), list(b.sheets), b.dashboard), b) for b in books.units
         ]
@@ -203,14 +221,22 @@ class WorkbookFolder(StateFiles):
         for job, book in jobs:
             key = self._key(job.path)
             if job.path in self.left:
-                if key in old:
-                    self.fingerprints[key] = old[key]
+                self._keep_remembered(key, remembered)
                 continue
             self.fingerprints[key] = self._fingerprint(job, base)
             unchanged = old.get(key) == self.fingerprints[key] and job.path.is_file()
-            if not (unchanged and (book is None or self._as_written(book))):
+            if unchanged and (book is None or self._as_written(book)):
+                self.stamps[key] = _stamp(job.path)  # checked to hold what it would be
+            else:
                 due.append(job)
         return due
+
+    def _keep_remembered(self, key: str, remembered: ReviewState) -> None:
+        """A workbook left as it is: what the last write put there, still."""
+        if key in remembered.books:
+            self.fingerprints[key] = remembered.books[key]
+        if key in remembered.stamps:
+            self.stamps[key] = remembered.stamps[key]
 
     def write(self, books: Books, entries: list[AuditEntry]) -> list[str]:
         """Stage the workbooks that changed; `save` commits them with the state. The audit goes
@@ -222,6 +248,9 @@ class WorkbookFolder(StateFiles):
         except BaseException:
             self.commit.discard()
             raise
+        for job in staged:
+            assert job.into is not None
+            self.stamps[self._key(job.path)] = _stamp(job.into)  # a rename keeps all three
         return [str(job.path) for job in due]
 
     def _keep_left_cells(self, state: ReviewState) -> None:
@@ -229,7 +258,7 @@ class WorkbookFolder(StateFiles):
         its cells are not taken for officers' edits next time."""
         left = [u for u, path in self.paths.items() if path in self.left and u in state.units]
         for unit_id in left:
-            before = self.remembered.unit(unit_id)
+            before = self.previous().unit(unit_id)
             for initiative, entry in state.units[unit_id].items():
                 kept = before.get(initiative)
                 entry.cells = dict(kept.cells) if kept is not None else {}
@@ -238,5 +267,6 @@ class WorkbookFolder(StateFiles):
         self, state: ReviewState, entries: list[AuditEntry], documents: Mapping[Path, str]
     ) -> None:
         state.books = dict(sorted(self.fingerprints.items()))
+        state.stamps = dict(sorted(self.stamps.items()))
         self._keep_left_cells(state)
         StateFiles.save(self, state, entries, documents)
