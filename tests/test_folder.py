@@ -23,7 +23,7 @@ from sync.config import read_settings
 from sync.errors import ExitCode
 from sync.pipeline import run_sync
 from sync.review.audit import AUDIT_FILE
-from sync.review.state import STATE_FILE
+from sync.review.state import STATE_FILE, load_state
 from sync.writers.atomic import TEMPORARY_MARK, recover
 from tests.officer import delete_row, edit, rows_by_id, workbook
 
@@ -209,17 +209,18 @@ def _no_orphans(config: Path) -> bool:
 
 def _agrees_with_state(out: Path) -> bool:
     """Each nomination the superior's workbook shows was received when the state says."""
-    state = json.loads((out / STATE_FILE).read_text(encoding="utf-8"))
+    state = load_state(out / STATE_FILE)
     seen = {
-        initiative: entry.get("nominated_at")
-        for entries in state["units"].values()
+        initiative: entry.nominated_at
+        for entries in state.units.values()
         for initiative, entry in entries.items()
-        if entry.get("nominated_at")
+        if entry.nominated_at
     }
     for initiative, row in rows_by_id(workbook(out, "P.TG")).items():
-        shown = row[RECEIVED]
         remembered = seen.get(initiative)
-        if remembered is None or datetime.fromisoformat(remembered).replace(tzinfo=None) != shown:
+        if remembered is None:
+            return False
+        if datetime.fromisoformat(remembered).replace(tzinfo=None) != row[RECEIVED]:
             return False
     return True
 
@@ -259,3 +260,23 @@ def test_kill_9_at_random_moments_loses_and_breaks_nothing(small_campaign, tmp_p
 
 def _sync_process_completes(config: Path, minute: int) -> bool:
     return _start_sync(config, minute).wait(timeout=120) == 0
+
+
+def test_the_state_grows_with_what_was_reviewed(small_campaign, tmp_path: Path) -> None:
+    config = small_campaign([person(i) for i in range(8)])
+    out = tmp_path / "out"
+    _sync(config)
+    book = workbook(out, "P.TG.THPT")
+    reviewed = next(iter(rows_by_id(book)))
+    edit(book, reviewed, {APPRAISAL: "Đạt", SCORE: 90})
+    _sync(config)
+    data = json.loads((out / STATE_FILE).read_text(encoding="utf-8"))
+    entries = data["units"]["P.TG.THPT"]["entries"]
+    named = [i for i, entry in entries.items() if "title" in entry]
+    assert named == [reviewed]
+    state = load_state(out / STATE_FILE)
+    assert state.units["P.TG.THPT"][reviewed].review == {
+        "review.appraisal": "Đạt",
+        "review.score": 90,
+    }
+    assert all(entry.cells for entry in state.units["P.TG.THPT"].values())
