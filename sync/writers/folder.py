@@ -131,6 +131,8 @@ def _tab_as_written(sheet: Sheet, found: list[Row]) -> bool:
 @dataclass(slots=True)
 class WorkbookFolder(StateFiles):
     templates: Templates
+    # `sangkien dossier` only reads: it leaves a running sync's temporaries and journal alone.
+    read_only: bool = False
     readbacks: dict[str, ReadBack | None] = field(default_factory=dict)
     paths: dict[str, Path] = field(default_factory=dict)  # unit id -> its workbook
     left: dict[Path, str] = field(default_factory=dict)  # workbook -> why it is left as is
@@ -168,7 +170,9 @@ class WorkbookFolder(StateFiles):
     def previous(self) -> ReviewState:
         """Loaded once, at the first call: `read` needs it before the round asks for it."""
         if self.remembered is None:
-            self.remembered = StateFiles.previous(self)
+            if not self.read_only:
+                recover(self.folder)
+            self.remembered = load_state(self.folder / STATE_FILE)
         return self.remembered
 
     def held(self) -> dict[str, str]:
@@ -242,8 +246,8 @@ class WorkbookFolder(StateFiles):
         """Stage the workbooks that changed; `save` commits them with the state. The audit goes
         to `audit-log.jsonl` only (see `save`)."""
         due = self._due(books)
-        staged = [replace(job, into=self.commit.stage(job.path)) for job in due]
         try:
+            staged = [replace(job, into=self.commit.stage(job.path)) for job in due]
             write_workbooks(staged, self.templates)
         except BaseException:
             self.commit.discard()

@@ -250,7 +250,7 @@ def die_with_parent(parent: int) -> None:
         armed = sys.platform.startswith("linux") and (
             libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
         )
-    except (OSError, AttributeError):
+    except (OSError, AttributeError, TypeError):
         armed = False
     if os.getppid() != parent:  # the parent died before the signal was armed
         os._exit(1)
