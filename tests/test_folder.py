@@ -280,3 +280,16 @@ def test_the_state_grows_with_what_was_reviewed(small_campaign, tmp_path: Path) 
         "review.score": 90,
     }
     assert all(entry.cells for entry in state.units["P.TG.THPT"].values())
+
+
+def test_control_characters_log_no_false_overwritten(small_campaign, tmp_path: Path) -> None:
+    rows = [person(0) | {"title": "Sáng kiến\x1b có ký tự\x07 lạ", "description": "A\tB\nC\x00"}]
+    config = small_campaign([*rows, person(1)])
+    out = tmp_path / "out"
+    _sync(config)
+    book = workbook(out, "P.TG.THPT")
+    # Saved by an officer, so the workbook is read back cell by cell.
+    edit(book, next(iter(rows_by_id(book))), {})
+    written = _sync(config, datetime(2021, 4, 2, 9, 0, tzinfo=ZONE))
+    assert not [p for p in written if p.endswith(".xlsx")]
+    assert not [e for e in _audit(out) if e["change"] == "overwritten"]
