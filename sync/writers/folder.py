@@ -138,6 +138,7 @@ class WorkbookFolder(StateFiles):
     left: dict[Path, str] = field(default_factory=dict)  # workbook -> why it is left as is
     remembered: ReviewState | None = None
     untouched: set[str] = field(default_factory=set)  # units whose workbook is as last written
+    seen: dict[Path, str] = field(default_factory=dict)  # workbook -> its stamp before reading
     fingerprints: dict[str, str] = field(default_factory=dict)  # of what the folder will hold
     stamps: dict[str, str] = field(default_factory=dict)  # of the files as they will be
 
@@ -153,7 +154,10 @@ class WorkbookFolder(StateFiles):
             path = self.paths[unit.id] = self.path(unit)
             why = _why_left(path)
             self.readbacks[unit.id] = None
-            if path.is_file() and _stamp(path) == stamps.get(self._key(path)):
+            if path.is_file():
+                # Taken before reading: a save while it is read shows as a change next time.
+                self.seen[path] = _stamp(path)
+            if path in self.seen and self.seen[path] == stamps.get(self._key(path)):
                 self.untouched.add(unit.id)
             else:
                 try:
@@ -230,7 +234,9 @@ class WorkbookFolder(StateFiles):
             self.fingerprints[key] = self._fingerprint(job, base)
             unchanged = old.get(key) == self.fingerprints[key] and job.path.is_file()
             if unchanged and (book is None or self._as_written(book)):
-                self.stamps[key] = _stamp(job.path)  # checked to hold what it would be
+                # Checked to hold what it would be, as it was when read (an officer's save
+                # since then shows as a change next time).
+                self.stamps[key] = self.seen.get(job.path) or _stamp(job.path)
             else:
                 due.append(job)
         return due
