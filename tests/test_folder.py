@@ -293,3 +293,22 @@ def test_control_characters_log_no_false_overwritten(small_campaign, tmp_path: P
     written = _sync(config, datetime(2021, 4, 2, 9, 0, tzinfo=ZONE))
     assert not [p for p in written if p.endswith(".xlsx")]
     assert not [e for e in _audit(out) if e["change"] == "overwritten"]
+
+
+def test_a_folder_in_place_of_a_workbook_is_exit_4_with_nothing_written(
+    config: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    _sync(config)
+    book = workbook(out, "P.TG.THPT")
+    edit(book, next(iter(rows_by_id(book))), {APPRAISAL: "Đạt"})
+    other = workbook(out, "P.TG.TT")
+    other.unlink()
+    other.mkdir()
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file() and p.name != "sangkien.log"}
+    result = _cli_sync(config, "2021-04-01 10:00")
+    assert result.exit_code == ExitCode.OUTPUT, result.output
+    [line] = [text for text in result.output.splitlines() if text.startswith("error:")]
+    assert other.name in line and "folder" in line
+    after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file() and p.name != "sangkien.log"}
+    assert after == before

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from ..errors import OutputError
+from ..errors import OutputError, output_error
 from ..orgtree import OrgTree, Unit
 from ..paths import output_path
 from ..review.audit import AUDIT_FILE, AuditEntry
@@ -152,6 +152,8 @@ class WorkbookFolder(StateFiles):
         stamps = self.previous().stamps
         for unit in units:
             path = self.paths[unit.id] = self.path(unit)
+            if path.is_dir():
+                raise output_error(path, IsADirectoryError())
             why = _why_left(path)
             self.readbacks[unit.id] = None
             if path.is_file():
