@@ -6,7 +6,8 @@ Generates N responses with the bundled example's generator into one Form-shaped 
 then runs, each in a fresh process so peak memory is its own:
   1. `sangkien sync` (read, validate, de-duplicate, resolve, tally, write every workbook),
   2. the plain pandas script (read_excel, drop_duplicates, groupby, to_excel per superior union).
-Prints seconds, rows per second, peak memory and the per-stage times of the sync.
+Prints seconds, rows per second, peak memory and the per-stage times of the sync, then runs the
+sync again on the same responses and prints what that unchanged sync rewrote and cost.
 """
 
 from __future__ import annotations
@@ -95,6 +96,20 @@ def measure(kind: str, argument: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def unchanged_sync(config: Path, first: dict) -> str:
+    """The same sync again, nothing changed: how many workbooks it rewrites (none expected),
+    its time against the first sync's, and the size of the state it keeps."""
+    again = measure("sync", str(config))
+    out = Path(yaml.safe_load(config.read_text(encoding="utf-8"))["output"]["dir"])
+    state_mb = (out / "review-state.json").stat().st_size / 1e6
+    rewritten = again["files"] - 1  # the JSON report is written every time
+    return (
+        f"unchanged sync: {rewritten} workbook(s) rewritten, {again['seconds']:.1f} s "
+        f"({again['seconds'] / first['seconds']:.0%} of the first), "
+        f"review-state.json {state_mb:.1f} MB"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=100_000)
@@ -111,6 +126,7 @@ def main() -> None:
         config = write_config(source, folder)
         ours = measure("sync", str(config))
         plain = measure("pandas", str(source))
+        unchanged = unchanged_sync(config, ours)
     print(f"\nmachine: {platform.machine()}, {platform.processor() or 'cpu'}, "
           f"python {platform.python_version()}")  # fmt: skip
     print(f"{'':24}{'seconds':>10}{'rows/s':>12}{'peak MB':>10}{'worker MB':>11}{'files':>8}")
@@ -120,6 +136,7 @@ def main() -> None:
               f"{figures['workers_mb']:>11.0f}{figures['files']:>8}")  # fmt: skip
     print(f"\nsync / pandas time: {ours['seconds'] / plain['seconds']:.2f}")
     print("sync stages (s): " + ", ".join(f"{k} {v:.2f}" for k, v in ours["stages"].items()))
+    print(unchanged)
 
 
 if __name__ == "__main__":

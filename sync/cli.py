@@ -67,6 +67,8 @@ def _print_summary(result: SyncResult, as_json: bool) -> None:
         typer.echo(summary_json(result))
     else:
         out.print(summary_table(result))
+    for path, why in result.not_written.items():
+        print_error(err, f"{path}: not written, left as it was ({why})")
 
 
 @app.command()
@@ -103,6 +105,8 @@ def sync(
     with _reported(), progress(err) as on_stage:
         result = locked_sync(config, out_dir, lock_wait=lock_wait, on_stage=on_stage, now=now)
     _print_summary(result, as_json)
+    if result.not_written:
+        raise typer.Exit(int(ExitCode.PARTIAL))
 
 
 @app.command()

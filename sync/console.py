@@ -64,6 +64,8 @@ def summary_table(result: SyncResult) -> Table:
         table.add_row(
             f"  not shared with {refused['email']} ({refused['reason']})", refused["unit"]
         )
+    for path, why in result.not_written.items():
+        table.add_row(Text(f"NOT written: {path} ({why})"), "")
     seconds = sum(report.timings.values())
     table.add_row("time", f"{seconds:.1f} s")
     return table
@@ -77,6 +79,7 @@ def summary_json(result: SyncResult) -> str:
         **result.report.summary(),
         "written": result.written,
         "refused_addresses": result.report.refused_addresses,
+        "not_written": result.not_written,
         "seconds": {k: round(v, 3) for k, v in result.report.timings.items()},
     }
     return json.dumps(data, ensure_ascii=False, indent=1)

@@ -65,7 +65,7 @@ class Nominee:
 def _reviewed_report(settings: Settings, templates: Templates, now: datetime | None) -> Report:
     """The sync's report with the review round settled from the workbooks as they are, through
     the same store as the sync (read only: nothing is written or saved)."""
-    store = WorkbookFolder(settings.output.dir, templates)
+    store = WorkbookFolder(settings.output.dir, templates, read_only=True)
     return build_report(settings, Inputs(templates, store), now=now)
 
 

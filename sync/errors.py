@@ -18,6 +18,7 @@ class ExitCode(IntEnum):
     SOURCE = 3
     OUTPUT = 4
     GOOGLE = 5
+    PARTIAL = 6  # written except the named files (a workbook open elsewhere, read-only, unreadable)
     LOCKED = 75  # EX_TEMPFAIL: schedulers read it as "try again later"
 
 

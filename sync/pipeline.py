@@ -8,7 +8,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 class SyncResult:
     report: Report
     written: list[str]  # files or spreadsheets written, for the summary
+    not_written: dict[str, str] = field(default_factory=dict)  # output left as it was -> why
 
 
 class _Stages:
@@ -171,7 +172,8 @@ def build_report(
     inputs = inputs or Inputs(load_templates())
     stage = _Stages(on_stage)
     zone = settings.campaign.zone
-    when = (now or datetime.now(zone)).astimezone(zone)
+    # Whole seconds: a workbook keeps milliseconds, so a finer time would read back different.
+    when = (now or datetime.now(zone)).astimezone(zone).replace(microsecond=0)
     tree = load_tree(settings.units)
     sources, responses = _responses(settings, inputs, stage)
     with stage("resolve"):
@@ -234,4 +236,4 @@ def run_sync(
     if closed:
         written.append(closed)
     report.timings["write"] = time.perf_counter() - started
-    return SyncResult(report, written)
+    return SyncResult(report, written, store.held())

@@ -119,7 +119,8 @@ def _outcome(result: SyncResult) -> str:
     seconds = sum(result.report.timings.values())
     return (
         f"sync finished: {figures['valid']} valid, {figures['invalid']} invalid, "
-        f"{figures['duplicate']} duplicate, {len(result.written)} file(s) written, {seconds:.1f} s"
+        f"{figures['duplicate']} duplicate, {len(result.written)} file(s) written, "
+        f"{len(result.not_written)} left as they were, {seconds:.1f} s"
     )
 
 

@@ -3,6 +3,7 @@ and a file-system error becomes an OutputError naming the path, leaving the old 
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 from collections.abc import Iterator
@@ -16,7 +17,16 @@ from sync.pipeline import run_sync
 from sync.report import REPORT_FILE
 from sync.review.audit import AUDIT_FILE
 from sync.review.state import STATE_FILE
-from sync.writers.atomic import atomic_file, private_append, write_text_atomic
+from sync.writers import atomic
+from sync.writers.atomic import (
+    JOURNAL_FILE,
+    TEMPORARY_MARK,
+    Commit,
+    atomic_file,
+    private_append,
+    recover,
+    write_text_atomic,
+)
 
 
 @pytest.fixture
@@ -96,3 +106,79 @@ def test_a_sync_shares_its_workbooks_and_keeps_state_and_audit_private(
     assert workbooks
     assert {_mode(path) for path in [*workbooks, out / REPORT_FILE]} == {0o644}
     assert _mode(out / STATE_FILE) == _mode(out / AUDIT_FILE) == 0o600
+
+
+def _staged(folder: Path) -> Commit:
+    commit = Commit(folder)
+    commit.stage_text(folder / "a" / "book.xlsx", "new book")
+    commit.stage_text(folder / "state.json", "new state", private=True)
+    commit.stage_append(folder / "audit.jsonl", "second\n")
+    return commit
+
+
+def _files(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_text(encoding="utf-8")
+        for p in folder.rglob("*")
+        if p.is_file()
+    }
+
+
+def test_a_commit_killed_after_its_journal_is_completed_at_the_next_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "audit.jsonl").write_text("first\n", encoding="utf-8")
+    commit = _staged(tmp_path)
+
+    def killed(folder: Path) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(atomic, "complete", killed)
+    with pytest.raises(KeyboardInterrupt):
+        commit.apply()
+    monkeypatch.undo()
+    assert (tmp_path / JOURNAL_FILE).exists() and not (tmp_path / "state.json").exists()
+    recover(tmp_path)
+    assert _files(tmp_path) == {
+        "a/book.xlsx": "new book",
+        "state.json": "new state",
+        "audit.jsonl": "first\nsecond\n",
+    }
+
+
+def test_an_append_repeated_after_a_kill_lands_once(tmp_path: Path) -> None:
+    (tmp_path / "audit.jsonl").write_text("first\n", encoding="utf-8")
+    commit = _staged(tmp_path)
+    journal = json.dumps(commit._journal())
+    [(temporary, target)] = commit.appends
+    text = temporary.read_text(encoding="utf-8")
+    commit.apply()
+    # Killed after the append but before the journal was removed: both come back.
+    temporary.write_text(text, encoding="utf-8")
+    (tmp_path / JOURNAL_FILE).write_text(journal, encoding="utf-8")
+    recover(tmp_path)
+    assert target.read_text(encoding="utf-8") == "first\nsecond\n"
+    assert sorted(_files(tmp_path)) == ["a/book.xlsx", "audit.jsonl", "state.json"]
+
+
+def test_temporaries_of_a_sync_stopped_before_its_commit_are_removed(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "book.xlsx").write_text("old book", encoding="utf-8")
+    (tmp_path / "a" / "~$book.xlsx").write_text("Excel's own", encoding="utf-8")
+    _staged(tmp_path)
+    assert any(TEMPORARY_MARK in name for name in _files(tmp_path))
+    recover(tmp_path)
+    assert _files(tmp_path) == {"a/book.xlsx": "old book", "a/~$book.xlsx": "Excel's own"}
+
+
+def test_a_folder_in_place_of_a_target_stops_the_commit_with_nothing_changed(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "state.json").mkdir()
+    commit = _staged(tmp_path)
+    with pytest.raises(
+        OutputError, match=r"state\.json: cannot write \(the output path is a folder"
+    ):
+        commit.apply()
+    assert _files(tmp_path) == {}
+    assert not (tmp_path / JOURNAL_FILE).exists()

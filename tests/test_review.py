@@ -12,7 +12,6 @@ import openpyxl
 import pytest
 
 from sync.config import read_settings
-from sync.errors import OutputError
 from sync.pipeline import run_sync
 from sync.review.values import APPRAISAL as APPRAISAL_KEY
 from sync.review.values import BENEFIT as BENEFIT_KEY
@@ -141,21 +140,26 @@ def test_an_edited_sync_owned_cell_is_restored_and_logged(campaign) -> None:
     assert entry["column"] == "Tên sáng kiến" and entry["value"] == "Tên do cán bộ sửa"
 
 
-def test_unreadable_or_open_workbook_is_never_overwritten(campaign) -> None:
+def test_unreadable_or_open_workbook_is_left_as_it_is_and_named(campaign) -> None:
     campaign.sync()
     book = campaign.book("P.TG.THPT")
     book.write_bytes(b"not a workbook")
-    with pytest.raises(OutputError, match=book.name):
-        campaign.sync()
+    campaign.sync()
     assert book.read_bytes() == b"not a workbook"
+    assert [held["path"] for held in campaign.report()["not_written"]] == [str(book)]
     book.unlink()
     campaign.sync()
+    first = next(iter(campaign.ids("P.TG.THPT").values()))
+    edit(book, first, {APPRAISAL: "Đạt"})
     lock = book.with_name(f".~lock.{book.name}#")
     lock.write_text("officer,host", encoding="utf-8")
     before = book.read_bytes()
-    with pytest.raises(OutputError, match="open"):
-        campaign.sync()
+    campaign.sync()
     assert book.read_bytes() == before
+    [held] = campaign.report()["not_written"]
+    assert held["path"] == str(book) and lock.name in held["reason"]
+    [response] = [r for r in campaign.report()["responses"] if r["id"] == first]
+    assert response["review"]["P.TG.THPT"]["appraisal"] == "passed"
 
 
 def nominate(campaign: Campaign, unit_id: str, titles: dict[str, dict]) -> None:

@@ -2,14 +2,18 @@
 
 import shutil
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 import openpyxl
 import pytest
 
 from sync.config import read_settings
-from sync.errors import SyncError
+from sync.errors import OutputError
 from sync.pipeline import run_sync
+from sync.report import REPORT_FILE
+from sync.review.state import STATE_FILE
 from sync.templates import load_templates
 from sync.writers import xlsx
 
@@ -88,15 +92,20 @@ def test_a_failed_write_leaves_the_previous_workbook(written, monkeypatch) -> No
     _, out = written
     [path] = out.glob("1-tinh/*.xlsx")
     before = path.read_bytes()
+    # Without the remembered fingerprints every workbook is due again.
+    (out / STATE_FILE).unlink()
+    report_before = (out / REPORT_FILE).read_bytes()
 
     def crash(*args, **kwargs):
-        raise OSError("disk full")
+        raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(xlsx, "write_table", crash)
     settings = read_settings(Path(out.parent / "config.yaml"))
-    with pytest.raises((OSError, SyncError)):
+    with pytest.raises(OutputError, match=r"\.xlsx: cannot write \(No space left"):
         run_sync(settings)
     assert path.read_bytes() == before
+    assert (out / REPORT_FILE).read_bytes() == report_before
+    assert not (out / STATE_FILE).exists()
     assert not list(out.rglob(".*"))
 
 
@@ -118,3 +127,44 @@ def test_libreoffice_opens_every_sheet_without_repair(written, tmp_path) -> None
     assert reopened.sheet_names == openpyxl.load_workbook(path).sheetnames
     rows = reopened.get_sheet_by_name("Toàn bộ sáng kiến").to_python()
     assert len(rows) == 1 + 5
+
+
+_ORPHAN_SCRIPT = """
+import multiprocessing, os, sys, time
+from sync.writers.xlsx import die_with_parent
+
+def writer(parent):
+    die_with_parent(parent)
+    time.sleep(60)
+
+if __name__ == "__main__":
+    child = multiprocessing.get_context("fork").Process(target=writer, args=(os.getpid(),))
+    child.start()
+    print(child.pid, flush=True)
+    time.sleep(60)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_a_writer_dies_with_the_sync_that_started_it(tmp_path) -> None:
+    script = tmp_path / "parent.py"
+    script.write_text(_ORPHAN_SCRIPT, encoding="utf-8")
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    assert parent.stdout is not None
+    child = int(parent.stdout.readline())
+    assert _alive(child)
+    parent.kill()
+    parent.wait()
+    for _ in range(100):
+        if not _alive(child):
+            break
+        time.sleep(0.05)
+    assert not _alive(child)

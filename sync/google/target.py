@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -388,8 +388,13 @@ class GoogleStore:
     def previous(self) -> ReviewState:
         return self.files.previous()
 
-    def save(self, state: ReviewState, entries: list[AuditEntry]) -> None:
-        self.files.save(state, entries)
+    def save(
+        self, state: ReviewState, entries: list[AuditEntry], documents: Mapping[Path, str]
+    ) -> None:
+        self.files.save(state, entries, documents)
+
+    def held(self) -> dict[str, str]:
+        return self.files.held()
 
     def read(self, tree: OrgTree, units: Sequence[Unit]) -> dict[str, ReadBack | None]:
         """Locate every reviewing unit's spreadsheet (the registry and the config say where

@@ -105,6 +105,10 @@ def _nominator(tree: OrgTree, home: str | None, unit_id: str) -> str | None:
     return next((u for u in path if tree[u].parent_id == unit_id), None)
 
 
+def _facts(row: Row) -> dict[str, str]:
+    return {k: str(row.get(k) or "") for k in ("title", "full_name", "unit")}
+
+
 def _fill(units: dict[str, dict[str, Entry]], unit_id: str, initiative: str, **facts: Any) -> None:
     """Complete an entry with facts read from a sheet; what the state remembers wins."""
     entries = units.setdefault(unit_id, {})
@@ -135,12 +139,15 @@ def recovered(
             seen = _sheet_time(row.get("nominated_at"), zone)
             if nominator is not None and seen is not None:
                 _fill(units, nominator, initiative, nominated_at=seen)
+            if initiative:
+                # The state keeps names only for reviewed rows; one reviewed in the sheet since
+                # may leave the list this very sync, and its archive row needs them.
+                _fill(units, unit_id, initiative, **_facts(row))
         for row in readback.archived:
             initiative = str(row.get("id") or "").strip()
-            facts = {k: str(row.get(k) or "") for k in ("title", "full_name", "unit")}
             since = _sheet_time(row.get("archived_at"), zone)
             if initiative:
-                _fill(units, unit_id, initiative, archived_at=since, **facts)
+                _fill(units, unit_id, initiative, archived_at=since, **_facts(row))
     return replace(previous, units=units)
 
 

@@ -17,7 +17,7 @@ from ..templates import SheetLayout
 from .values import Review, fingerprint
 
 STATE_FILE = "review-state.json"
-STATE_VERSION = 1
+STATE_VERSION = 2
 
 
 @dataclass(slots=True)
@@ -47,36 +47,91 @@ class Mark:
 class ReviewState:
     initiatives: dict[str, Mark] = field(default_factory=dict)
     units: dict[str, dict[str, Entry]] = field(default_factory=dict)
+    # Local workbooks: relative path -> fingerprint of the content last written there, so an
+    # unchanged workbook is not written again.
+    books: dict[str, str] = field(default_factory=dict)
+    # ... and the file as it was then (size, modification time, inode): a workbook still
+    # exactly so holds what the state remembers, and need not be read back.
+    stamps: dict[str, str] = field(default_factory=dict)
     unreadable: str | None = None  # why the remembered state could not be read, if so
 
     def unit(self, unit_id: str) -> dict[str, Entry]:
         return self.units.get(unit_id, {})
 
 
-def _plain(record: Entry | Mark) -> dict[str, Any]:
-    # Shallow on purpose: the values are already JSON-ready, and dataclasses.asdict's deep copy
-    # of hundreds of thousands of entries cost seconds.
-    return {name: getattr(record, name) for name in record.__slots__}
+_NO_DIGEST = "-" * 8  # a column the row was written without
 
 
-def state_json(state: ReviewState) -> dict[str, Any]:
+def _entry_json(entry: Entry, columns: list[str]) -> dict[str, Any]:
+    """Only what is set; the cell digests as one string in the unit's column order. Names and
+    titles serve the archive tab, which keeps only reviewed initiatives: an unreviewed one that
+    is still listed needs none, so the state grows with what was reviewed, not with every row."""
+    found: dict[str, Any] = {}
+    if entry.review:
+        found["review"] = entry.review
+    if entry.cells:
+        found["cells"] = "".join(entry.cells.get(key, _NO_DIGEST) for key in columns)
+    for name in ("nominated_at", "archived_at"):
+        if getattr(entry, name):
+            found[name] = getattr(entry, name)
+    if entry.review or entry.archived_at:
+        found |= {"title": entry.title, "full_name": entry.full_name, "unit": entry.unit}
+    return found
+
+
+def _entry_from_json(data: dict[str, Any], columns: list[str]) -> Entry:
+    packed = data.get("cells", "")
+    digests = [packed[i : i + 8] for i in range(0, len(packed), 8)]
+    cells = {k: d for k, d in zip(columns, digests, strict=False) if d != _NO_DIGEST}
+    return Entry(**{**data, "cells": cells})
+
+
+def _unit_json(entries: dict[str, Entry]) -> dict[str, Any]:
+    columns = sorted({key for entry in entries.values() for key in entry.cells})
     return {
-        "version": STATE_VERSION,
-        "initiatives": {k: _plain(v) for k, v in sorted(state.initiatives.items())},
-        "units": {
-            unit: {k: _plain(e) for k, e in sorted(entries.items())}
-            for unit, entries in sorted(state.units.items())
-        },
+        "columns": columns,
+        "entries": {k: _entry_json(e, columns) for k, e in sorted(entries.items())},
     }
 
 
-def state_from_json(data: dict[str, Any]) -> ReviewState:
+def _unit_from_json(data: dict[str, Any]) -> dict[str, Entry]:
+    columns = list(data.get("columns", []))
+    return {k: _entry_from_json(e, columns) for k, e in data.get("entries", {}).items()}
+
+
+def state_json(state: ReviewState) -> dict[str, Any]:
+    """Compact on purpose: at 100,000 initiatives every byte per entry is a hundred kilobytes.
+    Each initiative's mark is `[digest, status, tier, unit_id]`."""
+    return {
+        "version": STATE_VERSION,
+        "initiatives": {
+            k: [m.digest, m.status, m.tier, m.unit_id] for k, m in sorted(state.initiatives.items())
+        },
+        "units": {unit: _unit_json(entries) for unit, entries in sorted(state.units.items())},
+        "books": dict(sorted(state.books.items())),
+        "stamps": dict(sorted(state.stamps.items())),
+    }
+
+
+def _version_1(data: dict[str, Any]) -> ReviewState:
+    """The state as syncs before the compact format kept it: read, so an upgrade loses nothing."""
     return ReviewState(
         initiatives={k: Mark(**v) for k, v in data.get("initiatives", {}).items()},
         units={
             unit: {k: Entry(**e) for k, e in entries.items()}
             for unit, entries in data.get("units", {}).items()
         },
+    )
+
+
+def state_from_json(data: dict[str, Any]) -> ReviewState:
+    if data.get("version", 1) == 1:
+        return _version_1(data)
+    return ReviewState(
+        initiatives={k: Mark(*v) for k, v in data.get("initiatives", {}).items()},
+        units={unit: _unit_from_json(d) for unit, d in data.get("units", {}).items()},
+        books={str(k): str(v) for k, v in data.get("books", {}).items()},
+        stamps={str(k): str(v) for k, v in data.get("stamps", {}).items()},
     )
 
 

@@ -9,8 +9,9 @@ the rendered sheets, and saves the new state and audit entries once everything w
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -32,8 +33,8 @@ class Written:
 
 class ReviewStore(Protocol):
     def read(self, tree: OrgTree, units: Sequence[Unit]) -> dict[str, ReadBack | None]:
-        """Each unit's review cells as the officers left them (None: no sheet yet). A sheet
-        that cannot be read stops the sync before anything is written."""
+        """Each unit's review cells as the officers left them (None: no sheet yet, or one that
+        cannot be read, which is then left as it is)."""
         ...
 
     def previous(self) -> ReviewState:
@@ -44,6 +45,13 @@ class ReviewStore(Protocol):
         """Write every unit's sheets; return what was written."""
         ...
 
-    def save(self, state: ReviewState, entries: list[AuditEntry]) -> None:
-        """Keep the state and append the audit entries, after every write went through."""
+    def save(
+        self, state: ReviewState, entries: list[AuditEntry], documents: Mapping[Path, str]
+    ) -> None:
+        """Keep the state, append the audit entries and write `documents` (the JSON report)
+        after every write went through, committed together with the written files."""
+        ...
+
+    def held(self) -> dict[str, str]:
+        """Outputs left as they were (open elsewhere, read-only, unreadable), each with why."""
         ...

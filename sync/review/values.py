@@ -12,7 +12,7 @@ import re
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import yaml
@@ -204,7 +204,9 @@ def canonical(value: Any) -> str:
     """One text per cell content, equal for what the sync wrote and what the reader returns
     (a date comes back as midnight, 2.0 as 2, a blank string as nothing)."""
     if isinstance(value, datetime):
-        return value.replace(tzinfo=None).isoformat()
+        # Whole seconds, rounded: a workbook keeps milliseconds of what was written.
+        moment = value.replace(tzinfo=None) + timedelta(microseconds=500_000)
+        return moment.replace(microsecond=0).isoformat()
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day).isoformat()
     cell = cell_value(value)

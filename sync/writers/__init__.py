@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 from ..config import Settings
 from ..report import REPORT_FILE, Report, report_json
 from ..templates import Templates
-from .atomic import write_text_atomic
 from .books import remembered, render_books, reviewing_units
 from .records import Renderer
 
@@ -20,10 +19,11 @@ if TYPE_CHECKING:
     from ..review.store import ReviewStore
 
 
-def write_report_json(report: Report, out_dir: Path) -> str:
-    path = out_dir / REPORT_FILE
-    write_text_atomic(path, json.dumps(report_json(report), ensure_ascii=False, indent=1))
-    return str(path)
+def report_text(report: Report, held: dict[str, str]) -> str:
+    """`sync-report.json`, with the outputs left as they were (`not_written`)."""
+    data = report_json(report)
+    data["not_written"] = [{"path": path, "reason": why} for path, why in sorted(held.items())]
+    return json.dumps(data, ensure_ascii=False, indent=1)
 
 
 def write_outputs(
@@ -36,6 +36,7 @@ def write_outputs(
     books = render_books(renderer, reviewing_units(report.tree, settings))
     state, entries = remembered(report, renderer, books)
     written = store.write(books, entries)
-    store.save(state, entries)
     report = replace(report, refused_addresses=written.refused_addresses)
-    return report, [*written.paths, write_report_json(report, out_dir)]
+    report_file = out_dir / REPORT_FILE
+    store.save(state, entries, {report_file: report_text(report, store.held())})
+    return report, [*written.paths, str(report_file)]

@@ -1,24 +1,37 @@
 """The local `ReviewStore`: one workbook per reviewing unit in the output folder, the review
-state and the audit log beside them (`StateFiles`, which the Google store keeps locally too)."""
+state and the audit log beside them (`StateFiles`, which the Google store keeps locally too).
+
+A sync's files are committed together (`atomic.Commit`): every workbook, the state, the JSON
+report and the audit lines are staged as temporaries and renamed in one journalled step, so a
+kill or a write error never leaves the workbooks and `review-state.json` disagreeing. A
+workbook that already holds exactly what would be written is not written again; one open
+elsewhere, read-only or unreadable is left as it is and named (`held`).
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+import stat
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from ..errors import OutputError, output_error
 from ..orgtree import OrgTree, Unit
 from ..paths import output_path
 from ..review.audit import AUDIT_FILE, AuditEntry
-from ..review.settle import ReadBack
+from ..review.settle import ReadBack, Row
 from ..review.state import STATE_FILE, ReviewState, load_state, state_json
 from ..review.store import Written
+from ..review.values import canonical
 from ..templates import Templates
 from ..text import fold
-from .atomic import private_append, write_text_atomic
-from .books import Books
-from .readback import read_review
+from .atomic import Commit, recover
+from .books import Books, UnitBook
+from .readback import lock_files, read_review
+from .records import Sheet
 from .xlsx import WorkbookJob, write_workbooks
 
 
@@ -30,47 +43,243 @@ def workbook_path(out_dir: Path, unit: Unit, templates: Templates) -> Path:
     return output_path(out_dir, folder, f"{unit.id} {slug}.xlsx")
 
 
-def append_lines(path: Path, entries: list[AuditEntry]) -> None:
+def audit_lines(entries: list[AuditEntry]) -> str:
     """The audit log only ever grows: one JSON object per line, appended."""
-    with private_append(path) as handle:
-        for entry in entries:
-            handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
+    return "".join(json.dumps(entry, ensure_ascii=False) + "\n" for entry in entries)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class StateFiles:
     """`review-state.json` and `audit-log.jsonl` in the output folder, for either store."""
 
     folder: Path
+    commit: Commit = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.commit = Commit(self.folder)
 
     def previous(self) -> ReviewState:
+        recover(self.folder)
         return load_state(self.folder / STATE_FILE)
 
-    def save(self, state: ReviewState, entries: list[AuditEntry]) -> None:
-        text = json.dumps(state_json(state), ensure_ascii=False)
-        write_text_atomic(self.folder / STATE_FILE, text, private=True)
-        append_lines(self.folder / AUDIT_FILE, entries)
+    def held(self) -> dict[str, str]:
+        """Outputs left as they were, each with why; the Google store holds none back."""
+        return {}
+
+    def save(
+        self, state: ReviewState, entries: list[AuditEntry], documents: Mapping[Path, str]
+    ) -> None:
+        """The state, the audit lines and `documents` (the JSON report) committed together with
+        whatever the store staged before."""
+        try:
+            text = json.dumps(state_json(state), ensure_ascii=False)
+            self.commit.stage_text(self.folder / STATE_FILE, text, private=True)
+            for path, document in documents.items():
+                self.commit.stage_text(path, document)
+            self.commit.stage_append(self.folder / AUDIT_FILE, audit_lines(entries))
+        except BaseException:
+            self.commit.discard()
+            raise
+        self.commit.apply()
 
 
-@dataclass(frozen=True, slots=True)
+def _package_version() -> str:
+    try:
+        return version("sangkien-sync")
+    except PackageNotFoundError:
+        return "source"
+
+
+_WRITABLE = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH  # Windows' read-only flag clears all
+
+
+def _why_left(path: Path) -> str | None:
+    """Why an existing workbook must not be replaced now: open in Excel or LibreOffice (their
+    lock file beside it), or made read-only by its owner."""
+    lock = next((lock for lock in lock_files(path) if lock.exists()), None)
+    if lock is not None:
+        return f"open in Excel or LibreOffice ({lock.name}); close it and sync again"
+    if path.is_file() and not path.stat().st_mode & _WRITABLE:
+        return "read-only; make it writable and sync again"
+    return None
+
+
+def _stamp(path: Path) -> str:
+    """Size, modification time and inode: saving a workbook in Excel or LibreOffice changes
+    at least one of them."""
+    found = path.stat()
+    return f"{found.st_size}:{found.st_mtime_ns}:{found.st_ino}"
+
+
+def _tab_as_written(sheet: Sheet, found: list[Row]) -> bool:
+    """Whether a tab read back holds exactly the rows `sheet` would write (in any order): no
+    officer edit in the sync's cells, no row deleted or pasted twice, every review the same."""
+    keys = sheet.layout.column_keys()
+    position = keys.index("id")
+    rows = {str(row[position]): row for row in sheet.rows}
+    if len(found) != len(rows):
+        return False
+    for cells in found:
+        row = rows.get(str(cells.get("id")))
+        if row is None or any(
+            key not in cells or canonical(cells[key]) != canonical(value)
+            for key, value in zip(keys, row, strict=True)
+        ):
+            return False
+    return True
+
+
+@dataclass(slots=True)
 class WorkbookFolder(StateFiles):
     templates: Templates
+    # `sangkien dossier` only reads: it leaves a running sync's temporaries and journal alone.
+    read_only: bool = False
+    readbacks: dict[str, ReadBack | None] = field(default_factory=dict)
+    paths: dict[str, Path] = field(default_factory=dict)  # unit id -> its workbook
+    left: dict[Path, str] = field(default_factory=dict)  # workbook -> why it is left as is
+    remembered: ReviewState | None = None
+    untouched: set[str] = field(default_factory=set)  # units whose workbook is as last written
+    seen: dict[Path, str] = field(default_factory=dict)  # workbook -> its stamp before reading
+    fingerprints: dict[str, str] = field(default_factory=dict)  # of what the folder will hold
+    stamps: dict[str, str] = field(default_factory=dict)  # of the files as they will be
 
     def path(self, unit: Unit) -> Path:
         return workbook_path(self.folder, unit, self.templates)
 
     def read(self, tree: OrgTree, units: Sequence[Unit]) -> dict[str, ReadBack | None]:
-        """Every workbook is read before anything is written: one that cannot be read stops
-        the sync with nothing replaced."""
-        return {unit.id: read_review(self.path(unit), self.templates) for unit in units}
+        """Every workbook is read before anything is written, except one still exactly as the
+        last sync wrote it (its review is the remembered one: None here). One that cannot be
+        replaced now is still read where it can be, and left as it is."""
+        stamps = self.previous().stamps
+        for unit in units:
+            path = self.paths[unit.id] = self.path(unit)
+            if path.is_dir():
+                raise output_error(path, IsADirectoryError())
+            why = _why_left(path)
+            self.readbacks[unit.id] = None
+            if path.is_file():
+                # Taken before reading: a save while it is read shows as a change next time.
+                self.seen[path] = _stamp(path)
+            if path in self.seen and self.seen[path] == stamps.get(self._key(path)):
+                self.untouched.add(unit.id)
+            else:
+                try:
+                    self.readbacks[unit.id] = read_review(path, self.templates)
+                except OutputError as exc:
+                    why = why or str(exc).removeprefix(f"{path}: ")
+            if why:
+                self.left[path] = why
+        lookup = self._lookup_path()
+        if (why := _why_left(lookup)) is not None:
+            self.left[lookup] = why
+        return dict(self.readbacks)
+
+    def previous(self) -> ReviewState:
+        """Loaded once, at the first call: `read` needs it before the round asks for it."""
+        if self.remembered is None:
+            if not self.read_only:
+                recover(self.folder)
+            self.remembered = load_state(self.folder / STATE_FILE)
+        return self.remembered
+
+    def held(self) -> dict[str, str]:
+        return {str(path): why for path, why in self.left.items()}
+
+    def _lookup_path(self) -> Path:
+        return output_path(self.folder, self.templates.review.lookup_file)
+
+    def _key(self, path: Path) -> str:
+        return path.relative_to(self.folder).as_posix()
+
+    def _base_fingerprint(self) -> hashlib.blake2b:
+        digest = hashlib.blake2b(digest_size=16)
+        digest.update(f"{_package_version()}\x1f{self.templates!r}".encode())
+        return digest
+
+    def _fingerprint(self, job: WorkbookJob, base: hashlib.blake2b) -> str:
+        """Of everything the workbook shows except the dashboard's "updated at" line."""
+        digest = base.copy()
+        for sheet in job.sheets:
+            digest.update(repr(sheet.layout).encode())
+            for row in sheet.rows:
+                digest.update(repr(row).encode())
+        if job.dashboard is not None:
+            digest.update(repr(replace(job.dashboard, generated="")).encode())
+        return digest.hexdigest()
+
+    def _as_written(self, book: UnitBook) -> bool:
+        if book.unit.id in self.untouched:
+            return True
+        readback = self.readbacks.get(book.unit.id)
+        if readback is None:
+            return False
+        archive_tab = self.templates.sheets["archive"].name
+        archive = [s for s in book.sheets if s.layout.name == archive_tab]
+        return _tab_as_written(book.initiatives, readback.listed) and all(
+            _tab_as_written(sheet, readback.archived) for sheet in archive
+        )
+
+    def _due(self, books: Books) -> list[WorkbookJob]:
+        """The workbooks to write: not those left as they are, nor those already holding exactly
+        what would be written (same fingerprint, officers' tabs as written)."""
+        remembered, base = self.previous(), self._base_fingerprint()
+        old = remembered.books
+        jobs = [
+            (WorkbookJob(self.path(b.unit), list(b.sheets), b.dashboard), b) for b in books.units
+        ]
+        jobs.append((WorkbookJob(self._lookup_path(), [books.lookup]), None))
+        due = []
+        for job, book in jobs:
+            key = self._key(job.path)
+            if job.path in self.left:
+                self._keep_remembered(key, remembered)
+                continue
+            self.fingerprints[key] = self._fingerprint(job, base)
+            unchanged = old.get(key) == self.fingerprints[key] and job.path.is_file()
+            if unchanged and (book is None or self._as_written(book)):
+                # Checked to hold what it would be, as it was when read (an officer's save
+                # since then shows as a change next time).
+                self.stamps[key] = self.seen.get(job.path) or _stamp(job.path)
+            else:
+                due.append(job)
+        return due
+
+    def _keep_remembered(self, key: str, remembered: ReviewState) -> None:
+        """A workbook left as it is: what the last write put there, still."""
+        if key in remembered.books:
+            self.fingerprints[key] = remembered.books[key]
+        if key in remembered.stamps:
+            self.stamps[key] = remembered.stamps[key]
 
     def write(self, books: Books, entries: list[AuditEntry]) -> Written:
-        """The audit goes to `audit-log.jsonl` only (see `save`)."""
-        jobs = [
-            WorkbookJob(self.path(book.unit), list(book.sheets), book.dashboard)
-            for book in books.units
-        ]
-        lookup_file = output_path(self.folder, self.templates.review.lookup_file)
-        jobs.append(WorkbookJob(lookup_file, [books.lookup]))
-        write_workbooks(jobs, self.templates)
-        return Written([str(job.path) for job in jobs])
+        """Stage the workbooks that changed; `save` commits them with the state. The audit goes
+        to `audit-log.jsonl` only (see `save`)."""
+        due = self._due(books)
+        try:
+            staged = [replace(job, into=self.commit.stage(job.path)) for job in due]
+            write_workbooks(staged, self.templates)
+        except BaseException:
+            self.commit.discard()
+            raise
+        for job in staged:
+            assert job.into is not None
+            self.stamps[self._key(job.path)] = _stamp(job.into)  # a rename keeps all three
+        return Written([str(job.path) for job in due])
+
+    def _keep_left_cells(self, state: ReviewState) -> None:
+        """A workbook left as it is still holds what the last sync wrote: remember that, so
+        its cells are not taken for officers' edits next time."""
+        left = [u for u, path in self.paths.items() if path in self.left and u in state.units]
+        for unit_id in left:
+            before = self.previous().unit(unit_id)
+            for initiative, entry in state.units[unit_id].items():
+                kept = before.get(initiative)
+                entry.cells = dict(kept.cells) if kept is not None else {}
+
+    def save(
+        self, state: ReviewState, entries: list[AuditEntry], documents: Mapping[Path, str]
+    ) -> None:
+        state.books = dict(sorted(self.fingerprints.items()))
+        state.stamps = dict(sorted(self.stamps.items()))
+        self._keep_left_cells(state)
+        StateFiles.save(self, state, entries, documents)

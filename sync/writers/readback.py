@@ -22,7 +22,7 @@ from ..text import decode_excel_escapes, fold
 _UNREADABLE = (OSError, zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, TypeError)
 
 
-def _lock_files(path: Path) -> Iterator[Path]:
+def lock_files(path: Path) -> Iterator[Path]:
     """The owner files Excel (`~$name`) and LibreOffice (`.~lock.name#`) keep while it is open."""
     yield path.with_name(f"~${path.name}")
     yield path.with_name(f"~${path.name[2:]}")
@@ -55,15 +55,10 @@ def _rows(book: Any, layout: SheetLayout) -> list[dict[str, Any]]:
 
 def read_review(path: Path, templates: Templates) -> ReadBack | None:
     """The unit's workbook as the officers left it; None when it does not exist yet. A workbook
-    that is open in Excel or LibreOffice, or cannot be read, stops the sync before anything is
-    written, so no decision is ever overwritten."""
+    that cannot be read is an OutputError: the caller leaves it as it is, so no decision is
+    ever overwritten (one open in Excel or LibreOffice is read, and also left alone)."""
     if not path.exists():
         return None
-    if any(lock.exists() for lock in _lock_files(path)):
-        raise OutputError(
-            f"{path}: the workbook is open in Excel or LibreOffice; close it (saving the review) "
-            "and run the sync again; nothing was written"
-        )
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
         try:
@@ -76,5 +71,5 @@ def read_review(path: Path, templates: Templates) -> ReadBack | None:
     except _UNREADABLE as exc:
         raise OutputError(
             f"{path}: cannot read the workbook to keep the officers' review ({exc}); repair or "
-            "restore it, or move it away to start it afresh; nothing was written"
+            "restore it, or move it away to start it afresh"
         ) from None

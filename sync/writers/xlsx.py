@@ -6,11 +6,18 @@ and never turns a string into a formula when asked to write a string.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import multiprocessing
 import os
+import signal
+import sys
+import threading
+import time
 from dataclasses import dataclass
 from datetime import date, datetime
 from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +25,7 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from ..errors import OutputError
+from ..errors import OutputError, writing
 from ..templates import Templates
 from .atomic import atomic_file
 from .plan import (
@@ -202,9 +209,10 @@ def _options(sheets: list[Sheet]) -> dict[str, Any]:
 
 @dataclass(frozen=True, slots=True)
 class WorkbookJob:
-    path: Path
+    path: Path  # the workbook as officers know it
     sheets: list[Sheet]
     dashboard: Dashboard | None = None
+    into: Path | None = None  # a temporary the caller commits; None: replace `path` atomically
 
 
 def _size(job: WorkbookJob) -> int:
@@ -223,35 +231,53 @@ def _shares(jobs: list[WorkbookJob], workers: int) -> list[list[WorkbookJob]]:
     return shares
 
 
-def _write_share(jobs: list[WorkbookJob], templates: Templates, report: Connection) -> None:
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+_PARENT_POLL_SECONDS = 1.0
+
+
+def _poll_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(_PARENT_POLL_SECONDS)
+    os._exit(1)
+
+
+def die_with_parent(parent: int) -> None:
+    """Make this forked writer end when the sync that started it ends, even by kill -9: the
+    kernel's parent-death signal on Linux, a thread watching the parent elsewhere. An orphaned
+    writer would go on writing a workbook nobody will commit."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        armed = sys.platform.startswith("linux") and (
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+        )
+    except (OSError, AttributeError, TypeError):
+        armed = False
+    if os.getppid() != parent:  # the parent died before the signal was armed
+        os._exit(1)
+    if not armed:
+        threading.Thread(target=_poll_parent, args=(parent,), daemon=True).start()
+
+
+def _write_job(job: WorkbookJob, templates: Templates) -> None:
+    write_workbook(job.path, templates, job.sheets, job.dashboard, into=job.into)
+
+
+def _write_share(
+    jobs: list[WorkbookJob], templates: Templates, report: Connection, parent: int
+) -> None:
     """A forked worker: write its jobs, then send back None or the error that stopped it."""
+    die_with_parent(parent)
     outcome: BaseException | None = None
     try:
         for job in jobs:
-            write_workbook(job.path, templates, job.sheets, job.dashboard)
+            _write_job(job, templates)
     except Exception as exc:  # sent to the parent, which raises it
         outcome = exc
     report.send(outcome)
     report.close()
 
 
-def write_workbooks(jobs: list[WorkbookJob], templates: Templates) -> None:
-    """Write many workbooks, on every core where the system can fork: each forked worker gets
-    its share of the rendered rows by the fork itself instead of through pipes. Each file is
-    still replaced atomically; the first error is raised here once every worker has finished."""
-    workers = min(os.cpu_count() or 1, len(jobs))
-    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        for job in jobs:
-            write_workbook(job.path, templates, job.sheets, job.dashboard)
-        return
-    context = multiprocessing.get_context("fork")
-    running = []
-    for share in _shares(jobs, workers):
-        receiver, sender = context.Pipe(duplex=False)
-        process = context.Process(target=_write_share, args=(share, templates, sender))
-        process.start()
-        sender.close()
-        running.append((process, receiver))
+def _collect(running: list[tuple[BaseProcess, Connection]]) -> list[BaseException]:
     failures: list[BaseException] = []
     for process, receiver in running:
         try:
@@ -261,6 +287,36 @@ def write_workbooks(jobs: list[WorkbookJob], templates: Templates) -> None:
         process.join()
         if outcome is not None:
             failures.append(outcome)
+    return failures
+
+
+def write_workbooks(jobs: list[WorkbookJob], templates: Templates) -> None:
+    """Write many workbooks, on every core where the system can fork: each forked worker gets
+    its share of the rendered rows by the fork itself instead of through pipes, and dies with
+    this process. The first error is raised here once every worker has finished; a worker
+    still running when this process is interrupted is stopped."""
+    workers = min(os.cpu_count() or 1, len(jobs))
+    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        for job in jobs:
+            _write_job(job, templates)
+        return
+    context = multiprocessing.get_context("fork")
+    running: list[tuple[BaseProcess, Connection]] = []
+    try:
+        for share in _shares(jobs, workers):
+            receiver, sender = context.Pipe(duplex=False)
+            process = context.Process(
+                target=_write_share, args=(share, templates, sender, os.getpid())
+            )
+            process.start()
+            sender.close()
+            running.append((process, receiver))
+        failures = _collect(running)
+    finally:
+        for process, _ in running:
+            if process.is_alive():
+                process.kill()
+                process.join()
     if failures:
         raise failures[0]
 
@@ -270,16 +326,29 @@ def write_workbook(
     templates: Templates,
     sheets: list[Sheet],
     dashboard: Dashboard | None = None,
+    *,
+    into: Path | None = None,
 ) -> None:
-    """Write one workbook atomically: readers see the old file or the new one, never half."""
+    """Write one workbook: into the temporary `into` that the caller commits, or atomically
+    over `path`. Readers see the old file or the new one, never half."""
+    if into is not None:
+        with writing(path):
+            _build(into, templates, sheets, dashboard)
+        return
     with atomic_file(path) as temporary:
-        book = xlsxwriter.Workbook(str(temporary), _options(sheets))
-        formats, planner = _Formats(book), Planner(templates)
-        board = planner.dashboard(dashboard) if dashboard is not None else None
-        if board is not None:
-            _write_dashboard(book, formats, board)
-        for data in sheets:
-            write_table(book, formats, planner.tab(data))
-        if board is not None:
-            write_table(book, formats, board.data)
-        book.close()
+        _build(temporary, templates, sheets, dashboard)
+
+
+def _build(
+    target: Path, templates: Templates, sheets: list[Sheet], dashboard: Dashboard | None
+) -> None:
+    book = xlsxwriter.Workbook(str(target), _options(sheets))
+    formats, planner = _Formats(book), Planner(templates)
+    board = planner.dashboard(dashboard) if dashboard is not None else None
+    if board is not None:
+        _write_dashboard(book, formats, board)
+    for data in sheets:
+        write_table(book, formats, planner.tab(data))
+    if board is not None:
+        write_table(book, formats, board.data)
+    book.close()
