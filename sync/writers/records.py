@@ -326,7 +326,7 @@ class Renderer:
     @cached_property
     def _lookup(self) -> Sheet:  # shown twice (a province tab and a file of its own)
         layout = self.layouts["lookup"]
-        updated = self.report.generated_at.date()
+        updated = self._last_change()
         unit_keys: dict[str, tuple] = {}
         rows = []
         for response in self.report.responses:
@@ -346,6 +346,14 @@ class Renderer:
             rows.append((key, [values[k] for k in layout.column_keys()]))
         rows.sort(key=lambda item: item[0])
         return Sheet(layout, [row for _, row in rows])
+
+    def _last_change(self) -> date | None:
+        """The day of the latest submission or nomination: the lookup's "updated on", which
+        an unchanged campaign keeps from one sync to the next."""
+        moments = [r.submitted_at for r in self.report.responses if r.submitted_at]
+        if self.report.review is not None:
+            moments += self.report.review.flow.nominated_at.values()
+        return max(moments).date() if moments else None
 
     def _plain_status(self, response: Response) -> str:
         """One status an author understands: invalid and why, the newest copy of a duplicate,
@@ -469,13 +477,14 @@ class Renderer:
         )
 
     def _cumulative(self, totals: Tally) -> list[tuple[str, Value]]:
-        """Submissions so far, day by day up to the closing day; days still to come are blank,
-        so the line stops at today against the whole period."""
+        """Submissions so far, day by day up to the closing day; days after the latest
+        submission are blank, so the line stops there against the whole period (and an
+        unchanged campaign draws the same chart tomorrow)."""
         if not totals.by_day:
             return []
         first = date.fromisoformat(min(totals.by_day))
-        last = max(self._last_day, date.fromisoformat(max(totals.by_day)))
-        today = self.report.generated_at.date()
+        today = date.fromisoformat(max(totals.by_day))
+        last = max(self._last_day, today)
         pairs: list[tuple[str, Value]] = []
         running = 0
         for offset in range((last - first).days + 1):
