@@ -110,7 +110,7 @@ class SheetSpec(Model):
     highlights: tuple[Highlight, ...] = ()
     freeze_columns: int = Field(0, ge=0)
     empty: str | None = None  # shown under the header when there is no row
-    print_columns: int | None = Field(None, gt=0)  # only the first ones print
+    print_through: str | None = None  # the last column key that prints (all when None)
 
     @model_validator(mode="after")
     def _highlighted_columns_exist(self) -> SheetSpec:
@@ -118,6 +118,8 @@ class SheetSpec(Model):
         for rule in self.highlights:
             if rule.column not in keys:
                 raise ValueError(f"highlight names column {rule.column!r}, which is not listed")
+        if self.print_through is not None and self.print_through not in keys:
+            raise ValueError(f"print_through names column {self.print_through!r}, not listed")
         return self
 
 
@@ -128,7 +130,7 @@ class SheetLayout:
     highlights: tuple[Highlight, ...] = ()
     freeze_columns: int = 0
     empty: str | None = None
-    print_columns: int | None = None
+    print_through: str | None = None
     # Derived once: writers ask for the keys for every row they build.
     _keys: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
@@ -150,7 +152,7 @@ class SheetLayout:
 def sheet_layout(data: Mapping[str, Any]) -> SheetLayout:
     """One sheet's layout from its YAML mapping (title, columns, highlights, freeze_columns);
     other keys of the mapping (a dossier's words) are not the layout's."""
-    names = ("title", "columns", "highlights", "freeze_columns", "empty", "print_columns")
+    names = ("title", "columns", "highlights", "freeze_columns", "empty", "print_through")
     spec = SheetSpec.model_validate({k: v for k, v in data.items() if k in names})
     return _layout(spec)
 
@@ -162,7 +164,7 @@ def _layout(spec: SheetSpec) -> SheetLayout:
         spec.highlights,
         spec.freeze_columns,
         spec.empty,
-        spec.print_columns,
+        spec.print_through,
     )
 
 

@@ -175,6 +175,21 @@ def _highlight_formula(column: int, rule: HighlightSpec) -> str:
     return f'={cell}="{quoted}"'
 
 
+def _printed_count(layout: SheetLayout) -> int:
+    """How many first columns print: through `print_through`, whose ".*" expansion (one column
+    per field, say) counts whole."""
+    last = layout.print_through
+    if last is None:
+        return len(layout.columns)
+    prefix = last[:-1] if last.endswith(".*") else None
+    found = [
+        index
+        for index, column in enumerate(layout.columns)
+        if column.key == last or (prefix is not None and column.key.startswith(prefix))
+    ]
+    return found[-1] + 1 if found else len(layout.columns)
+
+
 def owned_runs(columns: tuple[Column, ...]) -> tuple[tuple[int, int], ...]:
     """Runs [start, end) of sync-owned columns; the officers' review columns lie between."""
     runs: list[tuple[int, int]] = []
@@ -255,7 +270,7 @@ class Planner:
             if rule.column in keys  # a tier's layout may leave the column out
         )
         columns = self.columns(layout)
-        printed = columns[: layout.print_columns or len(columns)]
+        printed = columns[: _printed_count(layout)]
         empty = None
         if not sheet.rows and layout.empty:
             # never in the id column: a row without an id is no initiative to the read-back

@@ -348,12 +348,13 @@ class Renderer:
         return Sheet(layout, [row for _, row in rows])
 
     def _last_change(self) -> date | None:
-        """The day of the latest submission or nomination: the lookup's "updated on", which
-        an unchanged campaign keeps from one sync to the next."""
+        """The day of the latest submission or nomination (never after the sync): the
+        lookup's "updated on", which an unchanged campaign keeps from one sync to the next."""
         moments = [r.submitted_at for r in self.report.responses if r.submitted_at]
         if self.report.review is not None:
             moments += self.report.review.flow.nominated_at.values()
-        return max(moments).date() if moments else None
+        generated = self.report.generated_at
+        return min(max(moments), generated).date() if moments else generated.date()
 
     def _plain_status(self, response: Response) -> str:
         """One status an author understands: invalid and why, the newest copy of a duplicate,
