@@ -71,6 +71,15 @@ def test_layout_headers_formats_and_highlights(written) -> None:
     assert money.value == 2_000_000 and "#,##0" in money.number_format
     assert sheet.conditional_formatting  # invalid and duplicate rows are highlighted
     assert len(book["Bảng điều khiển"]._charts) == 4
+    tallies = {c.value: c.comment for c in book["Tổng hợp"][1]}
+    assert "MISSING_REQUIRED" not in tallies  # codes are headed by their Vietnamese names
+    assert tallies["Thiếu thông tin bắt buộc"].text.startswith("MISSING_REQUIRED")
+    grassroots = workbook_of(out, "P.TG.THPT")
+    assert grassroots.sheetnames[0] == "Bảng điều khiển"  # the same summary card everywhere
+    review = grassroots["Sáng kiến"]
+    assert review.freeze_panes == "C2"  # the id and the title stay in view
+    assert [c.value for c in review[1]][:4] == ["Mã sáng kiến", "Tên sáng kiến",
+                                               "Tóm tắt nội dung", "Trạng thái"]  # fmt: skip
 
 
 def test_people_sorted_by_given_name_in_vietnamese_order(small_campaign, tmp_path) -> None:

@@ -15,7 +15,7 @@ from ..models import Response, Status, Violation
 from ..orgtree import Unit
 from ..report import Report
 from ..review.values import APPRAISAL, BENEFIT, SCORE, appraisal
-from ..rules.codes import REGISTRY, Severity, code
+from ..rules.codes import REGISTRY, Category, Severity, code
 from ..tally import Tally, author_key
 from ..templates import Column, SheetLayout, Templates
 from ..text import person_sort_key, shorten, vietnamese_sort_key
@@ -361,7 +361,12 @@ class Renderer:
         how far it was nominated, else its grassroots union's appraisal."""
         words = self.templates.review.lookup
         if response.status is Status.INVALID:
-            errors = [v for v in response.violations if code(v.code).severity is Severity.ERROR]
+            errors = [
+                v
+                for v in response.violations
+                if code(v.code).severity is Severity.ERROR
+                and code(v.code).category is Category.INTAKE
+            ]
             return words.invalid.format(reasons=self._reasons(errors))
         if response.status is Status.DUPLICATE:
             return words.duplicate.format(latest=response.duplicate_of)
