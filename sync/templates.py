@@ -364,7 +364,7 @@ class DashboardWords(Model):
     totals: DashboardTotals
     funnel: FunnelWords
     progress: ProgressWords
-    widths: tuple[float, float, float] = (44, 16, 16)
+    widths: tuple[float, float, float] = (50, 15, 15)
     gap: int = Field(12, ge=0)
     charts: dict[ChartKey, Chart]
 
