@@ -80,9 +80,9 @@ def _tab_properties(
 
 
 def _value_requests(tab: TabPlan, sheet_id: int, old_rows: int) -> list[dict[str, Any]]:
-    """The header (with its notes) and the rows, or the words saying there is none; what is
-    left of a longer previous run is cleared (owned columns only)."""
-    header = {"values": [_header_cell(c.header, c.note) for c in tab.columns]}
+    """The header and the rows, or the words saying there is none; what is left of a longer
+    previous run is cleared (owned columns only)."""
+    header = {"values": [{"userEnteredValue": {"stringValue": c.header}} for c in tab.columns]}
     body = [{"values": [cell(v) for v in values]} for values in tab.rows]
     if tab.empty is not None:
         column, text = tab.empty
@@ -92,7 +92,7 @@ def _value_requests(tab: TabPlan, sheet_id: int, old_rows: int) -> list[dict[str
             "updateCells": {
                 "start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 0},
                 "rows": [header, *body],
-                "fields": "userEnteredValue,note",
+                "fields": "userEnteredValue",
             }
         }
     ]
@@ -101,11 +101,6 @@ def _value_requests(tab: TabPlan, sheet_id: int, old_rows: int) -> list[dict[str
         span = _grid(sheet_id, (needed_rows, old_rows), (0, len(tab.columns)))
         requests.append({"updateCells": {"range": span, "fields": "userEnteredValue"}})
     return requests
-
-
-def _header_cell(text: str, note: str | None) -> dict[str, Any]:
-    found: dict[str, Any] = {"userEnteredValue": {"stringValue": text}}
-    return found | {"note": note} if note else found
 
 
 def _header_format(look: HeaderLook) -> dict[str, Any]:
@@ -117,9 +112,19 @@ def _header_format(look: HeaderLook) -> dict[str, Any]:
     }
 
 
+def _note_request(tab: TabPlan, sheet_id: int) -> list[dict[str, Any]]:
+    """Header notes (a code behind its Vietnamese name), apart from the values, which are
+    staged and pasted on their own when a tab is large."""
+    if not any(c.note for c in tab.columns):
+        return []
+    notes = [{"note": c.note} if c.note else {} for c in tab.columns]
+    start = {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 0}
+    return [{"updateCells": {"start": start, "rows": [{"values": notes}], "fields": "note"}}]
+
+
 def _header_requests(tab: TabPlan, sheet_id: int) -> list[dict[str, Any]]:
-    """The header row, one request per run of columns that look the same."""
-    requests: list[dict[str, Any]] = []
+    """The header row, one request per run of columns that look the same, and its notes."""
+    requests: list[dict[str, Any]] = _note_request(tab, sheet_id)
     start = 0
     for index in range(1, len(tab.columns) + 1):
         look = tab.columns[start].header_look
