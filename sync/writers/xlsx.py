@@ -208,7 +208,7 @@ def _chart(book: xlsxwriter.Workbook, plan: ChartPlan) -> Any:
     chart.set_title({"name": plan.caption, "name_font": {"size": 12}})
     chart.set_legend({"none": not plan.legend})
     if plan.top_down:  # Excel draws a bar chart's first category at the bottom
-        chart.set_y_axis({"reverse": True, "num_font": {"size": 8}})
+        chart.set_y_axis({"reverse": True, "num_font": {"size": 8}, "interval_unit": 1})
     chart.set_size({"width": plan.size[0], "height": plan.size[1]})
     return chart
 
