@@ -85,12 +85,23 @@ class Column(Model):
     tiers: tuple[Tier, ...] | None = None
     # A wrapped column makes its row tall enough for its text, unless this is False.
     sets_height: bool = True
+    # A note on the header cell (a code behind a Vietnamese header).
+    note: str | None = None
 
 
 class Highlight(Model):
+    """Rows whose cell in `column` equals, or starts with, a text are filled."""
+
     column: str  # key of the column whose value decides
-    equals: str
+    equals: str | None = None
+    starts_with: str | None = None
     fill: Colour
+
+    @model_validator(mode="after")
+    def _one_test(self) -> Highlight:
+        if (self.equals is None) == (self.starts_with is None):
+            raise ValueError("give exactly one of `equals` or `starts_with`")
+        return self
 
 
 class SheetSpec(Model):
@@ -98,6 +109,8 @@ class SheetSpec(Model):
     columns: tuple[Column, ...]
     highlights: tuple[Highlight, ...] = ()
     freeze_columns: int = Field(0, ge=0)
+    empty: str | None = None  # shown under the header when there is no row
+    print_through: str | None = None  # the last column key that prints (all when None)
 
     @model_validator(mode="after")
     def _highlighted_columns_exist(self) -> SheetSpec:
@@ -105,6 +118,8 @@ class SheetSpec(Model):
         for rule in self.highlights:
             if rule.column not in keys:
                 raise ValueError(f"highlight names column {rule.column!r}, which is not listed")
+        if self.print_through is not None and self.print_through not in keys:
+            raise ValueError(f"print_through names column {self.print_through!r}, not listed")
         return self
 
 
@@ -114,6 +129,8 @@ class SheetLayout:
     columns: tuple[Column, ...]
     highlights: tuple[Highlight, ...] = ()
     freeze_columns: int = 0
+    empty: str | None = None
+    print_through: str | None = None
     # Derived once: writers ask for the keys for every row they build.
     _keys: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
@@ -135,13 +152,20 @@ class SheetLayout:
 def sheet_layout(data: Mapping[str, Any]) -> SheetLayout:
     """One sheet's layout from its YAML mapping (title, columns, highlights, freeze_columns);
     other keys of the mapping (a dossier's words) are not the layout's."""
-    names = ("title", "columns", "highlights", "freeze_columns")
+    names = ("title", "columns", "highlights", "freeze_columns", "empty", "print_through")
     spec = SheetSpec.model_validate({k: v for k, v in data.items() if k in names})
     return _layout(spec)
 
 
 def _layout(spec: SheetSpec) -> SheetLayout:
-    return SheetLayout(spec.title, spec.columns, spec.highlights, spec.freeze_columns)
+    return SheetLayout(
+        spec.title,
+        spec.columns,
+        spec.highlights,
+        spec.freeze_columns,
+        spec.empty,
+        spec.print_through,
+    )
 
 
 # -- outputs.yaml: words, formats, styles, validations, dashboard --------------------------------
@@ -243,6 +267,22 @@ class TierReachedWords(Model):
     national: str
 
 
+class OutcomeWords(Model):
+    passed: str
+    national: str
+    blocked: str
+
+
+class LookupWords(Model):
+    pending: str
+    passed: str
+    failed: str
+    invalid: str
+    duplicate: str
+    reached: str
+    national: str
+
+
 class CommendationWords(Model):
     most: str
     selected: str
@@ -253,10 +293,13 @@ class ReviewWords(Model):
     appraisal: AppraisalWords
     ticked: tuple[str, ...]  # anything an officer may type for a ticked box
     all_initiatives_title: str
+    summary_chars: int = Field(160, gt=0)  # the short description beside the review
     lookup_file: str
     archived_reason: ArchivedReasons
     not_eligible: NotEligibleReasons
     tier_reached: TierReachedWords
+    outcome: OutcomeWords
+    lookup: LookupWords
     commendation: CommendationWords
 
 
@@ -269,29 +312,68 @@ class DashboardTotals(Model):
     benefit_vnd: str
 
 
+ChartKey = Literal["by_day", "participation", "funnel", "by_field"]
+
+
 class Chart(Model):
     caption: str
     kind: Literal["line", "bar", "column", "pie"]
-    anchor: str = Field(pattern=r"^[A-Z]{1,2}[1-9][0-9]*$")  # top-left cell on the dashboard
-    width: int = Field(620, gt=0)  # pixels
-    height: int = Field(340, gt=0)
+    column: Literal[0, 1] = 0  # which of the two columns of charts
+    width: int = Field(560, gt=0)  # pixels
+    height: int = Field(300, gt=0)
+    per_item: int = Field(0, ge=0)  # pixels more per category, so bars are never squeezed
 
 
-class DashboardCharts(Model):
-    by_day: Chart
-    by_unit: Chart
-    by_field: Chart
-    by_status: Chart
+class FunnelWords(Model):
+    received: str
+    valid: str
+    appraised: str
+    nominated: str
+    passed: str
+    national: str
+
+
+class ProgressState(Model):
+    text: str
+    fill: Colour
+
+
+class ProgressStates(Model):
+    """Least advanced first."""
+
+    none: ProgressState
+    over: ProgressState
+    reviewed: ProgressState
+    nominated: ProgressState
+
+
+class ProgressWords(Model):
+    heading: str
+    unit: str
+    state: str
+    quota: str
+    states: ProgressStates
 
 
 class DashboardWords(Model):
     title: str
     heading: str
     generated: str
-    label_width: float = 38
-    value_width: float = 20
+    days_left: str
+    closed: str
     totals: DashboardTotals
-    charts: DashboardCharts
+    funnel: FunnelWords
+    progress: ProgressWords
+    widths: tuple[float, float, float] = (50, 15, 15)
+    gap: int = Field(12, ge=0)
+    charts: dict[ChartKey, Chart]
+
+
+class PrintWords(Model):
+    portrait_up_to: float = Field(100, gt=0)  # characters of printed columns
+    header: str  # over {title}
+    footer: str  # over {unit} and {sheet}
+    page: str  # over {page} and {pages}
 
 
 _SHEETS = ("initiatives", "problems", "tallies", "audit", "registry", "archive", "national",
@@ -306,6 +388,7 @@ class Outputs(Model):
     validations: dict[str, Validation] = {}
     review: ReviewWords
     dashboard: DashboardWords
+    print: PrintWords
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Outputs:
@@ -398,6 +481,7 @@ class Templates:
     dashboard: DashboardWords  # titles, totals and charts of the dashboard
     validations: dict[str, Validation]  # data-validation specs of officer-owned columns
     review: ReviewWords  # words of the review workflow: choices, reasons, tab titles
+    printing: PrintWords  # page setup words
 
 
 def _read_yaml(path: Path) -> Any:
@@ -436,4 +520,5 @@ def load_templates(folder: Path = DEFAULT_TEMPLATES) -> Templates:
         dashboard=outputs.dashboard,
         validations=dict(outputs.validations),
         review=outputs.review,
+        printing=outputs.print,
     )

@@ -1,5 +1,7 @@
 """The README documents every violation code and every command (and the report's keys)."""
 
+import importlib.util
+import json
 import re
 from pathlib import Path
 
@@ -67,3 +69,29 @@ def test_the_module_table_names_no_missing_module() -> None:
             package = ROOT / first.strip("| `")
             for name in re.findall(r"`(\w+\.py)`", rest):
                 assert (package / name).is_file(), f"{package.name}/{name}"
+
+
+def _screenshot_maker():
+    spec = importlib.util.spec_from_file_location("make", ROOT / "docs" / "img" / "make.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_screenshot_is_made_from_the_current_layouts() -> None:
+    """The images were regenerated (docs/img/make.py) after the layouts or the code drawing
+    them last changed."""
+    make = _screenshot_maker()
+    manifest = json.loads((ROOT / "docs" / "img" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["sources"] == make.digest(), "run: .venv/bin/python docs/img/make.py"
+    assert manifest["images"] == sorted(make.SHOTS)
+    for image in manifest["images"]:
+        assert (ROOT / "docs" / "img" / image).is_file(), image
+        assert f"img/{image}" in GUIDE, image
+
+
+def test_every_image_the_docs_show_exists() -> None:
+    shown = re.findall(r"\]\((?:docs/)?(img/[^)]+)\)", GUIDE + README)
+    assert shown
+    assert [name for name in shown if not (ROOT / "docs" / name).is_file()] == []

@@ -144,8 +144,8 @@ def test_full_sync_reads_the_form_and_writes_every_unit(campaign: Campaign) -> N
     files = campaign.unit_files()
     assert set(files) == {u[0] for u in TREE} - {"P"} | {LOOKUP}  # the province's is given
     lookup = emu.get_values(files[LOOKUP], "'Tra cứu kết quả'")
-    assert lookup[0] == ["Mã sáng kiến", "Tên sáng kiến", "Công đoàn cơ sở", "Tình trạng hồ sơ",
-                         "Cấp đã đạt"]  # fmt: skip
+    assert lookup[0] == ["Mã sáng kiến", "Tên sáng kiến", "Công đoàn cơ sở", "Kết quả",
+                         "Cập nhật ngày"]  # fmt: skip
     assert len(lookup) == 5  # every initiative, and nothing personal
     registry = emu.get_values(campaign.dashboard, "'Danh sách bảng tính đơn vị'")
     assert LOOKUP in [row[0] for row in registry]
@@ -154,7 +154,7 @@ def test_full_sync_reads_the_form_and_writes_every_unit(campaign: Campaign) -> N
     granted = {(p.get("emailAddress"), p.get("role")) for p in permissions}
     assert ("a@example.vn", "writer") in granted
     values = emu.get_values(school, "'Sáng kiến'!A1:Z")
-    assert values[0][:3] == ["Mã sáng kiến", "Trạng thái", "Lỗi và cảnh báo"]
+    assert values[0][:3] == ["Mã sáng kiến", "Tên sáng kiến", "Tóm tắt nội dung"]
     assert len(values) == 2
     board = emu.spreadsheet_json(campaign.dashboard)
     titles = [s["properties"]["title"] for s in board["sheets"]]

@@ -205,6 +205,18 @@ def test_nominations_flow_up_to_the_confederation(small_campaign, tmp_path) -> N
                                   "complaint": False, "dispute": False}  # fmt: skip
     grassroots = rows_by_id(campaign.book("P.TG.THPT"))
     assert len(grassroots) == 2  # a grassroots union keeps listing all its own initiatives
+    outcome = {r["Tên sáng kiến"]: r["Kết quả đề xuất"] for r in grassroots.values()}
+    assert outcome == {t0: "Đã chuyển lên Liên đoàn Lao động huyện Tuần Giáo", t1: None}
+    assert (
+        rows_by_id(campaign.book("P"))[report.by_id[campaign.ids("P.TG.THPT")[t0]].id][
+            "Kết quả đề xuất"
+        ]
+        == "Đã đề xuất lên Tổng Liên đoàn"
+    )
+    lookup = rows_by_id(campaign.out / "tra-cuu-ket-qua.xlsx", "Tra cứu kết quả")
+    plain = {row["Tên sáng kiến"]: row["Kết quả"] for row in lookup.values()}
+    assert plain == {t0: "Đã đề xuất lên Tổng Liên đoàn", t1: "Chưa thẩm định",
+                     t2: "Đã đề xuất lên Tổng Liên đoàn"}  # fmt: skip
 
 
 def test_quota_complaint_dispute_and_invalid_rows_do_not_pass(small_campaign, tmp_path) -> None:
@@ -236,6 +248,15 @@ def test_quota_complaint_dispute_and_invalid_rows_do_not_pass(small_campaign, tm
     assert listed == {titles[0], titles[2]}
     problems = rows_by_id(campaign.book("P.TG.TT"))[campaign.ids("P.TG.TT")[titles[1]]]
     assert "[QUOTA_EXCEEDED]" in problems["Lỗi và cảnh báo"]
+    assert problems["Kết quả đề xuất"] == "Không chuyển lên: Vượt chỉ tiêu"
+    blocked = openpyxl.load_workbook(campaign.book("P.TG.TT"))["Sáng kiến"].conditional_formatting
+    assert any("LEFT(" in rule.formula[0] for cf in blocked for rule in cf.rules)  # coloured
+    board = openpyxl.load_workbook(campaign.book("P.TG"))["Bảng điều khiển"]
+    progress = {row[0]: row[1:3] for row in board.iter_rows(values_only=True) if row[0]}
+    assert progress["Công đoàn cơ sở Trường Tiểu học Thị trấn"] == ("Vượt chỉ tiêu", "6/2")
+    lookup = rows_by_id(campaign.out / "tra-cuu-ket-qua.xlsx", "Tra cứu kết quả")
+    invalid = lookup[campaign.ids("P.TG.TT")[titles[6]]]["Kết quả"]
+    assert invalid == "Không hợp lệ – Thiếu thông tin bắt buộc"
     summary = campaign.report()["summary"]["by_code"]
     assert summary["QUOTA_EXCEEDED"] == 1 and summary["NOT_ELIGIBLE"] == 3
 

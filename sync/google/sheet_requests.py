@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from ..normalize import to_serial
-from ..writers.plan import CellLook, ChartPlan, DashboardPlan, HeaderLook, Rule, TabPlan
+from ..writers.plan import BoardCell, CellLook, ChartPlan, DashboardPlan, HeaderLook, Rule, TabPlan
 from ..writers.records import Value
 
 _NUMBER_TYPES = {"int": "NUMBER", "plain": "NUMBER", "number": "NUMBER", "money": "NUMBER",
@@ -80,10 +80,13 @@ def _tab_properties(
 
 
 def _value_requests(tab: TabPlan, sheet_id: int, old_rows: int) -> list[dict[str, Any]]:
-    """The header and the rows; what is left of a longer previous run is cleared (owned
-    columns only)."""
+    """The header and the rows, or the words saying there is none; what is left of a longer
+    previous run is cleared (owned columns only)."""
     header = {"values": [{"userEnteredValue": {"stringValue": c.header}} for c in tab.columns]}
     body = [{"values": [cell(v) for v in values]} for values in tab.rows]
+    if tab.empty is not None:
+        column, text = tab.empty
+        body = [{"values": [{} for _ in range(column)] + [cell(text)]}]
     requests: list[dict[str, Any]] = [
         {
             "updateCells": {
@@ -93,7 +96,7 @@ def _value_requests(tab: TabPlan, sheet_id: int, old_rows: int) -> list[dict[str
             }
         }
     ]
-    needed_rows = len(tab.rows) + 1
+    needed_rows = len(body) + 1
     if old_rows > needed_rows:
         span = _grid(sheet_id, (needed_rows, old_rows), (0, len(tab.columns)))
         requests.append({"updateCells": {"range": span, "fields": "userEnteredValue"}})
@@ -109,9 +112,19 @@ def _header_format(look: HeaderLook) -> dict[str, Any]:
     }
 
 
+def _note_request(tab: TabPlan, sheet_id: int) -> list[dict[str, Any]]:
+    """Header notes (a code behind its Vietnamese name), apart from the values, which are
+    staged and pasted on their own when a tab is large."""
+    if not any(c.note for c in tab.columns):
+        return []
+    notes = [{"note": c.note} if c.note else {} for c in tab.columns]
+    start = {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 0}
+    return [{"updateCells": {"start": start, "rows": [{"values": notes}], "fields": "note"}}]
+
+
 def _header_requests(tab: TabPlan, sheet_id: int) -> list[dict[str, Any]]:
-    """The header row, one request per run of columns that look the same."""
-    requests: list[dict[str, Any]] = []
+    """The header row, one request per run of columns that look the same, and its notes."""
+    requests: list[dict[str, Any]] = _note_request(tab, sheet_id)
     start = 0
     for index in range(1, len(tab.columns) + 1):
         look = tab.columns[start].header_look
@@ -236,25 +249,60 @@ def _number_text(value: float) -> str:
 _CHART_TYPES = {"line": "LINE", "bar": "BAR", "column": "COLUMN", "pie": "PIE"}
 
 
+def _board_cell(cell_plan: BoardCell, title_size: int) -> dict[str, Any]:
+    found = cell(cell_plan.value)
+    if cell_plan.title:
+        found["userEnteredFormat"] = {"textFormat": {"bold": True, "fontSize": title_size}}
+    elif isinstance(cell_plan.look, HeaderLook):
+        found["userEnteredFormat"] = _header_format(cell_plan.look)
+    elif cell_plan.look is not None:
+        found["userEnteredFormat"] = _cell_format(cell_plan.look)[0]
+    return found
+
+
+def _board_rows(board: DashboardPlan) -> list[dict[str, Any]]:
+    """The dashboard's cells as rows from A1, blanks where nothing is written."""
+    height = max(c.row for c in board.cells) + 1
+    width = max(c.column for c in board.cells) + 1
+    grid: list[list[dict[str, Any]]] = [[{} for _ in range(width)] for _ in range(height)]
+    for found in board.cells:
+        grid[found.row][found.column] = _board_cell(found, board.title_size)
+    return [{"values": values} for values in grid]
+
+
 def dashboard_requests(
     board: DashboardPlan, existing: dict[str, Any] | None
 ) -> list[dict[str, Any]]:
-    """The dashboard tab (totals, then native charts over the chart-data tab). The whole tab is
-    the sync's: its charts are replaced, not added to."""
-    rows: list[list[Value]] = [[board.heading], [board.generated], []]
-    rows += [[label, value] for label, value, _ in board.totals]
+    """The dashboard tab (its tables, then native charts over the chart-data tab), laid out by
+    the same plan as the workbook's. The whole tab is the sync's: its cells are rewritten and
+    its charts replaced, not added to."""
     sheet_id = existing["properties"]["sheetId"] if existing else sheet_id_for(board.title)
     requests: list[dict[str, Any]] = []
     if existing is None:
         requests.append({"addSheet": {"properties": {"sheetId": sheet_id, "title": board.title}}})
+    else:
+        everything = {"sheetId": sheet_id}
+        requests.append({"updateCells": {"range": everything, "fields": "*"}})
     for chart in (existing or {}).get("charts", ()):
         requests.append({"deleteEmbeddedObject": {"objectId": chart["chartId"]}})
+    for index, width in enumerate(board.widths):
+        dimension = {"sheetId": sheet_id, "dimension": "COLUMNS", "startIndex": index,
+                     "endIndex": index + 1}  # fmt: skip
+        requests.append(
+            {
+                "updateDimensionProperties": {
+                    "range": dimension,
+                    "properties": {"pixelSize": int(width * PIXELS_PER_WIDTH_UNIT)},
+                    "fields": "pixelSize",
+                }
+            }
+        )
     requests.append(
         {
             "updateCells": {
                 "start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 0},
-                "rows": [{"values": [cell(v) for v in values]} for values in rows],
-                "fields": "userEnteredValue",
+                "rows": _board_rows(board),
+                "fields": "userEnteredValue,userEnteredFormat",
             }
         }
     )
@@ -270,16 +318,26 @@ def _chart(sheet_id: int, plan: ChartPlan) -> dict[str, Any]:
         spec: dict[str, Any] = {"pieChart": {"domain": domain, "series": series,
                                              "legendPosition": legend}}  # fmt: skip
     else:
+        chart_series: dict[str, Any] = {"series": series}
+        if plan.value_labels:
+            chart_series["dataLabel"] = {"type": "DATA", "placement": "OUTSIDE_END"}
         spec = {
             "basicChart": {
                 "chartType": _CHART_TYPES[plan.kind],
                 "legendPosition": legend,
                 "domains": [{"domain": domain}],
-                "series": [{"series": series}],
+                "series": [chart_series],
                 "headerCount": 0,
             }
         }
     anchor = {"sheetId": sheet_id, "rowIndex": plan.anchor[0], "columnIndex": plan.anchor[1]}
-    position = {"overlayPosition": {"anchorCell": anchor, "widthPixels": plan.size[0],
-                                    "heightPixels": plan.size[1]}}  # fmt: skip
+    position = {
+        "overlayPosition": {
+            "anchorCell": anchor,
+            "offsetXPixels": plan.offset[0],
+            "offsetYPixels": plan.offset[1],
+            "widthPixels": plan.size[0],
+            "heightPixels": plan.size[1],
+        }
+    }
     return {"addChart": {"chart": {"spec": {"title": plan.caption, **spec}, "position": position}}}

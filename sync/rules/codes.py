@@ -34,6 +34,7 @@ class Code:
     # The message for readers outside the unit (sync-report.json, the terminal) when `template`
     # quotes personal data such as a phone number; it names the field instead of the value.
     public_template: str | None = None
+    name: str = ""  # short Vietnamese name, a column header or a reason in a cell
 
     def violation(self, field: str | None = None, raw_value: object = None, **details) -> Violation:
         raw = None if raw_value is None else str(raw_value)
@@ -54,6 +55,7 @@ REGISTRY: dict[str, Code] = {
             None,
             "Thiếu thông tin bắt buộc: cột «{column}» đang để trống.",
             "A required answer is blank.",
+            name="Thiếu thông tin bắt buộc",
         ),
         Code(
             "TOO_LONG",
@@ -62,6 +64,7 @@ REGISTRY: dict[str, Code] = {
             "description",
             "Mô tả sáng kiến «{start}» dài {length} ký tự, vượt giới hạn {limit} ký tự.",
             "The description is longer than the limit (counted after NFC normalisation).",
+            name="Mô tả quá dài",
         ),
         Code(
             "LATE",
@@ -70,6 +73,7 @@ REGISTRY: dict[str, Code] = {
             "timestamp",
             "Gửi lúc {submitted}, sau thời điểm đóng biểu mẫu {closes}.",
             "Submitted at or after the moment the form closes.",
+            name="Gửi sau hạn",
         ),
         Code(
             "UNKNOWN_UNIT",
@@ -78,6 +82,7 @@ REGISTRY: dict[str, Code] = {
             "grassroots_unit",
             "Không tìm thấy đơn vị «{value}» trong danh sách tổ chức công đoàn. {hint}",
             "The union named cannot be matched to exactly one unit of the organisation tree.",
+            name="Không rõ đơn vị",
         ),
         Code(
             "INVALID_CHOICE",
@@ -86,6 +91,7 @@ REGISTRY: dict[str, Code] = {
             None,
             "Giá trị «{value}» ở cột «{column}» không có trong danh sách cho phép: {allowed}.",
             "A field (lĩnh vực) or sector (khối) that is not in the configured lists.",
+            name="Lựa chọn không hợp lệ",
         ),
         Code(
             "BAD_DATE",
@@ -94,6 +100,7 @@ REGISTRY: dict[str, Code] = {
             None,
             "Không đọc được ngày «{value}» ở cột «{column}»; hãy ghi theo dạng {expected}.",
             "A required date or timestamp that cannot be read.",
+            name="Ngày không đọc được",
         ),
         Code(
             "OUT_OF_WINDOW",
@@ -103,6 +110,7 @@ REGISTRY: dict[str, Code] = {
             "Thời gian bắt đầu áp dụng {start} nằm ngoài khoảng cho phép {window_start} – "
             "{window_end}.",
             "The implementation start is outside the configured window (D7).",
+            name="Ngày áp dụng ngoài thời gian",
         ),
         Code(
             "BAD_PHONE",
@@ -112,6 +120,7 @@ REGISTRY: dict[str, Code] = {
             "Số điện thoại «{value}» không hợp lệ; cần 10 chữ số, bắt đầu bằng 0.",
             "A phone number that is not a valid Vietnamese number.",
             "Số điện thoại (trường «{field}») không hợp lệ; cần 10 chữ số, bắt đầu bằng 0.",
+            name="Số điện thoại sai",
         ),
         Code(
             "BAD_EMAIL",
@@ -121,6 +130,7 @@ REGISTRY: dict[str, Code] = {
             "Địa chỉ email «{value}» không hợp lệ.",
             "An e-mail address that is not well formed.",
             "Địa chỉ email (trường «{field}») không hợp lệ.",
+            name="Email sai",
         ),
         Code(
             "FORMULA_NOT_CALCULATED",
@@ -131,6 +141,7 @@ REGISTRY: dict[str, Code] = {
             "chạy đồng bộ lại.",
             "A formula cell saved without its computed value (the workbook was written by a "
             "program, not by Excel): its value is unknown, not blank.",
+            name="Công thức chưa có giá trị",
         ),
         Code(
             "LEGACY_ENCODING",
@@ -141,6 +152,7 @@ REGISTRY: dict[str, Code] = {
             "thành «{value}»; hãy kiểm tra lại và dùng bảng mã Unicode khi gõ.",
             "Text typed in a legacy Vietnamese encoding (TCVN3/ABC, VNI, or UTF-8 read as "
             "Windows-1252/1258) was converted to Unicode; the row stays valid.",
+            name="Bảng mã cũ",
         ),
         Code(
             "POSSIBLE_DUPLICATE",
@@ -149,6 +161,7 @@ REGISTRY: dict[str, Code] = {
             "title",
             "Nội dung rất giống sáng kiến {others} của tác giả khác; cần kiểm tra quyền tác giả.",
             "Very similar content from a different author (a possible authorship dispute, D14).",
+            name="Có thể trùng tác giả khác",
         ),
         Code(
             "QUOTA_EXCEEDED",
@@ -159,6 +172,7 @@ REGISTRY: dict[str, Code] = {
             "này (xếp thứ {rank}) chưa được chuyển lên cấp trên.",
             "A unit nominated more initiatives than its quota; the surplus ones (lowest score, "
             "then latest nominated) do not pass up (D8, D11).",
+            name="Vượt chỉ tiêu",
         ),
         Code(
             "NOT_ELIGIBLE",
@@ -168,6 +182,7 @@ REGISTRY: dict[str, Code] = {
             "{unit} đề xuất sáng kiến này nhưng không thể chuyển lên cấp trên: {reason}.",
             "A nominated initiative with a complaint or an authorship dispute ticked, or that is "
             "invalid or a duplicate, cannot pass up (D14).",
+            name="Không đủ điều kiện",
         ),
         Code(
             "DOSSIER_LATE",
@@ -177,6 +192,7 @@ REGISTRY: dict[str, Code] = {
             "{unit} đề xuất sáng kiến này lúc {seen}, không kịp hạn nộp hồ sơ trước ngày {due}.",
             "A nomination first seen by the sync on or after the dossier due date (D13, D14); it "
             "does not pass up.",
+            name="Đề xuất sau hạn hồ sơ",
         ),
         Code(
             "BAD_REVIEW_VALUE",
@@ -188,6 +204,7 @@ REGISTRY: dict[str, Code] = {
             "An appraisal, score or confirmed benefit that cannot be read as meant (a score "
             "outside 0–100, an unknown appraisal word, a benefit that is not money); the "
             "nomination does not pass up and takes no quota place until it is fixed.",
+            name="Ô thẩm định ghi sai",
         ),
     )
 }

@@ -6,7 +6,7 @@ Each unit's book names its review list explicitly, so no writer relies on the or
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..config import Settings
 from ..orgtree import OrgTree, Unit
@@ -22,7 +22,7 @@ class UnitBook:
     unit: Unit
     initiatives: Sheet  # the unit's review list, also among `sheets`
     sheets: tuple[Sheet, ...]  # the tabs after the dashboard, in order
-    dashboard: Dashboard | None  # superiors and the province only
+    dashboard: Dashboard | None  # every unit's summary card (None only in hand-made books)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +42,7 @@ def reviewing_units(tree: OrgTree, settings: Settings) -> list[Unit]:
 def unit_book(renderer: Renderer, unit: Unit) -> UnitBook:
     """A unit's tabs after the dashboard: its review list first, the full list for superiors
     and the province, and the province's list for the Confederation and public lookup."""
-    initiatives = renderer.initiatives(unit.id)
+    initiatives = replace(renderer.initiatives(unit.id), owner=unit.name)
     sheets = [
         initiatives,
         renderer.problems(unit.id),
@@ -54,13 +54,16 @@ def unit_book(renderer: Renderer, unit: Unit) -> UnitBook:
         sheets.append(renderer.all_initiatives(unit.id))
     if unit.tier == "province":
         sheets += [renderer.national(), renderer.lookup()]
-    board = renderer.dashboard(unit.id) if unit.tier != "grassroots" else None
-    return UnitBook(unit, initiatives, tuple(sheets), board)
+    owned = [initiatives, *(replace(sheet, owner=unit.name) for sheet in sheets[1:])]
+    board = renderer.dashboard(unit.id)
+    board = replace(board, chart_data=replace(board.chart_data, owner=unit.name))
+    return UnitBook(unit, initiatives, tuple(owned), board)
 
 
 def render_books(renderer: Renderer, units: list[Unit]) -> Books:
     found = tuple(unit_book(renderer, unit) for unit in units)
-    return Books(found, renderer.lookup(), renderer.report.tree)
+    lookup = replace(renderer.lookup(), owner=renderer.report.campaign)
+    return Books(found, lookup, renderer.report.tree)
 
 
 def sheet_digests(sheet: Sheet) -> dict[str, dict[str, str]]:

@@ -6,14 +6,29 @@ neither decides a colour, a chart kind or a position of its own.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
-from ..templates import Column, SheetLayout, Templates, Validation
+from ..templates import (
+    Chart,
+    Column,
+    SheetLayout,
+    Templates,
+    Validation,
+)
+from ..templates import (
+    Highlight as HighlightSpec,
+)
 from .records import Dashboard, Sheet, Value
 
 # Rows below the data that still get the dropdowns, for rows an officer inserts or appends.
 VALIDATION_SPARE_ROWS = 500
+# Default cell sizes in pixels (11-point Calibri, width 8.43), to turn chart sizes into cells.
+ROW_PIXELS = 20
+COLUMN_PIXELS = 64
+PIXELS_PER_CHARACTER = 7
+_CHARTS_FROM_ROW = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,12 +76,26 @@ class ColumnPlan:
     look: CellLook
     rule: Rule | None
     sets_height: bool  # wrapped text makes its row taller
+    note: str | None = None  # a note on the header cell
 
 
 @dataclass(frozen=True, slots=True)
 class Highlight:
     formula: str  # relative to the first data row, A1 notation
     fill: str
+
+
+@dataclass(frozen=True, slots=True)
+class PagePlan:
+    """How a tab prints: A4, fitted to `fit` pages (wide, tall; 0 is as many as needed)."""
+
+    landscape: bool
+    columns: int  # the first columns print
+    rows: int  # the first rows print (the dashboard's drawn area); 0 is every row
+    fit: tuple[int, int]
+    header: str  # the page's title
+    footer: tuple[str, str]  # the unit, the sheet
+    page: str  # "Trang {page}/{pages}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +106,8 @@ class TabPlan:
     freeze_columns: int
     highlights: tuple[Highlight, ...]
     owned_runs: tuple[tuple[int, int], ...]  # [start, end) of sync-owned columns
+    page: PagePlan
+    empty: tuple[int, str] | None = None  # the column and text shown when there is no row
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,23 +116,34 @@ class ChartPlan:
     kind: Literal["line", "bar", "column", "pie"]
     data_tab: str
     rows: tuple[int, int]  # [first, end) 0-based rows of the data tab (labels A, values B)
-    anchor: tuple[int, int]  # 0-based (row, column) of the top-left corner on the dashboard
+    anchor: tuple[int, int]  # 0-based (row, column) of the cell the offsets start from
+    offset: tuple[int, int]  # x, y in pixels from that cell's top-left corner
     size: tuple[int, int]  # width, height in pixels
     legend: bool  # pies name their slices in a legend; other kinds have one series
     value_labels: bool
+    top_down: bool  # bar charts list their first category at the top
+
+
+@dataclass(frozen=True, slots=True)
+class BoardCell:
+    """A cell of the dashboard's tables: the heading (`title`), a header or a value."""
+
+    row: int
+    column: int
+    value: Value
+    look: CellLook | HeaderLook | None = None
+    title: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class DashboardPlan:
     title: str
-    heading: str
-    generated: str
     title_size: int
-    widths: tuple[float, float]  # label and value columns, in characters
-    header_look: HeaderLook
-    totals: tuple[tuple[str, Value, CellLook], ...]
+    widths: tuple[float, ...]  # the tables' columns, in characters
+    cells: tuple[BoardCell, ...]
     charts: tuple[ChartPlan, ...]
     data: TabPlan
+    page: PagePlan
 
 
 def column_letter(index: int) -> str:
@@ -122,11 +164,30 @@ def cell_position(a1: str) -> tuple[int, int]:
     return int(a1[len(letters) :]) - 1, column - 1
 
 
-def _equals_formula(column: int, value: str) -> str:
-    """True on a data row whose cell in `column` shows `value` (written for the first data row;
-    both Excel and Sheets shift it down the range)."""
-    quoted = value.replace('"', '""')
-    return f'=${column_letter(column)}2="{quoted}"'
+def _highlight_formula(column: int, rule: HighlightSpec) -> str:
+    """True on a data row whose cell in `column` shows, or starts with, the rule's text
+    (written for the first data row; both Excel and Sheets shift it down the range)."""
+    cell = f"${column_letter(column)}2"
+    if rule.starts_with is not None:
+        text = rule.starts_with
+        return f'=LEFT({cell},{len(text)})="{text.replace(chr(34), chr(34) * 2)}"'
+    quoted = (rule.equals or "").replace('"', '""')
+    return f'={cell}="{quoted}"'
+
+
+def _printed_count(layout: SheetLayout) -> int:
+    """How many first columns print: through `print_through`, whose ".*" expansion (one column
+    per field, say) counts whole."""
+    last = layout.print_through
+    if last is None:
+        return len(layout.columns)
+    prefix = last[:-1] if last.endswith(".*") else None
+    found = [
+        index
+        for index, column in enumerate(layout.columns)
+        if column.key == last or (prefix is not None and column.key.startswith(prefix))
+    ]
+    return found[-1] + 1 if found else len(layout.columns)
 
 
 def owned_runs(columns: tuple[Column, ...]) -> tuple[tuple[int, int], ...]:
@@ -179,6 +240,7 @@ class Planner:
             look=self.look(column.format, column.wrap, column.review),
             rule=self._rule(column.validation),
             sets_height=column.wrap and column.sets_height,
+            note=column.note,
         )
 
     def columns(self, layout: SheetLayout) -> tuple[ColumnPlan, ...]:
@@ -186,48 +248,134 @@ class Planner:
             self._columns[layout] = tuple(self._column(c) for c in layout.columns)
         return self._columns[layout]
 
+    def page(self, title: str, owner: str, printed: tuple[ColumnPlan, ...]) -> PagePlan:
+        words = self.templates.printing
+        width = sum(c.width for c in printed if not c.hidden)
+        return PagePlan(
+            landscape=width > words.portrait_up_to,
+            columns=len(printed),
+            rows=0,
+            fit=(1, 0),
+            header=words.header.format(title=title),
+            footer=(words.footer.format(unit=owner, sheet=title), ""),
+            page=words.page,
+        )
+
     def tab(self, sheet: Sheet) -> TabPlan:
         layout = sheet.layout
         keys = layout.column_keys()
         highlights = tuple(
-            Highlight(_equals_formula(keys.index(rule.column), rule.equals), rule.fill)
+            Highlight(_highlight_formula(keys.index(rule.column), rule), rule.fill)
             for rule in layout.highlights
+            if rule.column in keys  # a tier's layout may leave the column out
         )
+        columns = self.columns(layout)
+        printed = columns[: _printed_count(layout)]
+        empty = None
+        if not sheet.rows and layout.empty:
+            # never in the id column: a row without an id is no initiative to the read-back
+            empty = (1 if keys[:1] == ("id",) and len(keys) > 1 else 0, layout.empty)
         return TabPlan(
             title=layout.name,
-            columns=self.columns(layout),
+            columns=columns,
             rows=sheet.rows,
             freeze_columns=layout.freeze_columns,
             highlights=highlights,
             owned_runs=owned_runs(layout.columns),
+            page=self.page(layout.name, sheet.owner, printed),
+            empty=empty,
         )
 
     def dashboard(self, board: Dashboard) -> DashboardPlan:
         words = self.templates.dashboard
-        data_tab = board.chart_data.layout.name
-        charts = []
-        for key, (first, last) in board.charts.items():
-            chart = words.charts.word(key)
-            charts.append(
+        cells = self._board_cells(board)
+        # below the heading lines, which run across the page
+        charts = self._charts(board, anchor=(_CHARTS_FROM_ROW, len(words.widths)))
+        table_rows = max(c.row for c in cells) + 1
+        chart_bottom = max((c.offset[1] + c.size[1] for c in charts), default=0)
+        chart_right = max((c.offset[0] + c.size[0] for c in charts), default=0)
+        rows = max(table_rows, _CHARTS_FROM_ROW + math.ceil(chart_bottom / ROW_PIXELS) + 1)
+        columns = len(words.widths) + math.ceil(chart_right / COLUMN_PIXELS) + 1
+        table_width = sum(words.widths) * PIXELS_PER_CHARACTER
+        printing = self.templates.printing
+        page = PagePlan(
+            landscape=table_width + chart_right > rows * ROW_PIXELS,
+            columns=columns,
+            rows=rows,
+            fit=(1, 1),
+            header="",
+            footer=(printing.footer.format(unit=board.chart_data.owner, sheet=words.title), ""),
+            page=printing.page,
+        )
+        return DashboardPlan(
+            title=words.title,
+            title_size=self.templates.styles.title_size,
+            widths=tuple(words.widths),
+            cells=cells,
+            charts=charts,
+            data=self.tab(board.chart_data),
+            page=page,
+        )
+
+    def _board_cells(self, board: Dashboard) -> tuple[BoardCell, ...]:
+        """Heading, update time and days left; the totals; then where each unit below stands."""
+        cells = [
+            BoardCell(0, 0, board.heading, title=True),
+            BoardCell(1, 0, board.generated),
+            BoardCell(2, 0, board.deadline),
+        ]
+        row = 4
+        for label, value, kind in board.totals:
+            cells += [
+                BoardCell(row, 0, label, self.header),
+                BoardCell(row, 1, value or 0, self.look(kind)),
+            ]
+            row += 1
+        if not board.progress:
+            return tuple(cells)
+        words = self.templates.dashboard.progress
+        cells.append(BoardCell(row + 1, 0, words.heading, title=True))
+        row += 2
+        for column, header in enumerate((words.unit, words.state, words.quota)):
+            cells.append(BoardCell(row, column, header, self.header))
+        for item in board.progress:
+            row += 1
+            state = words.states.word(item.state)
+            look = CellLook("text", self.templates.formats.text, False, state.fill)
+            values = (item.unit, state.text, item.quota_use)
+            cells += [BoardCell(row, column, value, look) for column, value in enumerate(values)]
+        return tuple(cells)
+
+    def _charts(self, board: Dashboard, anchor: tuple[int, int]) -> tuple[ChartPlan, ...]:
+        """Charts in two columns from their real sizes: each below the previous one of its
+        column, the second column right of the widest chart of the first, so none overlaps."""
+        words = self.templates.dashboard
+        gap = words.gap
+        sized: list[tuple[str, Chart, int]] = []
+        for key, chart in words.charts.items():
+            if key not in board.charts:
+                continue
+            first, last = board.charts[key]
+            sized.append((key, chart, chart.height + chart.per_item * (last - first + 1)))
+        left = max((c.width for _, c, _ in sized if c.column == 0), default=0)
+        tops = [0, 0]
+        plans = []
+        for key, chart, height in sized:
+            x = 0 if chart.column == 0 or not left else left + gap
+            first, last = board.charts[key]
+            plans.append(
                 ChartPlan(
                     caption=chart.caption,
                     kind=chart.kind,
-                    data_tab=data_tab,
+                    data_tab=board.chart_data.layout.name,
                     rows=(first + 1, last + 2),
-                    anchor=cell_position(chart.anchor),
-                    size=(chart.width, chart.height),
+                    anchor=anchor,
+                    offset=(x, tops[chart.column]),
+                    size=(chart.width, height),
                     legend=chart.kind == "pie",
-                    value_labels=chart.kind == "pie",
+                    value_labels=chart.kind in ("pie", "bar"),
+                    top_down=chart.kind == "bar",
                 )
             )
-        return DashboardPlan(
-            title=words.title,
-            heading=board.heading,
-            generated=board.generated,
-            title_size=self.templates.styles.title_size,
-            widths=(words.label_width, words.value_width),
-            header_look=self.header,
-            totals=tuple((label, value, self.look(kind)) for label, value, kind in board.totals),
-            charts=tuple(charts),
-            data=self.tab(board.chart_data),
-        )
+            tops[chart.column] += height + gap
+        return tuple(plans)

@@ -7,35 +7,50 @@ the API. Rows are built once per response and reused for every unit whose subtre
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cached_property
 
 from ..config import Settings
-from ..models import Response, Status
+from ..models import Response, Status, Violation
 from ..orgtree import Unit
 from ..report import Report
-from ..review.values import APPRAISAL, BENEFIT, SCORE
-from ..rules.codes import REGISTRY, code
+from ..review.values import APPRAISAL, BENEFIT, SCORE, appraisal, review_words
+from ..rules.codes import REGISTRY, Category, Severity, code
 from ..tally import Tally, author_key
 from ..templates import Column, SheetLayout, Templates
-from ..text import person_sort_key, vietnamese_sort_key
+from ..text import person_sort_key, shorten, vietnamese_sort_key
 
 Value = str | int | float | date | datetime | None
+# Sync-owned columns of a unit's review list that say what the unit did, not what was sent.
+_PER_UNIT_KEYS = ("outcome",)
 
 
 @dataclass(frozen=True, slots=True)
 class Sheet:
     layout: SheetLayout  # with ".*" columns expanded
     rows: list[list[Value]]
+    owner: str = ""  # the unit (or campaign) whose book holds it, named in print footers
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """Where a unit directly below stands: its state key (see `dashboard.progress.states`) and
+    its nominations against its quota, "3/2"."""
+
+    unit: str
+    state: str
+    quota_use: str
 
 
 @dataclass(frozen=True, slots=True)
 class Dashboard:
     heading: str
     generated: str
+    deadline: str  # the days left to submit, or that submission has closed
     totals: list[tuple[str, Value, str]]  # label, value, column format
     chart_data: Sheet
     charts: dict[str, tuple[int, int]]  # chart key -> first and last data row (0-based, inclusive)
+    progress: list[Progress]
 
 
 def _local(moment: datetime | None) -> datetime | None:
@@ -50,27 +65,34 @@ class Renderer:
         self.templates = templates
         self.labels = templates.labels
         self.tree = report.tree
+        self.words = review_words(templates)
 
     # -- layouts -----------------------------------------------------------------------------------
 
     def _expand(self, layout: SheetLayout) -> SheetLayout:
+        """One column per item of a ".*" key: (key, header name, header note) per item; codes
+        are headed by their Vietnamese name, the code itself in the note."""
         items = {
-            "by_code.*": list(REGISTRY),
-            "by_field.*": list(self.settings.fields),
-            "by_sector.*": list(self.settings.sectors),
+            "by_code.*": [(c.id, c.name, c.id) for c in REGISTRY.values()],
+            "by_field.*": [(name, name, None) for name in self.settings.fields],
+            "by_sector.*": [(name, name, None) for name in self.settings.sectors],
         }
         columns: list[Column] = []
         for column in layout.columns:
-            if column.key in items:
-                prefix = column.key[:-1]
-                columns.extend(
-                    column.model_copy(
-                        update={"key": prefix + name, "header": column.header.format(name=name)}
-                    )
-                    for name in items[column.key]
-                )
-            else:
+            if column.key not in items:
                 columns.append(column)
+                continue
+            prefix = column.key[:-1]
+            columns.extend(
+                column.model_copy(
+                    update={
+                        "key": prefix + key,
+                        "header": column.header.format(name=name),
+                        "note": note,
+                    }
+                )
+                for key, name, note in items[column.key]
+            )
         return replace(layout, columns=tuple(columns))
 
     @cached_property
@@ -104,6 +126,7 @@ class Renderer:
             "sector": response.sector,
             "field": response.field,
             "title": response.title,
+            "summary": shorten(response.description, self.templates.review.summary_chars),
             "description": response.description,
             "start_date": response.start_date,
             "benefit_vnd": response.benefit_vnd,
@@ -123,7 +146,11 @@ class Renderer:
     def _base_layout(self) -> SheetLayout:
         """The initiatives layout without review and tier-specific columns: the full list."""
         layout = self.layouts["initiatives"]
-        columns = tuple(c for c in layout.columns if not c.review and c.tiers is None)
+        columns = tuple(
+            c
+            for c in layout.columns
+            if not c.review and c.tiers is None and c.key not in _PER_UNIT_KEYS
+        )
         return replace(layout, name=self.templates.review.all_initiatives_title, columns=columns)
 
     @cached_property
@@ -151,6 +178,7 @@ class Renderer:
         if outcome is None:
             return {}
         values: dict[str, Value] = dict(outcome.reviews.get(unit_id, {}).get(initiative, {}))
+        values["outcome"] = self._outcome(unit_id, initiative)
         nominator = outcome.flow.nominated_by.get((unit_id, initiative))
         if nominator is not None:
             below = outcome.reviews.get(nominator, {}).get(initiative, {})
@@ -163,6 +191,28 @@ class Renderer:
                 "nominated_at": _local(seen),
             }
         return values
+
+    def _outcome(self, unit_id: str, initiative: str) -> str:
+        """What became of the unit's nomination: passed up (to whom), or blocked and why."""
+        outcome = self.report.review
+        assert outcome is not None
+        words = self.templates.review.outcome
+        key = (unit_id, initiative)
+        if key in outcome.flow.passed:
+            parent = self.tree[unit_id].parent_id
+            return (
+                words.national
+                if parent is None
+                else words.passed.format(unit=self.tree[parent].name)
+            )
+        if key in outcome.flow.nominated_at:
+            return words.blocked.format(reasons=self._reasons(outcome.flow.codes.get(key, [])))
+        return ""
+
+    @staticmethod
+    def _reasons(violations: list[Violation]) -> str:
+        names = dict.fromkeys(code(v.code).name for v in violations)
+        return "; ".join(names)
 
     def listed(self, unit_id: str) -> list[Response]:
         """A grassroots union lists its own initiatives; a superior and the province list those
@@ -277,7 +327,7 @@ class Renderer:
     @cached_property
     def _lookup(self) -> Sheet:  # shown twice (a province tab and a file of its own)
         layout = self.layouts["lookup"]
-        status = self.labels.status
+        updated = self._last_change()
         unit_keys: dict[str, tuple] = {}
         rows = []
         for response in self.report.responses:
@@ -286,8 +336,9 @@ class Renderer:
                 "id": response.id,
                 "title": response.title,
                 "unit": base["unit"],
-                "status": status.word(str(response.status)),
+                "status": self._plain_status(response),
                 "tier_reached": self._tier_label(response.id),
+                "updated": updated,
             }
             unit = str(base["unit"])
             if unit not in unit_keys:
@@ -296,6 +347,39 @@ class Renderer:
             rows.append((key, [values[k] for k in layout.column_keys()]))
         rows.sort(key=lambda item: item[0])
         return Sheet(layout, [row for _, row in rows])
+
+    def _last_change(self) -> date | None:
+        """The day of the latest submission or nomination (never after the sync): the
+        lookup's "updated on", which an unchanged campaign keeps from one sync to the next."""
+        moments = [r.submitted_at for r in self.report.responses if r.submitted_at]
+        if self.report.review is not None:
+            moments += self.report.review.flow.nominated_at.values()
+        generated = self.report.generated_at
+        return min(max(moments), generated).date() if moments else generated.date()
+
+    def _plain_status(self, response: Response) -> str:
+        """One status an author understands: invalid and why, the newest copy of a duplicate,
+        how far it was nominated, else its grassroots union's appraisal."""
+        words = self.templates.review.lookup
+        if response.status is Status.INVALID:
+            errors = [
+                v
+                for v in response.violations
+                if code(v.code).severity is Severity.ERROR
+                and code(v.code).category is Category.INTAKE
+            ]
+            return words.invalid.format(reasons=self._reasons(errors))
+        if response.status is Status.DUPLICATE:
+            return words.duplicate.format(latest=response.duplicate_of)
+        outcome = self.report.review
+        tier = "grassroots" if outcome is None else outcome.flow.tier_reached[response.id]
+        if tier == "national":
+            return words.national
+        if tier != "grassroots":
+            return words.reached.format(tier=self.templates.review.tier_reached.word(tier))
+        review = {} if outcome is None else outcome.reviews.get(response.unit_id or "", {})
+        judged = appraisal(review.get(response.id, {}), self.words)
+        return words.word(judged) if judged in ("passed", "failed") else words.pending
 
     def problems(self, unit_id: str) -> Sheet:
         layout = self.layouts["problems"]
@@ -360,34 +444,120 @@ class Renderer:
             (label, getattr(totals, key), "money" if key == "benefit_vnd" else "int")
             for key, label in texts.totals.model_dump().items()
         ]
+        blocks = {
+            "by_day": self._cumulative(totals),
+            "participation": self._participation(unit_id),
+            "funnel": self._funnel(unit_id, totals),
+            "by_field": [(f, totals.by_field[f]) for f in self.settings.fields],
+        }
         data: list[list[Value]] = []
         spans: dict[str, tuple[int, int]] = {}
-
-        def block(key: str, pairs: list[tuple[str, int]]) -> None:
-            start = len(data)
-            data.extend([label, value] for label, value in pairs)
-            spans[key] = (start, max(start, len(data) - 1))
-
-        days = sorted(totals.by_day)
-        block(
-            "by_day", [(date.fromisoformat(d).strftime("%d/%m/%Y"), totals.by_day[d]) for d in days]
-        )
-        children = sorted(
-            (self.tree[c] for c in self.tree.children[unit_id]),
-            key=lambda u: -self.report.tallies[u.id].received,
-        )
-        block("by_unit", [(u.name, self.report.tallies[u.id].received) for u in children])
-        block("by_field", [(f, totals.by_field[f]) for f in self.settings.fields])
-        status = self.labels.status
-        block(
-            "by_status",
-            [(status.word(k), getattr(totals, k)) for k in ("valid", "invalid", "duplicate")],
-        )
+        for key, pairs in blocks.items():
+            if pairs:
+                spans[key] = (len(data), len(data) + len(pairs) - 1)
+                data.extend([label, value] for label, value in pairs)
         generated = self.report.generated_at.strftime("%d/%m/%Y %H:%M")
         return Dashboard(
             heading=texts.heading.format(campaign=self.report.campaign, unit=unit.name),
             generated=texts.generated.format(time=generated),
+            deadline=self._deadline(),
             totals=figures,
             chart_data=Sheet(self.layouts["chart_data"], data),
             charts=spans,
+            progress=self._progress(unit_id),
         )
+
+    @cached_property
+    def _last_day(self) -> date:
+        """The last day the form takes answers (a close at 24:00 is the end of that day)."""
+        return (self.settings.campaign.form_closes_at - timedelta(seconds=1)).date()
+
+    def _deadline(self) -> str:
+        texts = self.templates.dashboard
+        closes = self._last_day.strftime("%d/%m/%Y")
+        days = (self._last_day - self.report.generated_at.date()).days
+        return (
+            texts.closed.format(closes=closes)
+            if days < 0
+            else texts.days_left.format(days=days, closes=closes)
+        )
+
+    def _cumulative(self, totals: Tally) -> list[tuple[str, Value]]:
+        """Submissions so far, day by day up to the closing day; days after the latest
+        submission are blank, so the line stops there against the whole period (and an
+        unchanged campaign draws the same chart tomorrow)."""
+        if not totals.by_day:
+            return []
+        first = date.fromisoformat(min(totals.by_day))
+        today = date.fromisoformat(max(totals.by_day))
+        last = max(self._last_day, today)
+        pairs: list[tuple[str, Value]] = []
+        running = 0
+        for offset in range((last - first).days + 1):
+            day = first + timedelta(days=offset)
+            running += totals.by_day.get(day.isoformat(), 0)
+            pairs.append((day.strftime("%d/%m"), running if day <= today else None))
+        return pairs
+
+    def _participation(self, unit_id: str) -> list[tuple[str, Value]]:
+        """Initiatives per 100 union members of each unit directly below whose members are
+        known, highest first."""
+        rates = []
+        for child in self.tree.children[unit_id]:
+            figures = self.report.tallies[child]
+            if figures.members:
+                rate = round(100 * figures.received / figures.members, 1)
+                rates.append((self._short(child), rate))
+        return sorted(rates, key=lambda pair: -pair[1])
+
+    def _short(self, unit_id: str) -> str:
+        """The first alias is the short form officers use ("LĐLĐ huyện Tuần Giáo")."""
+        unit = self.tree[unit_id]
+        return unit.aliases[0] if unit.aliases else unit.name
+
+    def _funnel(self, unit_id: str, totals: Tally) -> list[tuple[str, Value]]:
+        outcome = self.report.review
+        under = [r.id for r in self.report.responses_under(unit_id)]
+        counts = dict.fromkeys(("appraised", "nominated", "passed", "national"), 0)
+        if outcome is not None:
+            appraised = {
+                initiative
+                for reviews in outcome.reviews.values()
+                for initiative, review in reviews.items()
+                if appraisal(review, self.words) in ("passed", "failed")
+            }
+            nominated = {initiative for _, initiative in outcome.flow.nominated_at}
+            reached = outcome.flow.tier_reached
+            counts = {
+                "appraised": sum(i in appraised for i in under),
+                "nominated": sum(i in nominated for i in under),
+                "passed": sum(reached.get(i, "grassroots") != "grassroots" for i in under),
+                "national": sum(reached.get(i) == "national" for i in under),
+            }
+        counts |= {"received": totals.received, "valid": totals.valid}
+        return [(label, counts[key]) for key, label in self.templates.dashboard.funnel]
+
+    def _progress(self, unit_id: str) -> list[Progress]:
+        """Each unit directly below: not appraised yet, appraised but nothing nominated,
+        nominated, or over its quota; least advanced first."""
+        outcome = self.report.review
+        order = list(type(self.templates.dashboard.progress.states).model_fields)
+        found = []
+        for child in (self.tree[c] for c in self.tree.children[unit_id]):
+            reviews = {} if outcome is None else outcome.reviews.get(child.id, {})
+            nominated = (
+                0
+                if outcome is None
+                else sum(1 for unit, _ in outcome.flow.nominated_at if unit == child.id)
+            )
+            judged = any(appraisal(r, self.words) in ("passed", "failed") for r in reviews.values())
+            if child.quota is not None and nominated > child.quota:
+                state = "over"
+            elif nominated:
+                state = "nominated"
+            else:
+                state = "reviewed" if judged else "none"
+            use = f"{nominated}/{child.quota}" if child.quota is not None else str(nominated)
+            found.append(Progress(self._short(child.id), state, use))
+        found.sort(key=lambda p: (order.index(p.state), vietnamese_sort_key(p.unit)))
+        return found

@@ -34,6 +34,7 @@ from .plan import (
     ChartPlan,
     DashboardPlan,
     HeaderLook,
+    PagePlan,
     Planner,
     Rule,
     TabPlan,
@@ -82,6 +83,9 @@ class _Formats:
     def title(self, size: int) -> Format:
         return self._format(("title", size), {"bold": True, "font_size": size})
 
+    def note(self) -> Format:
+        return self._format("note", {"italic": True, "font_color": "#595959"})
+
 
 _KINDS = {"list": "list", "decimal": "decimal", "whole": "integer"}
 
@@ -112,7 +116,8 @@ def _write_value(sheet: Worksheet, row: int, col: int, value: Value, fmt: Format
 
 
 _LINE_HEIGHT = 15  # points per line of 11-point text
-_MAX_LINES = 3  # keeps a list scannable; a long description is read in the formula bar
+_MAX_LINES = 12  # a message is read in full; a long description is read in the formula bar
+_A4 = 9  # Excel's paper code
 
 
 def _lines_needed(values: list[Value], wrapped: list[tuple[int, float]]) -> int:
@@ -122,7 +127,7 @@ def _lines_needed(values: list[Value], wrapped: list[tuple[int, float]]) -> int:
     for index, width in wrapped:
         value = values[index]
         if isinstance(value, str) and value:
-            per_line = max(int(width * 1.1), 1)
+            per_line = max(int(width), 1)
             needed = sum(len(part) // per_line + 1 for part in value.split("\n"))
             lines = max(lines, needed)
     return min(lines, _MAX_LINES)
@@ -135,9 +140,13 @@ def _write_head(sheet: Worksheet, formats: _Formats, tab: TabPlan) -> list[Forma
         # The column's own format styles the cells left blank (and those an officer adds), so
         # blank values need no cell at all: a third of a typical sheet.
         sheet.set_column(index, index, column.width, cells[index], {"hidden": column.hidden})
-    sheet.set_row(0, 32)
+    headers = [c.header for c in tab.columns]
+    header_lines = _lines_needed(headers, [(i, c.width) for i, c in enumerate(tab.columns)])
+    sheet.set_row(0, _LINE_HEIGHT * max(header_lines, 2) + 2)
     for index, column in enumerate(tab.columns):
         sheet.write_string(0, index, column.header, formats.header(column.header_look))
+        if column.note:
+            sheet.write_comment(0, index, column.note)
         if column.rule is not None:
             last = len(tab.rows) + VALIDATION_SPARE_ROWS
             sheet.data_validation(1, index, last, index, _validation(column.rule))
@@ -155,13 +164,40 @@ def write_table(book: xlsxwriter.Workbook, formats: _Formats, tab: TabPlan) -> W
         for index, value in enumerate(values):
             if value is not None and value != "":
                 _write_value(sheet, row_number, index, value, cells[index])
+    if tab.empty is not None:
+        sheet.write_string(1, tab.empty[0], tab.empty[1], formats.note())
     last_row, last_column = max(len(tab.rows), 1), len(tab.columns) - 1
     sheet.autofilter(0, 0, last_row, last_column)
     sheet.freeze_panes(1, tab.freeze_columns)
     for rule in tab.highlights:
         options = {"type": "formula", "criteria": rule.formula, "format": formats.fill(rule.fill)}
         sheet.conditional_format(1, 0, last_row, last_column, options)
+    _page_setup(sheet, tab.page, last_row)
     return sheet
+
+
+def _escaped(text: str) -> str:
+    """Header and footer text, where "&" starts a code."""
+    return text.replace("&", "&&")
+
+
+def _page_setup(sheet: Worksheet, page: PagePlan, last_row: int) -> None:
+    """A4, fitted to the page width, the header row on every page, a title, unit, sheet and
+    page number on every page; only the printed columns (and rows) are in the print area."""
+    sheet.set_paper(_A4)
+    if page.landscape:
+        sheet.set_landscape()
+    else:
+        sheet.set_portrait()
+    sheet.fit_to_pages(*page.fit)
+    sheet.set_margins(left=0.5, right=0.4, top=0.7, bottom=0.6)
+    if page.header:
+        sheet.set_header(f"&C&B{_escaped(page.header)}")
+    number = _escaped(page.page).replace("{page}", "&P").replace("{pages}", "&N")
+    sheet.set_footer(f"&L{_escaped(page.footer[0])}&R{number}")
+    if page.fit[1] != 1:
+        sheet.repeat_rows(0)
+    sheet.print_area(0, 0, page.rows - 1 if page.rows else last_row, page.columns - 1)
 
 
 def _chart(book: xlsxwriter.Workbook, plan: ChartPlan) -> Any:
@@ -176,23 +212,33 @@ def _chart(book: xlsxwriter.Workbook, plan: ChartPlan) -> Any:
             "data_labels": {"value": plan.value_labels},
         }
     )
-    chart.set_title({"name": plan.caption})
+    chart.set_title({"name": plan.caption, "name_font": {"size": 12}})
     chart.set_legend({"none": not plan.legend})
+    if plan.top_down:  # Excel draws a bar chart's first category at the bottom
+        chart.set_y_axis({"reverse": True, "num_font": {"size": 8}, "interval_unit": 1})
     chart.set_size({"width": plan.size[0], "height": plan.size[1]})
     return chart
 
 
 def _write_dashboard(book: xlsxwriter.Workbook, formats: _Formats, board: DashboardPlan) -> None:
     sheet = book.add_worksheet(board.title)
-    sheet.set_column(0, 0, board.widths[0])
-    sheet.set_column(1, 1, board.widths[1])
-    sheet.write_string(0, 0, board.heading, formats.title(board.title_size))
-    sheet.write_string(1, 0, board.generated)
-    for offset, (label, value, look) in enumerate(board.totals, start=3):
-        sheet.write_string(offset, 0, label, formats.header(board.header_look))
-        sheet.write_number(offset, 1, value or 0, formats.cell(look))
+    for index, width in enumerate(board.widths):
+        sheet.set_column(index, index, width)
+    for cell in board.cells:
+        if cell.title:
+            style = formats.title(board.title_size)
+        elif isinstance(cell.look, HeaderLook):
+            style = formats.header(cell.look)
+        else:
+            style = formats.cell(cell.look) if cell.look is not None else None
+        if isinstance(cell.value, str):
+            sheet.write_string(cell.row, cell.column, cell.value, style)
+        elif cell.value is not None:
+            _write_value(sheet, cell.row, cell.column, cell.value, style)
     for plan in board.charts:
-        sheet.insert_chart(plan.anchor[0], plan.anchor[1], _chart(book, plan))
+        offsets = {"x_offset": plan.offset[0], "y_offset": plan.offset[1]}
+        sheet.insert_chart(plan.anchor[0], plan.anchor[1], _chart(book, plan), offsets)
+    _page_setup(sheet, board.page, board.page.rows)
     sheet.activate()
 
 
