@@ -85,6 +85,8 @@ class Column(Model):
     tiers: tuple[Tier, ...] | None = None
     # A wrapped column makes its row tall enough for its text, unless this is False.
     sets_height: bool = True
+    # Other headers an officer may give a review column (renamed, shortened, translated).
+    aliases: tuple[str, ...] = ()
 
 
 class Highlight(Model):
@@ -295,7 +297,7 @@ class DashboardWords(Model):
 
 
 _SHEETS = ("initiatives", "problems", "tallies", "audit", "registry", "archive", "national",
-           "commendation", "lookup", "chart_data")  # fmt: skip
+           "commendation", "lookup", "chart_data", "carried")  # fmt: skip
 
 
 class Outputs(Model):

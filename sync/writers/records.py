@@ -19,6 +19,7 @@ from ..rules.codes import REGISTRY, code
 from ..tally import Tally, author_key
 from ..templates import Column, SheetLayout, Templates
 from ..text import person_sort_key, vietnamese_sort_key
+from .readback import unplaced_rows
 
 Value = str | int | float | date | datetime | None
 
@@ -318,6 +319,7 @@ class Renderer:
                     "message": violation.message,
                 }
                 rows.append([values[k] for k in layout.column_keys()])
+        rows += unplaced_rows(self.report, unit_id, layout, severity.word("warning"))
         return Sheet(layout, rows)
 
     # -- tallies ---------------------------------------------------------------------------------
