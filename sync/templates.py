@@ -250,6 +250,13 @@ class CommendationWords(Model):
     selected: str
 
 
+class CarriedReasons(Model):
+    """Why an officer's cell sits in the carried tab instead of beside its row."""
+
+    gone: str  # its row is no longer listed
+    no_id: str  # its row had no id
+
+
 class ReviewWords(Model):
     choices: ChoiceLists
     appraisal: AppraisalWords
@@ -260,6 +267,7 @@ class ReviewWords(Model):
     not_eligible: NotEligibleReasons
     tier_reached: TierReachedWords
     commendation: CommendationWords
+    carried_reason: CarriedReasons
 
 
 class DashboardTotals(Model):

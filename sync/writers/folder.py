@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..orgtree import OrgTree, Unit
@@ -18,6 +18,7 @@ from ..templates import Templates
 from ..text import fold
 from .atomic import private_append, write_text_atomic
 from .books import Books
+from .carry import Carried, read_carried
 from .readback import read_review
 from .xlsx import WorkbookJob, write_workbooks
 
@@ -55,6 +56,8 @@ class StateFiles:
 @dataclass(frozen=True, slots=True)
 class WorkbookFolder(StateFiles):
     templates: Templates
+    # The officers' additions to each unit's workbook, read with the review, written back.
+    carried: dict[str, Carried | None] = field(default_factory=dict, compare=False)
 
     def path(self, unit: Unit) -> Path:
         return workbook_path(self.folder, unit, self.templates)
@@ -62,12 +65,22 @@ class WorkbookFolder(StateFiles):
     def read(self, tree: OrgTree, units: Sequence[Unit]) -> dict[str, ReadBack | None]:
         """Every workbook is read before anything is written: one that cannot be read stops
         the sync with nothing replaced."""
-        return {unit.id: read_review(self.path(unit), self.templates) for unit in units}
+        found = {}
+        for unit in units:
+            path = self.path(unit)
+            found[unit.id] = read_review(path, self.templates, unit.tier)
+            self.carried[unit.id] = read_carried(path, self.templates, unit.tier)
+        return found
 
     def write(self, books: Books, entries: list[AuditEntry]) -> Written:
         """The audit goes to `audit-log.jsonl` only (see `save`)."""
         jobs = [
-            WorkbookJob(self.path(book.unit), list(book.sheets), book.dashboard)
+            WorkbookJob(
+                self.path(book.unit),
+                list(book.sheets),
+                book.dashboard,
+                self.carried.get(book.unit.id),
+            )
             for book in books.units
         ]
         lookup_file = output_path(self.folder, self.templates.review.lookup_file)

@@ -19,8 +19,17 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from ..errors import OutputError
-from ..templates import Templates
+from ..templates import SheetLayout, Templates
 from .atomic import atomic_file
+from .carry import (
+    CARRIED_PROPERTY,
+    Carried,
+    RowExtras,
+    extend_tab,
+    left_rows,
+    write_officer_sheets,
+    write_row_extras,
+)
 from .plan import (
     VALIDATION_SPARE_ROWS,
     CellLook,
@@ -137,7 +146,10 @@ def _write_head(sheet: Worksheet, formats: _Formats, tab: TabPlan) -> list[Forma
     return cells
 
 
-def write_table(book: xlsxwriter.Workbook, formats: _Formats, tab: TabPlan) -> Worksheet:
+def write_table(
+    book: xlsxwriter.Workbook, formats: _Formats, tab: TabPlan, extras: RowExtras | None = None
+) -> Worksheet:
+    """A tab from its plan; `extras` are the officers' cells carried over (see carry.py)."""
     sheet = book.add_worksheet(tab.title)
     cells = _write_head(sheet, formats, tab)
     wrapped = [(i, c.width) for i, c in enumerate(tab.columns) if c.sets_height]
@@ -148,6 +160,8 @@ def write_table(book: xlsxwriter.Workbook, formats: _Formats, tab: TabPlan) -> W
         for index, value in enumerate(values):
             if value is not None and value != "":
                 _write_value(sheet, row_number, index, value, cells[index])
+        if extras is not None and row_number in extras.cells:
+            write_row_extras(book, sheet, tab, extras, row_number)
     last_row, last_column = max(len(tab.rows), 1), len(tab.columns) - 1
     sheet.autofilter(0, 0, last_row, last_column)
     sheet.freeze_panes(1, tab.freeze_columns)
@@ -205,6 +219,7 @@ class WorkbookJob:
     path: Path
     sheets: list[Sheet]
     dashboard: Dashboard | None = None
+    carried: Carried | None = None  # the officers' additions to the workbook it replaces
 
 
 def _size(job: WorkbookJob) -> int:
@@ -228,7 +243,7 @@ def _write_share(jobs: list[WorkbookJob], templates: Templates, report: Connecti
     outcome: BaseException | None = None
     try:
         for job in jobs:
-            write_workbook(job.path, templates, job.sheets, job.dashboard)
+            write_workbook(job.path, templates, job.sheets, job.dashboard, job.carried)
     except Exception as exc:  # sent to the parent, which raises it
         outcome = exc
     report.send(outcome)
@@ -242,7 +257,7 @@ def write_workbooks(jobs: list[WorkbookJob], templates: Templates) -> None:
     workers = min(os.cpu_count() or 1, len(jobs))
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         for job in jobs:
-            write_workbook(job.path, templates, job.sheets, job.dashboard)
+            write_workbook(job.path, templates, job.sheets, job.dashboard, job.carried)
         return
     context = multiprocessing.get_context("fork")
     running = []
@@ -270,6 +285,7 @@ def write_workbook(
     templates: Templates,
     sheets: list[Sheet],
     dashboard: Dashboard | None = None,
+    carried: Carried | None = None,
 ) -> None:
     """Write one workbook atomically: readers see the old file or the new one, never half."""
     with atomic_file(path) as temporary:
@@ -279,7 +295,31 @@ def write_workbook(
         if board is not None:
             _write_dashboard(book, formats, board)
         for data in sheets:
-            write_table(book, formats, planner.tab(data))
-        if board is not None:
-            write_table(book, formats, board.data)
+            _write_tab(book, formats, planner, planner.tab(data), carried, data.layout)
+        if board is not None and dashboard is not None:
+            _write_tab(book, formats, planner, board.data, carried, dashboard.chart_data.layout)
+        if carried is not None:
+            _write_carried(book, formats, planner, carried)
         book.close()
+
+
+def _write_tab(
+    book: xlsxwriter.Workbook, formats: _Formats, planner: Planner, tab: TabPlan,
+    carried: Carried | None, layout: SheetLayout,
+) -> None:  # fmt: skip
+    if carried is None:
+        write_table(book, formats, tab)
+    else:
+        write_table(book, formats, *extend_tab(tab, layout, carried, planner.review_header))
+
+
+def _write_carried(
+    book: xlsxwriter.Workbook, formats: _Formats, planner: Planner, carried: Carried
+) -> None:
+    """The officers' own sheets, then their cells whose row is gone, in a tab of their own."""
+    write_officer_sheets(book, carried)
+    if carried.left:
+        layout = planner.templates.sheets["carried"]
+        rows = left_rows(carried, layout, planner.templates)
+        write_table(book, formats, planner.tab(Sheet(layout, rows)))
+    book.set_custom_property(CARRIED_PROPERTY, "1")

@@ -1,0 +1,500 @@
+"""Officers' own additions to a unit workbook, carried over when the sync rewrites it.
+
+The sync owns its tabs' columns and nothing else. Before a workbook is replaced, `read_carried`
+takes from it, as plain data: the sheets an officer added (values, formulas, widths, heights,
+fills, fonts, number formats, merged cells, comments), the columns an officer inserted in a
+sync tab (any header, anywhere; their cells follow their row by its key, the initiative's id),
+and the comments and fills an officer put on sync and review cells. The XlsxWriter writer puts
+them back (`extend_tab`, `write_row_extras`, `write_officer_sheets`); cells whose row is gone are
+kept in the "carried" tab and return beside their row when it is listed again.
+
+A workbook the sync wrote and nobody saved since holds nothing of the officers' but what an
+earlier sync carried, which the workbook's custom property `CARRIED_PROPERTY` says: only a
+saved or carrying workbook is opened in full, so an untouched one costs nothing more.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+from openpyxl.formula.translate import Translator
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.formula import ArrayFormula
+from xlsxwriter import Workbook
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
+
+from ..errors import OutputError
+from ..review.settle import column_positions
+from ..templates import SheetLayout, Templates
+from ..text import fold
+from .plan import CellLook, ColumnPlan, HeaderLook, TabPlan, _equals_formula
+
+CARRIED_PROPERTY = "sangkien-sync.carried"
+RowKey = tuple[str, int]  # the row's key (id) and which copy of it, for keys listed twice
+
+
+@dataclass(frozen=True, slots=True)
+class Look:
+    """How an officer made a cell look; None fields were left as they were."""
+
+    fill: str | None = None  # #RRGGBB
+    font: str | None = None
+    bold: bool = False
+    italic: bool = False
+    pattern: str | None = None  # number format
+
+    def spec(self) -> dict[str, Any]:
+        spec: dict[str, Any] = {"bg_color": self.fill, "font_color": self.font,
+                                "num_format": self.pattern}  # fmt: skip
+        spec = {k: v for k, v in spec.items() if v is not None}
+        return (
+            spec | ({"bold": True} if self.bold else {}) | ({"italic": True} if self.italic else {})
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CarriedCell:
+    value: Any  # a number, text, date or bool; a formula as its "=..." text
+    formula: bool = False
+    look: Look | None = None
+    comment: str | None = None
+    origin: str = "A1"  # where it was, so a formula's relative references move with it
+
+
+@dataclass(slots=True)
+class OfficerColumn:
+    header: str
+    after: str | None  # key of the sync column on its left; None: the first column
+    width: float | None
+    cells: dict[RowKey, CarriedCell] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class TabCarry:
+    """One sync tab's additions: officers' columns, and marks on the sync's own cells."""
+
+    columns: list[OfficerColumn] = field(default_factory=list)
+    left: list[LeftCell] = field(default_factory=list)  # cells on rows without a key
+    marks: dict[tuple[RowKey, str], CarriedCell] = field(default_factory=dict)  # (row, key)
+
+
+@dataclass(slots=True)
+class OfficerSheet:
+    title: str
+    cells: dict[tuple[int, int], CarriedCell] = field(default_factory=dict)  # 0-based
+    widths: dict[int, float] = field(default_factory=dict)
+    heights: dict[int, float] = field(default_factory=dict)
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class LeftCell:
+    """An officer's cell whose row is not listed now, kept in the carried tab."""
+
+    tab: str
+    key: str
+    header: str
+    value: Any
+    reason: str
+
+
+@dataclass(slots=True)
+class Carried:
+    sheets: list[OfficerSheet] = field(default_factory=list)
+    tabs: dict[str, TabCarry] = field(default_factory=dict)
+    left: list[LeftCell] = field(default_factory=list)
+
+
+# -- reading ------------------------------------------------------------------------------------
+
+
+def _colour(colour: Any) -> str | None:
+    rgb = getattr(colour, "rgb", None)
+    return f"#{rgb[-6:]}" if isinstance(rgb, str) and len(rgb) >= 6 else None
+
+
+def _look(cell: Any) -> Look | None:
+    fill = _colour(cell.fill.fgColor) if cell.fill.fill_type == "solid" else None
+    font = cell.font
+    pattern = cell.number_format if cell.number_format not in ("General", "@") else None
+    look = Look(fill, _colour(font.color) if font.color else None, bool(font.b), bool(font.i),
+                pattern)  # fmt: skip
+    return None if look == Look() or look == Look(font="#000000") else look
+
+
+def _carried_cell(cell: Any) -> CarriedCell | None:
+    value = cell.value
+    if isinstance(value, ArrayFormula):
+        value = value.text
+    comment = cell.comment.text if cell.comment is not None else None
+    look = _look(cell)
+    if value is None and comment is None and look is None:
+        return None
+    formula = cell.data_type == "f" and isinstance(value, str)
+    return CarriedCell(value, formula, look, comment, cell.coordinate)
+
+
+def _officer_sheet(sheet: Any) -> OfficerSheet:
+    found = OfficerSheet(sheet.title)
+    for row in sheet.iter_rows():
+        for cell in row:
+            carried = _carried_cell(cell)
+            if carried is not None:
+                found.cells[(cell.row - 1, cell.column - 1)] = carried
+    for dimension in sheet.column_dimensions.values():
+        if dimension.customWidth and dimension.width:
+            for index in range(dimension.min or 1, (dimension.max or dimension.min or 1) + 1):
+                found.widths[index - 1] = dimension.width
+    for number, dimension in sheet.row_dimensions.items():
+        if dimension.height:
+            found.heights[number - 1] = dimension.height
+    for merged in sheet.merged_cells.ranges:
+        found.merged.append((merged.min_row - 1, merged.min_col - 1, merged.max_row - 1,
+                             merged.max_col - 1))  # fmt: skip
+    return found
+
+
+def _keys(sheet: Any, position: int) -> Iterator[tuple[RowKey | None, tuple[Any, ...]]]:
+    """Each data row with its key: the cell at `position` and how many times it came before."""
+    seen: Counter[str] = Counter()
+    for row in sheet.iter_rows(min_row=2):
+        value = row[position].value if position < len(row) else None
+        key = "" if value is None else str(value).strip()
+        if not key:
+            yield None, row
+            continue
+        seen[key] += 1
+        yield (key, seen[key] - 1), row
+
+
+def _officer_columns(
+    sheet: Any, names: list[str], positions: dict[int, str]
+) -> dict[int, OfficerColumn]:
+    """The columns of a sync tab that the sync does not recognise, by position."""
+    found = {}
+    for index, name in enumerate(names):
+        if index not in positions:
+            after = next((positions[i] for i in range(index - 1, -1, -1) if i in positions), None)
+            width = sheet.column_dimensions[get_column_letter(index + 1)].width
+            found[index] = OfficerColumn(name, after, width)
+    return found
+
+
+def _mark(cell: CarriedCell, review: bool, sync_fill: str) -> CarriedCell | None:
+    """What an officer put on a sync cell (a comment) or a review cell (a comment, a colour)."""
+    fill = cell.look.fill if cell.look and review else None
+    look = Look(fill=fill) if fill and fill.upper() != sync_fill.upper() else None
+    return CarriedCell(None, look=look, comment=cell.comment) if look or cell.comment else None
+
+
+def _sync_tab(sheet: Any, layout: SheetLayout, context: tuple[str | None, str]) -> TabCarry | None:
+    """A sync tab's officers' columns and marks; None when its rows cannot be keyed."""
+    tier, sync_fill = context
+    header = [c.value for c in next(sheet.iter_rows(max_row=1), ())]
+    positions = column_positions(header, layout, layout.for_tier(tier) if tier else None)
+    keys = layout.column_keys()
+    position = next((i for i, k in positions.items() if k == "id"), 0 if "id" not in keys else -1)
+    if position < 0:
+        return None
+    review = {c.key for c in layout.columns if c.review}
+    names = [str(h) if h is not None else "" for h in header]
+    officer = _officer_columns(sheet, names, positions)
+    carry = TabCarry(list(officer.values()))
+    for key, row in _keys(sheet, position):
+        for cell in row:
+            carried, index = _carried_cell(cell), cell.column - 1
+            if carried is None:
+                continue
+            if index in officer:
+                _place(carry, officer[index], key, carried, sheet.title)
+            elif index in positions and key is not None:
+                mark = _mark(carried, positions[index] in review, sync_fill)
+                if mark is not None:
+                    carry.marks[(key, positions[index])] = mark
+    return carry
+
+
+def _place(
+    carry: TabCarry, column: OfficerColumn, key: RowKey | None, cell: CarriedCell, tab: str
+) -> None:
+    if key is not None:
+        column.cells[key] = cell
+    elif cell.value is not None:
+        carry.left.append(LeftCell(tab, "", column.header, cell.value, "no_id"))
+
+
+def _left_cells(sheet: Any, layout: SheetLayout) -> list[LeftCell]:
+    rows = sheet.iter_rows(values_only=True)
+    header = next(rows, ())
+    positions = column_positions(header, layout)
+    keys = {k: i for i, k in positions.items()}
+    if len(keys) < len(layout.columns):
+        return []
+    found = []
+    for row in rows:
+        tab, key, header_text, value, reason = (
+            row[keys[k]] if keys[k] < len(row) else None
+            for k in ("tab", "key", "column", "value", "reason")
+        )
+        if tab and value is not None:
+            found.append(LeftCell(str(tab), str(key or ""), str(header_text or ""), value,
+                                  str(reason or "")))  # fmt: skip
+    return found
+
+
+def _owned_titles(templates: Templates) -> set[str]:
+    titles = {layout.name for layout in templates.sheets.values()}
+    return titles | {templates.dashboard.title, templates.review.all_initiatives_title}
+
+
+def _layouts(templates: Templates) -> dict[str, SheetLayout]:
+    layouts = {layout.name: layout for layout in templates.sheets.values()}
+    layouts[templates.review.all_initiatives_title] = templates.sheets["initiatives"]
+    return layouts
+
+
+_MODIFIED = re.compile(rb"<dcterms:(created|modified)[^>]*>([^<]*)<")
+
+
+def worth_opening(path: Path) -> bool:
+    """Whether a workbook may hold officers' additions: saved since the sync wrote it (its
+    modification time differs from its creation time), or carrying some already."""
+    with zipfile.ZipFile(path) as archive:
+        names = set(archive.namelist())
+        core = archive.read("docProps/core.xml") if "docProps/core.xml" in names else b""
+        custom = archive.read("docProps/custom.xml") if "docProps/custom.xml" in names else b""
+    stamps = dict(_MODIFIED.findall(core))
+    return stamps.get(b"created") != stamps.get(b"modified") or CARRIED_PROPERTY.encode() in custom
+
+
+def read_carried(path: Path, templates: Templates, tier: str | None) -> Carried | None:
+    """The officers' additions to the workbook at `path`; None when it holds none."""
+    try:
+        if not path.exists() or not worth_opening(path):
+            return None
+        book = openpyxl.load_workbook(path)
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError, TypeError) as exc:
+        raise OutputError(
+            f"{path}: cannot read the workbook to keep the officers' own sheets and columns "
+            f"({exc}); repair or restore it, or move it away; nothing was written"
+        ) from None
+    found = Carried()
+    owned, layouts = _owned_titles(templates), _layouts(templates)
+    carried_tab = templates.sheets["carried"]
+    context = (tier, templates.styles.review_cell_fill)
+    for sheet in book.worksheets:
+        if sheet.title == carried_tab.name:
+            found.left.extend(_left_cells(sheet, carried_tab))
+        elif sheet.title not in owned:
+            found.sheets.append(_officer_sheet(sheet))
+        elif sheet.title in layouts and sheet.title != templates.dashboard.title:
+            carry = _sync_tab(sheet, layouts[sheet.title], context)
+            if carry is not None:
+                found.tabs[sheet.title] = carry
+                found.left.extend(carry.left)
+    book.close()
+    empty = not found.sheets and not found.left
+    if empty and not any(t.columns or t.marks for t in found.tabs.values()):
+        return None
+    return found
+
+
+# -- writing ------------------------------------------------------------------------------------
+
+
+def _order(keys: tuple[str, ...], columns: list[OfficerColumn]) -> list[int | OfficerColumn]:
+    """The new column order: sync columns by index, each officer column after the sync column
+    it followed (first when it led the tab, last when that column is gone)."""
+    order: list[int | OfficerColumn] = [c for c in columns if c.after is None]
+    for index, key in enumerate(keys):
+        order.append(index)
+        order.extend(c for c in columns if c.after == key)
+    order.extend(c for c in columns if c.after is not None and c.after not in keys)
+    return order
+
+
+def _row_keys(rows: list[list[Any]], position: int) -> list[RowKey | None]:
+    seen: Counter[str] = Counter()
+    found: list[RowKey | None] = []
+    for row in rows:
+        value = row[position] if position < len(row) else None
+        key = "" if value is None else str(value).strip()
+        seen[key] += 1
+        found.append((key, seen[key] - 1) if key else None)
+    return found
+
+
+@dataclass(slots=True)
+class RowExtras:
+    """Officers' cells to write on each data row of one tab (1-based sheet row -> cells)."""
+
+    cells: dict[int, list[tuple[int, CarriedCell]]] = field(default_factory=dict)
+    formats: dict[tuple[CellLook, Look | None], Format] = field(default_factory=dict)
+
+
+def _restore(carry: TabCarry, left: list[LeftCell], tab: str) -> list[LeftCell]:
+    """Put back, into the officers' columns, the cells kept aside while their row was gone."""
+    by_header = {c.header: c for c in carry.columns}
+    kept = []
+    for cell in left:
+        column = by_header.get(cell.header) if cell.tab == tab and cell.key else None
+        if column is None or (cell.key, 0) in column.cells:
+            kept.append(cell)
+        else:
+            column.cells[(cell.key, 0)] = CarriedCell(cell.value, str(cell.value).startswith("="))
+    return kept
+
+
+def _officer_plan(column: OfficerColumn, header_look: HeaderLook) -> ColumnPlan:
+    look = CellLook("general", "General", wrap=False, unlocked=True)
+    return ColumnPlan(column.header, column.width or 14, False, False, header_look, look, None,
+                      sets_height=False)  # fmt: skip
+
+
+def extend_tab(
+    tab: TabPlan, layout: SheetLayout, carried: Carried, header_look: HeaderLook
+) -> tuple[TabPlan, RowExtras]:
+    """The tab with the officers' columns back in place and their cells beside their rows; the
+    cells whose row is not listed move to `carried.left`."""
+    carry = carried.tabs.get(tab.title, TabCarry())
+    rendered = {fold(c.header) for c in tab.columns}
+    carry.columns = [c for c in carry.columns if fold(c.header) not in rendered]
+    carried.left = _restore(carry, carried.left, tab.title)
+    keys = layout.column_keys()
+    order = _order(keys, carry.columns)
+    where = {id(item): new for new, item in enumerate(order) if not isinstance(item, int)}
+    moved = {item: new for new, item in enumerate(order) if isinstance(item, int)}
+    row_keys = _row_keys(tab.rows, keys.index("id") if "id" in keys else 0)
+    listed = {key for key in row_keys if key is not None}
+    rows, extras = [], RowExtras()
+    for number, (row, key) in enumerate(zip(tab.rows, row_keys, strict=True), start=1):
+        cells = {c: c.cells.get(key) for c in carry.columns} if key else {}
+        rows.append([row[i] if isinstance(i, int) else _plain(cells.get(i)) for i in order])
+        placed = [(where[id(c)], cell) for c, cell in cells.items() if cell is not None]
+        placed += [(moved[keys.index(k)], cell) for (rk, k), cell in carry.marks.items()
+                   if rk == key and k in keys]  # fmt: skip
+        if placed:
+            extras.cells[number] = placed
+    carried.left += _gone(carry, listed, tab.title)
+    columns = tuple(
+        tab.columns[i] if isinstance(i, int) else _officer_plan(i, header_look) for i in order
+    )
+    return _renumbered(tab, layout, columns, moved, rows), extras
+
+
+def _gone(carry: TabCarry, listed: set[RowKey], tab: str) -> list[LeftCell]:
+    return [
+        LeftCell(tab, key[0], column.header, cell.value, "gone")
+        for column in carry.columns
+        for key, cell in column.cells.items()
+        if key not in listed and cell.value is not None
+    ]
+
+
+def _plain(cell: CarriedCell | None) -> Any:
+    return None if cell is None or cell.formula else cell.value
+
+
+def _renumbered(
+    tab: TabPlan, layout: SheetLayout, columns: tuple[ColumnPlan, ...], moved: dict[int, int],
+    rows: list[list[Any]],
+) -> TabPlan:  # fmt: skip
+    keys = layout.column_keys()
+    highlights = tuple(
+        replace(old, formula=_equals_formula(moved[keys.index(rule.column)], rule.equals))
+        for old, rule in zip(tab.highlights, layout.highlights, strict=True)
+    )
+    frozen = moved[tab.freeze_columns - 1] + 1 if tab.freeze_columns else 0
+    return replace(tab, columns=columns, rows=rows, highlights=highlights, freeze_columns=frozen)
+
+
+def _format(book: Workbook, extras: RowExtras, base: CellLook, look: Look | None) -> Format:
+    if (base, look) not in extras.formats:
+        spec: dict[str, Any] = {"num_format": base.pattern, "valign": "top"}
+        spec |= {"text_wrap": base.wrap} if base.wrap else {}
+        spec |= {"bg_color": base.fill} if base.fill else {}
+        spec |= {"locked": False} if base.unlocked else {}
+        extras.formats[(base, look)] = book.add_format(spec | (look.spec() if look else {}))
+    return extras.formats[(base, look)]
+
+
+def write_value(sheet: Worksheet, row: int, col: int, value: Any, fmt: Format | None) -> None:
+    """Any cell value through its typed call, so text is never read as a formula."""
+    if value is None or value == "":
+        sheet.write_blank(row, col, None, fmt)
+    elif isinstance(value, str):
+        sheet.write_string(row, col, value, fmt)
+    elif isinstance(value, bool):
+        sheet.write_boolean(row, col, value, fmt)
+    elif isinstance(value, int | float):
+        sheet.write_number(row, col, value, fmt)
+    elif hasattr(value, "year"):
+        sheet.write_datetime(row, col, value, fmt)
+    else:
+        sheet.write_string(row, col, str(value), fmt)
+
+
+def _write_cell(sheet: Worksheet, row: int, col: int, cell: CarriedCell, value: Any,
+                fmt: Format | None) -> None:  # fmt: skip
+    if cell.formula:
+        moved = Translator(str(cell.value), origin=cell.origin)
+        sheet.write_formula(
+            row, col, moved.translate_formula(f"{get_column_letter(col + 1)}{row + 1}"), fmt
+        )
+    else:
+        write_value(sheet, row, col, value, fmt)
+    if cell.comment:
+        sheet.write_comment(row, col, cell.comment)
+
+
+def write_row_extras(
+    book: Workbook, sheet: Worksheet, tab: TabPlan, extras: RowExtras, row: int
+) -> None:
+    """Write row `row`'s officers' cells over what the table wrote (same row: allowed when the
+    workbook streams its rows)."""
+    for col, cell in extras.cells.get(row, ()):
+        fmt = _format(book, extras, tab.columns[col].look, cell.look)
+        value = cell.value if cell.value is not None else tab.rows[row - 1][col]
+        _write_cell(sheet, row, col, cell, value, fmt)
+
+
+def write_officer_sheets(book: Workbook, carried: Carried) -> None:
+    """The sheets officers added, as they left them."""
+    made: dict[Look | None, Format | None] = {None: None}
+    for found in carried.sheets:
+        sheet = book.add_worksheet(found.title)
+        for index, width in found.widths.items():
+            sheet.set_column(index, index, width)
+        for number, height in found.heights.items():
+            sheet.set_row(number, height)
+        for (row, col), cell in sorted(found.cells.items()):
+            if cell.look not in made:
+                made[cell.look] = book.add_format(cell.look.spec()) if cell.look else None
+            _write_cell(sheet, row, col, cell, cell.value, made[cell.look])
+        for first_row, first_col, last_row, last_col in found.merged:
+            top = found.cells.get((first_row, first_col))
+            value = "" if top is None or top.formula else top.value
+            fmt = made.get(top.look) if top is not None else None
+            sheet.merge_range(first_row, first_col, last_row, last_col, value, fmt)
+            if top is not None and top.formula:
+                _write_cell(sheet, first_row, first_col, top, None, fmt)
+
+
+def left_rows(carried: Carried, layout: SheetLayout, templates: Templates) -> list[list[Any]]:
+    """The carried tab's rows: officers' cells whose row is not listed now."""
+    reasons = templates.review.carried_reason.model_dump()
+    found = []
+    for cell in carried.left:
+        value = cell.value if isinstance(cell.value, str | int | float) else str(cell.value)
+        values = {"tab": cell.tab, "key": cell.key, "column": cell.header, "value": value,
+                  "reason": reasons.get(cell.reason, cell.reason)}  # fmt: skip
+        found.append([values[k] for k in layout.column_keys()])
+    return found
