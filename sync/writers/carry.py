@@ -8,9 +8,9 @@ and the comments and fills an officer put on sync and review cells. The XlsxWrit
 them back (`extend_tab`, `write_row_extras`, `write_officer_sheets`); cells whose row is gone are
 kept in the "carried" tab and return beside their row when it is listed again.
 
-A workbook the sync wrote and nobody saved since holds nothing of the officers' but what an
-earlier sync carried, which the workbook's custom property `CARRIED_PROPERTY` says: only a
-saved or carrying workbook is opened in full, so an untouched one costs nothing more.
+A workbook the sync wrote (stamped `WRITTEN_STAMP`) and nobody saved since holds nothing of the
+officers' but what an earlier sync carried, which its custom property `CARRIED_PROPERTY` says:
+only a saved or carrying workbook is opened in full, so an untouched one costs nothing more.
 """
 
 from __future__ import annotations
@@ -20,11 +20,12 @@ import zipfile
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import openpyxl
-from openpyxl.formula.translate import Translator
+from openpyxl.formula.translate import Translator, TranslatorError
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.formula import ArrayFormula
 from xlsxwriter import Workbook
@@ -38,6 +39,7 @@ from ..text import fold
 from .plan import CellLook, ColumnPlan, HeaderLook, TabPlan, _equals_formula
 
 CARRIED_PROPERTY = "sangkien-sync.carried"
+_DIGIT_PIXELS, _PADDING_PIXELS = 7, 5  # of the default 11-point font
 RowKey = tuple[str, int]  # the row's key (id) and which copy of it, for keys listed twice
 
 
@@ -69,7 +71,7 @@ class CarriedCell:
     origin: str = "A1"  # where it was, so a formula's relative references move with it
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # each column is itself, hashed by identity
 class OfficerColumn:
     header: str
     after: str | None  # key of the sync column on its left; None: the first column
@@ -117,8 +119,10 @@ class Carried:
 
 
 def _colour(colour: Any) -> str | None:
-    rgb = getattr(colour, "rgb", None)
-    return f"#{rgb[-6:]}" if isinstance(rgb, str) and len(rgb) >= 6 else None
+    """#RRGGBB of an explicit colour; None for a theme or indexed one, kept as the sync's."""
+    if getattr(colour, "type", None) != "rgb" or not isinstance(colour.rgb, str):
+        return None
+    return f"#{colour.rgb[-6:]}"
 
 
 def _look(cell: Any) -> Look | None:
@@ -261,18 +265,23 @@ def _layouts(templates: Templates) -> dict[str, SheetLayout]:
     return layouts
 
 
-_MODIFIED = re.compile(rb"<dcterms:(created|modified)[^>]*>([^<]*)<")
+# Every workbook the sync writes says it was created and last modified at this moment; Excel,
+# LibreOffice and openpyxl set the modification time when they save, so a workbook still
+# stamped so was saved by nobody since (a finer test than comparing times to the second).
+WRITTEN_STAMP = datetime(2000, 1, 1)
+_MODIFIED = re.compile(rb"<dcterms:modified[^>]*>([^<]*)<")
 
 
 def worth_opening(path: Path) -> bool:
-    """Whether a workbook may hold officers' additions: saved since the sync wrote it (its
-    modification time differs from its creation time), or carrying some already."""
+    """Whether a workbook may hold officers' additions: saved since the sync wrote it, or
+    carrying some already."""
     with zipfile.ZipFile(path) as archive:
         names = set(archive.namelist())
         core = archive.read("docProps/core.xml") if "docProps/core.xml" in names else b""
         custom = archive.read("docProps/custom.xml") if "docProps/custom.xml" in names else b""
-    stamps = dict(_MODIFIED.findall(core))
-    return stamps.get(b"created") != stamps.get(b"modified") or CARRIED_PROPERTY.encode() in custom
+    modified = _MODIFIED.search(core)
+    stamp = WRITTEN_STAMP.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    return modified is None or modified.group(1) != stamp or CARRIED_PROPERTY.encode() in custom
 
 
 def read_carried(path: Path, templates: Templates, tier: str | None) -> Carried | None:
@@ -353,9 +362,16 @@ def _restore(carry: TabCarry, left: list[LeftCell], tab: str) -> list[LeftCell]:
     return kept
 
 
+def _characters(stored: float) -> float:
+    """A column width as a file stores it (padding included) in the characters XlsxWriter's
+    `set_column` takes, so a carried width does not grow by the padding at every sync."""
+    return max((round(stored * _DIGIT_PIXELS) - _PADDING_PIXELS) / _DIGIT_PIXELS, 1)
+
+
 def _officer_plan(column: OfficerColumn, header_look: HeaderLook) -> ColumnPlan:
     look = CellLook("general", "General", wrap=False, unlocked=True)
-    return ColumnPlan(column.header, column.width or 14, False, False, header_look, look, None,
+    width = _characters(column.width) if column.width else 14
+    return ColumnPlan(column.header, width, False, False, header_look, look, None,
                       sets_height=False)  # fmt: skip
 
 
@@ -370,7 +386,7 @@ def extend_tab(
     carried.left = _restore(carry, carried.left, tab.title)
     keys = layout.column_keys()
     order = _order(keys, carry.columns)
-    where = {id(item): new for new, item in enumerate(order) if not isinstance(item, int)}
+    where = {item: new for new, item in enumerate(order) if not isinstance(item, int)}
     moved = {item: new for new, item in enumerate(order) if isinstance(item, int)}
     row_keys = _row_keys(tab.rows, keys.index("id") if "id" in keys else 0)
     listed = {key for key in row_keys if key is not None}
@@ -378,7 +394,7 @@ def extend_tab(
     for number, (row, key) in enumerate(zip(tab.rows, row_keys, strict=True), start=1):
         cells = {c: c.cells.get(key) for c in carry.columns} if key else {}
         rows.append([row[i] if isinstance(i, int) else _plain(cells.get(i)) for i in order])
-        placed = [(where[id(c)], cell) for c, cell in cells.items() if cell is not None]
+        placed = [(where[c], cell) for c, cell in cells.items() if cell is not None]
         placed += [(moved[keys.index(k)], cell) for (rk, k), cell in carry.marks.items()
                    if rk == key and k in keys]  # fmt: skip
         if placed:
@@ -442,6 +458,17 @@ def write_value(sheet: Worksheet, row: int, col: int, value: Any, fmt: Format | 
         sheet.write_string(row, col, str(value), fmt)
 
 
+def _moved(formula: str, origin: str, row: int, col: int) -> str:
+    """The formula with its relative references moved as its cell moved (as Excel moves them
+    when rows are sorted); as it was when a reference would leave the sheet."""
+    try:
+        return Translator(formula, origin=origin).translate_formula(
+            f"{get_column_letter(col + 1)}{row + 1}"
+        )
+    except TranslatorError:
+        return formula
+
+
 def _write_cell(sheet: Worksheet, row: int, col: int, cell: CarriedCell, value: Any,
                 fmt: Format | None) -> None:  # fmt: skip
     if cell.formula:
@@ -472,7 +499,7 @@ def write_officer_sheets(book: Workbook, carried: Carried) -> None:
     for found in carried.sheets:
         sheet = book.add_worksheet(found.title)
         for index, width in found.widths.items():
-            sheet.set_column(index, index, width)
+            sheet.set_column(index, index, _characters(width))
         for number, height in found.heights.items():
             sheet.set_row(number, height)
         for (row, col), cell in sorted(found.cells.items()):

@@ -23,6 +23,7 @@ from ..templates import SheetLayout, Templates
 from .atomic import atomic_file
 from .carry import (
     CARRIED_PROPERTY,
+    WRITTEN_STAMP,
     Carried,
     RowExtras,
     extend_tab,
@@ -290,6 +291,7 @@ def write_workbook(
     """Write one workbook atomically: readers see the old file or the new one, never half."""
     with atomic_file(path) as temporary:
         book = xlsxwriter.Workbook(str(temporary), _options(sheets))
+        book.set_properties({"created": WRITTEN_STAMP})
         formats, planner = _Formats(book), Planner(templates)
         board = planner.dashboard(dashboard) if dashboard is not None else None
         if board is not None:
