@@ -28,7 +28,7 @@ _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
 
 def _loose(header: str) -> str:
     """A header without case, marks, punctuation or a bracketed part: "Điểm (0–100)" -> "diem"."""
-    return " ".join(_NOT_ALNUM.sub(" ", _BRACKETED.sub(" ", fold(header))).split())
+    return " ".join(_NOT_ALNUM.sub(" ", fold(_BRACKETED.sub(" ", header))).split())
 
 
 def column_positions(

@@ -219,6 +219,8 @@ def _sync_tab(sheet: Any, layout: SheetLayout, context: tuple[str | None, str]) 
                 continue
             if index in officer:
                 _place(carry, officer[index], key, carried, sheet.title)
+            elif index in positions and key is None and positions[index] in review:
+                _place(carry, OfficerColumn(names[index], None, None), key, carried, sheet.title)
             elif index in positions and key is not None:
                 mark = _mark(carried, positions[index] in review, sync_fill)
                 if mark is not None:
