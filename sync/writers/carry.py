@@ -27,6 +27,7 @@ from typing import Any
 import openpyxl
 from openpyxl.formula.translate import Translator, TranslatorError
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from openpyxl.worksheet.formula import ArrayFormula
 from xlsxwriter import Workbook
 from xlsxwriter.format import Format
@@ -69,6 +70,7 @@ class CarriedCell:
     look: Look | None = None
     comment: str | None = None
     origin: str = "A1"  # where it was, so a formula's relative references move with it
+    cached: Any = None  # a formula's value as last computed, shown until it is recomputed
 
 
 @dataclass(slots=True, eq=False)  # each column is itself, hashed by identity
@@ -113,6 +115,46 @@ class Carried:
     sheets: list[OfficerSheet] = field(default_factory=list)
     tabs: dict[str, TabCarry] = field(default_factory=dict)
     left: list[LeftCell] = field(default_factory=list)
+
+
+# Where each formula cell was read (sheet, 1-based row and column) -> the mapping holding it and
+# its key there, to add the value the workbook last computed for it.
+Formulas = dict[str, dict[tuple[int, int], tuple[dict[Any, CarriedCell], Any]]]
+
+
+def _formulas(found: Carried) -> Formulas:
+    wanted: Formulas = {}
+    for sheet in found.sheets:
+        for (row, column), cell in sheet.cells.items():
+            if cell.formula:
+                wanted.setdefault(sheet.title, {})[(row + 1, column + 1)] = (
+                    sheet.cells,
+                    (row, column),
+                )
+    for title, tab in found.tabs.items():
+        for officer in tab.columns:
+            for key, cell in officer.cells.items():
+                if cell.formula:
+                    letters, row = coordinate_from_string(cell.origin)
+                    where = (row, column_index_from_string(letters))
+                    wanted.setdefault(title, {})[where] = (officer.cells, key)
+    return wanted
+
+
+def _add_computed(path: Path, formulas: Formulas) -> None:
+    """The values the workbook holds for its formulas (a second, streaming read of the sheets
+    that have some), so LibreOffice, which does not recompute on opening, shows them."""
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        for title, wanted in formulas.items():
+            rows = book[title].iter_rows(values_only=True)
+            for number, row in enumerate(rows, start=1):
+                for column, value in enumerate(row, start=1):
+                    if (number, column) in wanted:
+                        holder, key = wanted[(number, column)]
+                        holder[key] = replace(holder[key], cached=value)
+    finally:
+        book.close()
 
 
 # -- reading ------------------------------------------------------------------------------------
@@ -312,6 +354,9 @@ def read_carried(path: Path, templates: Templates, tier: str | None) -> Carried 
                 found.tabs[sheet.title] = carry
                 found.left.extend(carry.left)
     book.close()
+    formulas = _formulas(found)
+    if formulas:
+        _add_computed(path, formulas)
     empty = not found.sheets and not found.left
     if empty and not any(t.columns or t.marks for t in found.tabs.values()):
         return None
@@ -460,6 +505,11 @@ def write_value(sheet: Worksheet, row: int, col: int, value: Any, fmt: Format | 
         sheet.write_string(row, col, str(value), fmt)
 
 
+def _shown(value: Any) -> Any:
+    """A computed value as XlsxWriter stores it beside a formula (0 when there is none)."""
+    return 0 if value is None else value if isinstance(value, str | int | float) else str(value)
+
+
 def _moved(formula: str, origin: str, row: int, col: int) -> str:
     """The formula with its relative references moved as its cell moved (as Excel moves them
     when rows are sorted); as it was when a reference would leave the sheet."""
@@ -474,10 +524,8 @@ def _moved(formula: str, origin: str, row: int, col: int) -> str:
 def _write_cell(sheet: Worksheet, row: int, col: int, cell: CarriedCell, value: Any,
                 fmt: Format | None) -> None:  # fmt: skip
     if cell.formula:
-        moved = Translator(str(cell.value), origin=cell.origin)
-        sheet.write_formula(
-            row, col, moved.translate_formula(f"{get_column_letter(col + 1)}{row + 1}"), fmt
-        )
+        formula = _moved(str(cell.value), cell.origin, row, col)
+        sheet.write_formula(row, col, formula, fmt, _shown(cell.cached))
     else:
         write_value(sheet, row, col, value, fmt)
     if cell.comment:
