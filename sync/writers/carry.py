@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import zipfile
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -34,7 +34,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from ..errors import OutputError
-from ..review.settle import column_positions
+from ..review.settle import Unplaced, column_positions
 from ..templates import SheetLayout, Templates
 from ..text import fold
 from .plan import CellLook, ColumnPlan, HeaderLook, TabPlan, _equals_formula
@@ -168,6 +168,8 @@ def _colour(colour: Any) -> str | None:
 
 
 def _look(cell: Any) -> Look | None:
+    if getattr(cell, "fill", None) is None:
+        return None  # a cell a streaming read found empty
     fill = _colour(cell.fill.fgColor) if cell.fill.fill_type == "solid" else None
     font = cell.font
     pattern = cell.number_format if cell.number_format not in ("General", "@") else None
@@ -176,23 +178,24 @@ def _look(cell: Any) -> Look | None:
     return None if look == Look() or look == Look(font="#000000") else look
 
 
-def _carried_cell(cell: Any) -> CarriedCell | None:
+def _carried_cell(cell: Any, coordinate: str) -> CarriedCell | None:
     value = cell.value
     if isinstance(value, ArrayFormula):
         value = value.text
-    comment = cell.comment.text if cell.comment is not None else None
+    comment = getattr(cell, "comment", None)  # streaming reads have none
+    text = comment.text if comment is not None else None
     look = _look(cell)
-    if value is None and comment is None and look is None:
+    if value is None and text is None and look is None:
         return None
     formula = cell.data_type == "f" and isinstance(value, str)
-    return CarriedCell(value, formula, look, comment, cell.coordinate)
+    return CarriedCell(value, formula, look, text, coordinate)
 
 
 def _officer_sheet(sheet: Any) -> OfficerSheet:
     found = OfficerSheet(sheet.title)
     for row in sheet.iter_rows():
         for cell in row:
-            carried = _carried_cell(cell)
+            carried = _carried_cell(cell, cell.coordinate)
             if carried is not None:
                 found.cells[(cell.row - 1, cell.column - 1)] = carried
     for dimension in sheet.column_dimensions.values():
@@ -229,7 +232,8 @@ def _officer_columns(
     for index, name in enumerate(names):
         if index not in positions:
             after = next((positions[i] for i in range(index - 1, -1, -1) if i in positions), None)
-            width = sheet.column_dimensions[get_column_letter(index + 1)].width
+            dimensions = getattr(sheet, "column_dimensions", None)  # not in a streaming read
+            width = dimensions[get_column_letter(index + 1)].width if dimensions else None
             found[index] = OfficerColumn(name, after, width)
     return found
 
@@ -241,30 +245,43 @@ def _mark(cell: CarriedCell, review: bool, sync_fill: str) -> CarriedCell | None
     return CarriedCell(None, look=look, comment=cell.comment) if look or cell.comment else None
 
 
-def _sync_tab(sheet: Any, layout: SheetLayout, context: tuple[str | None, str]) -> TabCarry | None:
-    """A sync tab's officers' columns and marks; None when its rows cannot be keyed."""
-    tier, sync_fill = context
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    tier: str | None  # whose layout the sync last wrote in the workbook
+    sync_fill: str  # the review cells' own colour
+    coloured: bool  # whether any cell has a colour the sync does not use
+
+
+def _sync_tab(sheet: Any, layout: SheetLayout, reading: _Reading) -> TabCarry | None:
+    """A sync tab's officers' columns and marks; None when its rows cannot be keyed. A streaming
+    read (no comments) looks only at the officers' and the review columns."""
+    tier, sync_fill = reading.tier, reading.sync_fill
     header = [c.value for c in next(sheet.iter_rows(max_row=1), ())]
     positions = column_positions(header, layout, layout.for_tier(tier) if tier else None)
     keys = layout.column_keys()
     position = next((i for i, k in positions.items() if k == "id"), 0 if "id" not in keys else -1)
     if position < 0:
         return None
-    review = {c.key for c in layout.columns if c.review}
+    review = {i for i, k in positions.items() if k in {c.key for c in layout.columns if c.review}}
     names = [str(h) if h is not None else "" for h in header]
     officer = _officer_columns(sheet, names, positions)
     carry = TabCarry(list(officer.values()))
-    for key, row in _keys(sheet, position):
-        for cell in row:
-            carried, index = _carried_cell(cell), cell.column - 1
+    streamed = not hasattr(sheet, "merged_cells")
+    wanted = sorted({*officer, *review} if streamed else range(len(names)))
+    if streamed and not officer and not reading.coloured:
+        return carry  # nothing of the officers' can be in its rows: they are not read
+    for number, (key, row) in enumerate(_keys(sheet, position), start=2):
+        for index in wanted:
+            cell = row[index] if index < len(row) else None
+            carried = (
+                _carried_cell(cell, f"{get_column_letter(index + 1)}{number}") if cell else None
+            )
             if carried is None:
                 continue
             if index in officer:
                 _place(carry, officer[index], key, carried, sheet.title)
-            elif index in positions and key is None and positions[index] in review:
-                _place(carry, OfficerColumn(names[index], None, None), key, carried, sheet.title)
-            elif index in positions and key is not None:
-                mark = _mark(carried, positions[index] in review, sync_fill)
+            elif key is not None and index in positions:
+                mark = _mark(carried, index in review, sync_fill)
                 if mark is not None:
                     carry.marks[(key, positions[index])] = mark
     return carry
@@ -328,12 +345,53 @@ def worth_opening(path: Path) -> bool:
     return modified is None or modified.group(1) != stamp or CARRIED_PROPERTY.encode() in custom
 
 
-def read_carried(path: Path, templates: Templates, tier: str | None) -> Carried | None:
-    """The officers' additions to the workbook at `path`; None when it holds none."""
+_FILLS = re.compile(rb"<fills[^>]*>(.*?)</fills>", re.DOTALL)
+_RGB = re.compile(rb'rgb="[0-9A-Fa-f]{2}([0-9A-Fa-f]{6})"')
+
+
+def _coloured(path: Path, templates: Templates) -> bool:
+    """Whether the workbook's cell fills include a colour the sync does not use: only then can
+    an officer have coloured a review cell (the conditional highlights are kept apart)."""
+    with zipfile.ZipFile(path) as archive:
+        styles = archive.read("xl/styles.xml") if "xl/styles.xml" in archive.namelist() else b""
+    fills = _FILLS.search(styles)
+    used = {m.decode().upper() for m in _RGB.findall(fills.group(1))} if fills else set()
+    colours = templates.styles
+    sync = {colours.header_fill, colours.review_header_fill, colours.review_cell_fill}
+    return bool(used - {c.lstrip("#").upper() for c in sync})
+
+
+def _open(path: Path, templates: Templates) -> Any:
+    """The workbook, streamed when it has neither comments nor officers' sheets (the only parts
+    a streaming read cannot give), so a long list costs little memory."""
+    with zipfile.ZipFile(path) as archive:
+        commented = any(n.startswith("xl/comments") for n in archive.namelist())
+    book = openpyxl.load_workbook(path, read_only=True)
+    owned = _owned_titles(templates)
+    if not commented and all(title in owned for title in book.sheetnames):
+        return book
+    book.close()
+    return openpyxl.load_workbook(path)
+
+
+def read_carried(
+    path: Path, templates: Templates, tier: str | None, unplaced: Sequence[Unplaced] = ()
+) -> Carried | None:
+    """The officers' additions to the workbook at `path`, and the review cells the read-back
+    could not place (kept in the carried tab); None when there is nothing to carry."""
+    found = _read_carried(path, templates, tier)
+    left = [LeftCell(u.sheet, "", u.column, u.value, "no_id") for u in unplaced]
+    if left:
+        found = found or Carried()
+        found.left += left
+    return found
+
+
+def _read_carried(path: Path, templates: Templates, tier: str | None) -> Carried | None:
     try:
         if not path.exists() or not worth_opening(path):
             return None
-        book = openpyxl.load_workbook(path)
+        book = _open(path, templates)
     except (OSError, zipfile.BadZipFile, KeyError, ValueError, TypeError) as exc:
         raise OutputError(
             f"{path}: cannot read the workbook to keep the officers' own sheets and columns "
@@ -342,14 +400,14 @@ def read_carried(path: Path, templates: Templates, tier: str | None) -> Carried 
     found = Carried()
     owned, layouts = _owned_titles(templates), _layouts(templates)
     carried_tab = templates.sheets["carried"]
-    context = (tier, templates.styles.review_cell_fill)
+    reading = _Reading(tier, templates.styles.review_cell_fill, _coloured(path, templates))
     for sheet in book.worksheets:
         if sheet.title == carried_tab.name:
             found.left.extend(_left_cells(sheet, carried_tab))
         elif sheet.title not in owned:
             found.sheets.append(_officer_sheet(sheet))
         elif sheet.title in layouts and sheet.title != templates.dashboard.title:
-            carry = _sync_tab(sheet, layouts[sheet.title], context)
+            carry = _sync_tab(sheet, layouts[sheet.title], reading)
             if carry is not None:
                 found.tabs[sheet.title] = carry
                 found.left.extend(carry.left)

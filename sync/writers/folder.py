@@ -68,8 +68,9 @@ class WorkbookFolder(StateFiles):
         found = {}
         for unit in units:
             path = self.path(unit)
-            found[unit.id] = read_review(path, self.templates, unit.tier)
-            self.carried[unit.id] = read_carried(path, self.templates, unit.tier)
+            readback = found[unit.id] = read_review(path, self.templates, unit.tier)
+            unplaced = readback.unplaced if readback else []
+            self.carried[unit.id] = read_carried(path, self.templates, unit.tier, unplaced)
         return found
 
     def write(self, books: Books, entries: list[AuditEntry]) -> Written:
