@@ -173,3 +173,16 @@ def test_an_untouched_workbook_is_not_opened_in_full(small_campaign, tmp_path) -
     add_own_sheet(book)
     campaign.sync()
     assert worth_opening(book)  # it carries the officer's sheet now
+
+
+def test_a_superiors_charts_stay_beside_an_officers_sheet(small_campaign, tmp_path) -> None:
+    import zipfile
+
+    campaign = Campaign(small_campaign, tmp_path, [person(i) for i in range(3)])
+    campaign.sync()
+    book = campaign.book("P.TG")  # a superior's workbook: a dashboard with charts
+    add_own_sheet(book)  # openpyxl drops the charts here; the sync draws them again
+    campaign.sync()
+    assert_own_sheet(book)
+    with zipfile.ZipFile(book) as archive:
+        assert any(name.startswith("xl/charts/chart") for name in archive.namelist())

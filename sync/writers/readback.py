@@ -1,7 +1,9 @@
 """Read the officers' review back from an existing unit workbook (openpyxl), by header and id.
 
-Columns are found by their header text, rows by the "Mã sáng kiến" id cell, so sorting,
-filtering, moving and inserting rows or columns changes nothing.
+Columns are found by meaning (`review.settle.column_positions`: the header, a review column's
+aliases, its last written position), rows by the "Mã sáng kiến" id cell, so sorting, filtering,
+moving, renaming and inserting rows or columns changes nothing. A review cell no initiative can
+take is returned as `Unplaced`, for the unit's "Lỗi cần sửa" tab and the audit log.
 """
 
 from __future__ import annotations
