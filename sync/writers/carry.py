@@ -284,6 +284,7 @@ def _sync_tab(sheet: Any, layout: SheetLayout, reading: _Reading) -> TabCarry | 
                 mark = _mark(carried, index in review, sync_fill)
                 if mark is not None:
                     carry.marks[(key, positions[index])] = mark
+    carry.columns = [c for c in carry.columns if c.header or c.cells]  # not a stray blank one
     return carry
 
 
@@ -486,6 +487,8 @@ def extend_tab(
     """The tab with the officers' columns back in place and their cells beside their rows; the
     cells whose row is not listed move to `carried.left`."""
     carry = carried.tabs.get(tab.title, TabCarry())
+    if not carry.columns and not carry.marks:
+        return tab, RowExtras()  # nothing of the officers' in this tab: written as planned
     rendered = {fold(c.header) for c in tab.columns}
     carry.columns = [c for c in carry.columns if fold(c.header) not in rendered]
     carried.left = _restore(carry, carried.left, tab.title)
