@@ -87,6 +87,8 @@ class Column(Model):
     sets_height: bool = True
     # A note on the header cell (a code behind a Vietnamese header).
     note: str | None = None
+    # Other headers an officer may give a review column (renamed, shortened, translated).
+    aliases: tuple[str, ...] = ()
 
 
 class Highlight(Model):
@@ -288,6 +290,13 @@ class CommendationWords(Model):
     selected: str
 
 
+class CarriedReasons(Model):
+    """Why an officer's cell sits in the carried tab instead of beside its row."""
+
+    gone: str  # its row is no longer listed
+    no_id: str  # its row had no id
+
+
 class ReviewWords(Model):
     choices: ChoiceLists
     appraisal: AppraisalWords
@@ -301,6 +310,7 @@ class ReviewWords(Model):
     outcome: OutcomeWords
     lookup: LookupWords
     commendation: CommendationWords
+    carried_reason: CarriedReasons
 
 
 class DashboardTotals(Model):
@@ -377,7 +387,7 @@ class PrintWords(Model):
 
 
 _SHEETS = ("initiatives", "problems", "tallies", "audit", "registry", "archive", "national",
-           "commendation", "lookup", "chart_data")  # fmt: skip
+           "commendation", "lookup", "chart_data", "carried")  # fmt: skip
 
 
 class Outputs(Model):

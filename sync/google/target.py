@@ -36,7 +36,7 @@ from ..templates import SheetLayout, Templates
 from ..writers.books import Books, UnitBook, reviewing_units, sheet_digests
 from ..writers.folder import StateFiles
 from ..writers.plan import Planner, owned_runs
-from ..writers.readback import rows_by_header
+from ..writers.readback import read_tab, readback_of, rows_by_header
 from ..writers.records import Dashboard, Sheet
 from . import chunks
 from .client import GoogleSession, spreadsheet_key
@@ -145,10 +145,13 @@ class GoogleWriter:
         layouts = self.templates.sheets
         listed, archived = layouts["initiatives"], layouts["archive"]
         values = self.read_tabs(sheet, [listed.name, archived.name])
-        return ReadBack(
-            listed=_dated(rows_by_header(values.get(listed.name, []), listed), listed),
-            archived=_dated(rows_by_header(values.get(archived.name, []), archived), archived),
-        )
+        tabs = [
+            read_tab(values.get(layout.name, []), layout, layout.for_tier(sheet.unit.tier))
+            for layout in (listed, archived)
+        ]
+        for layout, (rows, _) in zip((listed, archived), tabs, strict=True):
+            _dated(rows, layout)
+        return readback_of(*tabs)
 
     def read_registry(self, sheet: Spreadsheet) -> dict[str, tuple[str, str]]:
         """Unit id -> (spreadsheet key, fingerprint last written), from the provincial

@@ -4,7 +4,8 @@ sheets into `ReadBack`s before, and writes the rows and the new state after."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 from typing import Any
@@ -12,6 +13,8 @@ from typing import Any
 from ..models import Response
 from ..orgtree import OrgTree
 from ..tally import home_unit
+from ..templates import SheetLayout
+from ..text import fold
 from .flow import Flow, Key, Rules, run_flow
 from .state import Entry, Mark, ReviewState
 from .values import Cell, Review, cell_value, fingerprint, is_blank
@@ -19,13 +22,63 @@ from .values import Cell, Review, cell_value, fingerprint, is_blank
 Row = Mapping[str, Cell]  # column key -> cell value, as read back
 
 
+_BRACKETED = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
+def _loose(header: str) -> str:
+    """A header without case, marks, punctuation or a bracketed part: "Điểm (0–100)" -> "diem"."""
+    return " ".join(_NOT_ALNUM.sub(" ", fold(_BRACKETED.sub(" ", header))).split())
+
+
+def column_positions(
+    header: Sequence[Any], layout: SheetLayout, written: SheetLayout | None = None
+) -> dict[int, str]:
+    """Column key of each position of a header row that the sync recognises. Every column by
+    its header; a review column also by its header or an alias loosely compared, and, as a last
+    resort, by its position in `written` (the layout the sync last wrote there) when the header
+    found there is none the sync knows. Unrecognised positions are the officers' own."""
+    texts = [str(h) if h not in (None, "") else "" for h in header]
+    exact = {fold(c.header): c.key for c in layout.columns}
+    found: dict[int, str] = {}
+    for index, text in enumerate(texts):
+        key = exact.get(fold(text)) if text else None
+        if key is not None and key not in found.values():
+            found[index] = key
+    review = [c for c in layout.columns if c.review and c.key not in found.values()]
+    names = {_loose(name): c.key for c in review for name in (c.header, *c.aliases)}
+    for index, text in enumerate(texts):
+        key = names.get(_loose(text)) if text and index not in found else None
+        if key is not None and key not in found.values():
+            found[index] = key
+    if written is not None:
+        for index, column in enumerate(written.columns[: len(texts)]):
+            wanted = column.review and column.key not in found.values()
+            if wanted and index not in found and fold(texts[index]) not in exact:
+                found[index] = column.key
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Unplaced:
+    """An officer's cell the sync cannot attach to an initiative (its row has no id): kept
+    aside, and reported in the unit's "Lỗi cần sửa" and the audit log."""
+
+    sheet: str
+    row: int  # 1-based, as the officer sees it
+    column: str  # the header above the cell
+    value: Cell
+
+
 @dataclass(frozen=True, slots=True)
 class ReadBack:
-    """What one unit's sheets hold now. Rows are keyed by column key (headers matched by the
-    writer); only columns that were found are present, so a deleted column clears nothing."""
+    """What one unit's sheets hold now. Rows are keyed by column key (headers matched by
+    `column_positions`); only columns that were found are present, so a deleted column clears
+    nothing."""
 
     listed: list[Row]  # the initiatives tab, in any order, blank rows dropped
     archived: list[Row]  # the archive tab
+    unplaced: list[Unplaced] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +105,7 @@ class Outcome:
     previous: ReviewState  # the remembered state, completed from the sheets
     archived: dict[str, dict[str, Archived]] = field(default_factory=dict)
     overwrites: list[Overwrite] = field(default_factory=list)
+    unplaced: dict[str, list[Unplaced]] = field(default_factory=dict)  # unit -> cells
 
 
 def merge_unit(
@@ -151,6 +205,22 @@ def recovered(
     return replace(previous, units=units)
 
 
+def unplaced_entries(outcome: Outcome, now: datetime) -> list[dict[str, Any]]:
+    """Audit entries of the cells no initiative could take, so none is dropped without a word."""
+    stamp = now.isoformat(timespec="seconds")
+    found = []
+    for unit_id, cells in sorted(outcome.unplaced.items()):
+        for cell in cells:
+            where = {"sheet": cell.sheet, "row": cell.row, "column": cell.column}
+            found.append({"time": stamp, "unit": unit_id, "change": "unplaced", **where,
+                          "value": _plain(cell.value)})  # fmt: skip
+    return found
+
+
+def _plain(value: Cell) -> Any:
+    return value if isinstance(value, str | int | float | bool) or value is None else str(value)
+
+
 def first_seen(previous: ReviewState) -> dict[Key, datetime]:
     return {
         (unit_id, initiative): datetime.fromisoformat(entry.nominated_at)
@@ -179,6 +249,7 @@ def settle(
         overwrites.extend(found)
     flow = run_flow(tree, responses, reviews, first_seen(previous), now, rules)
     outcome = Outcome(reviews, flow, previous, overwrites=overwrites)
+    outcome.unplaced = {u: list(r.unplaced) for u, r in readbacks.items() if r and r.unplaced}
     known = {r.id for r in responses}
     for unit_id in readbacks:
         outcome.archived[unit_id] = _archive(unit_id, outcome, previous, known, now)

@@ -19,7 +19,7 @@ from ..orgtree import OrgTree
 from ..templates import Templates
 from .audit import AuditEntry, changes
 from .flow import Rules
-from .settle import Outcome, ReadBack, next_state, settle
+from .settle import Outcome, ReadBack, next_state, settle, unplaced_entries
 from .state import Mark, ReviewState
 from .values import (
     COMPLAINT,
@@ -119,4 +119,5 @@ def remember(
     each row of its initiatives sheet; `headers` names the columns for people."""
     by_id = {r.id: r for r in responses}
     state = next_state(outcome, by_id, written, _marks(outcome, responses, values))
-    return state, changes(outcome.previous, state, outcome.overwrites, headers, now)
+    found = changes(outcome.previous, state, outcome.overwrites, headers, now)
+    return state, found + unplaced_entries(outcome, now)

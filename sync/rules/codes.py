@@ -206,6 +206,19 @@ REGISTRY: dict[str, Code] = {
             "nomination does not pass up and takes no quota place until it is fixed.",
             name="Ô thẩm định ghi sai",
         ),
+        Code(
+            "UNPLACED_CELL",
+            _REV,
+            _W,
+            "review",
+            "Ô «{value}» ở trang «{sheet}», dòng {row}, cột «{column}» không gắn được với sáng "
+            "kiến nào (dòng không có mã sáng kiến, hoặc là bản sao ghi khác bản đầu); chương trình "
+            "không dùng giá trị này. Hãy ghi lại vào đúng dòng có mã sáng kiến.",
+            "An officer's review cell the sync cannot attach to an initiative (its row has no id, "
+            "or it is a second copy of a row that says otherwise): not used, never dropped "
+            "silently; listed in the unit's problems tab and the audit log.",
+            name="Ô không gắn được sáng kiến",
+        ),
     )
 }
 

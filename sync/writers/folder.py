@@ -30,6 +30,7 @@ from ..templates import Templates
 from ..text import fold
 from .atomic import Commit, recover
 from .books import Books, UnitBook
+from .carry import Carried, read_carried
 from .readback import lock_files, read_review
 from .records import Sheet
 from .xlsx import WorkbookJob, write_workbooks
@@ -142,6 +143,8 @@ class WorkbookFolder(StateFiles):
     seen: dict[Path, str] = field(default_factory=dict)  # workbook -> its stamp before reading
     fingerprints: dict[str, str] = field(default_factory=dict)  # of what the folder will hold
     stamps: dict[str, str] = field(default_factory=dict)  # of the files as they will be
+    # The officers' additions to each unit's workbook, read with the review, written back.
+    carried: dict[str, Carried | None] = field(default_factory=dict, compare=False)
 
     def path(self, unit: Unit) -> Path:
         return workbook_path(self.folder, unit, self.templates)
@@ -164,11 +167,15 @@ class WorkbookFolder(StateFiles):
                 self.untouched.add(unit.id)
             else:
                 try:
-                    self.readbacks[unit.id] = read_review(path, self.templates)
+                    self.readbacks[unit.id] = read_review(path, self.templates, unit.tier)
                 except OutputError as exc:
                     why = why or str(exc).removeprefix(f"{path}: ")
             if why:
                 self.left[path] = why
+            else:  # what the officers added, carried over whenever the workbook is rewritten
+                readback = self.readbacks[unit.id]
+                unplaced = readback.unplaced if readback else []
+                self.carried[unit.id] = read_carried(path, self.templates, unit.tier, unplaced)
         lookup = self._lookup_path()
         if (why := _why_left(lookup)) is not None:
             self.left[lookup] = why
@@ -225,7 +232,13 @@ class WorkbookFolder(StateFiles):
         remembered, base = self.previous(), self._base_fingerprint()
         old = remembered.books
         jobs = [
-            (WorkbookJob(self.path(b.unit), list(b.sheets), b.dashboard), b) for b in books.units
+            (
+                WorkbookJob(
+                    self.path(b.unit), list(b.sheets), b.dashboard, self.carried.get(b.unit.id)
+                ),
+                b,
+            )
+            for b in books.units
         ]
         jobs.append((WorkbookJob(self._lookup_path(), [books.lookup]), None))
         due = []

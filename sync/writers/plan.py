@@ -164,7 +164,7 @@ def cell_position(a1: str) -> tuple[int, int]:
     return int(a1[len(letters) :]) - 1, column - 1
 
 
-def _highlight_formula(column: int, rule: HighlightSpec) -> str:
+def highlight_formula(column: int, rule: HighlightSpec) -> str:
     """True on a data row whose cell in `column` shows, or starts with, the rule's text
     (written for the first data row; both Excel and Sheets shift it down the range)."""
     cell = f"${column_letter(column)}2"
@@ -265,7 +265,7 @@ class Planner:
         layout = sheet.layout
         keys = layout.column_keys()
         highlights = tuple(
-            Highlight(_highlight_formula(keys.index(rule.column), rule), rule.fill)
+            Highlight(highlight_formula(keys.index(rule.column), rule), rule.fill)
             for rule in layout.highlights
             if rule.column in keys  # a tier's layout may leave the column out
         )

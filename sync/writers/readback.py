@@ -1,7 +1,9 @@
 """Read the officers' review back from an existing unit workbook (openpyxl), by header and id.
 
-Columns are found by their header text, rows by the "Mã sáng kiến" id cell, so sorting,
-filtering, moving and inserting rows or columns changes nothing.
+Columns are found by meaning (`review.settle.column_positions`: the header, a review column's
+aliases, its last written position), rows by the "Mã sáng kiến" id cell, so sorting, filtering,
+moving, renaming and inserting rows or columns changes nothing. A review cell no initiative can
+take is returned as `Unplaced`, for the unit's "Lỗi cần sửa" tab and the audit log.
 """
 
 from __future__ import annotations
@@ -15,9 +17,12 @@ import openpyxl
 from openpyxl.utils.exceptions import InvalidFileException
 
 from ..errors import OutputError
-from ..review.settle import ReadBack
+from ..report import Report
+from ..review.settle import ReadBack, Unplaced, column_positions
+from ..review.values import cell_value
+from ..rules.codes import code
 from ..templates import SheetLayout, Templates
-from ..text import decode_excel_escapes, fold
+from ..text import decode_excel_escapes
 
 _UNREADABLE = (OSError, zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, TypeError)
 
@@ -29,31 +34,76 @@ def lock_files(path: Path) -> Iterator[Path]:
     yield path.with_name(f".~lock.{path.name}#")
 
 
-def rows_by_header(values: Iterable[Sequence[Any]], layout: SheetLayout) -> list[dict[str, Any]]:
-    """Rows of a tab as read (header first), keyed by column key: columns found by header text,
-    rows without an id dropped. Shared by the workbook and the Google read-back."""
+def read_tab(
+    values: Iterable[Sequence[Any]], layout: SheetLayout, written: SheetLayout | None = None
+) -> tuple[list[dict[str, Any]], list[Unplaced]]:
+    """Rows of a tab as read (header first), keyed by column key (see `column_positions`), and
+    the review cells no initiative can take: typed on a row without an id, or on a second copy
+    of a row that says otherwise. Shared by the workbook and the Google read-back."""
     rows = iter(values)
-    header = next(rows, ())
-    keys = {fold(c.header): c.key for c in layout.columns}
-    positions = {i: keys[fold(str(h))] for i, h in enumerate(header) if h and fold(str(h)) in keys}
+    header = list(next(rows, ()))
+    positions = column_positions(header, layout, written)
     if "id" not in positions.values():
-        return []
-    found = []
-    for row in rows:
+        return [], []
+    review = {c.key for c in layout.columns if c.review}
+    found: list[dict[str, Any]] = []
+    first: dict[str, dict[str, Any]] = {}
+    unplaced: list[Unplaced] = []
+    for number, row in enumerate(rows, start=2):
         record = {key: row[i] if i < len(row) else None for i, key in positions.items()}
-        if record.get("id") not in (None, ""):
+        initiative = record.get("id")
+        if initiative not in (None, "") and str(initiative).strip() not in first:
+            first[str(initiative).strip()] = record
             found.append(record)
+            continue
+        kept = first.get(str(initiative or "").strip(), {})
+        for index, key in positions.items():
+            value = cell_value(record[key])
+            if key in review and value is not None and value != cell_value(kept.get(key)):
+                unplaced.append(Unplaced(layout.name, number, str(header[index] or ""), value))
+    return found, unplaced
+
+
+def rows_by_header(values: Iterable[Sequence[Any]], layout: SheetLayout) -> list[dict[str, Any]]:
+    """Rows of a tab as read (header first), keyed by column key; rows without an id dropped."""
+    return read_tab(values, layout)[0]
+
+
+def unplaced_rows(
+    report: Report, unit_id: str, layout: SheetLayout, severity: str
+) -> list[list[Any]]:
+    """The unit's "Lỗi cần sửa" rows for the review cells no initiative could take."""
+    cells = report.review.unplaced.get(unit_id, []) if report.review else []
+    found = []
+    for cell in cells:
+        details = {"sheet": cell.sheet, "row": cell.row, "column": cell.column, "value": cell.value}
+        violation = code("UNPLACED_CELL").violation(raw_value=cell.value, **details)
+        values = {"source": cell.sheet, "row": cell.row, "id": "", "full_name": "", "unit": "",
+                  "code": violation.code, "severity": severity, "column": cell.column,
+                  "raw_value": violation.raw_value, "message": violation.message}  # fmt: skip
+        found.append([values.get(k) for k in layout.column_keys()])
     return found
 
 
-def _rows(book: Any, layout: SheetLayout) -> list[dict[str, Any]]:
+def _tab(
+    book: Any, layout: SheetLayout, tier: str | None
+) -> tuple[list[dict[str, Any]], list[Unplaced]]:
     if layout.name not in book.sheetnames:
-        return []
+        return [], []
     rows = book[layout.name].iter_rows(values_only=True)
-    return rows_by_header((tuple(map(decode_excel_escapes, row)) for row in rows), layout)
+    written = layout.for_tier(tier) if tier else None
+    return read_tab((tuple(map(decode_excel_escapes, row)) for row in rows), layout, written)
 
 
-def read_review(path: Path, templates: Templates) -> ReadBack | None:
+def readback_of(
+    listed: tuple[list[dict[str, Any]], list[Unplaced]],
+    archived: tuple[list[dict[str, Any]], list[Unplaced]],
+) -> ReadBack:
+    """A unit's read-back from its two tabs as `read_tab` returns them."""
+    return ReadBack(listed=listed[0], archived=archived[0], unplaced=listed[1] + archived[1])
+
+
+def read_review(path: Path, templates: Templates, tier: str | None = None) -> ReadBack | None:
     """The unit's workbook as the officers left it; None when it does not exist yet. A workbook
     that cannot be read is an OutputError: the caller leaves it as it is, so no decision is
     ever overwritten (one open in Excel or LibreOffice is read, and also left alone)."""
@@ -62,10 +112,9 @@ def read_review(path: Path, templates: Templates) -> ReadBack | None:
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
         try:
-            return ReadBack(
-                listed=_rows(book, templates.sheets["initiatives"]),
-                archived=_rows(book, templates.sheets["archive"]),
-            )
+            sheets = templates.sheets
+            listed = _tab(book, sheets["initiatives"], tier)
+            return readback_of(listed, _tab(book, sheets["archive"], tier))
         finally:
             book.close()
     except _UNREADABLE as exc:

@@ -19,6 +19,7 @@ from ..rules.codes import REGISTRY, Category, Severity, code
 from ..tally import Tally, author_key
 from ..templates import Column, SheetLayout, Templates
 from ..text import person_sort_key, shorten, vietnamese_sort_key
+from .readback import unplaced_rows
 
 Value = str | int | float | date | datetime | None
 # Sync-owned columns of a unit's review list that say what the unit did, not what was sent.
@@ -402,6 +403,7 @@ class Renderer:
                     "message": violation.message,
                 }
                 rows.append([values[k] for k in layout.column_keys()])
+        rows += unplaced_rows(self.report, unit_id, layout, severity.word("warning"))
         return Sheet(layout, rows)
 
     # -- tallies ---------------------------------------------------------------------------------

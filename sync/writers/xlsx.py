@@ -26,8 +26,18 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from ..errors import OutputError, writing
-from ..templates import Templates
+from ..templates import SheetLayout, Templates
 from .atomic import atomic_file
+from .carry import (
+    CARRIED_PROPERTY,
+    WRITTEN_STAMP,
+    Carried,
+    RowExtras,
+    extend_tab,
+    left_rows,
+    write_officer_sheets,
+    write_row_extras,
+)
 from .plan import (
     VALIDATION_SPARE_ROWS,
     CellLook,
@@ -153,7 +163,10 @@ def _write_head(sheet: Worksheet, formats: _Formats, tab: TabPlan) -> list[Forma
     return cells
 
 
-def write_table(book: xlsxwriter.Workbook, formats: _Formats, tab: TabPlan) -> Worksheet:
+def write_table(
+    book: xlsxwriter.Workbook, formats: _Formats, tab: TabPlan, extras: RowExtras | None = None
+) -> Worksheet:
+    """A tab from its plan; `extras` are the officers' cells carried over (see carry.py)."""
     sheet = book.add_worksheet(tab.title)
     cells = _write_head(sheet, formats, tab)
     wrapped = [(i, c.width) for i, c in enumerate(tab.columns) if c.sets_height]
@@ -164,6 +177,8 @@ def write_table(book: xlsxwriter.Workbook, formats: _Formats, tab: TabPlan) -> W
         for index, value in enumerate(values):
             if value is not None and value != "":
                 _write_value(sheet, row_number, index, value, cells[index])
+        if extras is not None and row_number in extras.cells:
+            write_row_extras(book, sheet, tab, extras, row_number)
     if tab.empty is not None:
         sheet.write_string(1, tab.empty[0], tab.empty[1], formats.note())
     last_row, last_column = max(len(tab.rows), 1), len(tab.columns) - 1
@@ -258,6 +273,7 @@ class WorkbookJob:
     path: Path  # the workbook as officers know it
     sheets: list[Sheet]
     dashboard: Dashboard | None = None
+    carried: Carried | None = None  # the officers' additions to the workbook it replaces
     into: Path | None = None  # a temporary the caller commits; None: replace `path` atomically
 
 
@@ -305,7 +321,7 @@ def die_with_parent(parent: int) -> None:
 
 
 def _write_job(job: WorkbookJob, templates: Templates) -> None:
-    write_workbook(job.path, templates, job.sheets, job.dashboard, into=job.into)
+    write_workbook(job.path, templates, job.sheets, job.dashboard, job.carried, into=job.into)
 
 
 def _write_share(
@@ -372,6 +388,7 @@ def write_workbook(
     templates: Templates,
     sheets: list[Sheet],
     dashboard: Dashboard | None = None,
+    carried: Carried | None = None,
     *,
     into: Path | None = None,
 ) -> None:
@@ -379,22 +396,51 @@ def write_workbook(
     over `path`. Readers see the old file or the new one, never half."""
     if into is not None:
         with writing(path):
-            _build(into, templates, sheets, dashboard)
+            _build(into, templates, sheets, dashboard, carried)
         return
     with atomic_file(path) as temporary:
-        _build(temporary, templates, sheets, dashboard)
+        _build(temporary, templates, sheets, dashboard, carried)
 
 
 def _build(
-    target: Path, templates: Templates, sheets: list[Sheet], dashboard: Dashboard | None
+    target: Path,
+    templates: Templates,
+    sheets: list[Sheet],
+    dashboard: Dashboard | None,
+    carried: Carried | None,
 ) -> None:
     book = xlsxwriter.Workbook(str(target), _options(sheets))
+    book.set_properties({"created": WRITTEN_STAMP})
     formats, planner = _Formats(book), Planner(templates)
     board = planner.dashboard(dashboard) if dashboard is not None else None
     if board is not None:
         _write_dashboard(book, formats, board)
     for data in sheets:
-        write_table(book, formats, planner.tab(data))
-    if board is not None:
-        write_table(book, formats, board.data)
+        _write_tab(book, formats, planner, planner.tab(data), carried, data.layout)
+    if board is not None and dashboard is not None:
+        _write_tab(book, formats, planner, board.data, carried, dashboard.chart_data.layout)
+    if carried is not None:
+        _write_carried(book, formats, planner, carried)
     book.close()
+
+
+def _write_tab(
+    book: xlsxwriter.Workbook, formats: _Formats, planner: Planner, tab: TabPlan,
+    carried: Carried | None, layout: SheetLayout,
+) -> None:  # fmt: skip
+    if carried is None:
+        write_table(book, formats, tab)
+    else:
+        write_table(book, formats, *extend_tab(tab, layout, carried, planner.review_header))
+
+
+def _write_carried(
+    book: xlsxwriter.Workbook, formats: _Formats, planner: Planner, carried: Carried
+) -> None:
+    """The officers' own sheets, then their cells whose row is gone, in a tab of their own."""
+    write_officer_sheets(book, carried)
+    if carried.left:
+        layout = planner.templates.sheets["carried"]
+        rows = left_rows(carried, layout, planner.templates)
+        write_table(book, formats, planner.tab(Sheet(layout, rows)))
+    book.set_custom_property(CARRIED_PROPERTY, "1")

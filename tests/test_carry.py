@@ -1,0 +1,188 @@
+"""Officers' own sheets, columns, comments and colours survive every rewrite of a workbook."""
+
+from __future__ import annotations
+
+from copy import copy
+from pathlib import Path
+
+import openpyxl
+import pytest
+from openpyxl.comments import Comment
+from openpyxl.styles import Font, PatternFill
+
+from tests.officer import ARCHIVE, ID, INITIATIVES, rows_by_id
+from tests.test_review import Campaign, person
+
+UNIT = "P.TG.THPT"
+OWN_SHEET, OWN_COLUMN, NOTES = "Ghi chú riêng", "Cột riêng của cán bộ", "Ghi chú thẩm định"
+CARRIED = "Ô giữ lại của cán bộ"
+RED, YELLOW = "FFFF0000", "FFFFFF00"
+
+
+def _headers(sheet) -> dict[str, int]:
+    return {c.value: c.column for c in sheet[1] if c.value}
+
+
+def add_own_sheet(path: Path) -> None:
+    book = openpyxl.load_workbook(path)
+    sheet = book.create_sheet(OWN_SHEET)
+    sheet["A1"] = "Việc cần làm"
+    sheet["A1"].font = Font(bold=True, color=RED)
+    sheet["A1"].fill = PatternFill("solid", fgColor=YELLOW)
+    sheet["A1"].comment = Comment("Nhắc họp thứ hai", "Cán bộ")
+    sheet["A2"], sheet["A3"] = 5, "=A2*2"
+    sheet["B2"] = 1234.5
+    sheet["B2"].number_format = "#,##0.00"
+    sheet["A5"] = "Ô gộp"
+    sheet.merge_cells("A5:C5")
+    sheet.column_dimensions["A"].width = 30
+    book.save(path)
+
+
+def add_own_column(path: Path) -> dict[str, str]:
+    """Insert a column after "Trạng thái", with a value per initiative, a formula on its own row,
+    a fill and a comment; also a comment and a fill on a review cell. Returns id -> value."""
+    book = openpyxl.load_workbook(path)
+    sheet = book[INITIATIVES]
+    at = _headers(sheet)["Trạng thái"] + 1
+    sheet.insert_cols(at)
+    sheet.cell(row=1, column=at, value=OWN_COLUMN)
+    headers = _headers(sheet)
+    values = {}
+    for row in range(2, sheet.max_row + 1):
+        initiative = sheet.cell(row=row, column=headers[ID]).value
+        values[initiative] = f"riêng {initiative}"
+        sheet.cell(row=row, column=at, value=values[initiative])
+    formula_cell = sheet.cell(row=2, column=at, value="=LEN(A2)")
+    formula_cell.fill = PatternFill("solid", fgColor=YELLOW)
+    formula_cell.comment = Comment("Độ dài mã", "Cán bộ")
+    notes = sheet.cell(row=3, column=headers[NOTES])
+    notes.comment = Comment("Cần xem lại", "Cán bộ")
+    notes.fill = PatternFill("solid", fgColor=RED)
+    book.save(path)
+    values[sheet.cell(row=2, column=headers[ID]).value] = "=LEN(A2)"
+    return values
+
+
+def excel_sort(path: Path) -> None:
+    """Reverse the rows as Excel sorts: whole rows move with their fills and comments, and a
+    formula's relative references with them."""
+    book = openpyxl.load_workbook(path)
+    sheet = book[INITIATIVES]
+    rows = [
+        [(c.value, copy(c.fill), c.comment) for c in row]
+        for row in sheet.iter_rows(min_row=2, max_row=sheet.max_row)
+    ]
+    for number, row in enumerate(reversed(rows), start=2):
+        for column, (value, fill, comment) in enumerate(row, start=1):
+            cell = sheet.cell(row=number, column=column)
+            moved = str(value).startswith("=LEN(")
+            cell.value = f"=LEN(A{number})" if moved else value
+            cell.fill, cell.comment = fill, copy(comment) if comment else None
+    book.save(path)
+
+
+def own_cells(path: Path) -> dict[str, object]:
+    book = openpyxl.load_workbook(path)
+    sheet = book[INITIATIVES]
+    headers = _headers(sheet)
+    return {
+        sheet.cell(row=r, column=headers[ID]).value: sheet.cell(row=r, column=headers[OWN_COLUMN])
+        for r in range(2, sheet.max_row + 1)
+    }
+
+
+def assert_own_sheet(path: Path) -> None:
+    sheet = openpyxl.load_workbook(path)[OWN_SHEET]
+    assert sheet["A1"].value == "Việc cần làm"
+    assert sheet["A1"].font.b and sheet["A1"].font.color.rgb.endswith("FF0000")
+    assert sheet["A1"].fill.fgColor.rgb.endswith("FFFF00")
+    assert sheet["A1"].comment.text == "Nhắc họp thứ hai"
+    assert (sheet["A2"].value, sheet["A3"].value, sheet["B2"].value) == (5, "=A2*2", 1234.5)
+    assert sheet["B2"].number_format == "#,##0.00"
+    assert [str(r) for r in sheet.merged_cells.ranges] == ["A5:C5"]
+    assert sheet["A5"].value == "Ô gộp"
+    assert sheet.column_dimensions["A"].width == pytest.approx(30, abs=1)
+
+
+def assert_own_column(path: Path, expected: dict[str, str]) -> None:
+    book = openpyxl.load_workbook(path)
+    sheet = book[INITIATIVES]
+    names = [c.value for c in sheet[1]]
+    assert names[names.index("Trạng thái") + 1] == OWN_COLUMN
+    for initiative, cell in own_cells(path).items():
+        if initiative not in expected:
+            assert cell.value is None  # a new initiative: the officer's cell is blank
+        elif expected[initiative].startswith("="):
+            assert cell.value == f"=LEN(A{cell.row})"  # the formula moved with its row
+            assert cell.fill.fgColor.rgb.endswith("FFFF00")
+            assert cell.comment.text == "Độ dài mã"
+        else:
+            assert cell.value == expected[initiative]
+
+
+def test_own_sheet_and_column_survive_ten_syncs(small_campaign, tmp_path) -> None:
+    campaign = Campaign(small_campaign, tmp_path, [person(i) for i in range(4)])
+    campaign.sync()
+    book = campaign.book(UNIT)
+    add_own_sheet(book)
+    expected = add_own_column(book)
+    commented = list(rows_by_id(book))[1]
+    for round_number in range(10):
+        rows = [person(i) for i in range(4 + (round_number >= 4))]  # a new response arrives
+        campaign.sync(rows=rows)
+        assert_own_sheet(book)
+        assert_own_column(book, expected)
+        if round_number in (2, 6):
+            excel_sort(book)
+    sheet = openpyxl.load_workbook(book)[INITIATIVES]
+    headers = _headers(sheet)
+    row = next(r for r in range(2, sheet.max_row + 1) if sheet.cell(r, 1).value == commented)
+    notes = sheet.cell(row=row, column=headers[NOTES])
+    assert notes.comment.text == "Cần xem lại" and notes.fill.fgColor.rgb.endswith("FF0000")
+
+
+def test_cells_of_an_archived_row_are_kept_and_come_back(small_campaign, tmp_path) -> None:
+    campaign = Campaign(small_campaign, tmp_path, [person(i) for i in range(4)])
+    campaign.sync()
+    book = campaign.book(UNIT)
+    expected = add_own_column(book)
+    gone = campaign.ids(UNIT)[person(3)["title"]]
+    campaign.sync(rows=[person(i) for i in range(3)])
+    assert gone not in own_cells(book)
+    sheet = openpyxl.load_workbook(book)[CARRIED]
+    names = [c.value for c in sheet[1]]
+    kept = [dict(zip(names, row, strict=False)) for row in sheet.iter_rows(2, values_only=True)]
+    [cell] = [v for v in kept if v["Khóa dòng (mã)"] == gone]
+    assert (cell["Trang tính"], cell["Cột"], cell["Giá trị"]) == (
+        INITIATIVES, OWN_COLUMN, expected[gone])  # fmt: skip
+    campaign.sync(rows=[person(i) for i in range(3)])  # kept across syncs
+    campaign.sync(rows=[person(i) for i in range(4)])
+    assert own_cells(book)[gone].value == expected[gone]
+    assert gone not in rows_by_id(book, ARCHIVE)
+
+
+def test_an_untouched_workbook_is_not_opened_in_full(small_campaign, tmp_path) -> None:
+    from sync.templates import load_templates
+    from sync.writers.carry import read_carried, worth_opening
+
+    campaign = Campaign(small_campaign, tmp_path, [person(i) for i in range(2)])
+    campaign.sync()
+    book = campaign.book(UNIT)
+    assert not worth_opening(book) and read_carried(book, load_templates(), "grassroots") is None
+    add_own_sheet(book)
+    campaign.sync()
+    assert worth_opening(book)  # it carries the officer's sheet now
+
+
+def test_a_superiors_charts_stay_beside_an_officers_sheet(small_campaign, tmp_path) -> None:
+    import zipfile
+
+    campaign = Campaign(small_campaign, tmp_path, [person(i) for i in range(3)])
+    campaign.sync()
+    book = campaign.book("P.TG")  # a superior's workbook: a dashboard with charts
+    add_own_sheet(book)  # openpyxl drops the charts here; the sync draws them again
+    campaign.sync()
+    assert_own_sheet(book)
+    with zipfile.ZipFile(book) as archive:
+        assert any(name.startswith("xl/charts/chart") for name in archive.namelist())
