@@ -19,7 +19,7 @@ from .form import close_form_if_due
 from .models import Response, SourceInfo, Status
 from .orgtree import OrgTree, load_tree
 from .report import Report
-from .responses import Choices, build_response
+from .responses import Choices, build_responses
 from .review.stage import ReviewRound, settle_review
 from .review.store import ReviewStore
 from .rules.checks import RuleContext, unknown_unit, validate
@@ -147,9 +147,9 @@ def _responses(
         choices = Choices.from_lists(settings.fields, settings.sectors)
         zone = settings.campaign.zone
         responses = [
-            build_response(raw, table.locale, zone, choices)
+            response
             for table in tables
-            for raw in table.rows
+            for response in build_responses(table.rows, table.locale, zone, choices)
         ]
         _unique_ids(responses)
     with stage("validate"):

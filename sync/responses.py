@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache, partial
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from . import normalize
@@ -34,10 +36,13 @@ def _choice(text: str, allowed: dict[str, str]) -> str:
     return allowed.get(fold(text), text)
 
 
-def response_id(source: str, submitted: datetime | None, raw_timestamp: str, name: str) -> str:
-    """A key that does not depend on row position, so it survives sorting and new rows."""
+def response_id(
+    source: str, submitted: datetime | None, raw_timestamp: str, folded_name: str
+) -> str:
+    """A key that does not depend on row position, so it survives sorting and new rows
+    (`folded_name`: the author's name through `fold`)."""
     stamp = submitted.isoformat() if submitted else raw_timestamp
-    digest = hashlib.blake2b(f"{source}\x1f{stamp}\x1f{fold(name)}".encode(), digest_size=6)
+    digest = hashlib.blake2b(f"{source}\x1f{stamp}\x1f{folded_name}".encode(), digest_size=6)
     return "SK-" + base64.b32encode(digest.digest()).decode().rstrip("=")
 
 
@@ -49,32 +54,84 @@ def cell_text(value: object) -> str:
     return clean_text(value)
 
 
+_T = TypeVar("_T")
+
+
+def _per_distinct_value(clean: Callable[[Any], _T]) -> Callable[[Any], _T]:
+    """`clean` run once per distinct cell value: names, units, phones and dates repeat across
+    rows. `typed` keeps 1, 1.0 and True apart; a value that cannot be a key is cleaned as is."""
+    cached = lru_cache(maxsize=None, typed=True)(clean)
+
+    def lookup(value: Any) -> _T:
+        try:
+            return cached(value)
+        except TypeError:
+            return clean(value)
+
+    return lookup
+
+
+class Normaliser:
+    """Cleans the rows of one source; every cleaner is pure, so each remembers its answers for
+    the batch (and forgets them with it)."""
+
+    def __init__(self, locale: str, zone: ZoneInfo, choices: Choices):
+        self.text = _per_distinct_value(cell_text)
+        self.timestamp = _per_distinct_value(
+            partial(normalize.parse_timestamp, locale=locale, zone=zone)
+        )
+        self.year = _per_distinct_value(normalize.parse_year)
+        self.phone = _per_distinct_value(normalize.parse_phone)
+        self.email = _per_distinct_value(normalize.parse_email)
+        self.date = _per_distinct_value(partial(normalize.parse_date, locale=locale))
+        self.money = _per_distinct_value(normalize.parse_money)
+        self.sector = _per_distinct_value(partial(_choice, allowed=choices.sectors))
+        self.field = _per_distinct_value(partial(_choice, allowed=choices.fields))
+        self.folded = _per_distinct_value(fold)
+        self.extra = _per_distinct_value(_extra_value)
+
+    def response(self, raw: RawRow) -> Response:
+        cells = raw.cells
+        text = {key: self.text(value) for key, value in cells.items()}
+        submitted = self.timestamp(cells.get("timestamp"))
+        full_name = text.get("full_name", "")
+        stamp = text.get("timestamp", "")
+        return Response(
+            source=raw.source,
+            row=raw.row,
+            id=raw.given_id or response_id(raw.source, submitted, stamp, self.folded(full_name)),
+            raw=cells,
+            submitted_at=submitted,
+            full_name=full_name,
+            birth_year=self.year(cells.get("birth_year")),
+            gender=text.get("gender", ""),
+            phone=self.phone(cells.get("phone")),
+            email=self.email(cells.get("email")) or "",
+            position=text.get("position", ""),
+            superior_unit=text.get("superior_unit", ""),
+            grassroots_unit=text.get("grassroots_unit", ""),
+            sector=self.sector(text.get("sector", "")),
+            field=self.field(text.get("field", "")),
+            title=text.get("title", ""),
+            description=text.get("description", ""),
+            start_date=self.date(cells.get("start_date")),
+            benefit_vnd=self.money(cells.get("benefit")),
+            coauthors=text.get("coauthors", ""),
+            extra={header: self.extra(value) for header, value in raw.extra.items()},
+        )
+
+
+def _extra_value(value: object) -> object:
+    """Officers' own columns go back into their workbooks: no control characters either."""
+    return clean_text(value) if isinstance(value, str) else value
+
+
+def build_responses(
+    rows: Sequence[RawRow], locale: str, zone: ZoneInfo, choices: Choices
+) -> list[Response]:
+    normaliser = Normaliser(locale, zone, choices)
+    return [normaliser.response(raw) for raw in rows]
+
+
 def build_response(raw: RawRow, locale: str, zone: ZoneInfo, choices: Choices) -> Response:
-    cells = raw.cells
-    text = {key: cell_text(cells.get(key)) for key in cells}
-    submitted = normalize.parse_timestamp(cells.get("timestamp"), locale, zone)
-    full_name = text.get("full_name", "")
-    return Response(
-        source=raw.source,
-        row=raw.row,
-        id=raw.given_id or response_id(raw.source, submitted, text.get("timestamp", ""), full_name),
-        raw=cells,
-        submitted_at=submitted,
-        full_name=full_name,
-        birth_year=normalize.parse_year(cells.get("birth_year")),
-        gender=text.get("gender", ""),
-        phone=normalize.parse_phone(cells.get("phone")),
-        email=normalize.parse_email(cells.get("email")) or "",
-        position=text.get("position", ""),
-        superior_unit=text.get("superior_unit", ""),
-        grassroots_unit=text.get("grassroots_unit", ""),
-        sector=_choice(text.get("sector", ""), choices.sectors),
-        field=_choice(text.get("field", ""), choices.fields),
-        title=text.get("title", ""),
-        description=text.get("description", ""),
-        start_date=normalize.parse_date(cells.get("start_date"), locale),
-        benefit_vnd=normalize.parse_money(cells.get("benefit")),
-        coauthors=text.get("coauthors", ""),
-        # Officers' own columns go back into their workbooks: no control characters either.
-        extra={h: clean_text(v) if isinstance(v, str) else v for h, v in raw.extra.items()},
-    )
+    return Normaliser(locale, zone, choices).response(raw)
