@@ -59,16 +59,8 @@ _T = TypeVar("_T")
 
 def _per_distinct_value(clean: Callable[[Any], _T]) -> Callable[[Any], _T]:
     """`clean` run once per distinct cell value: names, units, phones and dates repeat across
-    rows. `typed` keeps 1, 1.0 and True apart; a value that cannot be a key is cleaned as is."""
-    cached = lru_cache(maxsize=None, typed=True)(clean)
-
-    def lookup(value: Any) -> _T:
-        try:
-            return cached(value)
-        except TypeError:
-            return clean(value)
-
-    return lookup
+    rows. `typed` keeps 1, 1.0 and True apart; every cell a reader delivers is hashable."""
+    return lru_cache(maxsize=None, typed=True)(clean)
 
 
 class Normaliser:
