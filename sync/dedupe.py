@@ -137,7 +137,7 @@ class _Rows:
 
 def find_duplicates(responses: Sequence[Response], settings: DedupeSettings) -> DedupeResult:
     """Decide which rows are superseded resubmissions and which look copied; change nothing."""
-    with _no_cycle_collection():
+    with no_cycle_collection():
         rows = _content_rows(responses)
         superseded = _supersede(rows, responses, settings.same_author_threshold)
         alive = [i for i, pos in enumerate(rows.pos) if pos not in superseded]
@@ -149,10 +149,10 @@ def find_duplicates(responses: Sequence[Response], settings: DedupeSettings) -> 
 
 
 @contextmanager
-def _no_cycle_collection() -> Iterator[None]:
+def no_cycle_collection() -> Iterator[None]:
     """Pause the cycle collector: building hundreds of thousands of small lists and tuples makes
-    it rescan every object in memory again and again (seconds at a million rows), and nothing
-    built here holds a reference cycle."""
+    it rescan every object in memory again and again (seconds at a million rows). For work that
+    builds no reference cycle."""
     enabled = gc.isenabled()
     gc.disable()
     try:

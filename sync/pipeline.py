@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .config import Settings
-from .dedupe import apply_duplicates, find_duplicates
+from .dedupe import apply_duplicates, find_duplicates, no_cycle_collection
 from .form import close_form_if_due
 from .models import Response, SourceInfo, Status
 from .orgtree import OrgTree, load_tree
@@ -160,6 +160,28 @@ def _responses(
     return sources, responses
 
 
+def _checked(
+    settings: Settings, inputs: Inputs, tree: OrgTree, stage: _Stages
+) -> tuple[list[SourceInfo], list[Response]]:
+    """Read, normalise, validate, resolve and de-duplicate. These stages build an object or a
+    few for every row and none of them a reference cycle: the cycle collector is paused, as it
+    would otherwise rescan every row built so far, again and again."""
+    with no_cycle_collection():
+        sources, responses = _responses(settings, inputs, stage)
+        with stage("resolve"):
+            # Before de-duplication: a row naming no known union is invalid and must not
+            # replace the valid row it repeats.
+            _resolve_units(responses, tree, settings.unit_match.suggest_threshold)
+        with stage("dedupe"):
+            # Only rows that can count take part: a late or broken resubmission must not knock
+            # out the valid row it repeats.
+            candidates = [r for r in responses if not _has_error(r)]
+            apply_duplicates(candidates, find_duplicates(candidates, settings.dedupe))
+            _flag_similar(candidates)
+            _settle_status(responses)
+    return sources, responses
+
+
 def build_report(
     settings: Settings,
     inputs: Inputs | None = None,
@@ -173,18 +195,7 @@ def build_report(
     zone = settings.campaign.zone
     when = (now or datetime.now(zone)).astimezone(zone)
     tree = load_tree(settings.units)
-    sources, responses = _responses(settings, inputs, stage)
-    with stage("resolve"):
-        # Before de-duplication: a row naming no known union is invalid and must not replace
-        # the valid row it repeats.
-        _resolve_units(responses, tree, settings.unit_match.suggest_threshold)
-    with stage("dedupe"):
-        # Only rows that can count take part: a late or broken resubmission must not knock out
-        # the valid row it repeats.
-        candidates = [r for r in responses if not _has_error(r)]
-        apply_duplicates(candidates, find_duplicates(candidates, settings.dedupe))
-        _flag_similar(candidates)
-        _settle_status(responses)
+    sources, responses = _checked(settings, inputs, tree, stage)
     with stage("review"):
         review = _settle(inputs, settings, tree, responses, when)
     with stage("tally"):

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
-from functools import lru_cache
+from dataclasses import dataclass
 
 from ..config import Settings
 from ..models import Response, Violation
@@ -16,18 +15,10 @@ from ..text import clean_text, repair_legacy, shorten
 from .codes import code
 
 
-def _remembered_repairs() -> Callable[[str], tuple[str, str | None]]:
-    return lru_cache(maxsize=None)(repair_legacy)
-
-
 @dataclass(frozen=True, slots=True)
 class RuleContext:
     settings: Settings
     form: FormLayout
-    # repair_legacy once per distinct text: the check looks at every text cell of every row.
-    repaired: Callable[[str], tuple[str, str | None]] = field(
-        default_factory=_remembered_repairs, compare=False, repr=False
-    )
 
     def column(self, key: str) -> str:
         return self.form.question(key).vi
@@ -130,7 +121,7 @@ def check_legacy_encoding(response: Response, ctx: RuleContext) -> Iterator[Viol
     for key, value in response.raw.items():
         if not isinstance(value, str):
             continue
-        repaired, encoding = ctx.repaired(value)
+        repaired, encoding = repair_legacy(value)
         if encoding is not None:
             yield code("LEGACY_ENCODING").violation(
                 key,
