@@ -330,11 +330,19 @@ def _identity_keys(response: Response, grassroots: str) -> list[str]:
 
 
 def _fold_all(texts: list[str]) -> list[str]:
-    """fold() each text, once per distinct text: names and units repeat, and so does a row sent
-    twice unchanged."""
+    """fold() each text, once per distinct text and, within the texts, once per distinct word:
+    fold works character by character and then splits on whitespace, so a text folds as its
+    words do, and the words of titles and descriptions repeat far more than the texts."""
     folded = dict.fromkeys(texts, "")
+    words: dict[str, str] = {}
+    known = words.__getitem__
     for text in folded:
-        folded[text] = fold(text)
+        split = text.split()
+        try:
+            folded[text] = " ".join(filter(None, map(known, split)))
+        except KeyError:
+            words.update((word, fold(word)) for word in split if word not in words)
+            folded[text] = " ".join(filter(None, map(known, split)))
     return list(map(folded.__getitem__, texts))
 
 
