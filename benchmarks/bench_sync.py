@@ -55,19 +55,26 @@ def run_sangkien_job(config: str, write: bool) -> dict:
     from sync.config import read_settings
     from sync.pipeline import run_sync
 
-    marks: list[tuple[str, float]] = []
+    marks: list[tuple[str, float, float]] = []
     started = time.perf_counter()
     result = run_sync(
         read_settings(Path(config)),
         write=write,
-        on_stage=lambda name: marks.append((name, time.perf_counter())),
+        on_stage=lambda name: marks.append((name, time.perf_counter(), time.process_time())),
     )
-    finished = time.perf_counter()
-    ends = [at for _, at in marks[1:]] + [finished]
+    finished = (time.perf_counter(), time.process_time())
+    ends = [(wall, cpu) for _, wall, cpu in marks[1:]] + [finished]
     stages: dict[str, float] = defaultdict(float)
-    for (name, begun), ended in zip(marks, ends, strict=True):
-        stages[name] += ended - begun
-    return {"seconds": finished - started, "stages": stages, "files": len(result.written)}
+    stages_cpu: dict[str, float] = defaultdict(float)  # this process's: not the forked writers'
+    for (name, wall, cpu), (wall_end, cpu_end) in zip(marks, ends, strict=True):
+        stages[name] += wall_end - wall
+        stages_cpu[name] += cpu_end - cpu
+    return {
+        "seconds": finished[0] - started,
+        "stages": stages,
+        "stages_cpu": stages_cpu,
+        "files": len(result.written),
+    }
 
 
 def run_pandas_job(source: str) -> dict:
@@ -246,10 +253,11 @@ def summarise(rounds: list[dict[str, dict]], kinds: tuple[str, ...]) -> dict:
             key: _median(rounds, kind, key)
             for key in ("wall_seconds", "cpu_seconds", "peak_tree_mb", "largest_process_mb")
         }
-        summary["runs"][kind]["stages"] = {
-            name: statistics.median(r[kind]["stages"].get(name, 0.0) for r in rounds)
-            for name in stage_names
-        }
+        for key in ("stages", "stages_cpu"):
+            summary["runs"][kind][key] = {
+                name: statistics.median(r[kind][key].get(name, 0.0) for r in rounds)
+                for name in stage_names
+            }
     for kind in (k for k in kinds if k != "pandas"):
         summary["ratios"][kind] = {
             measure: statistics.median(r[kind][key] / r["pandas"][key] for r in rounds)
@@ -271,7 +279,7 @@ def machine() -> dict:
 
 def print_summary(result: dict, rows: int) -> None:
     box = result["machine"]
-    load = box["load_average_at_end"][0] if box["load_average_at_end"] else "?"
+    load = f"{box['load_average_at_end'][0]:.1f}" if box["load_average_at_end"] else "?"
     print(f"machine: {box['cpus']} CPUs, {box['memory_gb']} GB, {box['machine']}, "
           f"Python {box['python']}; load average at the end {load}")  # fmt: skip
     print(f"{rows:,} rows, {result['pairs']} rounds; medians")
@@ -285,9 +293,10 @@ def print_summary(result: dict, rows: int) -> None:
         print(f"{kind} / pandas (median of paired ratios): wall {ratio['wall']:.2f}, "
               f"CPU {ratio['cpu']:.2f}")  # fmt: skip
     for kind, figures in result["runs"].items():
-        if figures["stages"]:
-            stages = ", ".join(f"{k} {v:.2f}" for k, v in figures["stages"].items())
-            print(f"{kind} stages (s): {stages}")
+        for key, label in (("stages", "wall"), ("stages_cpu", "CPU")):
+            if figures[key]:
+                stages = ", ".join(f"{k} {v:.2f}" for k, v in figures[key].items())
+                print(f"{kind} stages ({label} s): {stages}")
     if result.get("cells_per_tier"):
         cells = ", ".join(f"{k} {v:,}" for k, v in result["cells_per_tier"].items())
         print(f"cells written per tier: {cells}")
