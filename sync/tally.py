@@ -51,7 +51,7 @@ class Tally:
         }
 
 
-def fold_each_once() -> Callable[[str], str]:
+def _fold_each_once() -> Callable[[str], str]:
     """`fold`, remembering its answers: names and units repeat from row to row."""
     return lru_cache(maxsize=None)(fold)
 
@@ -91,7 +91,7 @@ def tally(responses: list[Response], tree: OrgTree) -> dict[str, Tally]:
     """A Tally for every unit of the tree (zeros included), each covering its whole subtree:
     every row is added once, at its home unit, and the units' totals are then rolled up."""
     tallies = {unit.id: Tally() for unit in tree}
-    folded = fold_each_once()
+    folded = _fold_each_once()
     for response in responses:
         _add(tallies[home_unit(response, tree)], response, author_key(response, folded))
     for unit_id in tree.subtree(tree.root.id)[::-1]:  # children before their parent
