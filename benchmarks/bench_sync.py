@@ -1,25 +1,39 @@
-"""End-to-end benchmark: the full sync against the plain pandas script an analyst would write.
+"""End-to-end benchmark: `sangkien sync` and `sangkien check` against the plain pandas script an
+analyst would write, in paired runs.
 
-    python benchmarks/bench_sync.py [--rows 100000] [--keep DIR]
+    python benchmarks/bench_sync.py [--rows 100000] [--pairs 3] [--json] [--keep DIR]
+    python benchmarks/bench_sync.py --only check        # reading and checking alone
 
-Generates N responses with the bundled example's generator into one Form-shaped .xlsx file,
-then runs, each in a fresh process so peak memory is its own:
-  1. `sangkien sync` (read, validate, de-duplicate, resolve, tally, write every workbook),
-  2. the plain pandas script (read_excel, drop_duplicates, groupby, to_excel per superior union).
-Prints seconds, rows per second, peak memory and the per-stage times of the sync, then runs the
-sync again on the same responses and prints what that unchanged sync rewrote and cost.
+Generates N responses with the bundled example's generator into one Form-shaped .xlsx file, then
+runs, round after round, each in a fresh process:
+  1. `sangkien sync` (read, validate, resolve, de-duplicate, tally, write every workbook) into an
+     empty output folder,
+  2. the plain pandas script (read_excel, drop_duplicates, groupby, to_excel per superior union),
+  3. `sangkien check` (the same stages, nothing written).
+The machine is shared, so what counts is the ratio within a round (its runs are seconds apart);
+the median over the rounds is printed. Peak memory is the largest sum of the resident memory of
+the process and its children (the sync forks workbook writers) seen while it ran, sampled from
+/proc; on a system without /proc, the largest single process instead. 1,000,000 rows
+(`--rows 1000000`) works but takes a while: not for CI.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import resource
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import zipfile
+from collections import Counter, defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
@@ -27,37 +41,38 @@ import yaml
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-
-def generate(rows: int, folder: Path) -> Path:
-    from examplegen import generate_responses, write_responses_xlsx
-
-    started = time.perf_counter()
-    generated = generate_responses(REPO / "examples/dien-bien-2021/units.csv", rows, seed=7)
-    path = folder / "responses.xlsx"
-    write_responses_xlsx(generated.rows, path)
-    print(f"generated {rows:,} rows in {time.perf_counter() - started:.1f} s -> {path.name}")
-    return path
+PAGE_BYTES = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+SAMPLE_SECONDS = 0.05
+KINDS = ("sync", "pandas", "check")
 
 
-def write_config(source: Path, folder: Path) -> Path:
-    config = yaml.safe_load((REPO / "config.yaml").read_text(encoding="utf-8"))
-    config["units"] = str(REPO / config["units"])
-    config["sources"] = [{"name": "bench", "kind": "xlsx", "path": str(source)}]
-    config["output"] = {"kind": "xlsx", "dir": str(folder / "out-sync")}
-    path = folder / "config.yaml"
-    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
-    return path
+# --- the jobs, each run in its own process ------------------------------------------------------
 
 
-def run_sync_job(config: str) -> dict:
+def run_sangkien_job(config: str, write: bool) -> dict:
+    """`sangkien sync` (write) or `sangkien check`, timed stage by stage through the pipeline's
+    progress hook, as the CLI's progress display sees them."""
     from sync.config import read_settings
     from sync.pipeline import run_sync
 
+    marks: list[tuple[str, float, float]] = []
     started = time.perf_counter()
-    result = run_sync(read_settings(Path(config)))
+    result = run_sync(
+        read_settings(Path(config)),
+        write=write,
+        on_stage=lambda name: marks.append((name, time.perf_counter(), time.process_time())),
+    )
+    finished = (time.perf_counter(), time.process_time())
+    ends = [(wall, cpu) for _, wall, cpu in marks[1:]] + [finished]
+    stages: dict[str, float] = defaultdict(float)
+    stages_cpu: dict[str, float] = defaultdict(float)  # this process's: not the forked writers'
+    for (name, wall, cpu), (wall_end, cpu_end) in zip(marks, ends, strict=True):
+        stages[name] += wall_end - wall
+        stages_cpu[name] += cpu_end - cpu
     return {
-        "seconds": time.perf_counter() - started,
-        "stages": result.report.timings,
+        "seconds": finished[0] - started,
+        "stages": stages,
+        "stages_cpu": stages_cpu,
         "files": len(result.written),
     }
 
@@ -82,61 +97,269 @@ def run_pandas_job(source: str) -> dict:
 
 
 def child(kind: str, argument: str) -> None:
-    job = run_sync_job if kind == "sync" else run_pandas_job
-    figures = job(argument)
-    figures["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    # The workbook writers are forked processes; their peak is reported apart from the parent's.
-    figures["workers_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    if kind == "pandas":
+        figures = run_pandas_job(argument)
+    else:
+        figures = run_sangkien_job(argument, write=kind == "sync")
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    forked = resource.getrusage(resource.RUSAGE_CHILDREN)
+    figures["cpu_seconds"] = own.ru_utime + own.ru_stime + forked.ru_utime + forked.ru_stime
+    # Linux reports kB: the largest single process, the fallback when /proc cannot be sampled.
+    figures["largest_process_mb"] = max(own.ru_maxrss, forked.ru_maxrss) / 1024
     print(json.dumps(figures))
 
 
+# --- measuring a job from outside: wall time and the process tree's memory ----------------------
+
+
+def _parents() -> dict[int, int]:
+    """pid -> parent pid of every process /proc shows."""
+    found: dict[int, int] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(entry.path, "stat").read_text()
+        except OSError:
+            continue  # it ended while we looked
+        found[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    return found
+
+
+def tree_rss_bytes(root: int) -> int:
+    """Resident memory of `root` and all its descendants (shared pages counted in each)."""
+    children: dict[int, list[int]] = defaultdict(list)
+    for pid, parent in _parents().items():
+        children[parent].append(pid)
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        stack.extend(children[pid])
+        try:
+            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE_BYTES
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+class TreeMemory:
+    """Samples a process tree's resident memory in a thread until stopped; keeps the peak."""
+
+    def __init__(self, pid: int):
+        self.pid, self.peak = pid, 0
+        self.available = Path("/proc/self/statm").exists()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.wait(SAMPLE_SECONDS):
+            self.peak = max(self.peak, tree_rss_bytes(self.pid))
+
+    def __enter__(self) -> TreeMemory:
+        if self.available:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        if self.available:
+            self._thread.join()
+
+
 def measure(kind: str, argument: str) -> dict:
+    started = time.perf_counter()
     command = [sys.executable, __file__, "--child", kind, argument]
-    done = subprocess.run(command, capture_output=True, text=True, check=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    with TreeMemory(process.pid) as memory:
+        out, err = process.communicate()
+    if process.returncode != 0:
+        sys.exit(f"{kind} run failed (exit {process.returncode}): {err.strip()[-500:]}")
+    figures = json.loads(out.strip().splitlines()[-1])
+    figures["wall_seconds"] = time.perf_counter() - started  # interpreter start and imports too
+    # Sampling can miss a short peak; the tree is never smaller than its largest process.
+    figures["peak_tree_mb"] = max(memory.peak / 2**20, figures["largest_process_mb"])
+    return figures
 
 
-def unchanged_sync(config: Path, first: dict) -> str:
-    """The same sync again, nothing changed: how many workbooks it rewrites (none expected),
-    its time against the first sync's, and the size of the state it keeps."""
+# --- what the sync wrote ------------------------------------------------------------------------
+
+
+def cells_per_tier(out_dir: Path) -> dict[str, int]:
+    """Cells holding a value in every workbook written, by the output folder's first level (one
+    folder per tier, the public lookup a file of its own)."""
+    counts: Counter[str] = Counter()
+    for book in sorted(out_dir.rglob("*.xlsx")):
+        tier = book.relative_to(out_dir).parts[0]
+        with zipfile.ZipFile(book) as archive:
+            for name in archive.namelist():
+                if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                    xml = archive.read(name)
+                    counts[tier] += xml.count(b"<v>") + xml.count(b"<is>")
+    return dict(counts)
+
+
+# Further figures measured on the generated campaign after the rounds, by name. The figure of a
+# sync that finds nothing changed (files rewritten, seconds) belongs here: it takes the config
+# and the output folder of a finished sync and returns its figures.
+def unchanged_sync(config: Path, out_dir: Path) -> dict:
+    """The same sync again, nothing changed: the workbooks it rewrites (none expected), its
+    time, and the size of the state it keeps."""
+    before = {book: book.stat().st_mtime_ns for book in out_dir.rglob("*.xlsx")}
     again = measure("sync", str(config))
-    out = Path(yaml.safe_load(config.read_text(encoding="utf-8"))["output"]["dir"])
-    state_mb = (out / "review-state.json").stat().st_size / 1e6
-    rewritten = again["files"] - 1  # the JSON report is written every time
-    return (
-        f"unchanged sync: {rewritten} workbook(s) rewritten, {again['seconds']:.1f} s "
-        f"({again['seconds'] / first['seconds']:.0%} of the first), "
-        f"review-state.json {state_mb:.1f} MB"
-    )
+    rewritten = sum(1 for book, mtime in before.items() if book.stat().st_mtime_ns != mtime)
+    return {
+        "workbooks": len(before),
+        "workbooks_rewritten": rewritten,
+        "wall_seconds": round(again["wall_seconds"], 1),
+        "state_mb": round((out_dir / "review-state.json").stat().st_size / 1e6, 1),
+    }
+
+
+FURTHER_FIGURES: dict[str, Callable[[Path, Path], dict]] = {"unchanged_sync": unchanged_sync}
+
+
+# --- the run ------------------------------------------------------------------------------------
+
+
+def generate(rows: int, folder: Path) -> Path:
+    """The responses file, generated unless a kept folder already holds one of this size."""
+    from examplegen import generate_responses, write_responses_xlsx
+
+    path = folder / f"responses-{rows}.xlsx"
+    if path.exists():
+        return path
+    started = time.perf_counter()
+    generated = generate_responses(REPO / "examples/dien-bien-2021/units.csv", rows, seed=7)
+    write_responses_xlsx(generated.rows, path)
+    print(f"generated {rows:,} rows in {time.perf_counter() - started:.1f} s -> {path.name}",
+          file=sys.stderr)  # fmt: skip
+    return path
+
+
+def write_config(source: Path, folder: Path) -> Path:
+    config = yaml.safe_load((REPO / "config.yaml").read_text(encoding="utf-8"))
+    config["units"] = str(REPO / config["units"])
+    config["sources"] = [{"name": "bench", "kind": "xlsx", "path": str(source)}]
+    config["output"] = {"kind": "xlsx", "dir": str(folder / "out-sync")}
+    path = folder / "config.yaml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def run_round(kinds: tuple[str, ...], source: Path, config: Path) -> dict[str, dict]:
+    figures: dict[str, dict] = {}
+    for kind in kinds:
+        if kind == "sync":
+            shutil.rmtree(config.parent / "out-sync", ignore_errors=True)  # a first sync each time
+        figures[kind] = measure(kind, str(source if kind == "pandas" else config))
+    return figures
+
+
+def _median(rounds: list[dict[str, dict]], kind: str, key: str) -> float:
+    return statistics.median(r[kind][key] for r in rounds)
+
+
+def summarise(rounds: list[dict[str, dict]], kinds: tuple[str, ...]) -> dict:
+    summary: dict = {"runs": {}, "ratios": {}}
+    for kind in kinds:
+        stage_names = dict.fromkeys(s for r in rounds for s in r[kind].get("stages", {}))
+        summary["runs"][kind] = {
+            key: _median(rounds, kind, key)
+            for key in ("wall_seconds", "cpu_seconds", "peak_tree_mb", "largest_process_mb")
+        }
+        for key in ("stages", "stages_cpu"):
+            summary["runs"][kind][key] = {
+                name: statistics.median(r[kind][key].get(name, 0.0) for r in rounds)
+                for name in stage_names
+            }
+    for kind in (k for k in kinds if k != "pandas"):
+        summary["ratios"][kind] = {
+            measure: statistics.median(r[kind][key] / r["pandas"][key] for r in rounds)
+            for measure, key in (("wall", "wall_seconds"), ("cpu", "cpu_seconds"))
+        }
+    return summary
+
+
+def machine() -> dict:
+    load = os.getloadavg() if hasattr(os, "getloadavg") else None
+    return {
+        "cpus": os.cpu_count(),
+        "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+        "machine": platform.machine(),
+        "python": platform.python_version(),
+        "load_average_at_end": load,
+    }
+
+
+def print_summary(result: dict, rows: int) -> None:
+    box = result["machine"]
+    load = f"{box['load_average_at_end'][0]:.1f}" if box["load_average_at_end"] else "?"
+    print(f"machine: {box['cpus']} CPUs, {box['memory_gb']} GB, {box['machine']}, "
+          f"Python {box['python']}; load average at the end {load}")  # fmt: skip
+    print(f"{rows:,} rows, {result['pairs']} rounds; medians")
+    print(f"{'':22}{'wall s':>9}{'CPU s':>9}{'rows/s':>10}{'tree MB':>9}{'largest MB':>12}")
+    for kind, figures in result["runs"].items():
+        rate = rows / figures["wall_seconds"]
+        print(f"{kind:22}{figures['wall_seconds']:>9.1f}{figures['cpu_seconds']:>9.1f}"
+              f"{rate:>10,.0f}{figures['peak_tree_mb']:>9.0f}"
+              f"{figures['largest_process_mb']:>12.0f}")  # fmt: skip
+    for kind, ratio in result["ratios"].items():
+        print(f"{kind} / pandas (median of paired ratios): wall {ratio['wall']:.2f}, "
+              f"CPU {ratio['cpu']:.2f}")  # fmt: skip
+    for kind, figures in result["runs"].items():
+        for key, label in (("stages", "wall"), ("stages_cpu", "CPU")):
+            if figures[key]:
+                stages = ", ".join(f"{k} {v:.2f}" for k, v in figures[key].items())
+                print(f"{kind} stages ({label} s): {stages}")
+    if result.get("cells_per_tier"):
+        cells = ", ".join(f"{k} {v:,}" for k, v in result["cells_per_tier"].items())
+        print(f"cells written per tier: {cells}")
+    for name, figures in result.get("further", {}).items():
+        print(f"{name}: " + ", ".join(f"{k} {v}" for k, v in figures.items()))
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--pairs", type=int, default=3, help="rounds of paired runs (>= 1)")
+    parser.add_argument("--only", choices=("sync", "check"), help="leave the other command out")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--keep", type=Path, help="generate into this folder and keep it")
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    return parser.parse_args()
+
+
+def bench(args: argparse.Namespace, folder: Path) -> dict:
+    kinds = tuple(k for k in KINDS if args.only in (None, k) or k == "pandas")
+    source = generate(args.rows, folder)
+    config = write_config(source, folder)
+    rounds = []
+    for number in range(1, max(args.pairs, 1) + 1):
+        rounds.append(run_round(kinds, source, config))
+        print(f"round {number}: " + ", ".join(f"{k} {f['wall_seconds']:.1f} s"
+              for k, f in rounds[-1].items()), file=sys.stderr)  # fmt: skip
+    result = {"rows": args.rows, "pairs": len(rounds), **summarise(rounds, kinds)}
+    if "sync" in kinds:
+        out_dir = config.parent / "out-sync"
+        result["cells_per_tier"] = cells_per_tier(out_dir)
+        result["further"] = {name: f(config, out_dir) for name, f in FURTHER_FIGURES.items()}
+    result["machine"] = machine()
+    return result
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--keep", type=Path, help="generate into this folder and keep it")
-    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    args = parse_args()
     if args.child:
         child(*args.child)
         return
     with tempfile.TemporaryDirectory() as temporary:
         folder = args.keep or Path(temporary)
         folder.mkdir(parents=True, exist_ok=True)
-        source = generate(args.rows, folder)
-        config = write_config(source, folder)
-        ours = measure("sync", str(config))
-        plain = measure("pandas", str(source))
-        unchanged = unchanged_sync(config, ours)
-    print(f"\nmachine: {platform.machine()}, {platform.processor() or 'cpu'}, "
-          f"python {platform.python_version()}")  # fmt: skip
-    print(f"{'':24}{'seconds':>10}{'rows/s':>12}{'peak MB':>10}{'worker MB':>11}{'files':>8}")
-    for name, figures in (("sangkien sync", ours), ("plain pandas script", plain)):
-        rate = args.rows / figures["seconds"]
-        print(f"{name:24}{figures['seconds']:>10.1f}{rate:>12,.0f}{figures['peak_mb']:>10.0f}"
-              f"{figures['workers_mb']:>11.0f}{figures['files']:>8}")  # fmt: skip
-    print(f"\nsync / pandas time: {ours['seconds'] / plain['seconds']:.2f}")
-    print("sync stages (s): " + ", ".join(f"{k} {v:.2f}" for k, v in ours["stages"].items()))
-    print(unchanged)
+        result = bench(args, folder)
+    if args.json:
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+    else:
+        print_summary(result, args.rows)
 
 
 if __name__ == "__main__":

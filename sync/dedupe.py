@@ -137,7 +137,7 @@ class _Rows:
 
 def find_duplicates(responses: Sequence[Response], settings: DedupeSettings) -> DedupeResult:
     """Decide which rows are superseded resubmissions and which look copied; change nothing."""
-    with _no_cycle_collection():
+    with no_cycle_collection():
         rows = _content_rows(responses)
         superseded = _supersede(rows, responses, settings.same_author_threshold)
         alive = [i for i, pos in enumerate(rows.pos) if pos not in superseded]
@@ -149,10 +149,10 @@ def find_duplicates(responses: Sequence[Response], settings: DedupeSettings) -> 
 
 
 @contextmanager
-def _no_cycle_collection() -> Iterator[None]:
+def no_cycle_collection() -> Iterator[None]:
     """Pause the cycle collector: building hundreds of thousands of small lists and tuples makes
-    it rescan every object in memory again and again (seconds at a million rows), and nothing
-    built here holds a reference cycle."""
+    it rescan every object in memory again and again (seconds at a million rows). For work that
+    builds no reference cycle."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -330,11 +330,19 @@ def _identity_keys(response: Response, grassroots: str) -> list[str]:
 
 
 def _fold_all(texts: list[str]) -> list[str]:
-    """fold() each text, once per distinct text: names and units repeat, and so does a row sent
-    twice unchanged."""
+    """fold() each text, once per distinct text and, within the texts, once per distinct word:
+    fold works character by character and then splits on whitespace, so a text folds as its
+    words do, and the words of titles and descriptions repeat far more than the texts."""
     folded = dict.fromkeys(texts, "")
+    words: dict[str, str] = {}
+    known = words.__getitem__
     for text in folded:
-        folded[text] = fold(text)
+        split = text.split()
+        try:
+            folded[text] = " ".join(filter(None, map(known, split)))
+        except KeyError:
+            words.update((word, fold(word)) for word in split if word not in words)
+            folded[text] = " ".join(filter(None, map(known, split)))
     return list(map(folded.__getitem__, texts))
 
 

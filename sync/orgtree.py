@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -90,6 +90,17 @@ def name_key(name: str) -> str:
     return key
 
 
+@dataclass(frozen=True, slots=True)
+class _Pool:
+    """The names a form's answer is matched against: the superiors, or the grassroots unions
+    under one superior or anywhere."""
+
+    id: str
+    pairs: list[tuple[str, str]]  # (name key, unit id), every name and alias
+    keys: list[str]  # the name keys alone, for rapidfuzz
+    exact: dict[str, set[str]]  # name key -> the units it names
+
+
 class OrgTree:
     def __init__(self, units: list[Unit]):
         self.units: dict[str, Unit] = {u.id: u for u in units}
@@ -98,7 +109,8 @@ class OrgTree:
             if unit.parent_id is not None:
                 self.children[unit.parent_id].append(unit.id)
         self.root = next(u for u in units if u.parent_id is None)
-        self._keys: dict[str, list[tuple[str, str]]] = {}  # pool id -> [(name key, unit id)]
+        self._pools: dict[str, _Pool] = {}
+        self._matches: dict[tuple[str, str], tuple[str | None, tuple[str, ...]]] = {}
         self._cache: dict[tuple[str, str], Resolution] = {}
 
     def __getitem__(self, unit_id: str) -> Unit:
@@ -138,55 +150,66 @@ class OrgTree:
 
     # -- name resolution -------------------------------------------------------------------------
 
-    def _pool(self, pool_id: str, units: list[Unit]) -> list[tuple[str, str]]:
-        if pool_id not in self._keys:
-            self._keys[pool_id] = [
+    def _pool(self, pool_id: str, units: list[Unit]) -> _Pool:
+        if pool_id not in self._pools:
+            pairs = [
                 (name_key(name), unit.id) for unit in units for name in (unit.name, *unit.aliases)
             ]
-        return self._keys[pool_id]
+            exact: dict[str, set[str]] = {}
+            for key, unit_id in pairs:
+                exact.setdefault(key, set()).add(unit_id)
+            self._pools[pool_id] = _Pool(pool_id, pairs, [k for k, _ in pairs], exact)
+        return self._pools[pool_id]
 
-    def _match(self, text: str, pool: list[tuple[str, str]]) -> tuple[str | None, list[str]]:
-        """Exact key match, else a fuzzy match that is both good and clearly the best.
+    def _match(self, text: str, pool: _Pool) -> tuple[str | None, tuple[str, ...]]:
+        """Exact key match, else a fuzzy match that is both good and clearly the best; once per
+        distinct text and pool (a union's name is typed the same way by many of its members).
 
         Returns (unit id or None, the units the text names exactly when it names several)."""
+        cache_key = (pool.id, text)
+        if cache_key not in self._matches:
+            self._matches[cache_key] = self._match_once(text, pool)
+        return self._matches[cache_key]
+
+    def _match_once(self, text: str, pool: _Pool) -> tuple[str | None, tuple[str, ...]]:
         key = name_key(text)
         if not key:
-            return None, []
-        exact = {uid for k, uid in pool if k == key}
+            return None, ()
+        exact = pool.exact.get(key, set())
         if len(exact) == 1:
-            return exact.pop(), []
+            return next(iter(exact)), ()
         if len(exact) > 1:
-            return None, sorted(exact)
-        scored = process.extract(key, [k for k, _ in pool], scorer=fuzz.WRatio, limit=12)
+            return None, tuple(sorted(exact))
+        scored = process.extract(key, pool.keys, scorer=fuzz.WRatio, limit=12)
         best: dict[str, float] = {}
         for _, score, index in scored:
-            uid = pool[index][1]
+            uid = pool.pairs[index][1]
             best[uid] = max(best.get(uid, 0.0), score)
         ranked = sorted(best.items(), key=lambda item: -item[1])
         if not ranked:
-            return None, []
+            return None, ()
         top_id, top = ranked[0]
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
         if top >= FUZZY_MIN_SCORE and top - runner_up >= FUZZY_MARGIN:
-            return top_id, []
-        return None, []
+            return top_id, ()
+        return None, ()
 
-    def _suggest(self, text: str, pool: list[tuple[str, str]], threshold: float) -> list[str]:
+    def _suggest(self, text: str, pool: _Pool, threshold: float) -> list[str]:
         """Units whose whole name is close to the text, best first. Scored on whole names in
         any word order, not on the best partial match: "Khách sạn Hoa Sữa" shares a word with a
         hospital's long name, and a suggestion that is wrong invites a wrong correction."""
         key = name_key(text)
         scored = process.extract(
             key,
-            [k for k, _ in pool],
+            pool.keys,
             scorer=fuzz.token_sort_ratio,
             score_cutoff=threshold,
             limit=None,
         )
         found: list[str] = []
         for _, _, index in sorted(scored, key=lambda item: (-item[1], item[2])):
-            if pool[index][1] not in found:
-                found.append(pool[index][1])
+            if pool.pairs[index][1] not in found:
+                found.append(pool.pairs[index][1])
         return found[:SUGGESTIONS]
 
     def resolve(
@@ -208,7 +231,7 @@ class OrgTree:
 
     def _resolve(self, superior_text: str, grassroots_text: str, threshold: float) -> Resolution:
         superior_id, _ = self._match(superior_text, self._pool("*superiors", self.superiors()))
-        local_pool: list[tuple[str, str]] = []
+        local_pool = _Pool("", [], [], {})
         if superior_id is not None:
             under = [self.units[c] for c in self.children[superior_id]]
             local_pool = self._pool(superior_id, [u for u in under if u.kind == "grassroots"])
@@ -225,7 +248,7 @@ class OrgTree:
         )
         return Resolution(None, superior_id, self._named(closest))
 
-    def _named(self, unit_ids: list[str]) -> tuple[str, ...]:
+    def _named(self, unit_ids: Sequence[str]) -> tuple[str, ...]:
         """Official names for an officer; a name two unions share says whose union it is."""
         names = [self.units[u].name for u in unit_ids]
         return tuple(

@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .config import Settings
-from .dedupe import apply_duplicates, find_duplicates
+from .dedupe import apply_duplicates, find_duplicates, no_cycle_collection
 from .form import close_form_if_due
 from .models import Response, SourceInfo, Status
 from .orgtree import OrgTree, load_tree
 from .report import Report
-from .responses import Choices, build_response
+from .responses import Choices, build_responses
 from .review.stage import ReviewRound, settle_review
 from .review.store import ReviewStore
 from .rules.checks import RuleContext, unknown_unit, validate
@@ -148,9 +148,9 @@ def _responses(
         choices = Choices.from_lists(settings.fields, settings.sectors)
         zone = settings.campaign.zone
         responses = [
-            build_response(raw, table.locale, zone, choices)
+            response
             for table in tables
-            for raw in table.rows
+            for response in build_responses(table.rows, table.locale, zone, choices)
         ]
         _unique_ids(responses)
     with stage("validate"):
@@ -158,6 +158,28 @@ def _responses(
     sources = [SourceInfo(t.name, t.kind, len(t.rows), t.location, t.sheet) for t in tables]
     for note in (note for t in tables for note in t.notes):
         log.warning("%s", note)
+    return sources, responses
+
+
+def _checked(
+    settings: Settings, inputs: Inputs, tree: OrgTree, stage: _Stages
+) -> tuple[list[SourceInfo], list[Response]]:
+    """Read, normalise, validate, resolve and de-duplicate. These stages build an object or a
+    few for every row and none of them a reference cycle: the cycle collector is paused, as it
+    would otherwise rescan every row built so far, again and again."""
+    with no_cycle_collection():
+        sources, responses = _responses(settings, inputs, stage)
+        with stage("resolve"):
+            # Before de-duplication: a row naming no known union is invalid and must not
+            # replace the valid row it repeats.
+            _resolve_units(responses, tree, settings.unit_match.suggest_threshold)
+        with stage("dedupe"):
+            # Only rows that can count take part: a late or broken resubmission must not knock
+            # out the valid row it repeats.
+            candidates = [r for r in responses if not _has_error(r)]
+            apply_duplicates(candidates, find_duplicates(candidates, settings.dedupe))
+            _flag_similar(candidates)
+            _settle_status(responses)
     return sources, responses
 
 
@@ -175,18 +197,7 @@ def build_report(
     # Whole seconds: a workbook keeps milliseconds, so a finer time would read back different.
     when = (now or datetime.now(zone)).astimezone(zone).replace(microsecond=0)
     tree = load_tree(settings.units)
-    sources, responses = _responses(settings, inputs, stage)
-    with stage("resolve"):
-        # Before de-duplication: a row naming no known union is invalid and must not replace
-        # the valid row it repeats.
-        _resolve_units(responses, tree, settings.unit_match.suggest_threshold)
-    with stage("dedupe"):
-        # Only rows that can count take part: a late or broken resubmission must not knock out
-        # the valid row it repeats.
-        candidates = [r for r in responses if not _has_error(r)]
-        apply_duplicates(candidates, find_duplicates(candidates, settings.dedupe))
-        _flag_similar(candidates)
-        _settle_status(responses)
+    sources, responses = _checked(settings, inputs, tree, stage)
     with stage("review"):
         review = _settle(inputs, settings, tree, responses, when)
     with stage("tally"):

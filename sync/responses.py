@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache, partial
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from . import normalize
-from .models import RawRow, Response
+from .models import FIELDS, RawRow, Response
 from .text import clean_text, fold, repair_legacy
 
 
@@ -34,10 +36,13 @@ def _choice(text: str, allowed: dict[str, str]) -> str:
     return allowed.get(fold(text), text)
 
 
-def response_id(source: str, submitted: datetime | None, raw_timestamp: str, name: str) -> str:
-    """A key that does not depend on row position, so it survives sorting and new rows."""
+def response_id(
+    source: str, submitted: datetime | None, raw_timestamp: str, folded_name: str
+) -> str:
+    """A key that does not depend on row position, so it survives sorting and new rows
+    (`folded_name`: the author's name through `fold`)."""
     stamp = submitted.isoformat() if submitted else raw_timestamp
-    digest = hashlib.blake2b(f"{source}\x1f{stamp}\x1f{fold(name)}".encode(), digest_size=6)
+    digest = hashlib.blake2b(f"{source}\x1f{stamp}\x1f{folded_name}".encode(), digest_size=6)
     return "SK-" + base64.b32encode(digest.digest()).decode().rstrip("=")
 
 
@@ -49,32 +54,92 @@ def cell_text(value: object) -> str:
     return clean_text(value)
 
 
+_T = TypeVar("_T")
+
+
+def _per_distinct_value(clean: Callable[[Any], _T]) -> Callable[[Any], _T]:
+    """`clean` run once per distinct cell value: names, units, phones and dates repeat across
+    rows. `typed` keeps 1, 1.0 and True apart; every cell a reader delivers is hashable."""
+    return lru_cache(maxsize=None, typed=True)(clean)
+
+
+class Normaliser:
+    """Cleans the rows of one source; every cleaner is pure, so each remembers its answers for
+    the batch (and forgets them with it)."""
+
+    def __init__(self, locale: str, zone: ZoneInfo, choices: Choices):
+        self.text = _per_distinct_value(cell_text)
+        self.timestamp = _per_distinct_value(
+            partial(normalize.parse_timestamp, locale=locale, zone=zone)
+        )
+        self.year = _per_distinct_value(normalize.parse_year)
+        self.phone = _per_distinct_value(normalize.parse_phone)
+        self.email = _per_distinct_value(normalize.parse_email)
+        self.date = _per_distinct_value(partial(normalize.parse_date, locale=locale))
+        self.money = _per_distinct_value(normalize.parse_money)
+        self.sector = _per_distinct_value(partial(_choice, allowed=choices.sectors))
+        self.field = _per_distinct_value(partial(_choice, allowed=choices.fields))
+        self.folded = _per_distinct_value(fold)
+        self.extra = _per_distinct_value(_extra_value)
+
+    def responses(self, rows: Sequence[RawRow]) -> list[Response]:
+        """Column by column: each cleaner is mapped over a whole column at once, then the
+        Responses are assembled row by row from the cleaned columns."""
+        cells = {key: [raw.cells.get(key) for raw in rows] for key in FIELDS}
+        text = {key: list(map(self.text, cells[key])) for key in _TEXT_COLUMNS}
+        values: dict[str, list[Any]] = {key: text[key] for key in _TEXT_FIELDS}
+        values["submitted_at"] = list(map(self.timestamp, cells["timestamp"]))
+        values["birth_year"] = list(map(self.year, cells["birth_year"]))
+        values["phone"] = list(map(self.phone, cells["phone"]))
+        values["email"] = [email or "" for email in map(self.email, cells["email"])]
+        values["sector"] = list(map(self.sector, text["sector"]))
+        values["field"] = list(map(self.field, text["field"]))
+        values["start_date"] = list(map(self.date, cells["start_date"]))
+        values["benefit_vnd"] = list(map(self.money, cells["benefit"]))
+        authors = map(self.folded, text["full_name"])
+        stamps = zip(rows, values["submitted_at"], text["timestamp"], authors, strict=True)
+        ids = [
+            raw.given_id or response_id(raw.source, submitted, typed, author)
+            for raw, submitted, typed, author in stamps
+        ]
+        names = list(values)
+        return [
+            Response(
+                source=raw.source,
+                row=raw.row,
+                id=response_id_,
+                raw=raw.cells,
+                extra={header: self.extra(value) for header, value in raw.extra.items()},
+                **dict(zip(names, row_values, strict=True)),
+            )
+            for raw, response_id_, *row_values in zip(rows, ids, *values.values(), strict=True)
+        ]
+
+
+# Cells kept as cleaned text; the timestamp's and the choices' text is needed on the way.
+_TEXT_FIELDS = (
+    "full_name",
+    "gender",
+    "position",
+    "superior_unit",
+    "grassroots_unit",
+    "title",
+    "description",
+    "coauthors",
+)
+_TEXT_COLUMNS = (*_TEXT_FIELDS, "timestamp", "sector", "field")
+
+
+def _extra_value(value: object) -> object:
+    """Officers' own columns go back into their workbooks: no control characters either."""
+    return clean_text(value) if isinstance(value, str) else value
+
+
+def build_responses(
+    rows: Sequence[RawRow], locale: str, zone: ZoneInfo, choices: Choices
+) -> list[Response]:
+    return Normaliser(locale, zone, choices).responses(rows)
+
+
 def build_response(raw: RawRow, locale: str, zone: ZoneInfo, choices: Choices) -> Response:
-    cells = raw.cells
-    text = {key: cell_text(cells.get(key)) for key in cells}
-    submitted = normalize.parse_timestamp(cells.get("timestamp"), locale, zone)
-    full_name = text.get("full_name", "")
-    return Response(
-        source=raw.source,
-        row=raw.row,
-        id=raw.given_id or response_id(raw.source, submitted, text.get("timestamp", ""), full_name),
-        raw=cells,
-        submitted_at=submitted,
-        full_name=full_name,
-        birth_year=normalize.parse_year(cells.get("birth_year")),
-        gender=text.get("gender", ""),
-        phone=normalize.parse_phone(cells.get("phone")),
-        email=normalize.parse_email(cells.get("email")) or "",
-        position=text.get("position", ""),
-        superior_unit=text.get("superior_unit", ""),
-        grassroots_unit=text.get("grassroots_unit", ""),
-        sector=_choice(text.get("sector", ""), choices.sectors),
-        field=_choice(text.get("field", ""), choices.fields),
-        title=text.get("title", ""),
-        description=text.get("description", ""),
-        start_date=normalize.parse_date(cells.get("start_date"), locale),
-        benefit_vnd=normalize.parse_money(cells.get("benefit")),
-        coauthors=text.get("coauthors", ""),
-        # Officers' own columns go back into their workbooks: no control characters either.
-        extra={h: clean_text(v) if isinstance(v, str) else v for h, v in raw.extra.items()},
-    )
+    return build_responses([raw], locale, zone, choices)[0]

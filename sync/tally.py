@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .models import Response, Status
 from .orgtree import OrgTree
@@ -49,10 +51,15 @@ class Tally:
         }
 
 
-def author_key(response: Response) -> str:
+def _fold_each_once() -> Callable[[str], str]:
+    """`fold`, remembering its answers: names and units repeat from row to row."""
+    return lru_cache(maxsize=None)(fold)
+
+
+def author_key(response: Response, folded: Callable[[str], str] = fold) -> str:
     """One person: folded name plus the best contact we have. Used only for counting people."""
-    contact = response.phone or response.email or fold(response.grassroots_unit)
-    return f"{fold(response.full_name)}|{contact}"
+    contact = response.phone or response.email or folded(response.grassroots_unit)
+    return f"{folded(response.full_name)}|{contact}"
 
 
 def home_unit(response: Response, tree: OrgTree) -> str:
@@ -81,16 +88,35 @@ def _add(tally: Tally, response: Response, person: str) -> None:
 
 
 def tally(responses: list[Response], tree: OrgTree) -> dict[str, Tally]:
-    """A Tally for every unit of the tree (zeros included), each covering its whole subtree."""
+    """A Tally for every unit of the tree (zeros included), each covering its whole subtree:
+    every row is added once, at its home unit, and the units' totals are then rolled up."""
     tallies = {unit.id: Tally() for unit in tree}
-    chains = {unit.id: [unit.id, *tree.ancestors(unit.id)] for unit in tree}
+    folded = _fold_each_once()
     for response in responses:
-        person = author_key(response)
-        for unit_id in chains[home_unit(response, tree)]:
-            _add(tallies[unit_id], response, person)
+        _add(tallies[home_unit(response, tree)], response, author_key(response, folded))
+    for unit_id in tree.subtree(tree.root.id)[::-1]:  # children before their parent
+        parent = tree[unit_id].parent_id
+        if parent is not None:
+            _merge(tallies[parent], tallies[unit_id])
     for unit_id, totals in tallies.items():
         totals.members = _members(tree, unit_id)
     return tallies
+
+
+def _merge(into: Tally, part: Tally) -> None:
+    into.received += part.received
+    into.valid += part.valid
+    into.invalid += part.invalid
+    into.duplicate += part.duplicate
+    into.benefit_vnd += part.benefit_vnd
+    for mine, theirs in (
+        (into.by_field, part.by_field),
+        (into.by_sector, part.by_sector),
+        (into.by_code, part.by_code),
+        (into.by_day, part.by_day),
+    ):
+        mine.update(theirs)
+    into.author_keys |= part.author_keys
 
 
 def _members(tree: OrgTree, unit_id: str) -> int | None:

@@ -19,6 +19,7 @@ _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PACKAGE_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _CELL_REF = re.compile(r"([A-Z]+)(\d+)")
+_PIECE_BYTES = 1 << 20
 
 
 def _sheet_part(archive: zipfile.ZipFile, sheet: str) -> str | None:
@@ -36,16 +37,28 @@ def _sheet_part(archive: zipfile.ZipFile, sheet: str) -> str | None:
     return None
 
 
+def _mentions_formula(archive: zipfile.ZipFile, part: str) -> bool:
+    """Whether the sheet's XML holds a formula element, read a piece at a time."""
+    previous = b""
+    with archive.open(part) as stream:
+        while piece := stream.read(_PIECE_BYTES):
+            if b"<f" in previous[-1:] + piece:
+                return True
+            previous = piece
+    return False
+
+
 def uncalculated_cells(data: bytes, sheet: str) -> set[tuple[int, int]]:
     """(row, column), 0-based, of the sheet's formula cells that have no value; empty for files
     that are not .xlsx or have no formulas. Never raises: damage is reported by the reader."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             part = _sheet_part(archive, sheet)
-            xml = archive.read(part) if part else b""
+            # Most exports hold no formula: then the sheet is only scanned, never held whole.
+            xml = archive.read(part) if part and _mentions_formula(archive, part) else b""
     except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError, ValueError):
         return set()
-    if b"<f" not in xml:  # most exports hold no formula: skip the parse
+    if not xml:
         return set()
     found: set[tuple[int, int]] = set()
     try:

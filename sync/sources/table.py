@@ -7,8 +7,9 @@ file and a Google sheet.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from xlsxwriter.utility import xl_col_to_name as column_letter
@@ -167,6 +168,13 @@ def _blank_header_columns(
     }
 
 
+def _picker(indexes: tuple[int, ...]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
+    """The values at these indexes of a row, always as a tuple (itemgetter of one index is not)."""
+    if len(indexes) < 2:
+        return lambda values: tuple(values[i] for i in indexes)
+    return itemgetter(*indexes)
+
+
 def build_table(
     *,
     name: str,
@@ -189,11 +197,16 @@ def build_table(
     unnamed = _blank_header_columns(headers, body, mapping)
     extras = {**mapping.extras, **unnamed}
     rows: list[RawRow] = []
+    names = tuple(mapping.fields.values())
+    pick = _picker(tuple(mapping.fields))
+    full_width = max(mapping.fields, default=-1) + 1
     for offset, values in enumerate(body):
         if all(_is_blank(v) for v in values):
             continue
         width = len(values)
-        cells = {f: (values[i] if i < width else None) for i, f in mapping.fields.items()}
+        # A short row (trailing blank cells left out by the reader) is padded with blanks.
+        padded = values if width >= full_width else [*values, *[None] * (full_width - width)]
+        cells = dict(zip(names, pick(padded), strict=True))
         extra = {h: values[i] for i, h in extras.items() if i < width and not _is_blank(values[i])}
         given = None
         if mapping.id_index is not None and mapping.id_index < width:
