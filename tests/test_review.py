@@ -304,6 +304,24 @@ def test_a_lost_review_state_changes_no_nomination(campaign, how: str) -> None:
     assert len(rebuilt) == (2 if how == "corrupt" else 0)
 
 
+def test_a_lost_review_state_keeps_a_held_back_nomination_on_time(small_campaign, tmp_path) -> None:
+    # P.TG.TT's quota is 2: the third nomination is held back, so no superior's sheet shows it;
+    # its own "Ngày đề xuất" does, and it stays on time once a place frees after the due date.
+    unit = {"grassroots_unit": "Trường Tiểu học Thị trấn"}
+    campaign = Campaign(small_campaign, tmp_path, [person(i, **unit) for i in range(3)])
+    campaign.sync()
+    titles = [person(i)["title"] for i in range(3)]
+    nominate(campaign, "P.TG.TT", {titles[0]: {SCORE: 90}, titles[1]: {SCORE: 80},
+                                   titles[2]: {SCORE: 70}})  # fmt: skip
+    report = campaign.sync(now=BEFORE_DUE)
+    assert codes_of(report, titles[2]) == ["QUOTA_EXCEEDED"]
+    damage_state(campaign.out, "deleted")
+    nominate(campaign, "P.TG.TT", {titles[0]: {NOMINATE: ""}})  # a place frees after the due date
+    report = campaign.sync(now=AFTER_DUE)
+    assert codes_of(report, titles[2]) == []
+    assert titles[2] in {r["Tên sáng kiến"] for r in rows_by_id(campaign.book("P.TG")).values()}
+
+
 def test_a_lost_review_state_keeps_the_archive_date(campaign) -> None:
     campaign.sync()
     book = campaign.book("P.TG.THPT")

@@ -180,7 +180,8 @@ def recovered(
     zone: tzinfo | None,
 ) -> ReviewState:
     """The remembered state completed with the facts an officer can see in the sheets: when a
-    nomination was first seen (the superior's "Ngày nhận đề xuất" column), and each archived
+    nomination was first seen (the unit's own "Ngày đề xuất" column, and the superior's "Ngày
+    nhận đề xuất" column), and each archived
     review's date and initiative. So a lost or damaged state file changes no outcome."""
     homes = {r.id: home_unit(r, tree) for r in responses}
     units = {unit_id: dict(entries) for unit_id, entries in previous.units.items()}
@@ -193,6 +194,9 @@ def recovered(
             seen = _sheet_time(row.get("nominated_at"), zone)
             if nominator is not None and seen is not None:
                 _fill(units, nominator, initiative, nominated_at=seen)
+            own = _sheet_time(row.get("proposed_at"), zone)  # held back, it is seen only here
+            if initiative and own is not None:
+                _fill(units, unit_id, initiative, nominated_at=own)
             if initiative:
                 # The state keeps names only for reviewed rows; one reviewed in the sheet since
                 # may leave the list this very sync, and its archive row needs them.

@@ -23,7 +23,7 @@ from .readback import unplaced_rows
 
 Value = str | int | float | date | datetime | None
 # Sync-owned columns of a unit's review list that say what the unit did, not what was sent.
-_PER_UNIT_KEYS = ("outcome",)
+_PER_UNIT_KEYS = ("outcome", "proposed_at")
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +180,7 @@ class Renderer:
             return {}
         values: dict[str, Value] = dict(outcome.reviews.get(unit_id, {}).get(initiative, {}))
         values["outcome"] = self._outcome(unit_id, initiative)
+        values["proposed_at"] = _local(outcome.flow.nominated_at.get((unit_id, initiative)))
         nominator = outcome.flow.nominated_by.get((unit_id, initiative))
         if nominator is not None:
             below = outcome.reviews.get(nominator, {}).get(initiative, {})
