@@ -120,3 +120,5 @@ def test_an_unplaced_cell_is_in_the_problems_tab_and_the_audit(small_campaign, t
     [entry] = [e for e in campaign.audit() if e["change"] == "unplaced"]
     assert (entry["unit"], entry["sheet"], entry["row"], entry["column"], entry["value"]) == (
         UNIT, INITIATIVES, row, SCORE, 77)  # fmt: skip
+    campaign.sync()  # still there: listed in the problems tab again, logged only once
+    assert len([e for e in campaign.audit() if e["change"] == "unplaced"]) == 1

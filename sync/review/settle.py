@@ -209,12 +209,28 @@ def recovered(
     return replace(previous, units=units)
 
 
+def unplaced_keys(outcome: Outcome) -> list[str]:
+    """The cells no initiative could take this round, as the state remembers them (unit, sheet,
+    column and value: an inserted row above moves a cell's row, not the cell)."""
+    return sorted(
+        "\x1f".join((unit_id, cell.sheet, cell.column, str(_plain(cell.value))))
+        for unit_id, cells in outcome.unplaced.items()
+        for cell in cells
+    )
+
+
 def unplaced_entries(outcome: Outcome, now: datetime) -> list[dict[str, Any]]:
-    """Audit entries of the cells no initiative could take, so none is dropped without a word."""
+    """Audit entries of the cells no initiative could take, so none is dropped without a word;
+    each once, when it first appears (the unit's problems tab lists it while it stays)."""
     stamp = now.isoformat(timespec="seconds")
+    known = set(outcome.previous.unplaced)
     found = []
     for unit_id, cells in sorted(outcome.unplaced.items()):
         for cell in cells:
+            key = "\x1f".join((unit_id, cell.sheet, cell.column, str(_plain(cell.value))))
+            if key in known:
+                continue
+            known.add(key)
             where = {"sheet": cell.sheet, "row": cell.row, "column": cell.column}
             found.append({"time": stamp, "unit": unit_id, "change": "unplaced", **where,
                           "value": _plain(cell.value)})  # fmt: skip

@@ -19,7 +19,7 @@ from ..orgtree import OrgTree
 from ..templates import Templates
 from .audit import AuditEntry, changes
 from .flow import Rules
-from .settle import Outcome, ReadBack, next_state, settle, unplaced_entries
+from .settle import Outcome, ReadBack, next_state, settle, unplaced_entries, unplaced_keys
 from .state import Mark, ReviewState
 from .values import (
     COMPLAINT,
@@ -120,4 +120,5 @@ def remember(
     by_id = {r.id: r for r in responses}
     state = next_state(outcome, by_id, written, _marks(outcome, responses, values))
     found = changes(outcome.previous, state, outcome.overwrites, headers, now)
+    state.unplaced = unplaced_keys(outcome)
     return state, found + unplaced_entries(outcome, now)

@@ -53,6 +53,8 @@ class ReviewState:
     # ... and the file as it was then (size, modification time, inode): a workbook still
     # exactly so holds what the state remembers, and need not be read back.
     stamps: dict[str, str] = field(default_factory=dict)
+    # Officers' cells no initiative could take, already logged in the audit (see settle.py).
+    unplaced: list[str] = field(default_factory=list)
     unreadable: str | None = None  # why the remembered state could not be read, if so
 
     def unit(self, unit_id: str) -> dict[str, Entry]:
@@ -110,6 +112,7 @@ def state_json(state: ReviewState) -> dict[str, Any]:
         "units": {unit: _unit_json(entries) for unit, entries in sorted(state.units.items())},
         "books": dict(sorted(state.books.items())),
         "stamps": dict(sorted(state.stamps.items())),
+        "unplaced": sorted(state.unplaced),
     }
 
 
@@ -132,6 +135,7 @@ def state_from_json(data: dict[str, Any]) -> ReviewState:
         units={unit: _unit_from_json(d) for unit, d in data.get("units", {}).items()},
         books={str(k): str(v) for k, v in data.get("books", {}).items()},
         stamps={str(k): str(v) for k, v in data.get("stamps", {}).items()},
+        unplaced=[str(key) for key in data.get("unplaced", [])],
     )
 
 
