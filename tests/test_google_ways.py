@@ -1,7 +1,8 @@
 """The three ways a federation owns its spreadsheets (google.owner), each on the emulator in its
-strict mode: a first and an unchanged sync of the bundled example and of a 100-unit province;
-a service account outside a shared drive gets the plain message; a refused officer address is
-reported while every other spreadsheet is written and shared."""
+strict mode: a first and an unchanged sync of the bundled example (its own 3,000 responses) and
+of a province of 100 units and 5,000 responses, no request body over 2 MB; a service account
+outside a shared drive gets the plain message; a refused officer address is reported while
+every other spreadsheet is written and shared."""
 
 from __future__ import annotations
 
@@ -50,12 +51,19 @@ def emu():
 
 
 def _first_and_unchanged(federation: Federation) -> tuple[SyncResult, int]:
-    federation.emu.reset_counters()
+    """The first sync's result and request count; the unchanged sync writes nothing, and no
+    request of either passes 2 MB although the provincial spreadsheet is larger."""
+    emu = federation.emu
+    emu.reset_counters()
     first = federation.sync()
-    requests = federation.emu.counts.total()
-    federation.emu.reset_counters()
+    requests = emu.counts.total()
+    province_writes = [r for r in emu.requests if r.method_id == "sheets.spreadsheets.batchUpdate"
+                       and federation.dashboard in r.path]  # fmt: skip
+    assert len(province_writes) > 1  # its tabs went in chunks
+    emu.reset_counters()
     federation.sync()
-    assert federation.emu.counts.writes() == 0  # the unchanged sync writes nothing
+    assert emu.counts.writes() == 0
+    assert federation.largest_body <= LARGEST_BODY
     return first, requests
 
 
@@ -78,14 +86,15 @@ def test_bundled_example_in_each_way(emu, tmp_path: Path, way: str) -> None:
     assert len(first.report.responses) == 3000  # the campaign itself, not a sample of it
     _every_unit_written(federation, first)
     assert sent <= FIRST_SYNC_REQUEST_BUDGET
-    assert federation.largest_body <= LARGEST_BODY
     assert first.report.refused_addresses == []
 
 
 @pytest.mark.parametrize("way", WAYS)
 def test_hundred_units_in_each_way(emu, tmp_path: Path, way: str) -> None:
-    federation = Federation(emu, tmp_path, way, province_of(100, tmp_path))
+    units = province_of(100, tmp_path)
+    federation = Federation(emu, tmp_path, way, units, responses=5000)
     first, _ = _first_and_unchanged(federation)
+    assert (len(first.report.tree.units), len(first.report.responses)) == (100, 5000)
     _every_unit_written(federation, first)
 
 
