@@ -48,7 +48,8 @@ from tests.federation import (  # noqa: E402
     province_of,
 )
 
-Phase = tuple[str, SheetsEmulator, int]  # the sync, the server that counted it, largest body
+# The sync, the server that counted it, the largest body sent, the requests Google refused.
+Phase = tuple[str, SheetsEmulator, int, int]
 
 
 class Largest:
@@ -67,13 +68,14 @@ def ours(federation: Federation) -> Iterator[Phase]:
         federation.emu.reset_counters()
         federation.largest_body = 0
         federation.sync()  # reads the review back, settles, writes
-        yield label, federation.emu, federation.largest_body
+        yield label, federation.emu, federation.largest_body, 0  # a refusal stops the sync
 
 
 def common_way(emu: SheetsEmulator, settings, report) -> Iterator[Phase]:
     """Per unit: one spreadsheet; per tab: set_with_dataframe, then gspread-formatting calls."""
     import gspread_formatting as fmt
     import pandas as pd
+    from gspread.exceptions import APIError
     from gspread_dataframe import set_with_dataframe
 
     client = emulator_client(emu, account=PERSON)
@@ -82,7 +84,7 @@ def common_way(emu: SheetsEmulator, settings, report) -> Iterator[Phase]:
     keys: dict[str, str] = {}
     for label in ("first sync", "unchanged sync"):
         emu.reset_counters()
-        largest.bytes = 0
+        largest.bytes = refused = 0
         for unit in report.tree:
             sheets = [renderer.initiatives(unit.id), renderer.problems(unit.id),
                       renderer.tallies(unit.id)]  # fmt: skip
@@ -101,7 +103,12 @@ def common_way(emu: SheetsEmulator, settings, report) -> Iterator[Phase]:
                 )
                 frame = pd.DataFrame(data.rows, columns=[c.header for c in layout.columns])
                 worksheet.clear()
-                set_with_dataframe(worksheet, frame.astype(str), resize=len(frame) > 0)
+                try:
+                    set_with_dataframe(worksheet, frame.astype(str), resize=len(frame) > 0)
+                except APIError as exc:  # a body over 10 MiB: Google refuses it, the tab stays
+                    if exc.response.status_code != 400:  # empty; go on to count the rest
+                        raise
+                    refused += 1
                 bold = fmt.CellFormat(textFormat=fmt.TextFormat(bold=True))
                 fmt.format_cell_range(worksheet, "1:1", bold)
                 fmt.set_frozen(worksheet, rows=1)
@@ -121,19 +128,19 @@ def common_way(emu: SheetsEmulator, settings, report) -> Iterator[Phase]:
                         ),
                     ))  # fmt: skip
                 rules.save()
-        yield label, emu, largest.bytes
+        yield label, emu, largest.bytes, refused
 
 
 def figures(scenario: str, report, way: str, phases: Iterator[Phase], google) -> list[dict]:
     results = []
-    for label, emu, largest in phases:
+    for label, emu, largest, refused in phases:
         counts = emu.counts
         results.append({
             "scenario": scenario, "units": len(report.tree.units),
             "responses": len(report.responses), "way": way, "sync": label,
             "requests": counts.total(), "writes": counts.writes(),
             "drive_requests": sum(n for m, n in counts.items() if m.startswith("drive.")),
-            "largest_request_bytes": largest,
+            "largest_request_bytes": largest, "refused_requests": refused,
             "minutes_at_default_quotas": minutes_at_quotas(counts, google),
         })  # fmt: skip
     return results
@@ -164,11 +171,11 @@ def print_table(results: list[dict]) -> None:
             scenario = row["scenario"]
             print(f"\n{scenario}: {row['units']} units, {row['responses']:,} responses")
             print(f"{'':50}{'requests':>10}{'writes':>8}{'Drive':>7}{'largest body':>14}"
-                  f"{'minutes':>9}")  # fmt: skip
+                  f"{'minutes':>9}{'refused':>9}")  # fmt: skip
         label = f"{row['way']}, {row['sync']}"
         largest, minutes = row["largest_request_bytes"], row["minutes_at_default_quotas"]
         print(f"{label:50}{row['requests']:>10}{row['writes']:>8}{row['drive_requests']:>7}"
-              f"{largest:>14,}{minutes:>9}")  # fmt: skip
+              f"{largest:>14,}{minutes:>9}{row['refused_requests']:>9}")  # fmt: skip
 
 
 def main() -> None:
