@@ -60,6 +60,7 @@ def _first_and_unchanged(federation: Federation) -> tuple[SyncResult, int]:
     province_writes = [r for r in emu.requests if r.method_id == "sheets.spreadsheets.batchUpdate"
                        and federation.dashboard in r.path]  # fmt: skip
     assert len(province_writes) > 1  # its tabs went in chunks
+    assert {r.status for r in emu.requests} == {200}  # nothing sent that Google would refuse
     emu.reset_counters()
     federation.sync()
     assert emu.counts.writes() == 0
