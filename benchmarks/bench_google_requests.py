@@ -42,6 +42,7 @@ from tests.federation import (  # noqa: E402
     PERSON,
     WAYS,
     Federation,
+    Largest,
     example_sources,
     generated_sources,
     minutes_at_quotas,
@@ -52,23 +53,12 @@ from tests.federation import (  # noqa: E402
 Phase = tuple[str, SheetsEmulator, int, int]
 
 
-class Largest:
-    """The largest request body a session sent, as its bytes went out."""
-
-    def __init__(self, session) -> None:
-        self.bytes = 0
-        session.hooks["response"].append(self.measure)
-
-    def measure(self, response, *args, **kwargs) -> None:
-        self.bytes = max(self.bytes, len(response.request.body or b""))
-
-
 def ours(federation: Federation) -> Iterator[Phase]:
     for label in ("first sync", "unchanged sync"):
         federation.emu.reset_counters()
-        federation.largest_body = 0
+        federation.largest.bytes = 0
         federation.sync()  # reads the review back, settles, writes
-        yield label, federation.emu, federation.largest_body, 0  # a refusal stops the sync
+        yield label, federation.emu, federation.largest.bytes, 0  # a refusal stops the sync
 
 
 def common_way(emu: SheetsEmulator, settings, report) -> Iterator[Phase]:
@@ -79,7 +69,8 @@ def common_way(emu: SheetsEmulator, settings, report) -> Iterator[Phase]:
     from gspread_dataframe import set_with_dataframe
 
     client = emulator_client(emu, account=PERSON)
-    largest = Largest(client.http_client.session)
+    largest = Largest()
+    largest.watch(client.http_client.session)
     renderer = Renderer(report, settings, load_templates())
     keys: dict[str, str] = {}
     for label in ("first sync", "unchanged sync"):

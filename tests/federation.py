@@ -78,6 +78,19 @@ def minutes_at_quotas(counts: MethodCounter, google: GoogleSettings) -> float:
     )
 
 
+class Largest:
+    """The largest request body the sessions it watches sent, as its bytes went out."""
+
+    def __init__(self) -> None:
+        self.bytes = 0
+
+    def watch(self, session: requests.Session) -> None:
+        session.hooks["response"].append(self.measure)
+
+    def measure(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        self.bytes = max(self.bytes, len(response.request.body or b""))
+
+
 class Federation:
     """One campaign on the emulator, set up the way `way` needs before the first sync; its
     responses are `sources` (config.yaml's), else `responses` generated for the units."""
@@ -94,7 +107,7 @@ class Federation:
         self.emu = emu
         self.way = way
         self.account = PERSON if way == "user" else SERVICE_ACCOUNT
-        self.largest_body = 0  # bytes, the largest request body sent since it was last reset
+        self.largest = Largest()  # of every sync's requests, until its bytes are reset
         owner = {"user": PERSON, "shared_drive": OFFICER, "apps_script": OFFICER}[way]
         parent = None
         if way == "shared_drive":
@@ -158,7 +171,7 @@ class Federation:
         )  # fmt: skip
         credentials = self.emu.credentials(self.account)
         session = authorized_session(self.emu, credentials)
-        session.hooks["response"].append(self._measure)
+        self.largest.watch(session)
         return connect(
             self.settings.google,
             credentials=credentials,
@@ -166,9 +179,6 @@ class Federation:
             policy=no_wait,
             account=self.account,
         )
-
-    def _measure(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
-        self.largest_body = max(self.largest_body, len(response.request.body or b""))
 
     def spreadsheets(self) -> dict[str, dict[str, Any]]:
         """Unit id -> Drive file, of every spreadsheet but the dashboard."""

@@ -64,7 +64,7 @@ def _first_and_unchanged(federation: Federation) -> tuple[SyncResult, int]:
     emu.reset_counters()
     federation.sync()
     assert emu.counts.writes() == 0
-    assert federation.largest_body <= LARGEST_BODY
+    assert federation.largest.bytes <= LARGEST_BODY
     return first, requests
 
 
