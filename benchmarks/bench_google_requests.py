@@ -1,127 +1,81 @@
-"""API requests per sync on Google: `sangkien sync` against the common gspread way.
+"""API requests per sync on Google: `sangkien sync`, in each of the three ways a federation owns
+its spreadsheets, against the common gspread way.
 
     python benchmarks/bench_google_requests.py [--units 100] [--rows 5000] [--json]
 
-Both write the same sheets (the records rendered from sheets_templates/) for the same units into
-the local Sheets API server, which counts the requests. The common way is what the gspread
+Everything runs on the local Sheets/Drive API server (emulator/) in its strict mode, which
+counts requests and enforces Google's rules. Two scenarios: the bundled example (its tree and
+its own 3,000 responses, the files config.yaml names) and a province of N units with M generated
+responses. `sangkien sync` runs each way as tests/federation.py sets it up: `user` (a person
+signed in, who owns what the sync creates), `shared_drive` (a service account, member of a
+shared drive holding the campaign folder) and `apps_script` (the officer's script made the
+spreadsheets and shared them with the service account). The common way is what the gspread
 ecosystem documents: gspread-dataframe's `set_with_dataframe` per tab and gspread-formatting for
-the header, frozen row, widths and highlights. Each is measured on a first sync (spreadsheets
-created) and a second sync with nothing changed: requests, writes, the largest request body as
-sent, and the minutes the requests take at Google's default quotas (60 reads and 60 writes a
-minute; the client waits rather than exceed them, so the larger of the two counts sets the
-pace). Two scenarios: the bundled example's tree, and a province of N reviewing units.
-`--sign-in` names the way the sync signs in and owns its spreadsheets. The server is strict, as
-Google is: a service account may create files only inside a shared drive, so both ways run as a
-person's account (`user`), which owns what it creates. A service account in a shared drive is
-not measured yet: the sync's Drive calls do not send `supportsAllDrives`.
+the header, frozen row, widths and highlights, for the same records rendered from
+sheets_templates/. Each is measured on a first sync and a second sync with nothing changed:
+requests, writes, Drive calls, the largest request body as sent, and the minutes the requests
+take at the client's default limits (60 Sheets reads and 60 Sheets writes a minute, Drive calls
+on Drive's own quota of 600 a minute; the client waits rather than exceed any, so the slowest
+binds).
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 import tempfile
-from functools import partial
+from collections.abc import Iterator
 from pathlib import Path
-
-import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from emulator import SheetsEmulator  # noqa: E402
-from emulator.transport import authorized_session, emulator_client  # noqa: E402
-from sync.config import read_settings  # noqa: E402
-from sync.google.client import Policy, RateLimiter, connect  # noqa: E402
-from sync.orgtree import UNITS_HEADER  # noqa: E402
+from emulator.transport import emulator_client  # noqa: E402
 from sync.pipeline import run_sync  # noqa: E402
 from sync.templates import load_templates  # noqa: E402
 from sync.writers.records import Renderer  # noqa: E402
+from tests.federation import (  # noqa: E402
+    EXAMPLE_UNITS,
+    OFFICER,
+    PERSON,
+    WAYS,
+    Federation,
+    Largest,
+    example_sources,
+    generated_sources,
+    minutes_at_quotas,
+    province_of,
+)
 
-ACCOUNT = "sangkien.bench@gmail.com"  # a person's account: not ending in .gserviceaccount.com
-DEFAULT_QUOTA_PER_MINUTE = 60  # Google's default, for reads and for writes alike
-SIGN_IN_WAYS = ("user",)  # each way connects in `ours`
-
-
-class Largest:
-    """The largest request body a session sent, as its bytes went out."""
-
-    def __init__(self, session) -> None:
-        self.bytes = 0
-        session.hooks["response"].append(self.measure)
-
-    def measure(self, response, *args, **kwargs) -> None:
-        self.bytes = max(self.bytes, len(response.request.body or b""))
-
-
-def province_of(units: int, folder: Path) -> Path:
-    """The bundled tree cut to `units` reviewing units: the province, every superior, and as
-    many grassroots unions as fill the count."""
-    with (REPO / "examples/dien-bien-2021/units.csv").open(encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
-    upper = [r for r in rows if r["kind"] != "grassroots" or r["parent_id"] == ""]
-    grassroots = [r for r in rows if r["kind"] == "grassroots"]
-    kept = upper + grassroots[: max(0, units - len(upper))]
-    path = folder / "units.csv"
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, UNITS_HEADER)
-        writer.writeheader()
-        writer.writerows(kept)
-    return path
+# The sync, the server that counted it, the largest body sent, the requests Google refused.
+Phase = tuple[str, SheetsEmulator, int, int]
 
 
-def settings_for(folder: Path, units_csv: Path, rows: int):
-    from examplegen import generate_responses, write_responses_xlsx
-
-    source = folder / "responses.xlsx"
-    write_responses_xlsx(generate_responses(units_csv, rows, seed=11).rows, source)
-    config = yaml.safe_load((REPO / "config.yaml").read_text(encoding="utf-8"))
-    config["units"] = str(units_csv)
-    config["sources"] = [{"name": "bench", "kind": "xlsx", "path": str(source)}]
-    config["output"] = {"kind": "google_sheets", "dir": str(folder / "out")}
-    path = folder / "config.yaml"
-    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
-    return read_settings(path)
-
-
-def ours(emu: SheetsEmulator, settings, report, sign_in: str):
-    dashboard = emu.create_spreadsheet("Tỉnh", sheets=["Trang tính1"])
-    folder = emu.create_folder("Sáng kiến")
-    google_settings = settings.google.model_copy(
-        update={"dashboard_spreadsheet": dashboard, "drive_folder": folder}
-    )
-    settings = settings.model_copy(update={"google": google_settings})
-    # Counting requests, not time: no client-side waiting (the rate limiter has its own tests).
-    policy = Policy(RateLimiter(10**9), RateLimiter(10**9), max_retries=6, timeout=120)
-    if sign_in != "user":
-        raise SystemExit(f"--sign-in {sign_in}: not measured yet")
-    credentials = emu.credentials(ACCOUNT)
-    session = authorized_session(emu, credentials)
-    largest = Largest(session)
-    google = connect(settings.google, credentials=credentials, session=session, policy=policy,
-                     account=ACCOUNT)  # fmt: skip
+def ours(federation: Federation) -> Iterator[Phase]:
     for label in ("first sync", "unchanged sync"):
-        emu.reset_counters()
-        largest.bytes = 0
-        run_sync(settings, google=google)  # reads the review back, settles, writes
-        yield label, emu.counts.total(), emu.counts.writes(), largest.bytes
+        federation.emu.reset_counters()
+        federation.largest.bytes = 0
+        federation.sync()  # reads the review back, settles, writes
+        yield label, federation.emu, federation.largest.bytes, 0  # a refusal stops the sync
 
 
-def common_way(emu: SheetsEmulator, settings, report):
+def common_way(emu: SheetsEmulator, settings, report) -> Iterator[Phase]:
     """Per unit: one spreadsheet; per tab: set_with_dataframe, then gspread-formatting calls."""
     import gspread_formatting as fmt
     import pandas as pd
+    from gspread.exceptions import APIError
     from gspread_dataframe import set_with_dataframe
 
-    client = emulator_client(emu, account=ACCOUNT)
-    largest = Largest(client.http_client.session)
+    client = emulator_client(emu, account=PERSON)
+    largest = Largest()
+    largest.watch(client.http_client.session)
     renderer = Renderer(report, settings, load_templates())
     keys: dict[str, str] = {}
     for label in ("first sync", "unchanged sync"):
         emu.reset_counters()
-        largest.bytes = 0
+        largest.bytes = refused = 0
         for unit in report.tree:
             sheets = [renderer.initiatives(unit.id), renderer.problems(unit.id),
                       renderer.tallies(unit.id)]  # fmt: skip
@@ -140,7 +94,12 @@ def common_way(emu: SheetsEmulator, settings, report):
                 )
                 frame = pd.DataFrame(data.rows, columns=[c.header for c in layout.columns])
                 worksheet.clear()
-                set_with_dataframe(worksheet, frame.astype(str), resize=len(frame) > 0)
+                try:
+                    set_with_dataframe(worksheet, frame.astype(str), resize=len(frame) > 0)
+                except APIError as exc:  # a body over 10 MiB: Google refuses it, the tab stays
+                    if exc.response.status_code != 400:  # empty; go on to count the rest
+                        raise
+                    refused += 1
                 bold = fmt.CellFormat(textFormat=fmt.TextFormat(bold=True))
                 fmt.format_cell_range(worksheet, "1:1", bold)
                 fmt.set_frozen(worksheet, rows=1)
@@ -160,29 +119,39 @@ def common_way(emu: SheetsEmulator, settings, report):
                         ),
                     ))  # fmt: skip
                 rules.save()
-        yield label, emu.counts.total(), emu.counts.writes(), largest.bytes
+        yield label, emu, largest.bytes, refused
 
 
-def minutes(requests: int, writes: int) -> float:
-    return round(max(requests - writes, writes) / DEFAULT_QUOTA_PER_MINUTE, 1)
-
-
-def scenario(name: str, units_csv: Path, rows: int, folder: Path, sign_in: str) -> list[dict]:
-    settings = settings_for(folder, units_csv, rows)
-    report = run_sync(settings, write=False).report
-    ways = (("sangkien sync", partial(ours, sign_in=sign_in)),
-            ("gspread-dataframe + formatting", common_way))  # fmt: skip
+def figures(scenario: str, report, way: str, phases: Iterator[Phase], google) -> list[dict]:
     results = []
-    for way, method in ways:
-        with SheetsEmulator(account=ACCOUNT) as emu:
-            for phase, total, writes, largest in method(emu, settings, report):
-                results.append({
-                    "scenario": name, "units": len(report.tree.units), "responses": rows,
-                    "way": way, "sign_in": sign_in if way == "sangkien sync" else None,
-                    "sync": phase, "requests": total, "writes": writes,
-                    "largest_request_bytes": largest,
-                    "minutes_at_default_quotas": minutes(total, writes),
-                })  # fmt: skip
+    for label, emu, largest, refused in phases:
+        counts = emu.counts
+        results.append({
+            "scenario": scenario, "units": len(report.tree.units),
+            "responses": len(report.responses), "way": way, "sync": label,
+            "requests": counts.total(), "writes": counts.writes(),
+            "drive_requests": sum(n for m, n in counts.items() if m.startswith("drive.")),
+            "largest_request_bytes": largest, "refused_requests": refused,
+            "minutes_at_default_quotas": minutes_at_quotas(counts, google),
+        })  # fmt: skip
+    return results
+
+
+def scenario(name: str, units: Path, folder: Path, sources: list[dict]) -> list[dict]:
+    """The scenario in each way of `sangkien sync`, then in the common way."""
+    results: list[dict] = []
+    for way in (*WAYS, "common"):
+        with SheetsEmulator(account=OFFICER) as emu:
+            place = folder / way
+            place.mkdir()
+            federation = Federation(emu, place, "user" if way == "common" else way, units, sources)
+            settings = federation.settings
+            report = run_sync(settings, write=False).report
+            if way == "common":
+                label, phases = "gspread-dataframe + formatting", common_way(emu, settings, report)
+            else:
+                label, phases = f"sangkien sync, {way}", ours(federation)
+            results += figures(name, report, label, phases, settings.google)
     return results
 
 
@@ -192,29 +161,29 @@ def print_table(results: list[dict]) -> None:
         if row["scenario"] != scenario:
             scenario = row["scenario"]
             print(f"\n{scenario}: {row['units']} units, {row['responses']:,} responses")
-            print(f"{'':46}{'requests':>10}{'writes':>8}{'largest body':>14}{'minutes':>9}")
+            print(f"{'':50}{'requests':>10}{'writes':>8}{'Drive':>7}{'largest body':>14}"
+                  f"{'minutes':>9}{'refused':>9}")  # fmt: skip
         label = f"{row['way']}, {row['sync']}"
         largest, minutes = row["largest_request_bytes"], row["minutes_at_default_quotas"]
-        print(f"{label:46}{row['requests']:>10}{row['writes']:>8}{largest:>14,}{minutes:>9}")
+        print(f"{label:50}{row['requests']:>10}{row['writes']:>8}{row['drive_requests']:>7}"
+              f"{largest:>14,}{minutes:>9}{row['refused_requests']:>9}")  # fmt: skip
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--units", type=int, default=100)
     parser.add_argument("--rows", type=int, default=5000)
-    parser.add_argument("--sign-in", choices=SIGN_IN_WAYS, default=SIGN_IN_WAYS[0])
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as temporary:
         folder = Path(temporary)
-        (folder / "example").mkdir()
-        (folder / "province").mkdir()
-        example_units = REPO / "examples/dien-bien-2021/units.csv"
-        results = scenario("bundled example", example_units, 3000, folder / "example",
-                           args.sign_in)  # fmt: skip
-        results += scenario(f"province of {args.units} units",
-                            province_of(args.units, folder / "province"), args.rows,
-                            folder / "province", args.sign_in)  # fmt: skip
+        for place in ("example", "province"):
+            (folder / place).mkdir()
+        results = scenario("bundled example", EXAMPLE_UNITS, folder / "example", example_sources())
+        units = province_of(args.units, folder / "province")
+        sources = generated_sources(units, args.rows, folder / "province", seed=11)
+        results += scenario(f"province of {args.units} units", units, folder / "province",
+                            sources)  # fmt: skip
     if args.json:
         print(json.dumps(results, ensure_ascii=False, indent=2))
     else:

@@ -1,152 +1,46 @@
 """The three ways a federation owns its spreadsheets (google.owner), each on the emulator in its
-strict mode: a first and an unchanged sync of the bundled example and of a 100-unit province;
-a service account outside a shared drive gets the plain message; a refused officer address is
-reported while every other spreadsheet is written and shared."""
+strict mode: a first and an unchanged sync of the bundled example (its own 3,000 responses) and
+of a province of 100 units and 5,000 responses, no request body over 2 MB; a service account
+outside a shared drive gets the plain message; a refused officer address is reported while
+every other spreadsheet is written and shared."""
 
 from __future__ import annotations
 
 import csv
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
 
 from emulator import SERVICE_ACCOUNT_QUOTA_MESSAGE, Fault, SheetsEmulator
-from emulator.transport import authorized_session
-from sync.config import Settings, read_settings
+from sync.config import read_settings
 from sync.console import summary_json
 from sync.doctor import check_google_way
 from sync.errors import ConfigError
-from sync.google.client import GoogleError, GoogleSession, Policy, RateLimiter, connect
-from sync.google.drive import FOLDER_MIME, SPREADSHEET_MIME, lookup_record, unit_title
-from sync.google.target import FINGERPRINT_KEY, SHEET_URL
-from sync.orgtree import UNITS_HEADER
-from sync.pipeline import SyncResult, run_sync
+from sync.google.client import GoogleError
+from sync.google.drive import FOLDER_MIME, lookup_record
+from sync.google.target import FINGERPRINT_KEY
+from sync.pipeline import SyncResult
 from sync.report import REPORT_FILE
 from sync.templates import load_templates
 
 from .conftest import REPO
+from .federation import (
+    EXAMPLE_UNITS,
+    OFFICER,
+    PERSON,
+    SERVICE_ACCOUNT,
+    WAYS,
+    Federation,
+    example_sources,
+    province_of,
+)
 
-SERVICE_ACCOUNT = "sangkien-sync@dien-bien.iam.gserviceaccount.com"
-PERSON = "sangkien.dienbien@gmail.com"  # signed in with `sangkien login`
-OFFICER = "vanphong.dienbien@gmail.com"  # the provincial officer who runs the Apps Script
-WAYS = ("user", "shared_drive", "apps_script")
-EXAMPLE_UNITS = REPO / "examples/dien-bien-2021/units.csv"
 # A first sync of the bundled example at Google's default quotas (issue: at most 1,000).
 FIRST_SYNC_REQUEST_BUDGET = 1000
-# Responses per scenario: enough for every tab to have rows, few enough that the provincial
-# spreadsheet's write fits Google's 10 MiB request limit in one batch.
-RESPONSES = 300
-
-
-def province_of(units: int, folder: Path) -> Path:
-    """The bundled tree cut to `units` unions: every union above the grassroots, then as many
-    grassroots unions as fill the count."""
-    with EXAMPLE_UNITS.open(encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
-    upper = [r for r in rows if r["kind"] != "grassroots"]
-    kept = upper + [r for r in rows if r["kind"] == "grassroots"][: units - len(upper)]
-    path = folder / "units.csv"
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, UNITS_HEADER)
-        writer.writeheader()
-        writer.writerows(kept)
-    return path
-
-
-class Federation:
-    """One campaign on the emulator, set up the way `way` needs before the first sync."""
-
-    def __init__(self, emu: SheetsEmulator, folder: Path, way: str, units: Path):
-        self.emu = emu
-        self.way = way
-        self.account = PERSON if way == "user" else SERVICE_ACCOUNT
-        owner = {"user": PERSON, "shared_drive": OFFICER, "apps_script": OFFICER}[way]
-        parent = None
-        if way == "shared_drive":
-            parent = emu.create_shared_drive(
-                "Sáng kiến", organizer=OFFICER, members={SERVICE_ACCOUNT: "writer"}
-            )
-        self.folder = emu.create_folder("Sáng kiến 2021", parent=parent, owner=owner)
-        self.registry = load_templates().sheets["registry"]
-        self.dashboard = emu.create_spreadsheet(
-            "LĐLĐ tỉnh",
-            sheets=["Trang tính1", self.registry.name],
-            folder_id=self.folder,
-            owner=owner,
-        )
-        from examplegen import generate_responses, write_responses_xlsx
-
-        responses = folder / "responses.xlsx"
-        write_responses_xlsx(generate_responses(units, RESPONSES, seed=9).rows, responses)
-        config = yaml.safe_load((REPO / "config.yaml").read_text(encoding="utf-8"))
-        config["sources"] = [{"name": "form", "kind": "xlsx", "path": str(responses)}]
-        config["units"] = str(units)
-        config["output"] = {"kind": "google_sheets", "dir": str(folder / "out")}
-        config["google"] = {
-            "auth": "user" if way == "user" else "service_account",
-            "owner": way,
-            "dashboard_spreadsheet": self.dashboard,
-            "drive_folder": self.folder,
-        }
-        path = folder / "config.yaml"
-        path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
-        self.settings: Settings = read_settings(path)
-        if way == "apps_script":
-            self.run_the_script()
-
-    def run_the_script(self) -> None:
-        """What `sangkien spreadsheets-script` does when the officer runs it (its layout and
-        resuming are tested in node): spreadsheets the officer owns, the campaign folder and
-        the provincial spreadsheet shared with the sync's account, the registry tab filled."""
-        from sync.orgtree import load_tree
-
-        tree = load_tree(self.settings.units)
-        rows: list[list[Any]] = [[c.header for c in self.registry.columns]]
-        for unit in tree:
-            if unit.id == tree.root.id or unit.tier not in self.settings.output.tiers:
-                continue
-            key = self.emu.create_spreadsheet(
-                unit_title(unit), folder_id=self.folder, owner=OFFICER
-            )
-            for email in unit.officer_emails:
-                self.emu.share(key, email, "writer")
-            rows.append([unit.id, unit.name, SHEET_URL.format(key), ""])
-        record, name, title = lookup_record(load_templates())
-        key = self.emu.create_spreadsheet(title, folder_id=self.folder, owner=OFFICER)
-        rows.append([record, name, SHEET_URL.format(key), ""])
-        self.emu.share(self.folder, SERVICE_ACCOUNT, "writer")
-        self.emu.share(self.dashboard, SERVICE_ACCOUNT, "writer")
-        self.emu.set_values(self.dashboard, f"'{self.registry.name}'!A1", rows)
-
-    def sync(self) -> SyncResult:
-        return run_sync(self.settings, google=self.connect())
-
-    def connect(self) -> GoogleSession:
-        no_wait = Policy(
-            reads=RateLimiter(100_000), writes=RateLimiter(100_000), max_retries=6,
-            timeout=30, sleep=lambda _seconds: None,
-        )  # fmt: skip
-        credentials = self.emu.credentials(self.account)
-        session = authorized_session(self.emu, credentials)
-        return connect(
-            self.settings.google,
-            credentials=credentials,
-            session=session,
-            policy=no_wait,
-            account=self.account,
-        )
-
-    def spreadsheets(self) -> dict[str, dict[str, Any]]:
-        """Unit id -> Drive file, of every spreadsheet but the dashboard."""
-        files = [self.emu.drive_file(key) for key in list(self.emu.store.files)]
-        return {
-            file["name"].split(" – ")[0]: file
-            for file in files
-            if file["mimeType"] == SPREADSHEET_MIME and file["id"] != self.dashboard
-        }
+# Google recommends request bodies of at most 2 MB; the sync writes large tabs in chunks.
+LARGEST_BODY = 2_000_000
 
 
 @pytest.fixture
@@ -157,12 +51,20 @@ def emu():
 
 
 def _first_and_unchanged(federation: Federation) -> tuple[SyncResult, int]:
-    federation.emu.reset_counters()
+    """The first sync's result and request count; the unchanged sync writes nothing, and no
+    request of either passes 2 MB although the provincial spreadsheet is larger."""
+    emu = federation.emu
+    emu.reset_counters()
     first = federation.sync()
-    requests = federation.emu.counts.total()
-    federation.emu.reset_counters()
+    requests = emu.counts.total()
+    province_writes = [r for r in emu.requests if r.method_id == "sheets.spreadsheets.batchUpdate"
+                       and federation.dashboard in r.path]  # fmt: skip
+    assert len(province_writes) > 1  # its tabs went in chunks
+    assert {r.status for r in emu.requests} == {200}  # nothing sent that Google would refuse
+    emu.reset_counters()
     federation.sync()
-    assert federation.emu.counts.writes() == 0  # the unchanged sync writes nothing
+    assert emu.counts.writes() == 0
+    assert federation.largest.bytes <= LARGEST_BODY
     return first, requests
 
 
@@ -180,17 +82,20 @@ def _every_unit_written(federation: Federation, result: SyncResult) -> None:
 
 @pytest.mark.parametrize("way", WAYS)
 def test_bundled_example_in_each_way(emu, tmp_path: Path, way: str) -> None:
-    federation = Federation(emu, tmp_path, way, EXAMPLE_UNITS)
-    first, requests = _first_and_unchanged(federation)
+    federation = Federation(emu, tmp_path, way, EXAMPLE_UNITS, example_sources())
+    first, sent = _first_and_unchanged(federation)
+    assert len(first.report.responses) == 3000  # the campaign itself, not a sample of it
     _every_unit_written(federation, first)
-    assert requests <= FIRST_SYNC_REQUEST_BUDGET
+    assert sent <= FIRST_SYNC_REQUEST_BUDGET
     assert first.report.refused_addresses == []
 
 
 @pytest.mark.parametrize("way", WAYS)
 def test_hundred_units_in_each_way(emu, tmp_path: Path, way: str) -> None:
-    federation = Federation(emu, tmp_path, way, province_of(100, tmp_path))
+    units = province_of(100, tmp_path)
+    federation = Federation(emu, tmp_path, way, units, responses=5000)
     first, _ = _first_and_unchanged(federation)
+    assert (len(first.report.tree.units), len(first.report.responses)) == (100, 5000)
     _every_unit_written(federation, first)
 
 

@@ -142,6 +142,10 @@ class GoogleWriter:
     def read_review(self, sheet: Spreadsheet) -> ReadBack | None:
         if sheet.key is None:
             return None
+        if not sheet.fingerprint:
+            # Never recorded as written (made by the Apps Script, or configured): its review tabs
+            # may not exist yet, so ask which it has rather than have the read refused.
+            self.load_metadata(sheet)
         layouts = self.templates.sheets
         listed, archived = layouts["initiatives"], layouts["archive"]
         values = self.read_tabs(sheet, [listed.name, archived.name])
