@@ -224,9 +224,18 @@ def test_good_key_names_the_service_account(campaign: Campaign) -> None:
 def test_key_from_the_environment(campaign: Campaign, tmp_path: Path) -> None:
     key = tmp_path / "env-key.json"
     key.write_text(KEY, encoding="utf-8")
-    key.chmod(0o640)
+    key.chmod(0o600)
     found = {f.name: f for f in run_doctor(campaign.path, environ={CREDENTIALS_ENV: str(key)})}
     assert found["credentials"].ok and str(key) in found["credentials"].message
+
+
+def test_a_key_its_group_can_read_is_refused(campaign: Campaign, tmp_path: Path) -> None:
+    key = tmp_path / "env-key.json"
+    key.write_text(KEY, encoding="utf-8")
+    key.chmod(0o640)
+    found = {f.name: f for f in run_doctor(campaign.path, environ={CREDENTIALS_ENV: str(key)})}
+    assert found["credentials"].blocking
+    assert f"chmod 600 {key}" in found["credentials"].message
 
 
 def test_google_output_without_key_blocks(campaign: Campaign) -> None:

@@ -72,11 +72,12 @@ def key_path(settings: GoogleSettings, environ: Mapping[str, str] = os.environ) 
 
 
 def exposure(path: Path) -> str | None:
-    """A plain sentence when every user of this machine can read the file, else None. POSIX
-    permission bits mean nothing on Windows; there the folder's ACL protects it."""
+    """A plain sentence when users other than its owner (its group, or everyone) can read the
+    file, else None. POSIX permission bits mean nothing on Windows; there the folder's ACL
+    protects it."""
     if os.name != "posix":
         return None
-    if path.stat().st_mode & stat.S_IROTH:
+    if path.stat().st_mode & (stat.S_IRGRP | stat.S_IROTH):
         return f"{path}: readable by other users of this machine — run: chmod 600 {path}"
     return None
 
