@@ -51,7 +51,8 @@ def summary_table(result: SyncResult) -> Table:
     table.add_column("what")
     table.add_column("count", justify="right")
     for source in report.sources:
-        name = Text(f"rows read from {source.name} ({source.kind})")
+        sheet = f", sheet «{source.sheet}»" if source.sheet else ""
+        name = Text(f"rows read from {source.name} ({source.kind}{sheet})")
         table.add_row(name, f"{source.rows:,}")
     table.add_row("valid", f"{figures['valid']:,}")
     table.add_row("invalid", f"{figures['invalid']:,}")
@@ -75,7 +76,10 @@ def summary_json(result: SyncResult) -> str:
     data = {
         "campaign": result.report.campaign,
         "generated_at": result.report.generated_at.isoformat(timespec="seconds"),
-        "sources": [{"name": s.name, "rows": s.rows} for s in result.report.sources],
+        "sources": [
+            {"name": s.name, "rows": s.rows, **({"sheet": s.sheet} if s.sheet else {})}
+            for s in result.report.sources
+        ],
         **result.report.summary(),
         "written": result.written,
         "refused_addresses": result.report.refused_addresses,

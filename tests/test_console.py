@@ -40,3 +40,14 @@ def test_markup_like_text_is_not_interpreted() -> None:
     console = Console(record=True, width=200)
     print_error(console, "[/] [red]units.xlsx[/red] [link=x]")
     assert console.export_text().strip() == "error: [/] [red]units.xlsx[/red] [link=x]"
+
+
+def test_the_summary_names_the_sheet_each_workbook_was_read_from() -> None:
+    import json
+
+    config = Path(__file__).resolve().parent.parent / "config.yaml"  # the bundled example
+    result = CliRunner().invoke(app, ["check", "--config", str(config), "--json"])
+    sources = json.loads(result.output)["sources"]
+    workbooks = [s for s in sources if s["name"].startswith("huyen")]
+    assert workbooks and all(s["sheet"] == "Câu trả lời biểu mẫu 1" for s in workbooks)
+    assert all("sheet" not in s for s in sources if s not in workbooks)  # a CSV has no sheets
