@@ -46,7 +46,7 @@ from .templates import (
 from .text import shorten
 from .writers.atomic import atomic_file
 from .writers.folder import WorkbookFolder
-from .writers.xlsx import _write_value
+from .writers.xlsx import write_value
 
 
 @cache
@@ -241,7 +241,7 @@ def _table_rows(sheet: Worksheet, first: int, columns: tuple, rows: list[dict], 
             if value is None or value == "":
                 sheet.write_blank(number, index, None, fmt[column.format])
             else:
-                _write_value(sheet, number, index, value, fmt[column.format])
+                write_value(sheet, number, index, value, fmt[column.format])
     return first + len(rows)
 
 

@@ -115,7 +115,7 @@ def _validation(rule: Rule) -> dict[str, Any]:
     return options | {"criteria": "between", "minimum": rule.low, "maximum": rule.high}
 
 
-def _write_value(sheet: Worksheet, row: int, col: int, value: Value, fmt: Format) -> None:
+def write_value(sheet: Worksheet, row: int, col: int, value: Value, fmt: Format) -> None:
     """Each value through its own typed call, so text is always written as text."""
     if isinstance(value, str):
         sheet.write_string(row, col, value, fmt)
@@ -176,7 +176,7 @@ def write_table(
             sheet.set_row(row_number, _LINE_HEIGHT * lines)
         for index, value in enumerate(values):
             if value is not None and value != "":
-                _write_value(sheet, row_number, index, value, cells[index])
+                write_value(sheet, row_number, index, value, cells[index])
         if extras is not None and row_number in extras.cells:
             write_row_extras(book, sheet, tab, extras, row_number)
     if tab.empty is not None:
@@ -249,7 +249,7 @@ def _write_dashboard(book: xlsxwriter.Workbook, formats: _Formats, board: Dashbo
         if isinstance(cell.value, str):
             sheet.write_string(cell.row, cell.column, cell.value, style)
         elif cell.value is not None:
-            _write_value(sheet, cell.row, cell.column, cell.value, style)
+            write_value(sheet, cell.row, cell.column, cell.value, style)
     for plan in board.charts:
         offsets = {"x_offset": plan.offset[0], "y_offset": plan.offset[1]}
         sheet.insert_chart(plan.anchor[0], plan.anchor[1], _chart(book, plan), offsets)
