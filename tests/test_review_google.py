@@ -282,6 +282,28 @@ def test_a_nomination_shows_in_the_superiors_spreadsheet_after_the_next_sync(cam
     assert district.rows(ARCHIVE)[chosen][SCORE] == 90
 
 
+def test_the_last_row_leaving_a_tab_takes_its_review_cells_along(campaign: Campaign) -> None:
+    """Regression: the words under the header of an emptied tab were written into its first
+    column only, so the review typed on the row that left stayed beside them; the next sync read
+    it as cells no initiative can take, warned about them and wrote again."""
+    sync_at(campaign)
+    officer = school(campaign)
+    district = Officer(campaign.emu, campaign.unit_files()["P.TG"])
+    chosen = officer.ids()[1]
+    officer.type(chosen, NOMINATION)
+    sync_at(campaign)
+    district.type(chosen, {APPRAISAL: "Đạt", SCORE: 90, NOTES: "Tốt"})
+    officer.type(chosen, {NOMINATE: None})
+    sync_at(campaign)
+    header, *rows = district.values()
+    assert rows == [["", "Chưa có sáng kiến nào cần thẩm định."]]
+    assert district.rows(ARCHIVE)[chosen][SCORE] == 90
+    campaign.emu.reset_counters()
+    result = sync_at(campaign)
+    assert campaign.emu.counts.writes() == 0
+    assert result.report.review is not None and not result.report.review.unplaced
+
+
 @pytest.mark.parametrize("how", ["deleted", "corrupt"])
 def test_a_lost_review_state_changes_no_nomination(campaign: Campaign, how: str) -> None:
     sync_at(campaign)

@@ -84,9 +84,9 @@ def _value_requests(tab: TabPlan, sheet_id: int, old_rows: int) -> list[dict[str
     previous run is cleared (owned columns only)."""
     header = {"values": [{"userEnteredValue": {"stringValue": c.header}} for c in tab.columns]}
     body = [{"values": [cell(v) for v in values]} for values in tab.rows]
-    if tab.empty is not None:
+    if tab.empty is not None:  # across the whole width: the last row's review cells go too
         column, text = tab.empty
-        body = [{"values": [{} for _ in range(column)] + [cell(text)]}]
+        body = [{"values": [cell(text) if i == column else {} for i in range(len(tab.columns))]}]
     requests: list[dict[str, Any]] = [
         {
             "updateCells": {
