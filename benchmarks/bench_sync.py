@@ -11,9 +11,11 @@ runs, round after round, each in a fresh process:
   2. the plain pandas script (read_excel, drop_duplicates, groupby, to_excel per superior union),
   3. `sangkien check` (the same stages, nothing written).
 The machine is shared, so what counts is the ratio within a round (its runs are seconds apart);
-the median over the rounds is printed. Peak memory is the largest sum of the resident memory of
-the process and its children (the sync forks workbook writers) seen while it ran, sampled from
-/proc; on a system without /proc, the largest single process instead. 1,000,000 rows
+the median over the rounds is printed. Peak memory is the largest sum of the memory of the
+process and its children (the sync forks workbook writers) seen while it ran, sampled from /proc:
+resident (RSS, pages a forked writer shares with its parent counted in each) and proportional
+(PSS, each shared page once: what the tree really occupies); on a system without /proc, the
+largest single process instead. 1,000,000 rows
 (`--rows 1000000`) works but takes a while: not for CI.
 """
 
@@ -126,34 +128,47 @@ def _parents() -> dict[int, int]:
     return found
 
 
-def tree_rss_bytes(root: int) -> int:
-    """Resident memory of `root` and all its descendants (shared pages counted in each)."""
+def _pss_bytes(pid: int) -> int:
+    """Proportional set size: each page shared with other processes counted as its share."""
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def tree_memory_bytes(root: int) -> tuple[int, int]:
+    """Resident memory of `root` and all its descendants: summed as each reports it (pages the
+    forked writers share with their parent counted in each) and proportionally (each shared
+    page once), the memory the tree really occupies."""
     children: dict[int, list[int]] = defaultdict(list)
     for pid, parent in _parents().items():
         children[parent].append(pid)
-    total, stack = 0, [root]
+    rss = pss = 0
+    stack = [root]
     while stack:
         pid = stack.pop()
         stack.extend(children[pid])
         try:
-            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE_BYTES
+            rss += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE_BYTES
+            pss += _pss_bytes(pid)
         except (OSError, IndexError, ValueError):
-            continue
-    return total
+            continue  # it ended while we looked
+    return rss, pss
 
 
 class TreeMemory:
-    """Samples a process tree's resident memory in a thread until stopped; keeps the peak."""
+    """Samples a process tree's memory in a thread until stopped; keeps the peaks."""
 
     def __init__(self, pid: int):
-        self.pid, self.peak = pid, 0
-        self.available = Path("/proc/self/statm").exists()
+        self.pid, self.peak_rss, self.peak_pss = pid, 0, 0
+        self.available = Path("/proc/self/smaps_rollup").exists()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
     def _sample(self) -> None:
         while not self._stop.wait(SAMPLE_SECONDS):
-            self.peak = max(self.peak, tree_rss_bytes(self.pid))
+            rss, pss = tree_memory_bytes(self.pid)
+            self.peak_rss, self.peak_pss = max(self.peak_rss, rss), max(self.peak_pss, pss)
 
     def __enter__(self) -> TreeMemory:
         if self.available:
@@ -177,7 +192,8 @@ def measure(kind: str, argument: str) -> dict:
     figures = json.loads(out.strip().splitlines()[-1])
     figures["wall_seconds"] = time.perf_counter() - started  # interpreter start and imports too
     # Sampling can miss a short peak; the tree is never smaller than its largest process.
-    figures["peak_tree_mb"] = max(memory.peak / 2**20, figures["largest_process_mb"])
+    figures["peak_tree_mb"] = max(memory.peak_rss / 2**20, figures["largest_process_mb"])
+    figures["peak_tree_pss_mb"] = max(memory.peak_pss / 2**20, figures["largest_process_mb"])
     return figures
 
 
@@ -255,6 +271,15 @@ def run_round(kinds: tuple[str, ...], source: Path, config: Path) -> dict[str, d
     return figures
 
 
+MEMORY_AND_TIME = (
+    "wall_seconds",
+    "cpu_seconds",
+    "peak_tree_mb",
+    "peak_tree_pss_mb",
+    "largest_process_mb",
+)
+
+
 def _median(rounds: list[dict[str, dict]], kind: str, key: str) -> float:
     return statistics.median(r[kind][key] for r in rounds)
 
@@ -263,10 +288,7 @@ def summarise(rounds: list[dict[str, dict]], kinds: tuple[str, ...]) -> dict:
     summary: dict = {"runs": {}, "ratios": {}}
     for kind in kinds:
         stage_names = dict.fromkeys(s for r in rounds for s in r[kind].get("stages", {}))
-        summary["runs"][kind] = {
-            key: _median(rounds, kind, key)
-            for key in ("wall_seconds", "cpu_seconds", "peak_tree_mb", "largest_process_mb")
-        }
+        summary["runs"][kind] = {key: _median(rounds, kind, key) for key in MEMORY_AND_TIME}
         for key in ("stages", "stages_cpu"):
             summary["runs"][kind][key] = {
                 name: statistics.median(r[kind][key].get(name, 0.0) for r in rounds)
@@ -297,11 +319,12 @@ def print_summary(result: dict, rows: int) -> None:
     print(f"machine: {box['cpus']} CPUs, {box['memory_gb']} GB, {box['machine']}, "
           f"Python {box['python']}; load average at the end {load}")  # fmt: skip
     print(f"{rows:,} rows, {result['pairs']} rounds; medians")
-    print(f"{'':22}{'wall s':>9}{'CPU s':>9}{'rows/s':>10}{'tree MB':>9}{'largest MB':>12}")
+    print(f"{'':22}{'wall s':>9}{'CPU s':>9}{'rows/s':>10}{'tree RSS MB':>13}"
+          f"{'tree PSS MB':>13}{'largest MB':>12}")  # fmt: skip
     for kind, figures in result["runs"].items():
         rate = rows / figures["wall_seconds"]
         print(f"{kind:22}{figures['wall_seconds']:>9.1f}{figures['cpu_seconds']:>9.1f}"
-              f"{rate:>10,.0f}{figures['peak_tree_mb']:>9.0f}"
+              f"{rate:>10,.0f}{figures['peak_tree_mb']:>13.0f}{figures['peak_tree_pss_mb']:>13.0f}"
               f"{figures['largest_process_mb']:>12.0f}")  # fmt: skip
     for kind, ratio in result["ratios"].items():
         print(f"{kind} / pandas (median of paired ratios): wall {ratio['wall']:.2f}, "
