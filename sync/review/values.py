@@ -13,6 +13,7 @@ import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -217,4 +218,11 @@ def fingerprint(value: Any) -> str:
     """A short digest of a cell, so the state remembers what was written without copying it.
     CRC-32 is enough to notice an edit (a chance collision only hides one edit of one cell) and
     several times cheaper than a cryptographic hash over millions of cells."""
+    if value is None or type(value) in (str, int):  # names, units, blanks repeat across rows
+        return _repeated_fingerprint(type(value), value)
+    return f"{zlib.crc32(canonical(value).encode('utf-8')):08x}"
+
+
+@lru_cache(maxsize=1 << 16)
+def _repeated_fingerprint(kind: type, value: Any) -> str:  # `kind` keeps True apart from 1
     return f"{zlib.crc32(canonical(value).encode('utf-8')):08x}"

@@ -518,18 +518,28 @@ class Renderer:
         unit = self.tree[unit_id]
         return unit.aliases[0] if unit.aliases else unit.name
 
+    @cached_property
+    def _appraised(self) -> set[str]:
+        """Initiatives some unit appraised as passed or failed (every dashboard's funnel)."""
+        outcome = self.report.review
+        return {
+            initiative
+            for reviews in (outcome.reviews.values() if outcome else ())
+            for initiative, review in reviews.items()
+            if appraisal(review, self.words) in ("passed", "failed")
+        }
+
+    @cached_property
+    def _nominated(self) -> set[str]:
+        outcome = self.report.review
+        return {initiative for _, initiative in outcome.flow.nominated_at} if outcome else set()
+
     def _funnel(self, unit_id: str, totals: Tally) -> list[tuple[str, Value]]:
         outcome = self.report.review
         under = [r.id for r in self.report.responses_under(unit_id)]
         counts = dict.fromkeys(("appraised", "nominated", "passed", "national"), 0)
         if outcome is not None:
-            appraised = {
-                initiative
-                for reviews in outcome.reviews.values()
-                for initiative, review in reviews.items()
-                if appraisal(review, self.words) in ("passed", "failed")
-            }
-            nominated = {initiative for _, initiative in outcome.flow.nominated_at}
+            appraised, nominated = self._appraised, self._nominated
             reached = outcome.flow.tier_reached
             counts = {
                 "appraised": sum(i in appraised for i in under),
