@@ -89,14 +89,20 @@ def settle_review(
     return ReviewRound(outcome, summary)
 
 
+def value_digests(values: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, str]]:
+    """Per initiative, the digest of each of its sync-owned values: taken once, for its mark in
+    the state and for every sheet row that shows it."""
+    return {i: {k: fingerprint(v) for k, v in cells.items()} for i, cells in values.items()}
+
+
 def _marks(
-    outcome: Outcome, responses: list[Response], values: Mapping[str, Mapping[str, Any]]
+    outcome: Outcome, responses: list[Response], digests: Mapping[str, Mapping[str, str]]
 ) -> dict[str, Mark]:
     tiers = outcome.flow.tier_reached
     marks = {}
     for response in responses:
-        cells = values[response.id]
-        content = "\x1f".join(fingerprint(cells[k]) for k in sorted(cells) if k != "problems")
+        cells = digests[response.id]
+        content = "\x1f".join(cells[k] for k in sorted(cells) if k != "problems")
         marks[response.id] = Mark(
             digest=fingerprint(content),
             status=str(response.status),
@@ -109,16 +115,17 @@ def _marks(
 def remember(
     outcome: Outcome,
     responses: list[Response],
-    values: Mapping[str, Mapping[str, Any]],
+    digests: Mapping[str, Mapping[str, str]],
     written: Mapping[str, Mapping[str, dict[str, str]]],
     headers: Mapping[str, str],
     now: datetime,
 ) -> tuple[ReviewState, list[AuditEntry]]:
-    """The state to keep after writing, and the audit entries of this round. `values`: every
-    initiative's sync-owned values; `written`: per unit, the digests of the sync-owned cells of
-    each row of its initiatives sheet; `headers` names the columns for people."""
+    """The state to keep after writing, and the audit entries of this round. `digests`: of
+    every initiative's sync-owned values (`value_digests`); `written`: per unit, the digests of
+    the sync-owned cells of each row of its initiatives sheet; `headers` names the columns for
+    people."""
     by_id = {r.id: r for r in responses}
-    state = next_state(outcome, by_id, written, _marks(outcome, responses, values))
+    state = next_state(outcome, by_id, written, _marks(outcome, responses, digests))
     found = changes(outcome.previous, state, outcome.overwrites, headers, now)
     state.unplaced = unplaced_keys(outcome)
     return state, found + unplaced_entries(outcome, now)

@@ -9,6 +9,7 @@ from a change in the source), and the last known content of each initiative (for
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -151,10 +152,20 @@ def load_state(path: Path) -> ReviewState:
         return ReviewState(unreadable=f"{path.name}: {exc}")
 
 
-def cell_digests(layout: SheetLayout, row: list[Any]) -> dict[str, str]:
-    """Digests of the sync-owned cells of one written row, by column key."""
+def cell_digests(
+    layout: SheetLayout,
+    row: list[Any],
+    values: Mapping[str, Any] | None = None,
+    digests: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """Digests of the sync-owned cells of one written row, by column key. `values` and their
+    `digests`: the row's initiative's values already digested, reused for the very same
+    objects (a row shows its initiative's values, so most cells need no digest of their own)."""
+    values, digests = values or {}, digests or {}
     return {
-        column.key: fingerprint(value)
+        column.key: digests[column.key]
+        if column.key in digests and values[column.key] is value
+        else fingerprint(value)
         for column, value in zip(layout.columns, row, strict=True)
         if not column.review
     }

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 from ..config import Settings
 from ..orgtree import OrgTree, Unit
 from ..report import Report
 from ..review.audit import AuditEntry
-from ..review.stage import remember
+from ..review.stage import remember, value_digests
 from ..review.state import ReviewState, cell_digests
 from .records import Dashboard, Renderer, Sheet
 
@@ -66,10 +67,21 @@ def render_books(renderer: Renderer, units: list[Unit]) -> Books:
     return Books(found, lookup, renderer.report.tree)
 
 
-def sheet_digests(sheet: Sheet) -> dict[str, dict[str, str]]:
-    """Per listed initiative, digests of the sync-owned cells as written."""
+def sheet_digests(
+    sheet: Sheet,
+    values: Mapping[str, Mapping[str, Any]] | None = None,
+    digests: Mapping[str, Mapping[str, str]] | None = None,
+) -> dict[str, dict[str, str]]:
+    """Per listed initiative, digests of the sync-owned cells as written; those of `values`
+    already digested (`value_digests`) are reused."""
     position = sheet.layout.column_keys().index("id")
-    return {str(row[position]): cell_digests(sheet.layout, row) for row in sheet.rows}
+    values, digests = values or {}, digests or {}
+    found = {}
+    for row in sheet.rows:
+        initiative = str(row[position])
+        known, digested = values.get(initiative), digests.get(initiative)
+        found[initiative] = cell_digests(sheet.layout, row, known, digested)
+    return found
 
 
 def remembered(
@@ -77,9 +89,11 @@ def remembered(
 ) -> tuple[ReviewState, list[AuditEntry]]:
     """The state to keep once `books` are written, and the audit entries of the round."""
     assert report.review is not None
+    values = renderer.initiative_values
+    digests = value_digests(values)
     written: Mapping[str, dict[str, dict[str, str]]] = {
-        book.unit.id: sheet_digests(book.initiatives) for book in books.units
+        book.unit.id: sheet_digests(book.initiatives, values, digests) for book in books.units
     }
     headers = {c.key: c.header for c in renderer.layouts["initiatives"].columns}
-    values = renderer.initiative_values
-    return remember(report.review, report.responses, values, written, headers, report.generated_at)
+    responses = report.responses
+    return remember(report.review, responses, digests, written, headers, report.generated_at)
