@@ -3,6 +3,7 @@ rendered from it, so they cannot disagree."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -98,6 +99,26 @@ def response_json(response: Response, report: Report | None = None) -> dict[str,
         "review": review.get(response.id, {}),
         "tier_reached": tiers.get(response.id, "grassroots"),
     }
+
+
+def report_file_text(data: dict[str, Any]) -> str:
+    """`sync-report.json` as text: one top-level key a line, and each initiative (or unit) of a
+    top-level list (or mapping) on a line of its own, so the file reads and greps line by line.
+    Each line goes through json's C encoder; an indented dump takes its pure-Python path,
+    seconds at national scale."""
+
+    def dumps(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    def block(value: Any) -> str:
+        if isinstance(value, list) and value:
+            return "[\n  " + ",\n  ".join(dumps(v) for v in value) + "\n ]"
+        if isinstance(value, dict) and value:
+            lines = (f"{dumps(str(k))}: {dumps(v)}" for k, v in value.items())
+            return "{\n  " + ",\n  ".join(lines) + "\n }"
+        return dumps(value)
+
+    return "{\n" + ",\n".join(f" {dumps(k)}: {block(v)}" for k, v in data.items()) + "\n}\n"
 
 
 def report_json(report: Report) -> dict[str, Any]:

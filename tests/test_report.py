@@ -3,6 +3,8 @@ own sheet keeps the value (it is the unit's data)."""
 
 from __future__ import annotations
 
+import json
+
 from sync.config import read_settings
 from sync.pipeline import run_sync
 from sync.rules.codes import REGISTRY, public_message
@@ -29,3 +31,18 @@ def test_every_code_without_a_public_template_quotes_no_contact() -> None:
     quoting = {c.id for c in REGISTRY.values() if "{value}" in c.template and c.field in
                {"phone", "email"}}  # fmt: skip
     assert all(REGISTRY[c].public_template for c in quoting)
+
+
+def test_the_report_file_holds_one_initiative_a_line(small_campaign, tmp_path) -> None:
+    """Officers and IT staff grep `sync-report.json`: each initiative, and each unit's tally, is
+    one line that parses on its own."""
+    config = small_campaign([{"phone": PHONE}, {"title": "Sáng kiến «thứ hai»\nhai dòng"}])
+    report = run_sync(read_settings(config)).report
+    text = (tmp_path / "out" / "sync-report.json").read_text(encoding="utf-8")
+    data = json.loads(text)
+    assert [r["id"] for r in data["responses"]] == [r.id for r in report.responses]
+    lines = [line.strip().rstrip(",") for line in text.splitlines()]
+    for response in data["responses"]:
+        assert json.dumps(response, ensure_ascii=False) in lines
+    for unit, figures in data["tallies"].items():
+        assert f"{json.dumps(unit)}: {json.dumps(figures, ensure_ascii=False)}" in lines

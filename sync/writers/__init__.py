@@ -4,13 +4,12 @@ review state, the audit and the JSON report."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..config import Settings
-from ..report import REPORT_FILE, Report, report_json
+from ..report import REPORT_FILE, Report, report_file_text, report_json
 from ..templates import Templates
 from .books import remembered, render_books, reviewing_units
 from .records import Renderer
@@ -23,7 +22,7 @@ def report_text(report: Report, held: dict[str, str]) -> str:
     """`sync-report.json`, with the outputs left as they were (`not_written`)."""
     data = report_json(report)
     data["not_written"] = [{"path": path, "reason": why} for path, why in sorted(held.items())]
-    return json.dumps(data, ensure_ascii=False, indent=1)
+    return report_file_text(data)
 
 
 def write_outputs(
