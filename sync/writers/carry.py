@@ -77,7 +77,7 @@ class CarriedCell:
 @dataclass(slots=True, eq=False)  # each column is itself, hashed by identity
 class OfficerColumn:
     header: str
-    after: str | None  # key of the sync column on its left; None: the first column
+    after: tuple[str, ...]  # keys of the sync columns on its left, nearest first
     width: float | None
     cells: dict[RowKey, CarriedCell] = field(default_factory=dict)
 
@@ -232,7 +232,7 @@ def _officer_columns(
     found = {}
     for index, name in enumerate(names):
         if index not in positions:
-            after = next((positions[i] for i in range(index - 1, -1, -1) if i in positions), None)
+            after = tuple(positions[i] for i in range(index - 1, -1, -1) if i in positions)
             dimensions = getattr(sheet, "column_dimensions", None)  # not in a streaming read
             width = dimensions[get_column_letter(index + 1)].width if dimensions else None
             found[index] = OfficerColumn(name, after, width)
@@ -443,13 +443,13 @@ def _read_carried(path: Path, templates: Templates, tier: str | None) -> Carried
 
 
 def _order(keys: tuple[str, ...], columns: list[OfficerColumn]) -> list[int | OfficerColumn]:
-    """The new column order: sync columns by index, each officer column after the sync column
-    it followed (first when it led the tab, last when that column is gone)."""
-    order: list[int | OfficerColumn] = [c for c in columns if c.after is None]
+    """The new column order: sync columns by index, each officer column after the nearest sync
+    column on its left that is still written (first when none is, as when it led the tab)."""
+    anchor = {c: next((k for k in c.after if k in keys), None) for c in columns}
+    order: list[int | OfficerColumn] = [c for c in columns if anchor[c] is None]
     for index, key in enumerate(keys):
         order.append(index)
-        order.extend(c for c in columns if c.after == key)
-    order.extend(c for c in columns if c.after is not None and c.after not in keys)
+        order.extend(c for c in columns if anchor[c] == key)
     return order
 
 
