@@ -29,7 +29,7 @@ class UnitBook:
 @dataclass(frozen=True, slots=True)
 class Books:
     units: tuple[UnitBook, ...]
-    lookup: Sheet  # the public lookup, also written on its own
+    lookup: Sheet  # the public lookup: its own file or spreadsheet, in no unit's book
     tree: OrgTree
 
 
