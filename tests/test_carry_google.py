@@ -156,3 +156,17 @@ def test_the_previous_wide_full_list_and_lookup_tab_are_upgraded_on_google(
     assert len(lookup.values(LOOKUP_TAB)) == 1 + len(rows)
     sync_at(campaign)  # and stays so
     assert province.values(FULL_LIST)[0] == [*lean, OWN_COLUMN]
+
+
+def test_an_old_lookup_tab_an_officer_added_a_column_to_is_left_to_them(
+    campaign: Campaign,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    write_the_previous_layout(monkeypatch)
+    sync_at(campaign)
+    province = Officer(campaign.emu, campaign.dashboard)
+    province.http = emulator_client(campaign.emu, account=ACCOUNT).http_client
+    expected = add_column_right_of(province, LOOKUP_TAB)
+    monkeypatch.undo()
+    sync_at(campaign)
+    assert {i: r[OWN_COLUMN] for i, r in province.rows(LOOKUP_TAB).items()} == expected

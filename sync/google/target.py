@@ -202,12 +202,13 @@ class GoogleWriter:
         """Tabs this book no longer holds (the public lookup, now a spreadsheet of its own) are
         deleted, unless an officer added columns beside the sync's: then they stay theirs."""
         widths = {layout.name: len(layout.columns) for layout in self.templates.sheets.values()}
+        found = [existing[t]["properties"] for t in sorted(retired_titles(self.templates))
+                 if t in existing and t not in owned]  # fmt: skip
         return [
-            {"deleteSheet": {"sheetId": existing[title]["properties"]["sheetId"]}}
-            for title in sorted(retired_titles(self.templates))
-            if title in existing and title not in owned
-            and existing[title]["properties"]["gridProperties"]["columnCount"] <= widths[title]
-        ]  # fmt: skip
+            {"deleteSheet": {"sheetId": tab["sheetId"]}}
+            for tab in found
+            if tab.get("gridProperties", {}).get("columnCount", 0) <= widths[tab["title"]]
+        ]
 
     def _protect(self, content: Content, existing: dict[str, Any]) -> list[dict[str, Any]]:
         """The sync-owned columns may be edited only by the service account, so an officer gets a
