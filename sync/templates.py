@@ -113,6 +113,7 @@ class SheetSpec(Model):
     freeze_columns: int = Field(0, ge=0)
     empty: str | None = None  # shown under the header when there is no row
     print_through: str | None = None  # the last column key that prints (all when None)
+    print_rows: int | None = Field(None, gt=0)  # the first data rows that print (all when None)
 
     @model_validator(mode="after")
     def _highlighted_columns_exist(self) -> SheetSpec:
@@ -133,6 +134,7 @@ class SheetLayout:
     freeze_columns: int = 0
     empty: str | None = None
     print_through: str | None = None
+    print_rows: int | None = None
     # Derived once: writers ask for the keys for every row they build.
     _keys: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
@@ -154,7 +156,8 @@ class SheetLayout:
 def sheet_layout(data: Mapping[str, Any]) -> SheetLayout:
     """One sheet's layout from its YAML mapping (title, columns, highlights, freeze_columns);
     other keys of the mapping (a dossier's words) are not the layout's."""
-    names = ("title", "columns", "highlights", "freeze_columns", "empty", "print_through")
+    names = ("title", "columns", "highlights", "freeze_columns", "empty", "print_through",
+             "print_rows")  # fmt: skip
     spec = SheetSpec.model_validate({k: v for k, v in data.items() if k in names})
     return _layout(spec)
 
@@ -167,6 +170,7 @@ def _layout(spec: SheetSpec) -> SheetLayout:
         spec.freeze_columns,
         spec.empty,
         spec.print_through,
+        spec.print_rows,
     )
 
 
@@ -301,7 +305,6 @@ class ReviewWords(Model):
     choices: ChoiceLists
     appraisal: AppraisalWords
     ticked: tuple[str, ...]  # anything an officer may type for a ticked box
-    all_initiatives_title: str
     summary_chars: int = Field(160, gt=0)  # the short description beside the review
     lookup_file: str
     archived_reason: ArchivedReasons
@@ -386,8 +389,8 @@ class PrintWords(Model):
     page: str  # over {page} and {pages}
 
 
-_SHEETS = ("initiatives", "problems", "tallies", "audit", "registry", "archive", "national",
-           "commendation", "lookup", "chart_data", "carried")  # fmt: skip
+_SHEETS = ("initiatives", "all_initiatives", "problems", "tallies", "audit", "registry", "archive",
+           "national", "commendation", "lookup", "chart_data", "carried")  # fmt: skip
 
 
 class Outputs(Model):

@@ -186,3 +186,71 @@ def test_a_superiors_charts_stay_beside_an_officers_sheet(small_campaign, tmp_pa
     assert_own_sheet(book)
     with zipfile.ZipFile(book) as archive:
         assert any(name.startswith("xl/charts/chart") for name in archive.namelist())
+
+
+FULL_LIST, LOOKUP = "Toàn bộ sáng kiến", "Tra cứu kết quả"
+# Sync-owned headers the full list showed before it was made lean.
+WIDE_ONLY = ["Tóm tắt nội dung", "Năm sinh", "Giới tính", "Số điện thoại", "Email", "Chức vụ",
+             "Khối", "Mô tả sáng kiến", "Thời gian bắt đầu áp dụng", "Giá trị làm lợi (đồng)",
+             "Đồng tác giả", "Giống nội dung của", "Nguồn", "Dòng trong nguồn"]  # fmt: skip
+DISTRICT_NOTE, PROVINCE_LOOKUP_NOTE = "Ghi chú của huyện", "Đã báo tác giả"
+
+
+def make_old_layout(path: Path) -> dict[str, str]:
+    """Turn a province's book into one an earlier version wrote: a wide full list with an
+    officer's column in the middle (after «Số điện thoại») and one at the end, a «Ghi chú»
+    column of the officer's own, and the public lookup as a tab with an officer's column.
+    Returns id -> the officer's middle-column value."""
+    book = openpyxl.load_workbook(path)
+    lean = book[FULL_LIST]
+    headers = [c.value for c in lean[1]]
+    rows = [list(r) for r in lean.iter_rows(min_row=2, values_only=True)]
+    del book[FULL_LIST]
+    wide = book.create_sheet(FULL_LIST)
+    wide_headers = [*headers[:3], *WIDE_ONLY[:4], DISTRICT_NOTE, *WIDE_ONLY[4:], *headers[3:],
+                    "Ghi chú"]  # fmt: skip
+    wide.append(wide_headers)
+    middle = {}
+    for row in rows:
+        middle[row[0]] = f"đã gọi {row[0]}"
+        values = dict(zip(headers, row, strict=True)) | {DISTRICT_NOTE: middle[row[0]]}
+        values |= {h: "cũ" for h in WIDE_ONLY} | {"Ghi chú": f"xem {row[0]}"}
+        wide.append([values[h] for h in wide_headers])
+    lookup = book.create_sheet(LOOKUP)
+    lookup.append(["Mã sáng kiến", "Tên sáng kiến", "Công đoàn cơ sở", "Kết quả",
+                   "Cập nhật ngày", PROVINCE_LOOKUP_NOTE])  # fmt: skip
+    lookup.append([rows[0][0], "x", "y", "Chưa thẩm định", None, "rồi"])
+    book.save(path)
+    return middle
+
+
+def test_an_old_wide_full_list_and_lookup_tab_are_upgraded_keeping_officers_cells(
+    small_campaign, tmp_path
+) -> None:
+    campaign = Campaign(small_campaign, tmp_path, [person(i) for i in range(4)])
+    campaign.sync()
+    book = campaign.book("P")
+    middle = make_old_layout(book)
+    first = next(iter(middle))
+    campaign.sync(rows=[person(i) for i in range(5)])  # the next sync rewrites the book
+    upgraded = openpyxl.load_workbook(book)
+    assert LOOKUP not in upgraded.sheetnames  # the lookup lives in its own file only
+    sheet = upgraded[FULL_LIST]
+    headers = [c.value for c in sheet[1]]
+    assert not set(WIDE_ONLY) & set(headers)  # the old wide columns are gone, not "the officer's"
+    # the officers' columns survive, each after the nearest column still listed on its left
+    assert headers[headers.index("Trạng thái") + 1] == DISTRICT_NOTE
+    assert headers[-1] == "Ghi chú"
+    kept = rows_by_id(book, FULL_LIST)
+    assert len(kept) == 5
+    for initiative, value in middle.items():
+        assert kept[initiative][DISTRICT_NOTE] == value
+        assert kept[initiative]["Ghi chú"] == f"xem {initiative}"
+    carried = upgraded[CARRIED]
+    names = [c.value for c in carried[1]]
+    left = [dict(zip(names, row, strict=False)) for row in carried.iter_rows(2, values_only=True)]
+    assert [(c["Trang tính"], c["Khóa dòng (mã)"], c["Cột"], c["Giá trị"]) for c in left] == [
+        (LOOKUP, first, PROVINCE_LOOKUP_NOTE, "rồi")]  # fmt: skip
+    campaign.sync(rows=[person(i) for i in range(5)])  # and stay so
+    assert rows_by_id(book, FULL_LIST) == kept
+    assert LOOKUP not in openpyxl.load_workbook(book).sheetnames

@@ -3,11 +3,17 @@ to the right of a sync tab and notes survive syncs; a renamed review header keep
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
+import pytest
 from gspread.utils import rowcol_to_a1
 
+from emulator.transport import emulator_client
+from sync.templates import load_templates
+from sync.writers import books, records
 from tests.officer import INITIATIVES
+from tests.test_google import ACCOUNT
 from tests.test_review_google import (
     NOTES,
     SCORE,
@@ -85,3 +91,82 @@ def test_a_renamed_review_header_keeps_its_values_on_google(campaign: Campaign) 
     sync_at(campaign)
     row = officer.rows()[first]
     assert (row[NOTES], row[SCORE]) == ("Ghi chú mới", 85)
+
+
+FULL_LIST, LOOKUP_TAB = "Toàn bộ sáng kiến", "Tra cứu kết quả"
+
+
+def write_the_previous_layout(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the sync write as the version before the lean full list did: every sync-owned
+    column of the review list in the full list, and the public lookup as a province tab."""
+
+    def wide_full_list(self: records.Renderer, unit_id: str) -> records.Sheet:
+        base = self.layouts["initiatives"]
+        columns = tuple(c for c in base.columns if not c.review and c.tiers is None
+                        and c.key not in ("outcome", "proposed_at"))  # fmt: skip
+        layout = replace(base, name=FULL_LIST, columns=columns)
+        listed = self._sorted(self.report.responses_under(unit_id))
+        rows = [[self.initiative_values[r.id][c.key] for c in columns] for r in listed]
+        return records.Sheet(layout, rows)
+
+    lean_book = books.unit_book
+
+    def with_lookup_tab(renderer: records.Renderer, unit: Any) -> books.UnitBook:
+        book = lean_book(renderer, unit)
+        if unit.tier != "province":
+            return book
+        return replace(book, sheets=(*book.sheets, renderer.lookup()))
+
+    monkeypatch.setattr(records.Renderer, "all_initiatives", wide_full_list)
+    monkeypatch.setattr(books, "unit_book", with_lookup_tab)
+
+
+def add_column_right_of(officer: Officer, title: str) -> dict[str, str]:
+    values = officer.values(title)
+    sheet_id, _, columns = officer._grid(title)
+    officer._send({"appendDimension": {"sheetId": sheet_id, "dimension": "COLUMNS", "length": 1}})
+    cells = [[OWN_COLUMN]] + [[f"riêng {row[0]}"] for row in values[1:]]
+    a1 = f"{quoted(title)}!{rowcol_to_a1(1, columns + 1)}"
+    officer.emu.set_values(officer.key, a1, cells, input_option="USER_ENTERED")
+    return {row[0]: f"riêng {row[0]}" for row in values[1:]}
+
+
+def test_the_previous_wide_full_list_and_lookup_tab_are_upgraded_on_google(
+    campaign: Campaign,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    write_the_previous_layout(monkeypatch)
+    sync_at(campaign)
+    province = Officer(campaign.emu, campaign.dashboard)
+    # the province's spreadsheet is the one the campaign was given: its editor adds the column
+    province.http = emulator_client(campaign.emu, account=ACCOUNT).http_client
+    assert province.tab(LOOKUP_TAB) is not None
+    assert "Số điện thoại" in province.values(FULL_LIST)[0]
+    expected = add_column_right_of(province, FULL_LIST)
+    monkeypatch.undo()
+    sync_at(campaign)
+    header = province.values(FULL_LIST)[0]
+    lean = [c.header for c in load_templates().sheets["all_initiatives"].columns]
+    assert header == [*lean, OWN_COLUMN]  # the stale wide columns gone, the officer's closed up
+    rows = province.rows(FULL_LIST)
+    assert {i: r[OWN_COLUMN] for i, r in rows.items()} == expected
+    assert all(r["Họ và tên"] for r in rows.values())  # each row's own values
+    assert province.tab(LOOKUP_TAB) is None  # written once, in its own spreadsheet
+    lookup = Officer(campaign.emu, campaign.unit_files()["tra-cuu-ket-qua"])
+    assert len(lookup.values(LOOKUP_TAB)) == 1 + len(rows)
+    sync_at(campaign)  # and stays so
+    assert province.values(FULL_LIST)[0] == [*lean, OWN_COLUMN]
+
+
+def test_an_old_lookup_tab_an_officer_added_a_column_to_is_left_to_them(
+    campaign: Campaign,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    write_the_previous_layout(monkeypatch)
+    sync_at(campaign)
+    province = Officer(campaign.emu, campaign.dashboard)
+    province.http = emulator_client(campaign.emu, account=ACCOUNT).http_client
+    expected = add_column_right_of(province, LOOKUP_TAB)
+    monkeypatch.undo()
+    sync_at(campaign)
+    assert {i: r[OWN_COLUMN] for i, r in province.rows(LOOKUP_TAB).items()} == expected

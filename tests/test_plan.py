@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import shutil
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -188,3 +189,18 @@ def test_a_tally_of_codes_is_headed_in_vietnamese_with_the_code_in_a_note(templa
                if r.get("updateCells", {}).get("fields") == "note"]  # fmt: skip
     assert plan[0].note == "QUOTA_EXCEEDED"
     assert notes["rows"][0]["values"][0]["note"] == "QUOTA_EXCEEDED"
+
+
+def test_a_long_full_list_prints_only_its_first_rows(templates, tmp_path) -> None:
+    layout = templates.sheets["all_initiatives"]
+    limit = layout.print_rows
+    assert limit is not None  # a province's whole list would be thousands of pages
+    row = ["SK-00001", "Tên", "Hợp lệ", "LĐLĐ huyện", "CĐCS", "Lĩnh vực", "Người", None, None, ""]
+    long = Sheet(layout, [[f"SK-{i:05d}", *row[1:]] for i in range(limit + 20)])
+    short = Sheet(replace(layout, name="Ngắn"), [row] * 3)
+    path = tmp_path / "full.xlsx"
+    write_workbook(path, templates, [long, short])
+    book = openpyxl.load_workbook(path)
+    last = len(layout.columns)
+    assert book[layout.name].print_area == f"'{layout.name}'!$A$1:${chr(64 + last)}${limit + 1}"
+    assert book["Ngắn"].print_area == f"'Ngắn'!$A$1:${chr(64 + last)}$4"  # every row

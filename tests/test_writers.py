@@ -61,17 +61,25 @@ def test_layout_headers_formats_and_highlights(written) -> None:
     book = workbook_of(out, "P")
     assert book.sheetnames == ["Bảng điều khiển", "Sáng kiến", "Lỗi cần sửa", "Tổng hợp",
                                "Biểu dương", "Lưu trữ", "Toàn bộ sáng kiến",
-                               "Đề xuất Tổng Liên đoàn", "Tra cứu kết quả",
-                               "Dữ liệu biểu đồ"]  # fmt: skip
+                               "Đề xuất Tổng Liên đoàn", "Dữ liệu biểu đồ"]  # fmt: skip
+    # the public lookup is its own file only, not a tab of the province's book too
     layout = load_templates().sheets["initiatives"]
     assert [c.value for c in book["Sáng kiến"][1]] == [c.header for c in layout.columns]
     sheet = book["Toàn bộ sáng kiến"]  # the province reviews nominees; this lists everything
     assert sheet.freeze_panes == "C2"
     assert sheet.auto_filter.ref.startswith("A1:")
     headers = [c.value for c in sheet[1]]
+    assert headers[:3] == ["Mã sáng kiến", "Tên sáng kiến", "Trạng thái"]
+    assert {"Công đoàn cơ sở", "Công đoàn cấp trên trực tiếp", "Lĩnh vực", "Họ và tên",
+            "Lỗi và cảnh báo", "Trùng với (bản mới nhất)"} <= set(headers)  # fmt: skip
+    # one row per initiative to search and count: the author's details stay in the review list
+    assert not {"Mô tả sáng kiến", "Số điện thoại", "Email", "Năm sinh"} & set(headers)
+    assert len(headers) <= 12
     stamp = sheet.cell(row=2, column=headers.index("Thời gian gửi") + 1)
     assert stamp.number_format == "dd/mm/yyyy hh:mm:ss" and stamp.value.year == 2021
-    money = sheet.cell(row=2, column=headers.index("Giá trị làm lợi (đồng)") + 1)
+    review = workbook_of(out, "P.TG.THPT")["Sáng kiến"]
+    review_headers = [c.value for c in review[1]]
+    money = review.cell(row=2, column=review_headers.index("Giá trị làm lợi (đồng)") + 1)
     assert money.value == 2_000_000 and "#,##0" in money.number_format
     assert sheet.conditional_formatting  # invalid and duplicate rows are highlighted
     assert len(book["Bảng điều khiển"]._charts) == 4
@@ -205,7 +213,6 @@ def test_the_example_prints_on_a4_one_page_wide_with_a_one_page_dashboard(
     run_sync(settings, out, now=datetime.fromisoformat("2021-04-10T08:00:00+07:00"))
     templates = load_templates()
     first_headers = {layout.name: layout.columns[0].header for layout in templates.sheets.values()}
-    first_headers[templates.review.all_initiatives_title] = "Mã sáng kiến"
     for pattern in ("1-tinh/DB *.xlsx", "2-cap-tren-truc-tiep/DB.TG *.xlsx",
                     "3-co-so/DB.TG.TH-TT *.xlsx"):  # fmt: skip
         [workbook] = out.glob(pattern)

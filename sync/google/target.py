@@ -33,7 +33,7 @@ from ..review.state import ReviewState
 from ..review.store import Written
 from ..review.values import fingerprint
 from ..templates import SheetLayout, Templates
-from ..writers.books import Books, UnitBook, reviewing_units, sheet_digests
+from ..writers.books import Books, UnitBook, retired_titles, reviewing_units, sheet_digests
 from ..writers.folder import StateFiles
 from ..writers.plan import Planner, owned_runs
 from ..writers.readback import read_tab, readback_of, rows_by_header
@@ -55,7 +55,7 @@ FINGERPRINT_KEY = "sangkien-sync.fingerprint"
 PROTECTION_MARK = "sangkien-sync"
 _METADATA_FIELDS = (
     "properties.title,developerMetadata,sheets(properties,conditionalFormats,charts(chartId),"
-    "protectedRanges(protectedRangeId,description))"
+    "protectedRanges(protectedRangeId,description,range))"
 )
 
 
@@ -173,14 +173,19 @@ class GoogleWriter:
         assert sheet.metadata is not None
         requests: list[dict[str, Any]] = []
         owned = [s.layout.name for s in content.sheets]
+        narrowed: list[dict[str, Any]] = []
         for data in content.sheets:
-            requests += tab_requests(self.planner.tab(data), existing.get(data.layout.name))
+            tab = existing.get(data.layout.name)
+            requests += tab_requests(self.planner.tab(data), tab)
+            narrowed += _narrowed(tab, len(data.layout.columns))
+        requests += self._retire(existing, owned)
         if content.dashboard is not None:
             title = self.templates.dashboard.title
             board = self.planner.dashboard(content.dashboard)
             requests += dashboard_requests(board, existing.get(title))
             owned.append(title)
         requests += self._protect(content, existing)
+        requests += narrowed  # after the protections: the old ones are gone by then
         if content.appended:
             requests += self._append_audit(content.appended, existing)
             owned.append(self.templates.sheets["audit"].name)
@@ -192,6 +197,18 @@ class GoogleWriter:
             ]
         requests += self._fingerprint(sheet.metadata, fingerprint)
         return requests
+
+    def _retire(self, existing: dict[str, Any], owned: list[str]) -> list[dict[str, Any]]:
+        """Tabs this book no longer holds (the public lookup, now a spreadsheet of its own) are
+        deleted, unless an officer added columns beside the sync's: then they stay theirs."""
+        widths = {layout.name: len(layout.columns) for layout in self.templates.sheets.values()}
+        found = [existing[t]["properties"] for t in sorted(retired_titles(self.templates))
+                 if t in existing and t not in owned]  # fmt: skip
+        return [
+            {"deleteSheet": {"sheetId": tab["sheetId"]}}
+            for tab in found
+            if tab.get("gridProperties", {}).get("columnCount", 0) <= widths[tab["title"]]
+        ]
 
     def _protect(self, content: Content, existing: dict[str, Any]) -> list[dict[str, Any]]:
         """The sync-owned columns may be edited only by the service account, so an officer gets a
@@ -285,6 +302,23 @@ class GoogleWriter:
         what = f"spreadsheet {sheet.key}"
         chunks.send(self.google, sheet.key, chunks.plan(requests, sheet.metadata or {}, what))
         return True
+
+
+def _narrowed(tab: dict[str, Any] | None, width: int) -> list[dict[str, Any]]:
+    """The columns an earlier sync owned (protected) past the layout's width, as a wider layout
+    of the tab left them: deleted, so an officer's columns to their right close up beside the
+    sync's instead of sitting behind stale copies."""
+    ends = [
+        protected["range"].get("endColumnIndex", 0)
+        for protected in (tab or {}).get("protectedRanges", ())
+        if protected.get("description") == PROTECTION_MARK and "range" in protected
+    ]
+    end = max(ends, default=0)
+    if tab is None or end <= width:
+        return []
+    span = {"sheetId": tab["properties"]["sheetId"], "dimension": "COLUMNS",
+            "startIndex": width, "endIndex": end}  # fmt: skip
+    return [{"deleteDimension": {"range": span}}]
 
 
 def _dated(rows: list[dict[str, Any]], layout: SheetLayout) -> list[dict[str, Any]]:

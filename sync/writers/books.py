@@ -15,6 +15,7 @@ from ..report import Report
 from ..review.audit import AuditEntry
 from ..review.stage import remember, value_digests
 from ..review.state import ReviewState, cell_digests
+from ..templates import Templates
 from .records import Dashboard, Renderer, Sheet
 
 
@@ -29,7 +30,7 @@ class UnitBook:
 @dataclass(frozen=True, slots=True)
 class Books:
     units: tuple[UnitBook, ...]
-    lookup: Sheet  # the public lookup, also written on its own
+    lookup: Sheet  # the public lookup: its own file or spreadsheet, in no unit's book
     tree: OrgTree
 
 
@@ -40,9 +41,17 @@ def reviewing_units(tree: OrgTree, settings: Settings) -> list[Unit]:
     return [unit for unit in tree if unit.tier in settings.output.tiers or unit.id == always]
 
 
+def retired_titles(templates: Templates) -> set[str]:
+    """Tabs an earlier version wrote into a unit's book that it no longer holds: the public
+    lookup, now written only in its own file or spreadsheet. A sync removes them from an old
+    book (an officer's cells on them are kept in the carried tab)."""
+    return {templates.sheets["lookup"].name}
+
+
 def unit_book(renderer: Renderer, unit: Unit) -> UnitBook:
     """A unit's tabs after the dashboard: its review list first, the full list for superiors
-    and the province, and the province's list for the Confederation and public lookup."""
+    and the province, and the province's list for the Confederation. The public lookup is
+    not among them: it is written once, on its own."""
     initiatives = replace(renderer.initiatives(unit.id), owner=unit.name)
     sheets = [
         initiatives,
@@ -54,7 +63,7 @@ def unit_book(renderer: Renderer, unit: Unit) -> UnitBook:
     if unit.tier != "grassroots":
         sheets.append(renderer.all_initiatives(unit.id))
     if unit.tier == "province":
-        sheets += [renderer.national(), renderer.lookup()]
+        sheets.append(renderer.national())
     owned = [initiatives, *(replace(sheet, owner=unit.name) for sheet in sheets[1:])]
     board = renderer.dashboard(unit.id)
     board = replace(board, chart_data=replace(board.chart_data, owner=unit.name))

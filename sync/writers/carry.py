@@ -37,6 +37,7 @@ from ..errors import OutputError
 from ..review.settle import Unplaced, column_positions
 from ..templates import SheetLayout, Templates
 from ..text import fold
+from .books import retired_titles
 from .plan import CellLook, ColumnPlan, HeaderLook, TabPlan, highlight_formula
 
 CARRIED_PROPERTY = "sangkien-sync.carried"
@@ -76,7 +77,7 @@ class CarriedCell:
 @dataclass(slots=True, eq=False)  # each column is itself, hashed by identity
 class OfficerColumn:
     header: str
-    after: str | None  # key of the sync column on its left; None: the first column
+    after: tuple[str, ...]  # keys of the sync columns on its left, nearest first
     width: float | None
     cells: dict[RowKey, CarriedCell] = field(default_factory=dict)
 
@@ -231,7 +232,7 @@ def _officer_columns(
     found = {}
     for index, name in enumerate(names):
         if index not in positions:
-            after = next((positions[i] for i in range(index - 1, -1, -1) if i in positions), None)
+            after = tuple(positions[i] for i in range(index - 1, -1, -1) if i in positions)
             dimensions = getattr(sheet, "column_dimensions", None)  # not in a streaming read
             width = dimensions[get_column_letter(index + 1)].width if dimensions else None
             found[index] = OfficerColumn(name, after, width)
@@ -318,12 +319,24 @@ def _left_cells(sheet: Any, layout: SheetLayout) -> list[LeftCell]:
 
 def _owned_titles(templates: Templates) -> set[str]:
     titles = {layout.name for layout in templates.sheets.values()}
-    return titles | {templates.dashboard.title, templates.review.all_initiatives_title}
+    return titles | {templates.dashboard.title}
+
+
+def _full_list_as_read(templates: Templates) -> SheetLayout:
+    """The full list's columns, and the review list's sync-owned ones an earlier, wider full
+    list showed: recognised as the sync's, so they are dropped from an old workbook rather
+    than kept as an officer's. Its review columns are not: a "Ghi chú" an officer added to
+    the full list is theirs."""
+    lean = templates.sheets["all_initiatives"]
+    keys = set(lean.column_keys())
+    wide = [c for c in templates.sheets["initiatives"].columns if not (c.review or c.key in keys)]
+    return replace(lean, columns=(*lean.columns, *wide))
 
 
 def _layouts(templates: Templates) -> dict[str, SheetLayout]:
     layouts = {layout.name: layout for layout in templates.sheets.values()}
-    layouts[templates.review.all_initiatives_title] = templates.sheets["initiatives"]
+    full = _full_list_as_read(templates)
+    layouts[full.name] = full
     return layouts
 
 
@@ -400,6 +413,7 @@ def _read_carried(path: Path, templates: Templates, tier: str | None) -> Carried
         ) from None
     found = Carried()
     owned, layouts = _owned_titles(templates), _layouts(templates)
+    retired = retired_titles(templates)
     carried_tab = templates.sheets["carried"]
     reading = _Reading(tier, templates.styles.review_cell_fill, _coloured(path, templates))
     for sheet in book.worksheets:
@@ -410,8 +424,11 @@ def _read_carried(path: Path, templates: Templates, tier: str | None) -> Carried
         elif sheet.title in layouts and sheet.title != templates.dashboard.title:
             carry = _sync_tab(sheet, layouts[sheet.title], reading)
             if carry is not None:
-                found.tabs[sheet.title] = carry
                 found.left.extend(carry.left)
+                if sheet.title in retired:  # no row of it is listed now: its cells wait
+                    found.left.extend(_gone(carry, set(), sheet.title))
+                else:
+                    found.tabs[sheet.title] = carry
     book.close()
     formulas = _formulas(found)
     if formulas:
@@ -426,13 +443,13 @@ def _read_carried(path: Path, templates: Templates, tier: str | None) -> Carried
 
 
 def _order(keys: tuple[str, ...], columns: list[OfficerColumn]) -> list[int | OfficerColumn]:
-    """The new column order: sync columns by index, each officer column after the sync column
-    it followed (first when it led the tab, last when that column is gone)."""
-    order: list[int | OfficerColumn] = [c for c in columns if c.after is None]
+    """The new column order: sync columns by index, each officer column after the nearest sync
+    column on its left that is still written (first when none is, as when it led the tab)."""
+    anchor = {c: next((k for k in c.after if k in keys), None) for c in columns}
+    order: list[int | OfficerColumn] = [c for c in columns if anchor[c] is None]
     for index, key in enumerate(keys):
         order.append(index)
-        order.extend(c for c in columns if c.after == key)
-    order.extend(c for c in columns if c.after is not None and c.after not in keys)
+        order.extend(c for c in columns if anchor[c] == key)
     return order
 
 

@@ -7,7 +7,7 @@ neither decides a colour, a chart kind or a position of its own.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from ..templates import (
@@ -190,6 +190,13 @@ def _printed_count(layout: SheetLayout) -> int:
     return found[-1] + 1 if found else len(layout.columns)
 
 
+def _printed_rows(sheet: Sheet) -> int:
+    """How many first rows print, the header included: those through the layout's
+    `print_rows` (0: every row)."""
+    limit = sheet.layout.print_rows
+    return 0 if limit is None or len(sheet.rows) <= limit else limit + 1
+
+
 def owned_runs(columns: tuple[Column, ...]) -> tuple[tuple[int, int], ...]:
     """Runs [start, end) of sync-owned columns; the officers' review columns lie between."""
     runs: list[tuple[int, int]] = []
@@ -282,7 +289,7 @@ class Planner:
             freeze_columns=layout.freeze_columns,
             highlights=highlights,
             owned_runs=owned_runs(layout.columns),
-            page=self.page(layout.name, sheet.owner, printed),
+            page=replace(self.page(layout.name, sheet.owner, printed), rows=_printed_rows(sheet)),
             empty=empty,
         )
 

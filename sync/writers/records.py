@@ -22,8 +22,6 @@ from ..text import person_sort_key, shorten, vietnamese_sort_key
 from .readback import unplaced_rows
 
 Value = str | int | float | date | datetime | None
-# Sync-owned columns of a unit's review list that say what the unit did, not what was sent.
-_PER_UNIT_KEYS = ("outcome", "proposed_at")
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,17 +142,6 @@ class Renderer:
         return {r.id: self._initiative_values(r) for r in self.report.responses}
 
     @cached_property
-    def _base_layout(self) -> SheetLayout:
-        """The initiatives layout without review and tier-specific columns: the full list."""
-        layout = self.layouts["initiatives"]
-        columns = tuple(
-            c
-            for c in layout.columns
-            if not c.review and c.tiers is None and c.key not in _PER_UNIT_KEYS
-        )
-        return replace(layout, name=self.templates.review.all_initiatives_title, columns=columns)
-
-    @cached_property
     def _order(self) -> dict[str, tuple]:
         """Officers read lists by unit, then by person in Vietnamese order (given name first)."""
         unit_keys: dict[str, tuple] = {}
@@ -235,7 +222,9 @@ class Renderer:
         return Sheet(layout, rows)
 
     def all_initiatives(self, unit_id: str) -> Sheet:
-        layout = self._base_layout
+        """Every initiative of the unit's subtree, in the lean layout a superior searches,
+        filters and counts (the details stay in the grassroots union's list)."""
+        layout = self.layouts["all_initiatives"]
         keys = layout.column_keys()
         responses = self._sorted(self.report.responses_under(unit_id))
         values = self.initiative_values
@@ -323,11 +312,8 @@ class Renderer:
 
     def lookup(self) -> Sheet:
         """D4, public: where each initiative stands, by id, title and union only. No name,
-        contact or year of birth, so it can be posted for every author to see."""
-        return self._lookup
-
-    @cached_property
-    def _lookup(self) -> Sheet:  # shown twice (a province tab and a file of its own)
+        contact or year of birth, so it can be posted for every author to see. Written once,
+        as a file (or spreadsheet) of its own."""
         layout = self.layouts["lookup"]
         updated = self._last_change()
         unit_keys: dict[str, tuple] = {}
