@@ -170,3 +170,36 @@ def test_an_old_lookup_tab_an_officer_added_a_column_to_is_left_to_them(
     monkeypatch.undo()
     sync_at(campaign)
     assert {i: r[OWN_COLUMN] for i, r in province.rows(LOOKUP_TAB).items()} == expected
+
+
+def notes_in(officer: Officer, title: str) -> list[str]:
+    data = officer.emu.spreadsheet_json(officer.key, include_grid=True)
+    [tab] = [s for s in data["sheets"] if s["properties"]["title"] == title]
+    rows = tab["data"][0].get("rowData", [])
+    return [v["note"] for row in rows for v in row.get("values", []) if v.get("note")]
+
+
+def test_a_note_on_a_stale_wide_column_is_not_deleted_with_it(
+    campaign: Campaign,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The upgrade deletes the columns the lean full list dropped, unless an officer put a note
+    on one of their cells: then they stay, emptied of the sync's values, with the note."""
+    write_the_previous_layout(monkeypatch)
+    sync_at(campaign)
+    province = Officer(campaign.emu, campaign.dashboard)
+    province.http = emulator_client(campaign.emu, account=ACCOUNT).http_client
+    header = province.values(FULL_LIST)[0]
+    sheet_id, _, _ = province._grid(FULL_LIST)
+    start = {"sheetId": sheet_id, "rowIndex": 1, "columnIndex": header.index("Mô tả sáng kiến")}
+    province._send({"updateCells": {"rows": [{"values": [{"note": "Gọi lại tuần sau"}]}],
+                                    "fields": "note", "start": start}})  # fmt: skip
+    monkeypatch.undo()
+    sync_at(campaign)
+    lean = [c.header for c in load_templates().sheets["all_initiatives"].columns]
+    values = province.values(FULL_LIST)
+    assert values[0][: len(lean)] == lean
+    assert all(cell == "" for row in values for cell in row[len(lean) :])  # no stale copies
+    assert notes_in(province, FULL_LIST) == ["Gọi lại tuần sau"]
+    sync_at(campaign)
+    assert notes_in(province, FULL_LIST) == ["Gọi lại tuần sau"]

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from gspread.exceptions import APIError
+from gspread.utils import rowcol_to_a1
 
 from ..config import Settings
 from ..errors import GoogleError
@@ -177,7 +178,7 @@ class GoogleWriter:
         for data in content.sheets:
             tab = existing.get(data.layout.name)
             requests += tab_requests(self.planner.tab(data), tab)
-            narrowed += _narrowed(tab, len(data.layout.columns))
+            narrowed += self._narrowed(sheet, tab, len(data.layout.columns))
         requests += self._retire(existing, owned)
         if content.dashboard is not None:
             title = self.templates.dashboard.title
@@ -197,6 +198,40 @@ class GoogleWriter:
             ]
         requests += self._fingerprint(sheet.metadata, fingerprint)
         return requests
+
+    def _narrowed(
+        self, sheet: Spreadsheet, tab: dict[str, Any] | None, width: int
+    ) -> list[dict[str, Any]]:
+        """Stale columns a wider layout left are deleted, so an officer's columns to their right
+        close up beside the sync's. Where an officer put a note on one of their cells they stay,
+        emptied of the sync's values, so the note is not lost with them."""
+        stale = _stale_columns(tab, width)
+        if tab is None or stale is None:
+            return []
+        sheet_id, title = tab["properties"]["sheetId"], tab["properties"]["title"]
+        span = {"sheetId": sheet_id, "startColumnIndex": stale[0], "endColumnIndex": stale[1]}
+        if self._has_notes(sheet, title, stale):
+            return [{"updateCells": {"range": span, "fields": "userEnteredValue"}}]
+        columns = {"sheetId": sheet_id, "dimension": "COLUMNS",
+                   "startIndex": stale[0], "endIndex": stale[1]}  # fmt: skip
+        return [{"deleteDimension": {"range": columns}}]
+
+    def _has_notes(self, sheet: Spreadsheet, title: str, columns: tuple[int, int]) -> bool:
+        assert sheet.key is not None
+        first, last = (rowcol_to_a1(1, c)[:-1] for c in (columns[0] + 1, columns[1]))
+        params = {"ranges": f"{_quoted(title)}!{first}:{last}",
+                  "fields": "sheets.data.rowData.values.note"}  # fmt: skip
+        try:
+            found = self.google.http.fetch_sheet_metadata(sheet.key, params=params)
+        except APIError as exc:
+            raise self.google.explain(exc, f"spreadsheet {sheet.key}") from None
+        return any(
+            value.get("note")
+            for tab in found.get("sheets", ())
+            for block in tab.get("data", ())
+            for row in block.get("rowData", ())
+            for value in row.get("values", ())
+        )
 
     def _retire(self, existing: dict[str, Any], owned: list[str]) -> list[dict[str, Any]]:
         """Tabs this book no longer holds (the public lookup, now a spreadsheet of its own) are
@@ -304,21 +339,16 @@ class GoogleWriter:
         return True
 
 
-def _narrowed(tab: dict[str, Any] | None, width: int) -> list[dict[str, Any]]:
+def _stale_columns(tab: dict[str, Any] | None, width: int) -> tuple[int, int] | None:
     """The columns an earlier sync owned (protected) past the layout's width, as a wider layout
-    of the tab left them: deleted, so an officer's columns to their right close up beside the
-    sync's instead of sitting behind stale copies."""
+    of the tab left them."""
     ends = [
         protected["range"].get("endColumnIndex", 0)
         for protected in (tab or {}).get("protectedRanges", ())
         if protected.get("description") == PROTECTION_MARK and "range" in protected
     ]
     end = max(ends, default=0)
-    if tab is None or end <= width:
-        return []
-    span = {"sheetId": tab["properties"]["sheetId"], "dimension": "COLUMNS",
-            "startIndex": width, "endIndex": end}  # fmt: skip
-    return [{"deleteDimension": {"range": span}}]
+    return (width, end) if tab is not None and end > width else None
 
 
 def _dated(rows: list[dict[str, Any]], layout: SheetLayout) -> list[dict[str, Any]]:
