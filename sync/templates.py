@@ -299,6 +299,7 @@ class CarriedReasons(Model):
 
     gone: str  # its row is no longer listed
     no_id: str  # its row had no id
+    comment: str  # an officer's comment on a cell the sheet no longer shows
 
 
 class ReviewWords(Model):

@@ -254,3 +254,37 @@ def test_an_old_wide_full_list_and_lookup_tab_are_upgraded_keeping_officers_cell
     campaign.sync(rows=[person(i) for i in range(5)])  # and stay so
     assert rows_by_id(book, FULL_LIST) == kept
     assert LOOKUP not in openpyxl.load_workbook(book).sheetnames
+
+
+def test_a_comment_on_a_cell_the_sheet_no_longer_shows_is_kept_in_the_carried_tab(
+    small_campaign, tmp_path
+) -> None:
+    """Comments on a dropped wide column's cell, and on the cell of a row no longer listed,
+    are kept as text in the carried tab, naming the tab, the row's id and the column; one on a
+    listed row's cell stays on it."""
+    campaign = Campaign(small_campaign, tmp_path, [person(i) for i in range(4)])
+    campaign.sync()
+    book = campaign.book("P")
+    make_old_layout(book)
+    workbook = openpyxl.load_workbook(book)
+    sheet = workbook[FULL_LIST]
+    headers = [c.value for c in sheet[1]]
+    ids = [sheet.cell(row, 1).value for row in range(2, sheet.max_row + 1)]
+    sheet.cell(2, headers.index("Số điện thoại") + 1).comment = Comment("Số đã đổi", "Cán bộ")
+    for row, initiative in enumerate(ids, start=2):
+        sheet.cell(row, 2).comment = Comment(f"Xem {initiative}", "Cán bộ")
+    workbook.save(book)
+    campaign.sync(rows=[person(i) for i in range(2)])
+    upgraded = openpyxl.load_workbook(book)
+    carried = upgraded[CARRIED]
+    names = [c.value for c in carried[1]]
+    left = [dict(zip(names, row, strict=False)) for row in carried.iter_rows(2, values_only=True)]
+    found = {(c["Trang tính"], c["Khóa dòng (mã)"], c["Cột"], c["Giá trị"]) for c in left}
+    listed = {row[0].value: row[1] for row in upgraded[FULL_LIST].iter_rows(min_row=2)}
+    assert 0 < len(listed) < len(ids)
+    assert (FULL_LIST, ids[0], "Số điện thoại", "Số đã đổi") in found
+    for initiative in ids:
+        if initiative in listed:
+            assert listed[initiative].comment.text == f"Xem {initiative}"
+        else:
+            assert (FULL_LIST, initiative, "Tên sáng kiến", f"Xem {initiative}") in found

@@ -89,6 +89,7 @@ class TabCarry:
     columns: list[OfficerColumn] = field(default_factory=list)
     left: list[LeftCell] = field(default_factory=list)  # cells on rows without a key
     marks: dict[tuple[RowKey, str], CarriedCell] = field(default_factory=dict)  # (row, key)
+    headers: dict[str, str] = field(default_factory=dict)  # a marked column's key -> header
 
 
 @dataclass(slots=True)
@@ -285,6 +286,7 @@ def _sync_tab(sheet: Any, layout: SheetLayout, reading: _Reading) -> TabCarry | 
                 mark = _mark(carried, index in review, sync_fill)
                 if mark is not None:
                     carry.marks[(key, positions[index])] = mark
+                    carry.headers[positions[index]] = names[index]
     carry.columns = [c for c in carry.columns if c.header or c.cells]  # not a stray blank one
     return carry
 
@@ -525,6 +527,7 @@ def extend_tab(
         if placed:
             extras.cells[number] = placed
     carried.left += _gone(carry, listed, tab.title)
+    carried.left += _unplaced_comments(carry, listed, set(keys), tab.title)
     columns = tuple(
         tab.columns[i] if isinstance(i, int) else _officer_plan(i, header_look) for i in order
     )
@@ -537,6 +540,18 @@ def _gone(carry: TabCarry, listed: set[RowKey], tab: str) -> list[LeftCell]:
         for column in carry.columns
         for key, cell in column.cells.items()
         if key not in listed and cell.value is not None
+    ]
+
+
+def _unplaced_comments(
+    carry: TabCarry, listed: set[RowKey], keys: set[str], tab: str
+) -> list[LeftCell]:
+    """An officer's comment on a sync cell the tab no longer shows (its row is not listed, or
+    its column was dropped from the layout): kept, as text, in the carried tab."""
+    return [
+        LeftCell(tab, row[0], carry.headers.get(key, key), cell.comment, "comment")
+        for (row, key), cell in carry.marks.items()
+        if cell.comment and (row not in listed or key not in keys)
     ]
 
 
