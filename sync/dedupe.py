@@ -38,7 +38,7 @@ from rapidfuzz import fuzz, process
 
 from .config import DedupeSettings
 from .models import Response, Status
-from .text import fold
+from .text import fold, fold_many
 
 # Title and description count in proportion to their length, as if the whole text were compared,
 # but the title at least this much: a changed title says something even under a long description.
@@ -89,7 +89,7 @@ SAME_AUTHOR = _Blocking(
 )
 
 # Rows are turned into trigrams this many at a time, to keep the temporary arrays small.
-_CHUNK_ROWS = 10_000
+_CHUNK_ROWS = 2_000
 _NON_DIGIT = re.compile(r"\D+")
 _END = "\x01"  # a syllable of its own, marking the end of a text; fold() never leaves one
 # _FIRST_BYTES[n] keeps the first n bytes of a little-endian number.
@@ -121,17 +121,20 @@ class _Rows:
 
     def take(self, indexes: Iterable[int]) -> _Rows:
         """The rows at these (increasing) indexes."""
-        picked = list(indexes)
-        counts = np.diff(self.offsets)
-        wanted = np.zeros(len(self), dtype=bool)
-        wanted[picked] = True
+        picked = np.fromiter(indexes, dtype=np.int64)
+        counts = np.diff(self.offsets)[picked]
+        ends = np.cumsum(counts)
+        # The positions of the picked rows' trigrams, built from the picked rows alone: a small
+        # group of a large set must not cost a pass over every trigram.
+        shift = np.repeat(self.offsets[picked] - (ends - counts), counts)
+        listed = picked.tolist()
         return _Rows(
-            pos=[self.pos[i] for i in picked],
-            title=[self.title[i] for i in picked],
-            description=[self.description[i] for i in picked],
-            author=[self.author[i] for i in picked],
-            trigrams=self.trigrams[np.repeat(wanted, counts)],
-            offsets=np.r_[0, np.cumsum(counts[picked])],
+            pos=[self.pos[i] for i in listed],
+            title=[self.title[i] for i in listed],
+            description=[self.description[i] for i in listed],
+            author=[self.author[i] for i in listed],
+            trigrams=self.trigrams[np.arange(int(ends[-1]) if len(ends) else 0) + shift],
+            offsets=np.r_[0, ends],
         )
 
 
@@ -330,19 +333,9 @@ def _identity_keys(response: Response, grassroots: str) -> list[str]:
 
 
 def _fold_all(texts: list[str]) -> list[str]:
-    """fold() each text, once per distinct text and, within the texts, once per distinct word:
-    fold works character by character and then splits on whitespace, so a text folds as its
-    words do, and the words of titles and descriptions repeat far more than the texts."""
-    folded = dict.fromkeys(texts, "")
-    words: dict[str, str] = {}
-    known = words.__getitem__
-    for text in folded:
-        split = text.split()
-        try:
-            folded[text] = " ".join(filter(None, map(known, split)))
-        except KeyError:
-            words.update((word, fold(word)) for word in split if word not in words)
-            folded[text] = " ".join(filter(None, map(known, split)))
+    """fold() each text, once per distinct text."""
+    distinct = list(dict.fromkeys(texts))
+    folded = dict(zip(distinct, fold_many(distinct), strict=True))
     return list(map(folded.__getitem__, texts))
 
 
