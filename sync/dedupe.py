@@ -48,6 +48,10 @@ TITLE_MIN_WEIGHT = 0.25
 # their own name) are blocked like the rows of different authors, not compared pair by pair.
 ALL_PAIRS_MAX_GROUP = 40
 
+# Pairs are scored in groups whose cutoffs differ by this much (see `_pairwise`): a few calls
+# into rapidfuzz, each with a cutoff close to what its pairs need.
+CUTOFF_STEP = 5.0
+
 
 @dataclass(frozen=True, slots=True)
 class _Blocking:
@@ -485,7 +489,12 @@ def _scores(
     desc_bound = 200 * np.minimum(desc_a, desc_b) / np.maximum(desc_a + desc_b, 1)
     desc_score = np.zeros(len(a_idx))
     todo = np.flatnonzero(both_descs & (title_weight * 100 + desc_weight * desc_bound >= threshold))
-    desc_score[todo] = _pairwise(rows.description, a_idx[todo], b_idx[todo], fuzz.ratio)
+    # The description score each pair needs to reach `threshold`: below it, rapidfuzz may stop
+    # early (and answer 0), which is what makes most failing pairs cheap.
+    needed = (threshold - title_weight[todo] * 100) / np.maximum(desc_weight[todo], 1e-9)
+    desc_score[todo] = _pairwise(
+        rows.description, a_idx[todo], b_idx[todo], fuzz.ratio, needed=needed
+    )
     title_score = np.zeros(len(a_idx))
     todo = np.flatnonzero(
         both_titles & (title_weight * 100 + desc_weight * desc_score >= threshold)
@@ -498,14 +507,31 @@ def _scores(
 
 
 def _pairwise(
-    texts: list[str], a_idx: np.ndarray, b_idx: np.ndarray, scorer: Callable[..., float]
+    texts: list[str],
+    a_idx: np.ndarray,
+    b_idx: np.ndarray,
+    scorer: Callable[..., float],
+    needed: np.ndarray | None = None,
 ) -> np.ndarray:
-    if len(a_idx) == 0:
-        return np.zeros(0)
-    first = list(map(texts.__getitem__, a_idx.tolist()))
-    second = list(map(texts.__getitem__, b_idx.tolist()))
-    scores = process.cpdist(first, second, scorer=scorer, dtype=np.float64, workers=-1)
-    return np.asarray(scores, dtype=np.float64).reshape(-1)
+    """The scores of the pairs (texts[a_idx[k]], texts[b_idx[k]]); a pair's score below
+    `needed[k]` may come back as 0. Pairs are scored in groups of similar `needed`, each group
+    with the lowest cutoff of its pairs."""
+    scores = np.zeros(len(a_idx))
+    levels = np.zeros(len(a_idx)) if needed is None else _cutoff_levels(needed)
+    for level in np.unique(levels).tolist():
+        chosen = np.flatnonzero(levels == level)
+        first = list(map(texts.__getitem__, a_idx[chosen].tolist()))
+        second = list(map(texts.__getitem__, b_idx[chosen].tolist()))
+        found = process.cpdist(
+            first, second, scorer=scorer, dtype=np.float64, workers=-1, score_cutoff=level
+        )
+        scores[chosen] = np.asarray(found, dtype=np.float64).reshape(-1)
+    return scores
+
+
+def _cutoff_levels(needed: np.ndarray) -> np.ndarray:
+    """Each needed score rounded down to a multiple of CUTOFF_STEP, within 0-100."""
+    return np.floor(np.clip(needed, 0, 100) / CUTOFF_STEP) * CUTOFF_STEP
 
 
 def _lengths(texts: list[str]) -> np.ndarray:
