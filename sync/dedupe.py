@@ -573,7 +573,7 @@ def _trigram_rarity(
     """Every occurrence of a trigram found 2..max_rows times: its row, the trigram as a number
     (0, 1, ... in an order that depends only on the trigram) and its number of occurrences."""
     row_of = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
-    packed = np.sort(_with_row(trigrams, row_of, row_bits))
+    packed = _sorted_with_row(trigrams, row_of, row_bits)
     count = _run_lengths(packed >> row_bits)
     useful = (count >= 2) & (count <= max_rows)
     rows = packed[np.repeat(useful, count)] & ((1 << row_bits) - 1)
@@ -593,10 +593,16 @@ def _mix(*columns: np.ndarray) -> np.ndarray:
     return hashed.view(np.int64)
 
 
-def _with_row(hashed: np.ndarray, rows: np.ndarray, row_bits: int) -> np.ndarray:
-    """A hash with its low bits replaced by the row, to sort both at once. The bits given up add
-    few collisions, and a collision only adds candidates, which scoring then rejects."""
-    return ((hashed >> row_bits) << row_bits) | rows
+def _sorted_with_row(hashed: np.ndarray, rows: np.ndarray, row_bits: int) -> np.ndarray:
+    """Hashes with their low bits replaced by their rows, sorted: both sort at once. The bits
+    given up add few collisions, and a collision only adds candidates, which scoring then
+    rejects. Worked in place: at a million rows each fresh array of this size costs more in
+    page faults than the arithmetic."""
+    packed = hashed >> row_bits
+    packed <<= row_bits
+    packed |= rows
+    packed.sort()
+    return packed
 
 
 def _rarest(
@@ -677,7 +683,7 @@ def _pairs_sharing_a_key(
     """All pairs of rows indexed under a common key, smaller row first, sorted, each once with
     the number of keys it shares. Keys of one row, or of more than `max_posting`, pair nothing.
     """
-    packed = np.sort(_with_row(keys, rows, row_bits))
+    packed = _sorted_with_row(keys, rows, row_bits)
     count = _run_lengths(packed >> row_bits)
     # Most keys belong to one row: keep only the lists that can pair something.
     useful = (count >= 2) & (count <= max_posting)
@@ -692,7 +698,8 @@ def _pairs_sharing_a_key(
         active = active[active + step < key_end[active]]
         codes.append((rows[active] << row_bits) | rows[active + step])
         step += 1
-    code = np.sort(np.concatenate(codes))
+    code = np.concatenate(codes)
+    code.sort()
     shared = _run_lengths(code)
     code = code[np.cumsum(shared) - 1] if len(code) else code
     return np.stack((code >> row_bits, code & ((1 << row_bits) - 1)), axis=1), shared
