@@ -126,20 +126,29 @@ class _Rows:
     def take(self, indexes: Iterable[int]) -> _Rows:
         """The rows at these (increasing) indexes."""
         picked = np.fromiter(indexes, dtype=np.int64)
-        counts = np.diff(self.offsets)[picked]
-        ends = np.cumsum(counts)
-        # The positions of the picked rows' trigrams, built from the picked rows alone: a small
-        # group of a large set must not cost a pass over every trigram.
-        shift = np.repeat(self.offsets[picked] - (ends - counts), counts)
         listed = picked.tolist()
         return _Rows(
             pos=[self.pos[i] for i in listed],
             title=[self.title[i] for i in listed],
             description=[self.description[i] for i in listed],
             author=[self.author[i] for i in listed],
-            trigrams=self.trigrams[np.arange(int(ends[-1]) if len(ends) else 0) + shift],
-            offsets=np.r_[0, ends],
+            trigrams=self._trigrams_of(picked),
+            offsets=np.r_[0, np.cumsum(np.diff(self.offsets)[picked])],
         )
+
+    def _trigrams_of(self, picked: np.ndarray) -> np.ndarray:
+        counts = np.diff(self.offsets)
+        if len(picked) * 8 > len(self):
+            # Most rows: one mask over every trigram is cheaper than listing their positions.
+            wanted = np.zeros(len(self), dtype=bool)
+            wanted[picked] = True
+            return self.trigrams[np.repeat(wanted, counts)]
+        # A few rows (a group of a large set): their positions, without a pass over every
+        # trigram.
+        counts = counts[picked]
+        ends = np.cumsum(counts)
+        shift = np.repeat(self.offsets[picked] - (ends - counts), counts)
+        return self.trigrams[np.arange(int(ends[-1]) if len(ends) else 0) + shift]
 
 
 def find_duplicates(responses: Sequence[Response], settings: DedupeSettings) -> DedupeResult:
