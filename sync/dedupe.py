@@ -38,7 +38,7 @@ from rapidfuzz import fuzz, process
 
 from .config import DedupeSettings
 from .models import Response, Status
-from .text import fold
+from .text import fold, fold_many
 
 # Title and description count in proportion to their length, as if the whole text were compared,
 # but the title at least this much: a changed title says something even under a long description.
@@ -47,6 +47,10 @@ TITLE_MIN_WEIGHT = 0.25
 # Same-author groups larger than this (an officer typing in a whole unit's initiatives under
 # their own name) are blocked like the rows of different authors, not compared pair by pair.
 ALL_PAIRS_MAX_GROUP = 40
+
+# Pairs are scored in groups whose cutoffs differ by this much (see `_pairwise`): a few calls
+# into rapidfuzz, each with a cutoff close to what its pairs need.
+CUTOFF_STEP = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +93,7 @@ SAME_AUTHOR = _Blocking(
 )
 
 # Rows are turned into trigrams this many at a time, to keep the temporary arrays small.
-_CHUNK_ROWS = 10_000
+_CHUNK_ROWS = 2_000
 _NON_DIGIT = re.compile(r"\D+")
 _END = "\x01"  # a syllable of its own, marking the end of a text; fold() never leaves one
 # _FIRST_BYTES[n] keeps the first n bytes of a little-endian number.
@@ -121,18 +125,30 @@ class _Rows:
 
     def take(self, indexes: Iterable[int]) -> _Rows:
         """The rows at these (increasing) indexes."""
-        picked = list(indexes)
-        counts = np.diff(self.offsets)
-        wanted = np.zeros(len(self), dtype=bool)
-        wanted[picked] = True
+        picked = np.fromiter(indexes, dtype=np.int64)
+        listed = picked.tolist()
         return _Rows(
-            pos=[self.pos[i] for i in picked],
-            title=[self.title[i] for i in picked],
-            description=[self.description[i] for i in picked],
-            author=[self.author[i] for i in picked],
-            trigrams=self.trigrams[np.repeat(wanted, counts)],
-            offsets=np.r_[0, np.cumsum(counts[picked])],
+            pos=[self.pos[i] for i in listed],
+            title=[self.title[i] for i in listed],
+            description=[self.description[i] for i in listed],
+            author=[self.author[i] for i in listed],
+            trigrams=self._trigrams_of(picked),
+            offsets=np.r_[0, np.cumsum(np.diff(self.offsets)[picked])],
         )
+
+    def _trigrams_of(self, picked: np.ndarray) -> np.ndarray:
+        counts = np.diff(self.offsets)
+        if len(picked) * 8 > len(self):
+            # Most rows: one mask over every trigram is cheaper than listing their positions.
+            wanted = np.zeros(len(self), dtype=bool)
+            wanted[picked] = True
+            return self.trigrams[np.repeat(wanted, counts)]
+        # A few rows (a group of a large set): their positions, without a pass over every
+        # trigram.
+        counts = counts[picked]
+        ends = np.cumsum(counts)
+        shift = np.repeat(self.offsets[picked] - (ends - counts), counts)
+        return self.trigrams[np.arange(int(ends[-1]) if len(ends) else 0) + shift]
 
 
 def find_duplicates(responses: Sequence[Response], settings: DedupeSettings) -> DedupeResult:
@@ -330,19 +346,9 @@ def _identity_keys(response: Response, grassroots: str) -> list[str]:
 
 
 def _fold_all(texts: list[str]) -> list[str]:
-    """fold() each text, once per distinct text and, within the texts, once per distinct word:
-    fold works character by character and then splits on whitespace, so a text folds as its
-    words do, and the words of titles and descriptions repeat far more than the texts."""
-    folded = dict.fromkeys(texts, "")
-    words: dict[str, str] = {}
-    known = words.__getitem__
-    for text in folded:
-        split = text.split()
-        try:
-            folded[text] = " ".join(filter(None, map(known, split)))
-        except KeyError:
-            words.update((word, fold(word)) for word in split if word not in words)
-            folded[text] = " ".join(filter(None, map(known, split)))
+    """fold() each text, once per distinct text."""
+    distinct = list(dict.fromkeys(texts))
+    folded = dict(zip(distinct, fold_many(distinct), strict=True))
     return list(map(folded.__getitem__, texts))
 
 
@@ -492,7 +498,12 @@ def _scores(
     desc_bound = 200 * np.minimum(desc_a, desc_b) / np.maximum(desc_a + desc_b, 1)
     desc_score = np.zeros(len(a_idx))
     todo = np.flatnonzero(both_descs & (title_weight * 100 + desc_weight * desc_bound >= threshold))
-    desc_score[todo] = _pairwise(rows.description, a_idx[todo], b_idx[todo], fuzz.ratio)
+    # The description score each pair needs to reach `threshold`: below it, rapidfuzz may stop
+    # early (and answer 0), which is what makes most failing pairs cheap.
+    needed = (threshold - title_weight[todo] * 100) / np.maximum(desc_weight[todo], 1e-9)
+    desc_score[todo] = _pairwise(
+        rows.description, a_idx[todo], b_idx[todo], fuzz.ratio, needed=needed
+    )
     title_score = np.zeros(len(a_idx))
     todo = np.flatnonzero(
         both_titles & (title_weight * 100 + desc_weight * desc_score >= threshold)
@@ -505,14 +516,31 @@ def _scores(
 
 
 def _pairwise(
-    texts: list[str], a_idx: np.ndarray, b_idx: np.ndarray, scorer: Callable[..., float]
+    texts: list[str],
+    a_idx: np.ndarray,
+    b_idx: np.ndarray,
+    scorer: Callable[..., float],
+    needed: np.ndarray | None = None,
 ) -> np.ndarray:
-    if len(a_idx) == 0:
-        return np.zeros(0)
-    first = list(map(texts.__getitem__, a_idx.tolist()))
-    second = list(map(texts.__getitem__, b_idx.tolist()))
-    scores = process.cpdist(first, second, scorer=scorer, dtype=np.float64, workers=-1)
-    return np.asarray(scores, dtype=np.float64).reshape(-1)
+    """The scores of the pairs (texts[a_idx[k]], texts[b_idx[k]]); a pair's score below
+    `needed[k]` may come back as 0. Pairs are scored in groups of similar `needed`, each group
+    with the lowest cutoff of its pairs."""
+    scores = np.zeros(len(a_idx))
+    levels = np.zeros(len(a_idx)) if needed is None else _cutoff_levels(needed)
+    for level in np.unique(levels).tolist():
+        chosen = np.flatnonzero(levels == level)
+        first = list(map(texts.__getitem__, a_idx[chosen].tolist()))
+        second = list(map(texts.__getitem__, b_idx[chosen].tolist()))
+        found = process.cpdist(
+            first, second, scorer=scorer, dtype=np.float64, workers=-1, score_cutoff=level
+        )
+        scores[chosen] = np.asarray(found, dtype=np.float64).reshape(-1)
+    return scores
+
+
+def _cutoff_levels(needed: np.ndarray) -> np.ndarray:
+    """Each needed score rounded down to a multiple of CUTOFF_STEP, within 0-100."""
+    return np.floor(np.clip(needed, 0, 100) / CUTOFF_STEP) * CUTOFF_STEP
 
 
 def _lengths(texts: list[str]) -> np.ndarray:
@@ -554,7 +582,7 @@ def _trigram_rarity(
     """Every occurrence of a trigram found 2..max_rows times: its row, the trigram as a number
     (0, 1, ... in an order that depends only on the trigram) and its number of occurrences."""
     row_of = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
-    packed = np.sort(_with_row(trigrams, row_of, row_bits))
+    packed = _sorted_with_row(trigrams, row_of, row_bits)
     count = _run_lengths(packed >> row_bits)
     useful = (count >= 2) & (count <= max_rows)
     rows = packed[np.repeat(useful, count)] & ((1 << row_bits) - 1)
@@ -574,10 +602,16 @@ def _mix(*columns: np.ndarray) -> np.ndarray:
     return hashed.view(np.int64)
 
 
-def _with_row(hashed: np.ndarray, rows: np.ndarray, row_bits: int) -> np.ndarray:
-    """A hash with its low bits replaced by the row, to sort both at once. The bits given up add
-    few collisions, and a collision only adds candidates, which scoring then rejects."""
-    return ((hashed >> row_bits) << row_bits) | rows
+def _sorted_with_row(hashed: np.ndarray, rows: np.ndarray, row_bits: int) -> np.ndarray:
+    """Hashes with their low bits replaced by their rows, sorted: both sort at once. The bits
+    given up add few collisions, and a collision only adds candidates, which scoring then
+    rejects. Worked in place: at a million rows each fresh array of this size costs more in
+    page faults than the arithmetic."""
+    packed = hashed >> row_bits
+    packed <<= row_bits
+    packed |= rows
+    packed.sort()
+    return packed
 
 
 def _rarest(
@@ -658,7 +692,7 @@ def _pairs_sharing_a_key(
     """All pairs of rows indexed under a common key, smaller row first, sorted, each once with
     the number of keys it shares. Keys of one row, or of more than `max_posting`, pair nothing.
     """
-    packed = np.sort(_with_row(keys, rows, row_bits))
+    packed = _sorted_with_row(keys, rows, row_bits)
     count = _run_lengths(packed >> row_bits)
     # Most keys belong to one row: keep only the lists that can pair something.
     useful = (count >= 2) & (count <= max_posting)
@@ -673,7 +707,8 @@ def _pairs_sharing_a_key(
         active = active[active + step < key_end[active]]
         codes.append((rows[active] << row_bits) | rows[active + step])
         step += 1
-    code = np.sort(np.concatenate(codes))
+    code = np.concatenate(codes)
+    code.sort()
     shared = _run_lengths(code)
     code = code[np.cumsum(shared) - 1] if len(code) else code
     return np.stack((code >> row_bits, code & ((1 << row_bits) - 1)), axis=1), shared

@@ -15,23 +15,20 @@ from typing import TYPE_CHECKING
 
 from .config import Settings
 from .dedupe import apply_duplicates, find_duplicates, no_cycle_collection
-from .form import close_form_if_due
 from .models import Response, SourceInfo, Status
 from .orgtree import OrgTree, load_tree
 from .report import Report
 from .responses import Choices, build_responses
-from .review.stage import ReviewRound, settle_review
-from .review.store import ReviewStore
 from .rules.checks import RuleContext, unknown_unit, validate
 from .rules.codes import Severity, code
 from .sources import read_source
 from .tally import tally
 from .templates import Templates, load_templates
-from .writers.books import reviewing_units
-from .writers.folder import WorkbookFolder
 
 if TYPE_CHECKING:
     from .google.client import GoogleSession
+    from .review.stage import ReviewRound
+    from .review.store import ReviewStore
 
 StageHook = Callable[[str], None]
 
@@ -114,6 +111,8 @@ def open_store(
 
         assert google is not None
         return GoogleStore.connect(google, settings, templates, out_dir)
+    from .writers.folder import WorkbookFolder
+
     return WorkbookFolder(out_dir, templates)
 
 
@@ -131,6 +130,10 @@ def _settle(
 ) -> ReviewRound | None:
     if inputs.store is None:
         return None
+    # Imported here: `sangkien check` settles no review round and loads no workbook library.
+    from .review.stage import settle_review
+    from .writers.books import reviewing_units
+
     readbacks = inputs.store.read(tree, reviewing_units(tree, settings))
     previous = inputs.store.previous()
     context = (settings, inputs.templates)
@@ -243,6 +246,8 @@ def run_sync(
     if on_stage:
         on_stage("write")
     report, written = write_outputs(report, settings, templates, store, out)
+    from .form import close_form_if_due
+
     closed = close_form_if_due(settings, google, report.generated_at, out) if google else None
     if closed:
         written.append(closed)

@@ -11,13 +11,17 @@ import sys
 import unicodedata
 from collections.abc import Iterator
 from functools import lru_cache
+from itertools import pairwise
 from typing import TypeVar
+
+import numpy as np
 
 __all__ = [
     "SortKey",
     "clean_text",
     "decode_excel_escapes",
     "fold",
+    "fold_many",
     "is_missing",
     "person_sort_key",
     "repair_legacy",
@@ -175,6 +179,62 @@ def fold(text: str) -> str:
     if not folded.isascii():
         folded = _NOT_WORD.sub(" ", folded.lower())
     return " ".join(folded.split())
+
+
+# fold_many's code table: what each BMP character folds to when that is one ASCII character (a
+# space for any whitespace), or one of these marks.
+_DROPPED = 255  # folds to nothing (a combining mark, a zero-width character)
+_BY_FOLD = 254  # anything else: the text goes through fold() itself
+_BOUNDARY = 253  # between two texts
+# Texts are folded about this many characters at a time, to keep the arrays small.
+_FOLD_CHUNK_CHARS = 1 << 22
+
+
+@lru_cache(maxsize=1)
+def _fold_codes() -> np.ndarray:
+    codes = np.full(0x10000, _BY_FOLD, dtype=np.uint8)
+    codes[:0x80] = np.arange(0x80)
+    for code, folded in _FOLD_TABLE.items():
+        if not folded:
+            codes[code] = _DROPPED
+        elif len(folded) == 1 and folded.isascii():
+            codes[code] = ord(" ") if folded.isspace() else ord(folded)
+        else:
+            codes[code] = _BY_FOLD
+    return codes
+
+
+def fold_many(texts: list[str]) -> list[str]:
+    """fold() of each text, the same result, worked out on arrays of characters: at a hundred
+    thousand descriptions, a Python step per word or per character would cost seconds."""
+    ends = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1)
+    total = int(ends[-1]) if len(texts) else 0
+    cuts = np.searchsorted(ends, np.arange(_FOLD_CHUNK_CHARS, total, _FOLD_CHUNK_CHARS))
+    bounds = [0, *dict.fromkeys(cuts.tolist()), len(texts)]
+    folded: list[str] = []
+    for start, end in pairwise(bounds):
+        if end > start:
+            folded.extend(_fold_chunk(texts[start:end]))
+    return folded
+
+
+def _fold_chunk(texts: list[str]) -> list[str]:
+    joined = "\x00".join(texts)
+    points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    mapped = _fold_codes()[np.minimum(points, 0xFFFF)]
+    mapped[points > 0xFFFF] = _BY_FOLD  # beyond the table: emoji and other astral characters
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    mapped[np.cumsum(lengths[:-1] + 1) - 1] = _BOUNDARY
+    mapped = mapped[mapped != _DROPPED]
+    space = mapped == ord(" ")
+    # A run of spaces becomes one; the spaces left at either end of a text are stripped below.
+    repeated = np.zeros(len(mapped), dtype=bool)
+    np.logical_and(space[1:], space[:-1], out=repeated[1:])
+    pieces = mapped[~repeated].tobytes().decode("latin-1").split(chr(_BOUNDARY))
+    return [
+        fold(text) if chr(_BY_FOLD) in piece else piece.strip(" ")
+        for text, piece in zip(texts, pieces, strict=True)
+    ]
 
 
 # --- Vietnamese collation ---------------------------------------------------------------------

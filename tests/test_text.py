@@ -11,6 +11,7 @@ from sync.text import (
     clean_text,
     decode_excel_escapes,
     fold,
+    fold_many,
     is_missing,
     person_sort_key,
     repair_legacy,
@@ -151,6 +152,38 @@ def test_fold_every_vietnamese_letter(letter: str) -> None:
     assert folded.isascii()
     assert folded.islower()
     assert fold(nfd(letter)) == folded
+
+
+FOLD_CASES = [
+    "Công đoàn Cơ sở  Trường THPT",
+    nfd("Nguyễn Thị Ánh"),
+    "  an_toàn\tvệ\nsinh  ",
+    "Công\u200bđoàn",
+    "ＣÔＮＧ ĐOÀN",
+    "Sáng kiến 🚀 mới",
+    "ﬁle 漢字 Ǆ",
+    "a\x00b",
+    "\x00",
+    "ý\xfd\xfe",
+    "",
+    "  ",
+    "!!!",
+]
+
+
+def test_fold_many_folds_each_text_as_fold_does() -> None:
+    assert fold_many(FOLD_CASES) == [fold(text) for text in FOLD_CASES]
+    assert fold_many([]) == []
+
+
+@given(st.lists(st.text(alphabet="aăâđĐeêAÂ ̣́\t\n\u200b.-_ﬁ🚀漢Ǆ0\x00ý", max_size=30)))
+def test_fold_many_agrees_with_fold(texts: list[str]) -> None:
+    assert fold_many(texts) == [fold(text) for text in texts]
+
+
+def test_fold_many_works_through_texts_longer_than_a_chunk() -> None:
+    texts = [f"Sáng Kiến  số {i} " * 40_000 for i in range(8)]  # 5.6 million characters in all
+    assert fold_many(texts) == [fold(text) for text in texts]
 
 
 # --- vietnamese_sort_key ----------------------------------------------------------------------
