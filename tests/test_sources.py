@@ -9,6 +9,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from sync.a1 import cell_position, column_letter
 from sync.config import SourceSettings, read_settings
 from sync.errors import SourceError
 from sync.sources import read_source
@@ -152,3 +153,11 @@ def test_ods_and_xls(settings, tmp_path, kind) -> None:
         shutil.copy(tmp_path / "r.xls", tmp_path / "old.xlsx")
         [same] = read(settings, tmp_path / "old.xlsx", "xlsx").rows
         assert same.cells == row.cells
+
+
+@pytest.mark.parametrize(
+    ("index", "letters"), [(0, "A"), (25, "Z"), (26, "AA"), (27, "AB"), (701, "ZZ"), (702, "AAA")]
+)
+def test_column_letters_and_cell_positions_agree(index: int, letters: str) -> None:
+    assert column_letter(index) == letters
+    assert cell_position(f"{letters}20") == (19, index)

@@ -13,7 +13,7 @@ import re
 import zipfile
 from xml.etree import ElementTree
 
-from xlsxwriter.utility import xl_cell_to_rowcol
+from ..a1 import cell_position
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -69,7 +69,7 @@ def uncalculated_cells(data: bytes, sheet: str) -> set[tuple[int, int]]:
             ref = cell.get("r", "")
             no_value = value is None or not value.text
             if cell.find(f"{_MAIN}f") is not None and no_value and _CELL_REF.fullmatch(ref):
-                found.add(xl_cell_to_rowcol(ref))
+                found.add(cell_position(ref))
             cell.clear()
     except ElementTree.ParseError:
         return found

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
-from xlsxwriter.utility import xl_col_to_name as column_letter
-
+from ..a1 import column_letter
 from ..models import RawRow
 from ..normalize import date_order
 from ..templates import FormLayout

@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from ..a1 import column_letter
 from ..templates import (
     Chart,
     Column,
@@ -144,24 +145,6 @@ class DashboardPlan:
     charts: tuple[ChartPlan, ...]
     data: TabPlan
     page: PagePlan
-
-
-def column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
-def cell_position(a1: str) -> tuple[int, int]:
-    """`D20` -> (19, 3)."""
-    letters = "".join(ch for ch in a1 if ch.isalpha())
-    column = 0
-    for ch in letters:
-        column = column * 26 + ord(ch) - 64
-    return int(a1[len(letters) :]) - 1, column - 1
 
 
 def highlight_formula(column: int, rule: HighlightSpec) -> str:
