@@ -81,7 +81,8 @@ def main() -> None:
         folder.mkdir(parents=True, exist_ok=True)
         with capture(args.rows, folder).open("rb") as source:
             jobs = pickle.load(source)
-        cells = sum(v is not None and v != "" for j in jobs for s in j.sheets for r in s.rows for v in r)
+        rows = (row for job in jobs for sheet in job.sheets for row in sheet.rows)
+        cells = sum(value is not None and value != "" for row in rows for value in row)
         figures = []
         for _ in range(max(args.repeat, 1)):
             with tempfile.TemporaryDirectory() as out:
