@@ -143,9 +143,10 @@ def _lines_needed(values: list[Value], wrapped: list[tuple[int, float]]) -> int:
         value = values[index]
         if isinstance(value, str) and value:
             per_line = max(int(width), 1)
-            if len(value) < per_line and "\n" not in value:
-                continue  # one line: most cells, without splitting them
-            needed = sum(len(part) // per_line + 1 for part in value.split("\n"))
+            if "\n" in value:
+                needed = sum(len(part) // per_line + 1 for part in value.split("\n"))
+            else:  # most cells: no need to split them
+                needed = len(value) // per_line + 1
             lines = max(lines, needed)
     return min(lines, _MAX_LINES)
 
@@ -216,13 +217,14 @@ class _RowXml:
     def row(self, row: int, values: list[Value], lines: int) -> str | None:
         number = row + 1
         parts = [self._row_start(number, lines)]
+        names, styles, text, other = self.names, self.styles, self._text, self._cell
         for index, value in enumerate(values):
             if value is None or value == "":
                 continue
-            cell = self._cell(value)
+            cell = text(value) if type(value) is str else other(value)
             if cell is None:
                 return None
-            parts.append(f'<c r="{self.names[index]}{number}"{self.styles[index]}{cell}</c>')
+            parts.append(f'<c r="{names[index]}{number}"{styles[index]}{cell}</c>')
         parts.append("</row>")
         return "".join(parts)
 
