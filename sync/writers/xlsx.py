@@ -157,7 +157,9 @@ def _row_height(lines: int) -> float:
 
 class _TabSheet(Worksheet):
     """A worksheet that also takes data rows already rendered as XML (see `_RowXml`), placed in
-    row order among the rows XlsxWriter writes itself (the header, a row with officers' cells)."""
+    row order among the rows XlsxWriter writes itself (the header, a row with officers' cells).
+    It works with XlsxWriter's own row buffer and dimensions, which are not public:
+    tests/test_xlsx.py reads its rows back against XlsxWriter's cells, for any version."""
 
     def __init__(self) -> None:
         super().__init__()
