@@ -295,7 +295,7 @@ def test_the_last_row_leaving_a_tab_takes_its_review_cells_along(campaign: Campa
     district.type(chosen, {APPRAISAL: "Đạt", SCORE: 90, NOTES: "Tốt"})
     officer.type(chosen, {NOMINATE: None})
     sync_at(campaign)
-    header, *rows = district.values()
+    _header, *rows = district.values()
     assert rows == [["", "Chưa có sáng kiến nào cần thẩm định."]]
     assert district.rows(ARCHIVE)[chosen][SCORE] == 90
     campaign.emu.reset_counters()
