@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import io
 import math
 import multiprocessing
 import os
 import re
+import shutil
 import signal
 import sys
 import threading
@@ -194,11 +196,26 @@ class _TabSheet(Worksheet):
             self.dim_rowmin, self.dim_rowmax = first, last
             super()._write_rows()
 
+    def _write_optimized_sheet_data(self) -> None:
+        """A streamed sheet's rows copied into its XML file as bytes, where XlsxWriter decodes
+        and encodes them again 64 kB at a time."""
+        if self.dim_rowmin is None or not isinstance(self.fh, io.TextIOWrapper):
+            super()._write_optimized_sheet_data()
+            return
+        self._xml_start_tag("sheetData")
+        self.fh.flush()
+        self.row_data_fh.close()
+        with open(self.row_data_filename, "rb") as rows:
+            shutil.copyfileobj(rows, self.fh.buffer, _COPY_BYTES)
+        os.unlink(self.row_data_filename)
+        self._xml_end_tag("sheetData")
+
 
 # Text XlsxWriter escapes in ways of its own (control characters, its "_xHHHH_" escapes): such a
 # row goes through XlsxWriter's cells.
 _OWN_ESCAPES = re.compile(r"[\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
 _ROWS_PER_WRITE = 2_000
+_COPY_BYTES = 1 << 20
 
 
 class _RowXml:
