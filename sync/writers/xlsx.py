@@ -1,15 +1,21 @@
 """Local workbooks, written with XlsxWriter from the shared sheet records.
 
 XlsxWriter streams rows to disk (constant memory), writes native charts and conditional formats,
-and never turns a string into a formula when asked to write a string.
+and never turns a string into a formula when asked to write a string. A tab's data rows, millions
+of cells at national scale, skip its per-cell objects: `_RowXml` renders each row as the XML
+XlsxWriter itself would write, and `_TabSheet` places it among XlsxWriter's own rows.
 """
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import io
+import math
 import multiprocessing
 import os
+import re
+import shutil
 import signal
 import sys
 import threading
@@ -23,6 +29,7 @@ from typing import Any
 
 import xlsxwriter
 from xlsxwriter.format import Format
+from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 from ..errors import OutputError, writing
@@ -138,9 +145,139 @@ def _lines_needed(values: list[Value], wrapped: list[tuple[int, float]]) -> int:
         value = values[index]
         if isinstance(value, str) and value:
             per_line = max(int(width), 1)
-            needed = sum(len(part) // per_line + 1 for part in value.split("\n"))
+            if "\n" in value:
+                needed = sum(len(part) // per_line + 1 for part in value.split("\n"))
+            else:  # most cells: no need to split them
+                needed = len(value) // per_line + 1
             lines = max(lines, needed)
     return min(lines, _MAX_LINES)
+
+
+def _row_height(lines: int) -> float:
+    return _LINE_HEIGHT * lines
+
+
+class _TabSheet(Worksheet):
+    """A worksheet that also takes data rows already rendered as XML (see `_RowXml`), placed in
+    row order among the rows XlsxWriter writes itself (the header, a row with officers' cells).
+    It works with XlsxWriter's own row buffer and dimensions, which are not public:
+    tests/test_xlsx.py reads its rows back against XlsxWriter's cells, for any version."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        # A book built in memory writes its rows at close: [first, last] rows and their XML.
+        self._rendered: list[tuple[int, int, str]] = []
+
+    def write_rendered(self, first: int, last: int, last_column: int, xml: str) -> None:
+        """Rows `first`..`last`, below every row written so far."""
+        self._check_dimensions(first, 0)
+        self._check_dimensions(last, last_column)
+        if not self.constant_memory:
+            self._rendered.append((first, last, xml))
+            return
+        if first > self.previous_row:
+            self._write_single_row(first)  # XlsxWriter's row still open goes out first
+        self.fh.write(xml)
+        self.previous_row = last
+
+    def _write_rows(self) -> None:
+        """XlsxWriter's own rows between the rendered ones (a book built in memory)."""
+        low, high = self.dim_rowmin, self.dim_rowmax
+        start = low
+        for first, last, xml in self._rendered:
+            self._write_own_rows(start, first - 1)
+            self.fh.write(xml)
+            start = last + 1
+        self._write_own_rows(start, high)
+        self.dim_rowmin, self.dim_rowmax = low, high
+
+    def _write_own_rows(self, first: int, last: int) -> None:
+        if first <= last:
+            self.dim_rowmin, self.dim_rowmax = first, last
+            super()._write_rows()
+
+    def _write_optimized_sheet_data(self) -> None:
+        """A streamed sheet's rows copied into its XML file as bytes, where XlsxWriter decodes
+        and encodes them again 64 kB at a time."""
+        if self.dim_rowmin is None or not isinstance(self.fh, io.TextIOWrapper):
+            super()._write_optimized_sheet_data()
+            return
+        self._xml_start_tag("sheetData")
+        self.fh.flush()
+        self.row_data_fh.close()
+        with open(self.row_data_filename, "rb") as rows:
+            shutil.copyfileobj(rows, self.fh.buffer, _COPY_BYTES)
+        os.unlink(self.row_data_filename)
+        self._xml_end_tag("sheetData")
+
+
+# Text XlsxWriter escapes in ways of its own (control characters, its "_xHHHH_" escapes): such a
+# row goes through XlsxWriter's cells.
+_OWN_ESCAPES = re.compile(r"[\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
+_ROWS_PER_WRITE = 2_000
+_COPY_BYTES = 1 << 20
+
+
+class _RowXml:
+    """A tab's data rows as the XML XlsxWriter writes for its cells, one f-string a cell: text
+    inline (streamed books) or in the shared strings (books built in memory), numbers and dates
+    as numbers, every cell in its column's format. A row it cannot render exactly (a value of
+    another type, very long text, a character XlsxWriter escapes itself) is None: the caller
+    writes that row through XlsxWriter."""
+
+    def __init__(self, sheet: _TabSheet, cells: list[Format]):
+        self.sheet = sheet
+        self.inline = sheet.constant_memory
+        self.names = [xl_col_to_name(i) for i in range(len(cells))]
+        self.styles = [f' s="{fmt._get_xf_index()}"' for fmt in cells]
+        self.longest = sheet.xls_strmax // 2  # shorter text is within Excel's limit
+        self.serials: dict[date, float] = {}
+
+    def row(self, row: int, values: list[Value], lines: int) -> str | None:
+        number = row + 1
+        parts = [self._row_start(number, lines)]
+        names, styles, text, other = self.names, self.styles, self._text, self._cell
+        for index, value in enumerate(values):
+            if value is None or value == "":
+                continue
+            cell = text(value) if type(value) is str else other(value)
+            if cell is None:
+                return None
+            parts.append(f'<c r="{names[index]}{number}"{styles[index]}{cell}</c>')
+        parts.append("</row>")
+        return "".join(parts)
+
+    def _row_start(self, number: int, lines: int) -> str:
+        if lines == 1:
+            return f'<row r="{number}">'
+        pixels = int(_row_height(lines) * 4 / 3 + 0.5)  # as XlsxWriter's set_row rounds
+        return f'<row r="{number}" ht="{pixels * 0.75:.16g}" customHeight="1">'
+
+    def _cell(self, value: Value) -> str | None:
+        """What follows a cell's reference and style, up to its closing tag."""
+        if isinstance(value, str):
+            return self._text(value)
+        if isinstance(value, datetime | date):
+            serial = self.serials.get(value)
+            if serial is None:
+                serial = self.serials[value] = self.sheet._convert_date_time(value)
+            return f"><v>{serial:.16G}</v>"
+        if isinstance(value, int) or (isinstance(value, float) and math.isfinite(value)):
+            return f"><v>{value:.16G}</v>"
+        return None  # not a value XlsxWriter writes as a number: its own call says why
+
+    def _text(self, text: str) -> str | None:
+        if len(text) > self.longest:
+            return None
+        if not self.inline:
+            return f' t="s"><v>{self.sheet.str_table._get_shared_string_index(text)}</v>'
+        if _OWN_ESCAPES.search(text):
+            return None
+        if "&" in text or "<" in text or ">" in text:
+            text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        if text[0].isspace() or text[-1].isspace():
+            return f' t="inlineStr"><is><t xml:space="preserve">{text}</t></is>'
+        return f' t="inlineStr"><is><t>{text}</t></is>'
 
 
 def _write_head(sheet: Worksheet, formats: _Formats, tab: TabPlan) -> list[Format]:
@@ -163,22 +300,66 @@ def _write_head(sheet: Worksheet, formats: _Formats, tab: TabPlan) -> list[Forma
     return cells
 
 
+def _write_cells(sheet: Worksheet, row: int, values: list[Value], cells: list[Format]) -> None:
+    """One data row through XlsxWriter's cells."""
+    for index, value in enumerate(values):
+        if value is not None and value != "":
+            write_value(sheet, row, index, value, cells[index])
+
+
+class _Run:
+    """Consecutive rendered rows, handed to the sheet a few thousand at a time."""
+
+    def __init__(self, sheet: _TabSheet, last_column: int):
+        self.sheet, self.last_column = sheet, last_column
+        self.first = 0
+        self.rows: list[str] = []
+
+    def add(self, row: int, xml: str) -> None:
+        if len(self.rows) == _ROWS_PER_WRITE:
+            self.flush()
+        if not self.rows:
+            self.first = row
+        self.rows.append(xml)
+
+    def flush(self) -> None:
+        if self.rows:
+            last = self.first + len(self.rows) - 1
+            self.sheet.write_rendered(self.first, last, self.last_column, "".join(self.rows))
+            self.rows.clear()
+
+
+def _write_rows(
+    book: xlsxwriter.Workbook, sheet: _TabSheet, tab: TabPlan, cells: list[Format],
+    extras: RowExtras | None,
+) -> None:  # fmt: skip
+    """The data rows: rendered in runs, except a row with officers' cells (written over the
+    row's own) or one `_RowXml` cannot render, which go through XlsxWriter's cells."""
+    render, run = _RowXml(sheet, cells), _Run(sheet, len(tab.columns) - 1)
+    wrapped = [(i, c.width) for i, c in enumerate(tab.columns) if c.sets_height]
+    for row_number, values in enumerate(tab.rows, start=1):
+        lines = _lines_needed(values, wrapped)
+        carries = extras is not None and row_number in extras.cells
+        xml = None if carries else render.row(row_number, values, lines)
+        if xml is not None:
+            run.add(row_number, xml)
+            continue
+        run.flush()
+        if lines > 1:
+            sheet.set_row(row_number, _row_height(lines))
+        _write_cells(sheet, row_number, values, cells)
+        if extras is not None and carries:
+            write_row_extras(book, sheet, tab, extras, row_number)
+    run.flush()
+
+
 def write_table(
     book: xlsxwriter.Workbook, formats: _Formats, tab: TabPlan, extras: RowExtras | None = None
 ) -> Worksheet:
     """A tab from its plan; `extras` are the officers' cells carried over (see carry.py)."""
-    sheet = book.add_worksheet(tab.title)
+    sheet = book.add_worksheet(tab.title, worksheet_class=_TabSheet)
     cells = _write_head(sheet, formats, tab)
-    wrapped = [(i, c.width) for i, c in enumerate(tab.columns) if c.sets_height]
-    for row_number, values in enumerate(tab.rows, start=1):
-        lines = _lines_needed(values, wrapped)
-        if lines > 1:
-            sheet.set_row(row_number, _LINE_HEIGHT * lines)
-        for index, value in enumerate(values):
-            if value is not None and value != "":
-                write_value(sheet, row_number, index, value, cells[index])
-        if extras is not None and row_number in extras.cells:
-            write_row_extras(book, sheet, tab, extras, row_number)
+    _write_rows(book, sheet, tab, cells, extras)
     if tab.empty is not None:
         sheet.write_string(1, tab.empty[0], tab.empty[1], formats.note())
     last_row, last_column = max(len(tab.rows), 1), len(tab.columns) - 1
