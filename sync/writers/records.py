@@ -142,20 +142,21 @@ class Renderer:
         return {r.id: self._initiative_values(r) for r in self.report.responses}
 
     @cached_property
-    def _order(self) -> dict[str, tuple]:
-        """Officers read lists by unit, then by person in Vietnamese order (given name first)."""
+    def _order(self) -> dict[str, int]:
+        """Officers read lists by unit, then by person in Vietnamese order (given name first):
+        each initiative's place in that order, sorted once, so each unit's lists sort by it."""
         unit_keys: dict[str, tuple] = {}
-        order = {}
+        keys = {}
         for response in self.report.responses:
             unit = self.unit_name(response.unit_id, response.grassroots_unit)
             if unit not in unit_keys:
                 unit_keys[unit] = vietnamese_sort_key(unit)
-            order[response.id] = (
+            keys[response.id] = (
                 unit_keys[unit],
                 person_sort_key(response.full_name),
                 response.submitted_at or datetime.min.replace(tzinfo=self.settings.campaign.zone),
             )
-        return order
+        return {initiative: rank for rank, initiative in enumerate(sorted(keys, key=keys.get))}
 
     def _sorted(self, responses: list[Response]) -> list[Response]:
         return sorted(responses, key=lambda r: self._order[r.id])
