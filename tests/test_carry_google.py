@@ -131,15 +131,24 @@ def add_column_right_of(officer: Officer, title: str) -> dict[str, str]:
     return {row[0]: f"riêng {row[0]}" for row in values[1:]}
 
 
+def synced_in_the_previous_layout(
+    campaign: Campaign,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> Officer:
+    """A sync as the previous version wrote, then the province's spreadsheet in the hands of its
+    editor (the spreadsheet the campaign was given) for the officer's additions."""
+    write_the_previous_layout(monkeypatch)
+    sync_at(campaign)
+    province = Officer(campaign.emu, campaign.dashboard)
+    province.http = emulator_client(campaign.emu, account=ACCOUNT).http_client
+    return province
+
+
 def test_the_previous_wide_full_list_and_lookup_tab_are_upgraded_on_google(
     campaign: Campaign,  # noqa: F811
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    write_the_previous_layout(monkeypatch)
-    sync_at(campaign)
-    province = Officer(campaign.emu, campaign.dashboard)
-    # the province's spreadsheet is the one the campaign was given: its editor adds the column
-    province.http = emulator_client(campaign.emu, account=ACCOUNT).http_client
+    province = synced_in_the_previous_layout(campaign, monkeypatch)
     assert province.tab(LOOKUP_TAB) is not None
     assert "Số điện thoại" in province.values(FULL_LIST)[0]
     expected = add_column_right_of(province, FULL_LIST)
@@ -162,10 +171,7 @@ def test_an_old_lookup_tab_an_officer_added_a_column_to_is_left_to_them(
     campaign: Campaign,  # noqa: F811
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    write_the_previous_layout(monkeypatch)
-    sync_at(campaign)
-    province = Officer(campaign.emu, campaign.dashboard)
-    province.http = emulator_client(campaign.emu, account=ACCOUNT).http_client
+    province = synced_in_the_previous_layout(campaign, monkeypatch)
     expected = add_column_right_of(province, LOOKUP_TAB)
     monkeypatch.undo()
     sync_at(campaign)
@@ -185,10 +191,7 @@ def test_a_note_on_a_stale_wide_column_is_not_deleted_with_it(
 ) -> None:
     """The upgrade deletes the columns the lean full list dropped, unless an officer put a note
     on one of their cells: then they stay, emptied of the sync's values, with the note."""
-    write_the_previous_layout(monkeypatch)
-    sync_at(campaign)
-    province = Officer(campaign.emu, campaign.dashboard)
-    province.http = emulator_client(campaign.emu, account=ACCOUNT).http_client
+    province = synced_in_the_previous_layout(campaign, monkeypatch)
     header = province.values(FULL_LIST)[0]
     sheet_id, _, _ = province._grid(FULL_LIST)
     start = {"sheetId": sheet_id, "rowIndex": 1, "columnIndex": header.index("Mô tả sáng kiến")}
