@@ -204,3 +204,29 @@ def test_a_long_full_list_prints_only_its_first_rows(templates, tmp_path) -> Non
     last = len(layout.columns)
     assert book[layout.name].print_area == f"'{layout.name}'!$A$1:${chr(64 + last)}${limit + 1}"
     assert book["Ngắn"].print_area == f"'Ngắn'!$A$1:${chr(64 + last)}$4"  # every row
+
+
+@pytest.mark.parametrize(("letters", "widened"), [(20, False), (70, True), (300, True)])
+def test_the_dashboard_name_column_fits_the_longest_unit_name(
+    templates: Templates, tmp_path: Path, letters: int, widened: bool
+) -> None:
+    """A long union name is not cut off by the state beside it (up to a limit), in the
+    workbook and on Google alike; short names keep the layout's width."""
+    long_name = ("Công đoàn Ngân hàng Nông nghiệp và Phát triển nông thôn " * 6)[:letters]
+    dashboard = board(templates, 2)
+    dashboard = replace(
+        dashboard, progress=[*dashboard.progress, Progress(long_name, "none", "0/3")]
+    )
+    plan = Planner(templates).dashboard(dashboard)
+    layout_width = templates.dashboard.widths[0]
+    assert (plan.widths[0] > layout_width) is widened
+    assert plan.widths[0] >= min(letters * 0.9, 80)
+    assert plan.widths[0] <= max(layout_width, 81)
+    path = tmp_path / "board.xlsx"
+    write_workbook(path, templates, [], dashboard)
+    sheet = openpyxl.load_workbook(path)[templates.dashboard.title]
+    assert sheet.column_dimensions["A"].width >= plan.widths[0]
+    [google] = [r["updateDimensionProperties"] for r in dashboard_requests(plan, None)
+                if "updateDimensionProperties" in r and
+                r["updateDimensionProperties"]["range"]["startIndex"] == 0]  # fmt: skip
+    assert google["properties"]["pixelSize"] > plan.widths[0] * 6

@@ -25,6 +25,10 @@ from .records import Dashboard, Sheet, Value
 
 # Rows below the data that still get the dropdowns, for rows an officer inserts or appends.
 VALIDATION_SPARE_ROWS = 500
+# A unit's name in the dashboard's default font takes about this many of a column's width
+# characters per letter (measured on the bundled example's longest names); and the widest the
+# name column grows to.
+_CHARACTERS_PER_LETTER, _WIDEST_NAME_COLUMN = 0.9, 80
 # Default cell sizes in pixels (11-point Calibri, width 8.43), to turn chart sizes into cells.
 ROW_PIXELS = 20
 COLUMN_PIXELS = 64
@@ -286,7 +290,8 @@ class Planner:
         chart_right = max((c.offset[0] + c.size[0] for c in charts), default=0)
         rows = max(table_rows, _CHARTS_FROM_ROW + math.ceil(chart_bottom / ROW_PIXELS) + 1)
         columns = len(words.widths) + math.ceil(chart_right / COLUMN_PIXELS) + 1
-        table_width = sum(words.widths) * PIXELS_PER_CHARACTER
+        widths = self._board_widths(board)
+        table_width = sum(widths) * PIXELS_PER_CHARACTER
         printing = self.templates.printing
         page = PagePlan(
             landscape=table_width + chart_right > rows * ROW_PIXELS,
@@ -300,12 +305,20 @@ class Planner:
         return DashboardPlan(
             title=words.title,
             title_size=self.templates.styles.title_size,
-            widths=tuple(words.widths),
+            widths=widths,
             cells=cells,
             charts=charts,
             data=self.tab(board.chart_data),
             page=page,
         )
+
+    def _board_widths(self, board: Dashboard) -> tuple[float, ...]:
+        """The tables' columns as the layout sets them, the first widened (up to a limit) to the
+        longest name of a unit below, so no name is cut off by the state beside it."""
+        first, *rest = self.templates.dashboard.widths
+        longest = max((len(item.unit) for item in board.progress), default=0)
+        needed = min(math.ceil(longest * _CHARACTERS_PER_LETTER) + 1, _WIDEST_NAME_COLUMN)
+        return (max(first, needed), *rest)
 
     def _board_cells(self, board: Dashboard) -> tuple[BoardCell, ...]:
         """Heading, update time and days left; the totals; then where each unit below stands."""
