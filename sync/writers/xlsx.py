@@ -29,9 +29,9 @@ from typing import Any
 
 import xlsxwriter
 from xlsxwriter.format import Format
-from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
+from ..a1 import column_letter
 from ..errors import OutputError, writing
 from ..templates import SheetLayout, Templates
 from .atomic import atomic_file
@@ -228,7 +228,7 @@ class _RowXml:
     def __init__(self, sheet: _TabSheet, cells: list[Format]):
         self.sheet = sheet
         self.inline = sheet.constant_memory
-        self.names = [xl_col_to_name(i) for i in range(len(cells))]
+        self.names = [column_letter(i) for i in range(len(cells))]
         self.styles = [f' s="{fmt._get_xf_index()}"' for fmt in cells]
         self.longest = sheet.xls_strmax // 2  # shorter text is within Excel's limit
         self.serials: dict[date, float] = {}
