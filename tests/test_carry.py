@@ -259,9 +259,9 @@ def test_an_old_wide_full_list_and_lookup_tab_are_upgraded_keeping_officers_cell
 def test_a_comment_on_a_cell_the_sheet_no_longer_shows_is_kept_in_the_carried_tab(
     small_campaign, tmp_path
 ) -> None:
-    """Comments on a dropped wide column's cell, and on the cell of a row no longer listed,
-    are kept as text in the carried tab, naming the tab, the row's id and the column; one on a
-    listed row's cell stays on it."""
+    """Comments on a dropped wide column's cell, on the cell of a row no longer listed and on
+    the retired lookup tab are kept as text in the carried tab, naming the tab, the row's id
+    and the column; one on a listed row's cell stays on it."""
     campaign = Campaign(small_campaign, tmp_path, [person(i) for i in range(4)])
     campaign.sync()
     book = campaign.book("P")
@@ -273,6 +273,8 @@ def test_a_comment_on_a_cell_the_sheet_no_longer_shows_is_kept_in_the_carried_ta
     sheet.cell(2, headers.index("Số điện thoại") + 1).comment = Comment("Số đã đổi", "Cán bộ")
     for row, initiative in enumerate(ids, start=2):
         sheet.cell(row, 2).comment = Comment(f"Xem {initiative}", "Cán bộ")
+    old_lookup = workbook[LOOKUP]
+    old_lookup.cell(2, 4).comment = Comment("Đã báo qua điện thoại", "Cán bộ")
     workbook.save(book)
     campaign.sync(rows=[person(i) for i in range(2)])
     upgraded = openpyxl.load_workbook(book)
@@ -283,6 +285,8 @@ def test_a_comment_on_a_cell_the_sheet_no_longer_shows_is_kept_in_the_carried_ta
     listed = {row[0].value: row[1] for row in upgraded[FULL_LIST].iter_rows(min_row=2)}
     assert 0 < len(listed) < len(ids)
     assert (FULL_LIST, ids[0], "Số điện thoại", "Số đã đổi") in found
+    looked_up = old_lookup.cell(2, 1).value
+    assert (LOOKUP, looked_up, "Kết quả", "Đã báo qua điện thoại") in found
     for initiative in ids:
         if initiative in listed:
             assert listed[initiative].comment.text == f"Xem {initiative}"

@@ -429,6 +429,7 @@ def _read_carried(path: Path, templates: Templates, tier: str | None) -> Carried
                 found.left.extend(carry.left)
                 if sheet.title in retired:  # no row of it is listed now: its cells wait
                     found.left.extend(_gone(carry, set(), sheet.title))
+                    found.left.extend(_unplaced_comments(carry, set(), set(), sheet.title))
                 else:
                     found.tabs[sheet.title] = carry
     book.close()
