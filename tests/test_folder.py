@@ -313,3 +313,35 @@ def test_a_folder_in_place_of_a_workbook_is_exit_4_with_nothing_written(
     assert other.name in line and "folder" in line
     after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file() and p.name != "sangkien.log"}
     assert after == before
+
+
+def _state_mtime(out: Path) -> int:
+    return (out / STATE_FILE).stat().st_mtime_ns
+
+
+def test_the_same_round_again_is_not_rendered(small_campaign, tmp_path: Path) -> None:
+    """An unchanged sync with every workbook as the last sync left it writes only the report
+    (its time is new); a saved workbook, a changed answer or a new day is a round of its own."""
+    out, rows = tmp_path / "out", [person(i) for i in range(4)]
+    config = small_campaign(rows)
+    _sync(config)
+    state, books = _state_mtime(out), _stamps(out)
+    later = datetime(2021, 4, 1, 15, 0, tzinfo=ZONE)
+    assert _sync(config, later) == [str(out / "sync-report.json")]
+    assert (_state_mtime(out), _stamps(out)) == (state, books)
+    assert json.loads((out / "sync-report.json").read_text("utf-8"))["generated_at"].startswith(
+        "2021-04-01T15:00"
+    )
+    book = workbook(out, "P.TG.THPT")
+    openpyxl.load_workbook(book).save(book)  # an officer opens and saves it, changing nothing
+    _sync(config, later)
+    assert _state_mtime(out) != state  # read back and settled again
+    state = _state_mtime(out)
+    config = small_campaign([*rows[:3], person(3) | {"description": "Nội dung đã sửa"}])
+    _sync(config, later)
+    assert _state_mtime(out) != state
+    assert any("Nội dung đã sửa" in str(r.get("Mô tả sáng kiến")) for r in
+               rows_by_id(book).values())  # fmt: skip
+    state = _state_mtime(out)
+    _sync(config, datetime(2021, 4, 2, 9, 0, tzinfo=ZONE))  # a day less left on the dashboards
+    assert _state_mtime(out) != state

@@ -467,6 +467,9 @@ class GoogleStore:
     def held(self) -> dict[str, str]:
         return self.files.held()
 
+    def settled(self, steady: str) -> bool:
+        return False  # a spreadsheet has no stamp to show it untouched: each is checked
+
     def read(self, tree: OrgTree, units: Sequence[Unit]) -> dict[str, ReadBack | None]:
         """Locate every reviewing unit's spreadsheet (the registry and the config say where
         each is; `units` are those of `reviewing_units`) and read its review tabs."""

@@ -56,6 +56,9 @@ class ReviewState:
     stamps: dict[str, str] = field(default_factory=dict)
     # Officers' cells no initiative could take, already logged in the audit (see settle.py).
     unplaced: list[str] = field(default_factory=list)
+    # The round the last sync wrote (see `writers.steady_key`): found again with every output
+    # as that sync left it, there is nothing to write.
+    steady: str = ""
     unreadable: str | None = None  # why the remembered state could not be read, if so
 
     def unit(self, unit_id: str) -> dict[str, Entry]:
@@ -114,6 +117,7 @@ def state_json(state: ReviewState) -> dict[str, Any]:
         "books": dict(sorted(state.books.items())),
         "stamps": dict(sorted(state.stamps.items())),
         "unplaced": sorted(state.unplaced),
+        "steady": state.steady,
     }
 
 
@@ -137,6 +141,7 @@ def state_from_json(data: dict[str, Any]) -> ReviewState:
         books={str(k): str(v) for k, v in data.get("books", {}).items()},
         stamps={str(k): str(v) for k, v in data.get("stamps", {}).items()},
         unplaced=[str(key) for key in data.get("unplaced", [])],
+        steady=str(data.get("steady", "")),
     )
 
 

@@ -52,6 +52,11 @@ class ReviewStore(Protocol):
         after every write went through, committed together with the written files."""
         ...
 
+    def settled(self, steady: str) -> bool:
+        """Whether the last sync wrote the round `steady` names and every output is still
+        exactly as it left it: then this sync has nothing to write."""
+        ...
+
     def held(self) -> dict[str, str]:
         """Outputs left as they were (open elsewhere, read-only, unreadable), each with why."""
         ...

@@ -4,6 +4,7 @@ review state, the audit and the JSON report."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,7 +12,9 @@ from typing import TYPE_CHECKING
 from ..config import Settings
 from ..report import REPORT_FILE, Report, report_file_text, report_json
 from ..templates import Templates
+from .atomic import write_text_atomic
 from .books import remembered, render_books, reviewing_units
+from .folder import package_version
 from .records import Renderer
 
 if TYPE_CHECKING:
@@ -25,17 +28,40 @@ def report_text(report: Report, held: dict[str, str]) -> str:
     return report_file_text(data)
 
 
+def steady_key(report: Report, settings: Settings, templates: Templates) -> str:
+    """A digest of everything a round's outputs are made from: the responses as read and
+    judged, the organisation tree, the settings and layouts, the version and the day (the
+    dashboard counts the days left). The review comes from the outputs themselves, so the same
+    key with every output untouched since the last sync wrote them is the same round again."""
+    digest = hashlib.blake2b(digest_size=16)
+    day = report.generated_at.date().isoformat()
+    for part in (package_version(), day, repr(settings), repr(templates)):
+        digest.update(part.encode() + b"\x1f")
+    for unit in report.tree:
+        digest.update(repr(unit).encode())
+    for response in report.responses:
+        digest.update(repr(response).encode())
+    return digest.hexdigest()
+
+
 def write_outputs(
     report: Report, settings: Settings, templates: Templates, store: ReviewStore, out_dir: Path
 ) -> tuple[Report, list[str]]:
     """Render, write through the store, then keep the state and the audit: a sync that failed
     while writing settles the same round again next time. The JSON report is always written
-    locally, for monitoring; it and the returned report name the addresses Google refused."""
+    locally, for monitoring; it and the returned report name the addresses Google refused.
+    The round the last sync wrote, found again with every output untouched, is not rendered:
+    only the report's time is new."""
+    report_file = out_dir / REPORT_FILE
+    steady = steady_key(report, settings, templates)
+    if store.settled(steady):
+        write_text_atomic(report_file, report_text(report, store.held()))
+        return report, [str(report_file)]
     renderer = Renderer(report, settings, templates)
     books = render_books(renderer, reviewing_units(report.tree, settings))
     state, entries = remembered(report, renderer, books)
+    state.steady = steady
     written = store.write(books, entries)
     report = replace(report, refused_addresses=written.refused_addresses)
-    report_file = out_dir / REPORT_FILE
     store.save(state, entries, {report_file: report_text(report, store.held())})
     return report, [*written.paths, str(report_file)]

@@ -84,7 +84,7 @@ class StateFiles:
         self.commit.apply()
 
 
-def _package_version() -> str:
+def package_version() -> str:
     try:
         return version("sangkien-sync")
     except PackageNotFoundError:
@@ -192,6 +192,16 @@ class WorkbookFolder(StateFiles):
     def held(self) -> dict[str, str]:
         return {str(path): why for path, why in self.left.items()}
 
+    def settled(self, steady: str) -> bool:
+        remembered, lookup = self.previous(), self._lookup_path()
+        return (
+            remembered.steady == steady
+            and not self.left
+            and set(self.paths) <= self.untouched  # every workbook exactly as last written
+            and lookup.is_file()
+            and _stamp(lookup) == remembered.stamps.get(self._key(lookup))
+        )
+
     def _lookup_path(self) -> Path:
         return output_path(self.folder, self.templates.review.lookup_file)
 
@@ -200,7 +210,7 @@ class WorkbookFolder(StateFiles):
 
     def _base_fingerprint(self) -> hashlib.blake2b:
         digest = hashlib.blake2b(digest_size=16)
-        digest.update(f"{_package_version()}\x1f{self.templates!r}".encode())
+        digest.update(f"{package_version()}\x1f{self.templates!r}".encode())
         return digest
 
     def _fingerprint(self, job: WorkbookJob, base: hashlib.blake2b) -> str:
