@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from gspread.exceptions import APIError
-from gspread.utils import rowcol_to_a1
 
+from ..a1 import column_letter
 from ..config import Settings
 from ..errors import GoogleError
 from ..normalize import from_serial
@@ -218,7 +218,7 @@ class GoogleWriter:
 
     def _has_notes(self, sheet: Spreadsheet, title: str, columns: tuple[int, int]) -> bool:
         assert sheet.key is not None
-        first, last = (rowcol_to_a1(1, c)[:-1] for c in (columns[0] + 1, columns[1]))
+        first, last = column_letter(columns[0]), column_letter(columns[1] - 1)
         params = {"ranges": f"{_quoted(title)}!{first}:{last}",
                   "fields": "sheets.data.rowData.values.note"}  # fmt: skip
         try:
