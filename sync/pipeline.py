@@ -8,11 +8,12 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .checked import CHECKED_FILE, Checked, CheckedFile, kept_if_written
 from .config import Settings
 from .dedupe import apply_duplicates, find_duplicates, no_cycle_collection
 from .models import Response, SourceInfo, Status
@@ -123,6 +124,8 @@ class Inputs:
     templates: Templates
     store: ReviewStore | None = None  # None: no review round (`sangkien check`)
     google: GoogleSession | None = None
+    # Where the checked responses are kept between syncs; None: not kept.
+    checked: CheckedFile | None = None
 
 
 def _settle(
@@ -140,9 +143,7 @@ def _settle(
     return settle_review(tree, responses, readbacks, previous, context, when)
 
 
-def _responses(
-    settings: Settings, inputs: Inputs, stage: _Stages
-) -> tuple[list[SourceInfo], list[Response]]:
+def _responses(settings: Settings, inputs: Inputs, stage: _Stages) -> Checked:
     """Read every source, normalise and validate its rows."""
     form = inputs.templates.form
     with stage("read"):
@@ -159,19 +160,24 @@ def _responses(
     with stage("validate"):
         validate(responses, RuleContext(settings, form))
     sources = [SourceInfo(t.name, t.kind, len(t.rows), t.location, t.sheet) for t in tables]
-    for note in (note for t in tables for note in t.notes):
-        log.warning("%s", note)
-    return sources, responses
+    return Checked(sources, [note for t in tables for note in t.notes], responses)
 
 
-def _checked(
-    settings: Settings, inputs: Inputs, tree: OrgTree, stage: _Stages
-) -> tuple[list[SourceInfo], list[Response]]:
-    """Read, normalise, validate, resolve and de-duplicate. These stages build an object or a
-    few for every row and none of them a reference cycle: the cycle collector is paused, as it
-    would otherwise rescan every row built so far, again and again."""
+def _checked(settings: Settings, inputs: Inputs, tree: OrgTree, stage: _Stages) -> Checked:
+    """Read, normalise, validate, resolve and de-duplicate, or take the responses the last
+    sync checked from the very same inputs. These stages build an object or a few for every row
+    and none of them a reference cycle: the cycle collector is paused, as it would otherwise
+    rescan every row built so far, again and again."""
+    kept = inputs.checked
     with no_cycle_collection():
-        sources, responses = _responses(settings, inputs, stage)
+        if kept is not None:
+            with stage("read"):
+                found = kept.read()
+            if found is not None:
+                log.info("the inputs are those of the last sync: its checks are reused")
+                return found
+        checked = _responses(settings, inputs, stage)
+        responses = checked.responses
         with stage("resolve"):
             # Before de-duplication: a row naming no known union is invalid and must not
             # replace the valid row it repeats.
@@ -183,7 +189,11 @@ def _checked(
             apply_duplicates(candidates, find_duplicates(candidates, settings.dedupe))
             _flag_similar(candidates)
             _settle_status(responses)
-    return sources, responses
+    if kept is None:
+        return checked
+    with stage("keep"):
+        kept.keep(checked)
+    return replace(checked, inputs_key=kept.key)
 
 
 def build_report(
@@ -200,7 +210,10 @@ def build_report(
     # Whole seconds: a workbook keeps milliseconds, so a finer time would read back different.
     when = (now or datetime.now(zone)).astimezone(zone).replace(microsecond=0)
     tree = load_tree(settings.units)
-    sources, responses = _checked(settings, inputs, tree, stage)
+    checked = _checked(settings, inputs, tree, stage)
+    for note in checked.notes:
+        log.warning("%s", note)
+    sources, responses = checked.sources, checked.responses
     with stage("review"):
         review = _settle(inputs, settings, tree, responses, when)
     with stage("tally"):
@@ -215,6 +228,7 @@ def build_report(
         timings=stage.timings,
         review=review.outcome if review else None,
         review_summary=review.summary if review else {},
+        inputs_key=checked.inputs_key,
     )
 
 
@@ -237,15 +251,19 @@ def run_sync(
     templates = templates or load_templates()
     out = out_dir or settings.output.dir
     store = open_store(settings, templates, out, google) if write else None
-    report = build_report(settings, Inputs(templates, store, google), on_stage, now)
     if store is None:
-        return SyncResult(report, [])
-    from .writers import write_outputs
+        return SyncResult(
+            build_report(settings, Inputs(templates, google=google), on_stage, now), []
+        )
+    kept = CheckedFile.of(out / CHECKED_FILE, settings, templates)
+    with kept_if_written(kept):
+        report = build_report(settings, Inputs(templates, store, google, kept), on_stage, now)
+        from .writers import write_outputs
 
-    started = time.perf_counter()
-    if on_stage:
-        on_stage("write")
-    report, written = write_outputs(report, settings, templates, store, out)
+        started = time.perf_counter()
+        if on_stage:
+            on_stage("write")
+        report, written = write_outputs(report, settings, templates, store, out)
     from .form import close_form_if_due
 
     closed = close_form_if_due(settings, google, report.generated_at, out) if google else None

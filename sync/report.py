@@ -38,6 +38,9 @@ class Report:
     # Officers' addresses Google would not share a spreadsheet or folder with (email, unit, file,
     # reason); every other grant and write went through. Known once the outputs are written.
     refused_addresses: list[dict[str, str]] = field(default_factory=list)
+    # A digest of the local inputs the responses were checked from (checked.py); None when a
+    # source is on Google.
+    inputs_key: str | None = None
 
     @cached_property
     def by_id(self) -> dict[str, Response]:

@@ -5,6 +5,7 @@ review state, the audit and the JSON report."""
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -39,9 +40,27 @@ def steady_key(report: Report, settings: Settings, templates: Templates) -> str:
         digest.update(part.encode() + b"\x1f")
     for unit in report.tree:
         digest.update(repr(unit).encode())
-    for response in report.responses:
-        digest.update(repr(response).encode())
+    if report.inputs_key is not None:  # the responses as judged follow from the inputs alone
+        digest.update(report.inputs_key.encode())
+    else:
+        for response in report.responses:
+            digest.update(repr(response).encode())
     return digest.hexdigest()
+
+
+def _with_new_time(report_file: Path, report: Report) -> bool:
+    """The same round again: the last report, still there, gets the new time; nothing else in
+    it can differ. Rendering it anew takes seconds at national scale."""
+    try:
+        text = report_file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    start, line, rest = text.split("\n", 2) if text.count("\n") >= 2 else ("", "", "")
+    if start != "{" or not line.startswith(' "generated_at": ') or not line.endswith(","):
+        return False
+    moment = json.dumps(report.generated_at.isoformat(timespec="seconds"))
+    write_text_atomic(report_file, f'{start}\n "generated_at": {moment},\n{rest}')
+    return True
 
 
 def write_outputs(
@@ -55,7 +74,8 @@ def write_outputs(
     report_file = out_dir / REPORT_FILE
     steady = steady_key(report, settings, templates)
     if store.settled(steady):
-        write_text_atomic(report_file, report_text(report, store.held()))
+        if not _with_new_time(report_file, report):
+            write_text_atomic(report_file, report_text(report, store.held()))
         return report, [str(report_file)]
     renderer = Renderer(report, settings, templates)
     books = render_books(renderer, reviewing_units(report.tree, settings))

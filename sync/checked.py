@@ -1,0 +1,260 @@
+"""The responses of the last sync as checked, kept in the output folder
+(`checked-responses.json.gz`, private: it holds personal data). A sync whose inputs are byte for
+byte those of the last one (every source file, the organisation tree, the settings, the layouts
+and the package's own code) takes its responses from there instead of reading, cleaning,
+checking, matching and de-duplicating them again: in the review weeks after the form closes,
+that is every sync.
+
+The file is JSON, one response a line, never pickle: anyone able to write to the output folder
+must not be able to make the sync run code. Values JSON cannot hold are tagged one-key objects
+(`{"$d": "2021-04-22"}`), and every mapping is tagged too, so an officer's column header can
+never be taken for a tag. A file that is missing, damaged or of other inputs is simply not used.
+A Google source has no local bytes to compare, so with one of them nothing is kept."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime, time, timedelta
+from operator import attrgetter
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from .config import Settings
+from .models import FIELDS, Response, SourceInfo, Status, Violation
+from .templates import Templates
+
+CHECKED_FILE = "checked-responses.json.gz"
+_FORMAT = 1
+_PACKAGE = Path(__file__).parent
+_FIELDS = tuple(f.name for f in fields(Response))
+_ATTRIBUTES = attrgetter(*_FIELDS)
+_RAW, _EXTRA = _FIELDS.index("raw"), _FIELDS.index("extra")
+# The cleaned texts named as their question is: each may still be exactly what was typed.
+_CLEANED_TEXTS = tuple(
+    (position, f.name)
+    for position, f in enumerate(fields(Response))
+    if f.name in FIELDS and f.type == "str"
+)
+_CHUNK = 1 << 20
+_PRIVATE = 0o600  # personal data, as in the review state
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """What the read-to-dedupe stages hand on: the sources as read, the notes for the officer
+    and the responses, judged."""
+
+    sources: list[SourceInfo]
+    notes: list[str]
+    responses: list[Response]
+    inputs_key: str | None = None  # see `inputs_key`
+
+
+def _file_digest(path: Path, digest: Any) -> None:
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+    digest.update(b"\x1e")
+
+
+def inputs_key(settings: Settings, templates: Templates) -> str | None:
+    """A digest of everything the checked responses are made from; None when a source is on
+    Google or a file cannot be read (the full path then reports why)."""
+    if any(source.path is None for source in settings.sources):
+        return None
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(f"{_FORMAT}\x1f{settings!r}\x1f{templates!r}\x1f".encode())
+    try:
+        for path in sorted(p for p in _PACKAGE.rglob("*") if p.is_file()):
+            if "__pycache__" not in path.parts:
+                digest.update(path.relative_to(_PACKAGE).as_posix().encode())
+                _file_digest(path, digest)
+        for source in settings.sources:
+            assert source.path is not None
+            _file_digest(source.path, digest)
+        _file_digest(settings.units, digest)
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+# -- encoding -------------------------------------------------------------------------------------
+
+
+def _tagged(value: object) -> dict[str, Any]:
+    """`json.dumps`' hook for every value JSON has no type for."""
+    if isinstance(value, datetime):
+        zone = value.tzinfo.key if isinstance(value.tzinfo, ZoneInfo) else None
+        return {"$dt": [value.isoformat(), zone]}
+    if isinstance(value, date):
+        return {"$d": value.isoformat()}
+    if isinstance(value, time):
+        return {"$t": value.isoformat()}
+    if isinstance(value, timedelta):
+        return {"$td": [value.days, value.seconds, value.microseconds]}
+    if isinstance(value, Violation):
+        return {"$v": [value.code, value.field, value.message, value.raw_value]}
+    if isinstance(value, Mapping):
+        return {"$m": [[key, item] for key, item in value.items()]}
+    raise TypeError(f"{type(value).__name__} is not kept")
+
+
+_ENCODE = json.JSONEncoder(ensure_ascii=False, default=_tagged).encode
+
+
+def _untagged(tag: dict[str, Any]) -> Any:
+    """`json.loads`' hook: every object in a response line is a tag."""
+    [(kind, value)] = tag.items()
+    if kind == "$f":
+        return dict(zip(FIELDS, value, strict=True))
+    if kind == "$m":
+        return {key: item for key, item in value}
+    if kind == "$dt":
+        moment = datetime.fromisoformat(value[0])
+        return moment.astimezone(ZoneInfo(value[1])) if value[1] else moment
+    if kind == "$d":
+        return date.fromisoformat(value)
+    if kind == "$t":
+        return time.fromisoformat(value)
+    if kind == "$td":
+        return timedelta(*value)
+    if kind == "$v":
+        return Violation(*value)
+    raise ValueError(f"unknown tag {kind}")
+
+
+def _response_line(response: Response) -> str:
+    """The response's attributes in order. A cleaned text still exactly as typed is left out
+    (None) and its name listed last: the long descriptions would otherwise be kept twice."""
+    values = list(_ATTRIBUTES(response))
+    raw = response.raw
+    as_typed = []
+    for position, name in _CLEANED_TEXTS:
+        value = values[position]
+        if value and raw.get(name) == value:
+            values[position] = None
+            as_typed.append(name)
+    # Every question in form order (the usual case) keeps no keys; mappings are tags.
+    values[_RAW] = {"$f": list(raw.values())} if tuple(raw) == FIELDS else _tagged(raw)
+    values[_EXTRA] = _tagged(response.extra)
+    values.append(as_typed)
+    return _ENCODE(values)
+
+
+def _response(line: str) -> Response:
+    *values, as_typed = json.loads(line, object_hook=_untagged)
+    response = Response(*values)
+    for name in as_typed:
+        setattr(response, name, response.raw[name])
+    response.status = Status(response.status)
+    return response
+
+
+def _lines(key: str, checked: Checked | None) -> Iterator[str]:
+    """The head, then one response a line; with no `checked`, the head alone says only which
+    inputs the last sync had."""
+    head: dict[str, Any] = {"format": _FORMAT, "key": key, "kept": checked is not None}
+    if checked is not None:
+        head["sources"] = [[s.name, s.kind, s.rows, s.location, s.sheet] for s in checked.sources]
+        head["notes"] = checked.notes
+    yield json.dumps(head, ensure_ascii=False) + "\n"
+    for response in checked.responses if checked is not None else ():
+        yield _response_line(response) + "\n"
+
+
+# -- the file -------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class CheckedFile:
+    """The responses are kept only once the inputs have stayed the same for two syncs: while
+    responses still come in, every sync has new inputs, and keeping 100,000 responses costs
+    seconds that the next sync would never get back. The file then names the inputs alone.
+    What a sync keeps replaces the file only when the sync succeeds (`commit`): a failed sync
+    leaves the output folder as it was."""
+
+    path: Path
+    key: str  # of this sync's inputs
+    repeated: bool = False  # the last sync had the same inputs
+    staged: Path = field(init=False)  # the file to be, until `commit`
+
+    def __post_init__(self) -> None:
+        self.staged = self.path.with_name(f".{self.path.name}.keeping")
+
+    @classmethod
+    def of(cls, path: Path | None, settings: Settings, templates: Templates) -> CheckedFile | None:
+        """None when nothing is kept: no output folder, or an input not a local file."""
+        key = inputs_key(settings, templates) if path is not None else None
+        if path is None or key is None:
+            return None
+        kept = cls(path, key)
+        kept.discard()  # what a killed sync staged
+        return kept
+
+    def read(self) -> Checked | None:
+        """The responses kept for these inputs; None when the file holds other inputs, only
+        their name, or cannot be read back whole."""
+        try:
+            with gzip.open(self.path, "rt", encoding="utf-8") as handle:
+                head = json.loads(handle.readline())
+                if head.get("format") != _FORMAT or head.get("key") != self.key:
+                    return None
+                self.repeated = True
+                if not head.get("kept"):
+                    return None
+                sources = [SourceInfo(*source) for source in head["sources"]]
+                responses = [_response(line) for line in handle]
+        except FileNotFoundError:
+            return None
+        except (OSError, EOFError, ValueError, TypeError, KeyError, AttributeError) as exc:
+            log.info("%s not used: %s", self.path, exc)
+            return None
+        return Checked(sources, list(head["notes"]), responses, self.key)
+
+    def keep(self, checked: Checked) -> None:
+        """Staged beside the file; a value the file cannot hold, or a folder it cannot be
+        written to, only means the next sync checks again. Compressed lightly: the texts as
+        typed are most of it, and they shrink about fivefold at little cost."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
+            with (
+                open(os.open(self.staged, flags, _PRIVATE), "wb") as raw,
+                gzip.open(raw, "wt", encoding="utf-8", compresslevel=1) as handle,
+            ):
+                handle.writelines(_lines(self.key, checked if self.repeated else None))
+        except (TypeError, ValueError, OSError) as exc:
+            log.info("%s not kept: %s", self.path, exc)
+            self.discard()
+
+    def commit(self) -> None:
+        with suppress(OSError):  # a cache: not kept is only a slower next sync
+            os.replace(self.staged, self.path)
+        self.discard()
+
+    def discard(self) -> None:
+        with suppress(OSError):
+            self.staged.unlink(missing_ok=True)
+
+
+@contextmanager
+def kept_if_written(kept: CheckedFile | None) -> Iterator[None]:
+    """What the sync in the block keeps replaces the file only if the block succeeds."""
+    try:
+        yield
+    except BaseException:
+        if kept is not None:
+            kept.discard()
+        raise
+    if kept is not None:
+        kept.commit()
