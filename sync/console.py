@@ -20,6 +20,8 @@ STAGE_TEXT = {
     "validate": "Checking rules",
     "dedupe": "Finding duplicates",
     "resolve": "Matching unions",
+    "keep": "Keeping the checked responses",
+    "review": "Reading officers' reviews",
     "tally": "Counting",
     "write": "Writing outputs",
 }

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import stat
+import subprocess
+import sys
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -187,3 +190,17 @@ def test_nothing_is_kept_with_a_google_source_or_for_check(
 def test_check_keeps_nothing(campaign: Path) -> None:
     run_sync(read_settings(campaign), write=False, now=NOW)
     assert not (campaign.parent / "out").exists()
+
+
+def test_each_scheduled_sync_a_new_process_still_finds_the_kept_responses(campaign: Path) -> None:
+    """A scheduled sync is a process of its own, with its own string hashing: the inputs' digest
+    must not depend on it."""
+    stages = []
+    for seed in ("1", "2", "3"):
+        command = [sys.executable, "-m", "sync", "sync", "--config", str(campaign), "--json"]
+        command += ["--as-of", "2021-04-01 09:00"]
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
+        stages.append(set(json.loads(done.stdout)["seconds"]))
+    assert CHECK_STAGES.issubset(stages[0]) and CHECK_STAGES.issubset(stages[1])
+    assert not CHECK_STAGES & stages[2]
