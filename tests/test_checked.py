@@ -23,6 +23,7 @@ from sync.pipeline import build_report, run_sync
 from sync.templates import load_templates
 from sync.writers.atomic import TEMPORARY_MARK
 from tests.officer import edit, rows_by_id, workbook
+from tests.test_folder import person
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 NOW = datetime(2021, 4, 1, 9, 0, tzinfo=ZONE)
@@ -38,19 +39,9 @@ def _sync(config: Path, now: datetime = NOW):
     return run_sync(read_settings(config), now=now)
 
 
-def _person(i: int) -> dict:
-    return {
-        "full_name": f"Người Thứ {chr(65 + i)}",
-        "phone": f"09120000{i:02d}",
-        "title": f"Sáng kiến số {i} về {['điện', 'nước', 'sổ sách'][i % 3]}",
-        "description": f"Nội dung riêng biệt {i} " + "chữ " * i,
-        "timestamp": f"{10 + i:02d}/03/2021 08:00:00",
-    }
-
-
 @pytest.fixture
 def campaign(small_campaign) -> Path:
-    return small_campaign([_person(i) for i in range(3)])
+    return small_campaign([person(i) for i in range(3)])
 
 
 def test_the_responses_are_kept_once_the_inputs_repeat_and_then_not_checked_again(
