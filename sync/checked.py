@@ -1,9 +1,9 @@
 """The responses of the last sync as checked, kept in the output folder
-(`checked-responses.json.gz`, private: it holds personal data). A sync whose inputs are byte for
-byte those of the last one (every source, the organisation tree, the settings, the layouts and
-the package's own code) takes its responses from there instead of reading, cleaning,
-checking, matching and de-duplicating them again: in the review weeks after the form closes,
-that is every sync.
+(`checked-responses.json.gz`, private: it holds personal data). A sync whose inputs are those of
+the last one (every source file byte for byte, every Google source at the same Drive version,
+the organisation tree, the settings, the layouts and the package's own code) takes its
+responses from there instead of reading, cleaning, checking, matching and de-duplicating them
+again: in the review weeks after the form closes, that is every sync.
 
 The file is JSON, one response a line, never pickle: anyone able to write to the output folder
 must not be able to make the sync run code. Values JSON cannot hold are tagged one-key objects
@@ -83,7 +83,7 @@ def _sheet_versions(settings: Settings, google: GoogleSession | None) -> dict[st
     # Imported here: with local sources alone (`sangkien check`), no Google library is loaded.
     from .google.source import spreadsheet_version
 
-    versions = {}
+    versions: dict[str, str] = {}
     for source in google_sources:
         version = spreadsheet_version(source, google)
         if version is None:
