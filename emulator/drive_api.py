@@ -413,6 +413,7 @@ def files_update(call: Call) -> dict[str, Any]:
     if "trashed" in body:
         file.trashed = bool(body["trashed"])
     _apply_file_fields(file, body)
+    file.changed()
     return _file_json(call, file)
 
 
@@ -556,6 +557,8 @@ def permissions_create(call: Call) -> dict[str, Any]:
             if existing["role"] == "owner":
                 existing["role"] = "writer"
         file.owner = permission.get("emailAddress", file.owner)
+    if file is not None:
+        file.changed()
     for existing in permissions:
         if existing["id"] == permission["id"]:
             existing.update(role=permission["role"])  # Drive updates rather than duplicates.
@@ -578,22 +581,26 @@ def permissions_get(call: Call) -> dict[str, Any]:
 
 
 def permissions_update(call: Call) -> dict[str, Any]:
-    permissions, _ = _shared_permissions(call, WRITER)
+    permissions, file = _shared_permissions(call, WRITER)
     permission = _find_permission(permissions, call.path["permissionId"])
     role = (call.body or {}).get("role")
     if role is not None:
         if role not in _ROLES:
             raise drive_error(400, "Invalid Value", "invalid", "permission.role")
         permission["role"] = role
+    if file is not None:
+        file.changed()
     return _permission_json(call, permission)
 
 
 def permissions_delete(call: Call) -> NoContent:
-    permissions, _ = _shared_permissions(call, WRITER)
+    permissions, file = _shared_permissions(call, WRITER)
     permission = _find_permission(permissions, call.path["permissionId"])
     if permission["role"] == "owner":
         raise drive_error(403, "The owner of a file cannot be removed.", "cannotRemoveOwner")
     permissions.remove(permission)
+    if file is not None:
+        file.changed()
     return NO_CONTENT
 
 

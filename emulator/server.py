@@ -220,6 +220,7 @@ class SheetsEmulator:
             file = self.store.files[file_id]
             file.permissions = [p for p in file.permissions if p.get("emailAddress") != email]
             file.permissions.append(user_permission(email, role))
+            file.changed()
 
     def create_shared_drive(
         self, name: str, *, organizer: str | None = None, members: Mapping[str, str] = {}

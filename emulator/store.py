@@ -215,6 +215,13 @@ class DriveFile:
     comments: list[dict[str, Any]] = field(default_factory=list)
     # The shared drive holding the file; such a file has no owner and its "owner" is unused.
     drive_id: str | None = None
+    # Drive's File.version: "A monotonically increasing version number for the file. This
+    # reflects every change made to the file on the server, even those not visible to the user."
+    version: int = 1
+
+    def changed(self) -> None:
+        """Count a change to the file: its content, its metadata or who may see it."""
+        self.version += 1
 
     def to_json(self, caller: str) -> dict[str, Any]:
         """The full File resource; responses are cut down by the ``fields`` mask."""
@@ -228,6 +235,7 @@ class DriveFile:
             "trashed": self.trashed,
             "createdTime": self.created_time,
             "modifiedTime": self.modified_time,
+            "version": str(self.version),  # an int64, which Drive sends as a string
             "permissions": copy.deepcopy(self.permissions),
             "webViewLink": _web_link(self),
             "capabilities": {"canEdit": True, "canShare": True},
@@ -401,6 +409,7 @@ class Store:
         if file is not None:
             file.name = spreadsheet.properties["title"]
             file.modified_time = utc_now()
+            file.changed()
 
     # ------------------------------------------------------------------------------ drive
 

@@ -1,15 +1,17 @@
 """The responses of the last sync as checked, kept in the output folder
-(`checked-responses.json.gz`, private: it holds personal data). A sync whose inputs are byte for
-byte those of the last one (every source file, the organisation tree, the settings, the layouts
-and the package's own code) takes its responses from there instead of reading, cleaning,
-checking, matching and de-duplicating them again: in the review weeks after the form closes,
-that is every sync.
+(`checked-responses.json.gz`, private: it holds personal data). A sync whose inputs are those of
+the last one (every source file byte for byte, every Google source at the same Drive version,
+the organisation tree, the settings, the layouts and the package's own code) takes its
+responses from there instead of reading, cleaning, checking, matching and de-duplicating them
+again: in the review weeks after the form closes, that is every sync.
 
 The file is JSON, one response a line, never pickle: anyone able to write to the output folder
 must not be able to make the sync run code. Values JSON cannot hold are tagged one-key objects
 (`{"$d": "2021-04-22"}`), and every mapping is tagged too, so an officer's column header can
 never be taken for a tag. A file that is missing, damaged or of other inputs is simply not used.
-A Google source has no local bytes to compare, so with one of them nothing is kept."""
+A Google source is named by its spreadsheet's Drive version, which grows with every change made
+to the file (one small request a source, before its values are read); when Drive does not tell
+it, nothing is kept."""
 
 from __future__ import annotations
 
@@ -24,12 +26,15 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 from operator import attrgetter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from .config import Settings
 from .models import FIELDS, Response, SourceInfo, Status, Violation
 from .templates import Templates
+
+if TYPE_CHECKING:
+    from .google.client import GoogleSession
 
 CHECKED_FILE = "checked-responses.json.gz"
 _FORMAT = 1
@@ -67,10 +72,34 @@ def _file_digest(path: Path, digest: Any) -> None:
     digest.update(b"\x1e")
 
 
-def inputs_key(settings: Settings, templates: Templates) -> str | None:
-    """A digest of everything the checked responses are made from; None when a source is on
-    Google or a file cannot be read (the full path then reports why)."""
-    if any(source.path is None for source in settings.sources):
+def _sheet_versions(settings: Settings, google: GoogleSession | None) -> dict[str, str] | None:
+    """Spreadsheet (as configured) -> its Drive version, for every Google source; None when one
+    of them has none to give."""
+    google_sources = [source for source in settings.sources if source.kind == "google_sheet"]
+    if not google_sources:
+        return {}
+    if google is None:
+        return None
+    # Imported here: with local sources alone (`sangkien check`), no Google library is loaded.
+    from .google.source import spreadsheet_version
+
+    versions: dict[str, str] = {}
+    for source in google_sources:
+        version = spreadsheet_version(source, google)
+        if version is None:
+            return None
+        versions[str(source.spreadsheet)] = version
+    return versions
+
+
+def inputs_key(
+    settings: Settings, templates: Templates, google: GoogleSession | None = None
+) -> str | None:
+    """A digest of everything the checked responses are made from: the local files' bytes, and
+    a Google source's Drive version (asked before its values are read). None when a file cannot
+    be read or Drive does not tell a version (the full path then reports why)."""
+    versions = _sheet_versions(settings, google)
+    if versions is None:
         return None
     digest = hashlib.blake2b(digest_size=16)
     digest.update(f"{_FORMAT}\x1f{settings!r}\x1f{templates!r}\x1f".encode())
@@ -80,8 +109,12 @@ def inputs_key(settings: Settings, templates: Templates) -> str | None:
                 digest.update(path.relative_to(_PACKAGE).as_posix().encode())
                 _file_digest(path, digest)
         for source in settings.sources:
-            assert source.path is not None
-            _file_digest(source.path, digest)
+            if source.kind == "google_sheet":
+                version = versions[str(source.spreadsheet)]
+                digest.update(f"{source.spreadsheet}\x1f{version}\x1e".encode())
+            else:
+                assert source.path is not None  # checked when the config was loaded
+                _file_digest(source.path, digest)
         _file_digest(settings.units, digest)
     except OSError:
         return None
@@ -192,9 +225,15 @@ class CheckedFile:
         self.staged = self.path.with_name(f".{self.path.name}.keeping")
 
     @classmethod
-    def of(cls, path: Path | None, settings: Settings, templates: Templates) -> CheckedFile | None:
-        """None when nothing is kept: no output folder, or an input not a local file."""
-        key = inputs_key(settings, templates) if path is not None else None
+    def of(
+        cls,
+        path: Path | None,
+        settings: Settings,
+        templates: Templates,
+        google: GoogleSession | None = None,
+    ) -> CheckedFile | None:
+        """None when nothing is kept: no output folder, or inputs with no key to tell them by."""
+        key = inputs_key(settings, templates, google) if path is not None else None
         if path is None or key is None:
             return None
         kept = cls(path, key)

@@ -255,7 +255,7 @@ def run_sync(
         return SyncResult(
             build_report(settings, Inputs(templates, google=google), on_stage, now), []
         )
-    kept = CheckedFile.of(out / CHECKED_FILE, settings, templates)
+    kept = CheckedFile.of(out / CHECKED_FILE, settings, templates, google)
     with kept_if_written(kept):
         report = build_report(settings, Inputs(templates, store, google, kept), on_stage, now)
         from .writers import write_outputs

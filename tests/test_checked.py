@@ -170,12 +170,29 @@ def test_the_file_is_private_and_a_value_it_cannot_hold_keeps_nothing(tmp_path: 
     assert not [p for p in tmp_path.iterdir() if TEMPORARY_MARK in p.name]
 
 
-def test_nothing_is_kept_with_a_google_source_or_for_check(
+def test_a_google_source_without_a_connection_keeps_nothing(
     base_config: dict, write_config, tmp_path: Path
 ) -> None:
+    """With a connection, its Drive version names it: tests/test_google.py."""
     base_config["sources"] = [{"name": "form", "kind": "google_sheet", "spreadsheet": "abc"}]
     settings = read_settings(write_config(base_config))
     assert CheckedFile.of(tmp_path / CHECKED_FILE, settings, load_templates()) is None
+
+
+def test_local_inputs_are_named_without_loading_a_google_library(example_copy: Path) -> None:
+    """`sangkien check` stays light: the Google client is loaded only for a Google source."""
+    script = (
+        "import sys; from pathlib import Path; from sync.checked import inputs_key; "
+        "from sync.config import read_settings; from sync.templates import load_templates; "
+        "settings = read_settings(Path(sys.argv[1])); "
+        "assert inputs_key(settings, load_templates()) is not None; "
+        "print(sorted(m for m in ('gspread', 'requests') if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(example_copy / "config.yaml")],
+        capture_output=True, text=True, check=True, cwd=Path(__file__).parents[1],
+    )  # fmt: skip
+    assert done.stdout.strip() == "[]"
 
 
 def test_check_keeps_nothing(campaign: Path) -> None:

@@ -275,6 +275,44 @@ class TestSharing:
         assert (answer.status_code, reason(answer)) == (403, why)
 
 
+class TestFileVersion:
+    """Drive v3 File reference (https://developers.google.com/drive/api/reference/rest/v3/files,
+    field `version`): "A monotonically increasing version number for the file. This reflects
+    every change made to the file on the server, even those not visible to the user." An int64,
+    which Google's JSON mapping sends as a string. (The recorded gspread sessions never ask
+    Drive for it.)"""
+
+    def version(self, session: requests.Session, key: str) -> str:
+        answer = session.get(f"{DRIVE}/files/{key}", params={"fields": "version", **ALL_DRIVES})
+        assert set(answer.json()) == {"version"}
+        return answer.json()["version"]
+
+    def test_every_change_to_the_file_and_only_a_change_raises_it(self, emu) -> None:
+        owner = as_(emu, OWNER)
+        key = new_spreadsheet(owner, emu.create_folder("Sáng kiến 2021")).json()["id"]
+        seen = [self.version(owner, key)]
+        write = {"values": [["Tên"]]}
+        owner.put(f"{SHEETS}/{key}/values/A1", params={"valueInputOption": "RAW"}, json=write)
+        seen.append(self.version(owner, key))
+        owner.get(f"{SHEETS}/{key}/values/A1")  # reading changes nothing
+        assert self.version(owner, key) == seen[-1]
+        owner.patch(f"{DRIVE}/files/{key}", json={"description": "không ai thấy"})
+        seen.append(self.version(owner, key))
+        grant = {"type": "user", "role": "reader", "emailAddress": OFFICER}
+        permission = owner.post(f"{DRIVE}/files/{key}/permissions", json=grant).json()["id"]
+        seen.append(self.version(owner, key))
+        owner.delete(f"{DRIVE}/files/{key}/permissions/{permission}")
+        seen.append(self.version(owner, key))
+        assert seen == ["1", "2", "3", "4", "5"]
+
+    def test_served_only_when_the_fields_ask_for_it(self, emu) -> None:
+        key = emu.create_spreadsheet("Đơn vị")
+        owner = as_(emu, OWNER)
+        assert "version" not in owner.get(f"{DRIVE}/files/{key}").json()
+        listed = owner.get(f"{DRIVE}/files", params={"fields": "files(id,version)"}).json()
+        assert listed["files"] == [{"id": key, "version": "1"}]
+
+
 class TestForms:
     """Forms API reference: PublishState (isPublished, isAcceptingResponses) and
     forms.setPublishSettings ("Legacy forms aren't supported")."""

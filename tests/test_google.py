@@ -354,3 +354,79 @@ def test_a_crash_after_creating_never_makes_a_second_spreadsheet(
     sheets = [f["name"] for f in files if f["mimeType"] == SPREADSHEET_MIME]
     assert len(sheets) == len(set(sheets))  # none made twice
     assert set(campaign.unit_files()) == {row[0] for row in TREE} - {"P"} | {LOOKUP}
+
+
+# -- the form's responses as the last sync checked them -----------------------------------------
+
+CHECK_STAGES = {"normalise", "validate", "resolve", "dedupe"}
+SHEETS = "https://sheets.googleapis.com/v4/spreadsheets"
+
+
+def form_values_read(campaign: Campaign) -> int:
+    """Requests for the values of the form's responses spreadsheet."""
+    return sum(
+        1
+        for r in campaign.emu.requests
+        if r.method_id == "sheets.spreadsheets.values.get" and campaign.responses in r.path
+    )
+
+
+def answer_the_form(campaign: Campaign, name: str, phone: str) -> None:
+    """A response as the Form adds it: a row appended through the Sheets API."""
+    row = dict(zip([q.key for q in FORM.questions], form_rows()[2], strict=True))
+    row |= {"full_name": name, "phone": phone, "title": f"Sáng kiến mới của {name}"}
+    session = authorized_session(campaign.emu, campaign.emu.credentials(ACCOUNT))
+    appended = session.post(
+        f"{SHEETS}/{campaign.responses}/values/'Câu trả lời biểu mẫu 1'!A1:append",
+        params={"valueInputOption": "RAW"},
+        json={"values": [[row[q.key] for q in FORM.questions]]},
+    )
+    assert appended.ok
+
+
+def test_an_unchanged_form_sheet_is_neither_read_nor_checked_again(campaign: Campaign) -> None:
+    for _ in range(2):  # the second sync finds the same version and keeps the responses
+        assert set(campaign.sync().report.timings) >= CHECK_STAGES
+    campaign.emu.reset_counters()
+    third = campaign.sync()
+    assert not CHECK_STAGES & set(third.report.timings)
+    assert form_values_read(campaign) == 0
+    assert [r.unit_id for r in third.report.responses] == [
+        "P.TG.THPT", "P.TG.TT", "P.MA.YT", "P.DL",
+    ]  # fmt: skip
+    assert campaign.emu.counts.writes() == 0
+
+
+def test_a_new_form_response_is_read_and_checked(campaign: Campaign) -> None:
+    campaign.sync()
+    campaign.sync()
+    answer_the_form(campaign, "Lường Văn Mới", "0911222333")
+    campaign.emu.reset_counters()
+    result = campaign.sync()
+    assert set(result.report.timings) >= CHECK_STAGES
+    assert form_values_read(campaign) == 1
+    names = [r.full_name for r in result.report.responses if str(r.status) == "valid"]
+    assert len(names) == 5 and "Lường Văn Mới" in names
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [Fault.error(404, "File not found."), Fault.server_error()],
+    ids=["not-found", "server-error"],
+)
+def test_drive_not_telling_the_version_only_means_checking_everything(
+    campaign: Campaign, refusal: Fault
+) -> None:
+    """A person signed in with drive.file is answered 404 for the form's spreadsheet."""
+    campaign.sync()
+    campaign.sync()
+    responses = campaign.responses
+    campaign.emu.faults.schedule(
+        lambda info: refusal if responses in info.path else None, method="drive.files.get"
+    )
+    campaign.emu.reset_counters()
+    result = campaign.sync()
+    assert campaign.emu.faulted["drive.files.get"] >= 1
+    assert set(result.report.timings) >= CHECK_STAGES
+    assert form_values_read(campaign) == 1
+    assert [str(r.status) for r in result.report.responses] == ["valid"] * 4

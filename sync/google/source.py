@@ -5,20 +5,40 @@ display locale; serials are read in the spreadsheet's own time zone."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gspread.exceptions import APIError
 
 from ..config import Settings, SourceSettings
-from ..errors import SourceError
+from ..errors import GoogleError, SourceError
 from ..normalize import from_serial
 from ..sources.table import header_key
 from ..templates import FormLayout, Question
-from .client import GoogleSession, spreadsheet_key
+from .client import DRIVE_FILES, GoogleSession, spreadsheet_key
 
 # The tab a Form fills, in the Vietnamese and the English interface.
 FORM_TABS = ("Câu trả lời biểu mẫu 1", "Form Responses 1")
+
+log = logging.getLogger(__name__)
+
+
+def spreadsheet_version(source: SourceSettings, google: GoogleSession) -> str | None:
+    """The source spreadsheet's Drive version, which grows with every change made to the file:
+    the same version, the same responses. One small request, made before the values are read,
+    so a response arriving in between only makes the next sync read them again. None when
+    Drive does not tell (a person signed in with the drive.file scope reaches only the files
+    the sync created); reading the values then reports any real error."""
+    assert source.spreadsheet is not None  # checked when the config was loaded
+    key = spreadsheet_key(source.spreadsheet)
+    params = {"fields": "version", "supportsAllDrives": "true"}
+    try:
+        version = google.call("GET", f"{DRIVE_FILES}/{key}", params=params).get("version")
+    except GoogleError as exc:
+        log.info("spreadsheet %s: no Drive version, its responses are checked again: %s", key, exc)
+        return None
+    return str(version) if version else None
 
 
 def _pick_tab(titles: list[str], wanted: str | None, key: str) -> str:
