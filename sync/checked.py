@@ -63,6 +63,7 @@ class Checked:
     notes: list[str]
     responses: list[Response]
     inputs_key: str | None = None  # see `inputs_key`
+    reused: bool = False  # taken from the file, as the last sync checked them
 
 
 def _file_digest(path: Path, digest: Any) -> None:
@@ -258,7 +259,7 @@ class CheckedFile:
         except (OSError, EOFError, ValueError, TypeError, KeyError, AttributeError) as exc:
             log.info("%s not used: %s", self.path, exc)
             return None
-        return Checked(sources, list(head["notes"]), responses, self.key)
+        return Checked(sources, list(head["notes"]), responses, self.key, reused=True)
 
     def keep(self, checked: Checked) -> None:
         """Staged beside the file; a value the file cannot hold, or a folder it cannot be

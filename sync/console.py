@@ -56,6 +56,8 @@ def summary_table(result: SyncResult) -> Table:
         sheet = f", sheet «{source.sheet}»" if source.sheet else ""
         name = Text(f"rows read from {source.name} ({source.kind}{sheet})")
         table.add_row(name, f"{source.rows:,}")
+    if report.checks_reused:
+        table.add_row("responses unchanged: checks of the last sync reused", "")
     table.add_row("valid", f"{figures['valid']:,}")
     table.add_row("invalid", f"{figures['invalid']:,}")
     table.add_row("duplicate (older resubmissions)", f"{figures['duplicate']:,}")
@@ -83,6 +85,7 @@ def summary_json(result: SyncResult) -> str:
             for s in result.report.sources
         ],
         **result.report.summary(),
+        "checks_reused": result.report.checks_reused,
         "written": result.written,
         "refused_addresses": result.report.refused_addresses,
         "not_written": result.not_written,

@@ -229,6 +229,7 @@ def build_report(
         review=review.outcome if review else None,
         review_summary=review.summary if review else {},
         inputs_key=checked.inputs_key,
+        checks_reused=checked.reused,
     )
 
 

@@ -41,6 +41,7 @@ class Report:
     # A digest of the local inputs the responses were checked from (checked.py); None when a
     # source is on Google.
     inputs_key: str | None = None
+    checks_reused: bool = False  # the responses as the last sync checked them, inputs unchanged
 
     @cached_property
     def by_id(self) -> dict[str, Response]:

@@ -203,12 +203,15 @@ def test_check_keeps_nothing(campaign: Path) -> None:
 def test_each_scheduled_sync_a_new_process_still_finds_the_kept_responses(campaign: Path) -> None:
     """A scheduled sync is a process of its own, with its own string hashing: the inputs' digest
     must not depend on it."""
-    stages = []
+    stages, reused = [], []
     for seed in ("1", "2", "3"):
         command = [sys.executable, "-m", "sync", "sync", "--config", str(campaign), "--json"]
         command += ["--as-of", "2021-04-01 09:00"]
         env = {**os.environ, "PYTHONHASHSEED": seed}
         done = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
-        stages.append(set(json.loads(done.stdout)["seconds"]))
+        summary = json.loads(done.stdout)
+        stages.append(set(summary["seconds"]))
+        reused.append(summary["checks_reused"])
     assert CHECK_STAGES.issubset(stages[0]) and CHECK_STAGES.issubset(stages[1])
     assert not CHECK_STAGES & stages[2]
+    assert reused == [False, False, True]
