@@ -92,8 +92,8 @@ SAME_AUTHOR = (
         prefix_share=0.25,
         shared=1,
         max_trigram_share=0.0,
-        max_trigram_floor=50,
-        max_posting=50,
+        max_trigram_floor=10,
+        max_posting=10,
     ),
     _Blocking(
         prefix_min=16,
