@@ -85,11 +85,11 @@ CROSS_AUTHOR = _Blocking(
     window=4,
 )
 # Within large same-author groups, keyed by author (see `_large_group_pairs`), under caps that do
-# not grow with the group, so that a row gets at most some 400 candidates: rows sharing one of
-# their 4 + 25 % rarest trigrams, which finds heavier edits (a trigram in more than ten of an
-# author's rows is their boilerplate), and rows sharing four of them as in CROSS_AUTHOR, which
-# finds light edits of rows whose every trigram is common among that author's rows (model text
-# typed in again and again). On generated sets this finds what comparing all pairs found.
+# not grow with the group, so that a row's candidates are bounded whatever the group's size: rows
+# sharing one of their 4 + 25 % rarest trigrams, which finds heavier edits (a trigram in more than
+# ten of an author's rows is their boilerplate), and rows sharing four of them as in CROSS_AUTHOR,
+# which finds light edits of rows whose every trigram is common among that author's rows (model
+# text typed in again and again). On generated sets this finds what comparing all pairs found.
 SAME_AUTHOR = (
     _Blocking(
         prefix_min=4,
