@@ -65,7 +65,8 @@ class _Blocking:
     max_trigram_share: float  # a trigram in more than this share of the rows is boilerplate,
     max_trigram_floor: int  # unless in fewer rows than this: either way it is never indexed
     max_posting: int  # an index key of more rows than this is boilerplate too: pairs nothing
-    window: int = 0  # pair each indexed trigram with the next `window` ones only (0: all)
+    window: int = 0  # key on pairs of an indexed trigram and each of the next `window` ones
+    # (0: on single trigrams)
 
 
 # Across authors: each row is indexed under its 16 + 5 % rarest trigrams, and rows sharing four
@@ -608,10 +609,14 @@ def _candidate_pairs(rows: _Rows, blocking: _Blocking) -> np.ndarray:
     row_of, trigram, rarity = _trigram_rarity(rows.trigrams, lengths, row_bits, max_rows)
     row_of, trigram = _rarest(row_of, trigram, rarity, lengths, blocking)
     indexed = np.bincount(row_of, minlength=len(rows))
-    if blocking.shared == 1:
+    if not blocking.window:
         # Hashed: the trigram's number is small, and its low bits would give way to the row's.
-        return _pairs_sharing_a_key(row_of, _mix(trigram), row_bits, blocking.max_posting)[0]
-    window = blocking.window or int(indexed.max(initial=1))
+        pairs, keys_shared = _pairs_sharing_a_key(
+            row_of, _mix(trigram), row_bits, blocking.max_posting
+        )
+        shared = np.minimum(blocking.shared, np.minimum(indexed[pairs[:, 0]], indexed[pairs[:, 1]]))
+        return pairs[keys_shared >= shared]
+    window = blocking.window
     row_of, key = _key_pairs(row_of, trigram, window)
     pairs, keys_shared = _pairs_sharing_a_key(row_of, key, row_bits, blocking.max_posting)
     # Rows sharing t indexed trigrams, next to each other in both, share this many pairs.
