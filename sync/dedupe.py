@@ -9,7 +9,9 @@ Two rows hold "the same initiative" when their folded titles and descriptions ar
   (D14: an authorship dispute makes a dossier invalid, so this is worth a look, not a deletion).
 
 Comparing all pairs is quadratic, so the pairs to score come from blocking. One author sends few
-rows, so all rows of an author are compared with each other. Across authors, each row is indexed
+rows, so all rows of an author are compared with each other; but the rows taken for one author
+(one name and contact) can grow with the campaign, so a large group is blocked too, with caps
+that keep the pairs of a row bounded whatever the group's size. Across authors, each row is indexed
 under its rarest syllable trigrams (prefix filtering), and rows sharing several of them are
 candidates: a near-copy keeps most trigrams of its original, hence most of the rarest, while
 unrelated rows seldom share more than one or two. Single syllables would not do: folded
@@ -29,7 +31,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from itertools import combinations
 
@@ -63,7 +65,8 @@ class _Blocking:
     max_trigram_share: float  # a trigram in more than this share of the rows is boilerplate,
     max_trigram_floor: int  # unless in fewer rows than this: either way it is never indexed
     max_posting: int  # an index key of more rows than this is boilerplate too: pairs nothing
-    window: int = 0  # pair each indexed trigram with the next `window` ones only (0: all)
+    window: int = 0  # key on pairs of an indexed trigram and each of the next `window` ones
+    # (0: on single trigrams)
 
 
 # Across authors: each row is indexed under its 16 + 5 % rarest trigrams, and rows sharing four
@@ -82,14 +85,30 @@ CROSS_AUTHOR = _Blocking(
     max_posting=30,
     window=4,
 )
-# Within one large same-author group: few rows and heavier edits, so one shared trigram will do.
-SAME_AUTHOR = _Blocking(
-    prefix_min=4,
-    prefix_share=0.25,
-    shared=1,
-    max_trigram_share=1.0,
-    max_trigram_floor=1000,
-    max_posting=1000,
+# Within large same-author groups, keyed by author (see `_large_group_pairs`), under caps that do
+# not grow with the group, so that a row's candidates are bounded whatever the group's size: rows
+# sharing one of their 4 + 25 % rarest trigrams, which finds heavier edits (a trigram in more than
+# ten of an author's rows is their boilerplate), and rows sharing four of them as in CROSS_AUTHOR,
+# which finds light edits of rows whose every trigram is common among that author's rows (model
+# text typed in again and again). On generated sets this finds what comparing all pairs found.
+SAME_AUTHOR = (
+    _Blocking(
+        prefix_min=4,
+        prefix_share=0.25,
+        shared=1,
+        max_trigram_share=0.0,
+        max_trigram_floor=10,
+        max_posting=10,
+    ),
+    _Blocking(
+        prefix_min=16,
+        prefix_share=0.05,
+        shared=4,
+        max_trigram_share=0.0,
+        max_trigram_floor=1000,
+        max_posting=50,
+        window=4,
+    ),
 )
 
 # Rows are turned into trigrams this many at a time, to keep the temporary arrays small.
@@ -361,16 +380,7 @@ def _supersede(rows: _Rows, responses: Sequence[Response], threshold: float) -> 
     Rows of one author that are alike, directly or through a chain of versions, are one
     initiative: its latest row is kept and every other row points at that one.
     """
-    groups: dict[int, list[int]] = defaultdict(list)
-    for i, author in enumerate(rows.author):
-        groups[author].append(i)
-    firsts: list[int] = []
-    seconds: list[int] = []
-    for members in groups.values():
-        for a, b in _same_author_candidates(rows, members):
-            firsts.append(a)
-            seconds.append(b)
-    a_idx, b_idx = np.array(firsts, dtype=np.int64), np.array(seconds, dtype=np.int64)
+    a_idx, b_idx = _same_author_candidates(rows)
     same = _scores(rows, a_idx, b_idx, threshold) >= threshold
     clusters = _clusters(len(rows), zip(a_idx[same].tolist(), b_idx[same].tolist(), strict=True))
     recency = _recency_key(responses)
@@ -383,11 +393,45 @@ def _supersede(rows: _Rows, responses: Sequence[Response], threshold: float) -> 
     return superseded
 
 
-def _same_author_candidates(rows: _Rows, members: list[int]) -> Iterable[tuple[int, int]]:
-    if len(members) <= ALL_PAIRS_MAX_GROUP:
-        return combinations(members, 2)
-    pairs = _candidate_pairs(rows.take(members), SAME_AUTHOR)
-    return ((members[a], members[b]) for a, b in pairs.tolist())
+def _same_author_candidates(rows: _Rows) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of rows by one author to score: every pair of a small group; in large groups,
+    the pairs that blocking draws."""
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i, author in enumerate(rows.author):
+        groups[author].append(i)
+    firsts: list[int] = []
+    seconds: list[int] = []
+    large: list[int] = []
+    for members in groups.values():
+        if len(members) > ALL_PAIRS_MAX_GROUP:
+            large.extend(members)
+            continue
+        for a, b in combinations(members, 2):
+            firsts.append(a)
+            seconds.append(b)
+    a_idx, b_idx = _large_group_pairs(rows, sorted(large))
+    return (
+        np.r_[np.array(firsts, dtype=np.int64), a_idx],
+        np.r_[np.array(seconds, dtype=np.int64), b_idx],
+    )
+
+
+def _large_group_pairs(rows: _Rows, members: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate pairs among the rows of large same-author groups, all blocked at once: each
+    trigram is keyed with its row's author, so rows of different authors never share a key
+    (but for a rare hash collision, dropped here). A group grows with the campaign, so its
+    pairs are drawn under caps that do not: all pairs of a group would be quadratic."""
+    if not members:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    picked = rows.take(members)
+    author = np.array(picked.author, dtype=np.int64)
+    keyed = replace(
+        picked, trigrams=_mix(picked.trigrams, np.repeat(author, np.diff(picked.offsets)))
+    )
+    pairs = np.unique(np.concatenate([_candidate_pairs(keyed, b) for b in SAME_AUTHOR]), axis=0)
+    pairs = pairs[author[pairs[:, 0]] == author[pairs[:, 1]]]
+    positions = np.array(members, dtype=np.int64)
+    return positions[pairs[:, 0]], positions[pairs[:, 1]]
 
 
 def _clusters(size: int, edges: Iterable[tuple[int, int]]) -> list[list[int]]:
@@ -565,9 +609,14 @@ def _candidate_pairs(rows: _Rows, blocking: _Blocking) -> np.ndarray:
     row_of, trigram, rarity = _trigram_rarity(rows.trigrams, lengths, row_bits, max_rows)
     row_of, trigram = _rarest(row_of, trigram, rarity, lengths, blocking)
     indexed = np.bincount(row_of, minlength=len(rows))
-    if blocking.shared == 1:
-        return _pairs_sharing_a_key(row_of, trigram, row_bits, blocking.max_posting)[0]
-    window = blocking.window or int(indexed.max(initial=1))
+    if not blocking.window:
+        # Hashed: the trigram's number is small, and its low bits would give way to the row's.
+        pairs, keys_shared = _pairs_sharing_a_key(
+            row_of, _mix(trigram), row_bits, blocking.max_posting
+        )
+        shared = np.minimum(blocking.shared, np.minimum(indexed[pairs[:, 0]], indexed[pairs[:, 1]]))
+        return pairs[keys_shared >= shared]
+    window = blocking.window
     row_of, key = _key_pairs(row_of, trigram, window)
     pairs, keys_shared = _pairs_sharing_a_key(row_of, key, row_bits, blocking.max_posting)
     # Rows sharing t indexed trigrams, next to each other in both, share this many pairs.

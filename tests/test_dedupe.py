@@ -336,6 +336,23 @@ def test_a_large_group_of_one_author_is_still_searched() -> None:
     assert result.superseded == {rows[0].id: "again"}
 
 
+def test_two_large_groups_typing_the_same_initiatives_stay_apart() -> None:
+    # Two officers each typing in the same unit's initiatives: every row is a copy of the other
+    # officer's, never a resubmission of it, though both groups are blocked together.
+    corpus = generate_corpus(ALL_PAIRS_MAX_GROUP * 2, seed=11)
+    texts = [(r.title, r.description) for r in corpus.responses if r.id in corpus.first_versions]
+    assert len(texts) > ALL_PAIRS_MAX_GROUP
+    rows = [
+        response(f"{who}{i}", author, title, description, i)
+        for who, author in (("a", AN), ("b", BINH))
+        for i, (title, description) in enumerate(texts)
+    ]
+    resubmitted = response("again", AN, texts[0][0], texts[0][1] + " Bổ sung.", 900)
+    result = find_duplicates([*rows, resubmitted], SETTINGS)
+    assert result.superseded == {"a0": "again"}
+    assert {frozenset((f"a{i}", f"b{i}")) for i in range(1, len(texts))} <= similar_pairs(result)
+
+
 def test_a_text_pasted_by_very_many_authors_is_flagged() -> None:
     count = CROSS_AUTHOR.max_posting * 10  # far more rows than an index list may hold
     rows = [
