@@ -38,8 +38,8 @@ class Report:
     # Officers' addresses Google would not share a spreadsheet or folder with (email, unit, file,
     # reason); every other grant and write went through. Known once the outputs are written.
     refused_addresses: list[dict[str, str]] = field(default_factory=list)
-    # A digest of the local inputs the responses were checked from (checked.py); None when a
-    # source is on Google.
+    # A digest of the inputs the responses were checked from (checked.py); None when they have
+    # none: `sangkien check`, or a Google source whose Drive version is not given.
     inputs_key: str | None = None
     checks_reused: bool = False  # the responses as the last sync checked them, inputs unchanged
 
