@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -486,7 +486,7 @@ class GoogleStore:
         }
         return self.readbacks
 
-    def write(self, books: Books, entries: list[AuditEntry]) -> Written:
+    def write(self, books: Books, audit: Callable[[], list[AuditEntry]]) -> Written:
         """Each unit's spreadsheet in one batchUpdate (created and shared when new), then the
         province's with the registry and the audit rows appended."""
         writer, templates = self.writer, self.writer.templates
@@ -509,7 +509,7 @@ class GoogleStore:
         written += self._write_lookup(books)
         board = contents[province.id]
         board.sheets.append(Sheet(templates.sheets["registry"], self._registry(books)))
-        board.appended = _audit_rows(entries)
+        board.appended = _audit_rows(audit())
         sheet = self.sheets[province.id]
         if writer.write(
             sheet, board, drifted=_drifted(self.readbacks[province.id], board, templates)

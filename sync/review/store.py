@@ -9,7 +9,7 @@ the rendered sheets, and saves the new state and audit entries once everything w
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -41,8 +41,9 @@ class ReviewStore(Protocol):
         """What the last sync remembered (empty when it is lost: the sheets hold what matters)."""
         ...
 
-    def write(self, books: Books, entries: list[AuditEntry]) -> Written:
-        """Write every unit's sheets; return what was written."""
+    def write(self, books: Books, audit: Callable[[], list[AuditEntry]]) -> Written:
+        """Write every unit's sheets; return what was written. `audit()` gives the round's
+        audit entries, for a store that writes them with the sheets."""
         ...
 
     def save(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import replace
+from functools import cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -79,9 +80,12 @@ def write_outputs(
         return report, [str(report_file)]
     renderer = Renderer(report, settings, templates)
     books = render_books(renderer, reviewing_units(report.tree, settings))
-    state, entries = remembered(report, renderer, books)
+    # Worked out once, when first needed: a folder of workbooks needs it only after its forked
+    # writers are done, which then do not each start with it in memory.
+    remember_round = cache(partial(remembered, report, renderer, books))
+    written = store.write(books, lambda: remember_round()[1])
+    state, entries = remember_round()
     state.steady = steady
-    written = store.write(books, entries)
     report = replace(report, refused_addresses=written.refused_addresses)
     store.save(state, entries, {report_file: report_text(report, store.held())})
     return report, [*written.paths, str(report_file)]

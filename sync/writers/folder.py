@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import stat
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -274,7 +274,7 @@ class WorkbookFolder(StateFiles):
         if key in remembered.stamps:
             self.stamps[key] = remembered.stamps[key]
 
-    def write(self, books: Books, entries: list[AuditEntry]) -> Written:
+    def write(self, books: Books, audit: Callable[[], list[AuditEntry]]) -> Written:
         """Stage the workbooks that changed; `save` commits them with the state. The audit goes
         to `audit-log.jsonl` only (see `save`)."""
         due = self._due(books)

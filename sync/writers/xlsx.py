@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import gc
 import io
 import math
 import multiprocessing
@@ -501,6 +502,19 @@ def die_with_parent(parent: int) -> None:
         threading.Thread(target=_poll_parent, args=(parent,), daemon=True).start()
 
 
+def _before_fork() -> None:
+    """Keep the forked writers from copying this process's memory page by page: a child
+    shares every page with its parent until one is written to, and the cycle collector would
+    write to every object it scans. Frozen objects are never scanned. The heap's freed pages
+    go back to the system first, so that no child starts with them."""
+    gc.freeze()
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or None)
+        libc.malloc_trim(0)  # glibc only; elsewhere there is no such call
+    except (OSError, AttributeError, TypeError):
+        pass
+
+
 def _write_job(job: WorkbookJob, templates: Templates) -> None:
     write_workbook(job.path, templates, job.sheets, job.dashboard, job.carried, into=job.into)
 
@@ -534,10 +548,11 @@ def _collect(running: list[tuple[BaseProcess, Connection]]) -> list[BaseExceptio
 
 
 def write_workbooks(jobs: list[WorkbookJob], templates: Templates) -> None:
-    """Write many workbooks, on every core where the system can fork: each forked worker gets
-    its share of the rendered rows by the fork itself instead of through pipes, and dies with
-    this process. The first error is raised here once every worker has finished; a worker
-    still running when this process is interrupted is stopped."""
+    """Write many workbooks, on every core where the system can fork: this process writes one
+    share and a forked worker each other share. A worker gets its rows by the fork itself
+    instead of through pipes, and dies with this process. Writing here rather than waiting
+    spares one process copying the pages of the rows it reads. The first error is raised here
+    once every worker has finished; a worker still running when this process stops is stopped."""
     workers = min(os.cpu_count() or 1, len(jobs))
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         for job in jobs:
@@ -545,8 +560,10 @@ def write_workbooks(jobs: list[WorkbookJob], templates: Templates) -> None:
         return
     context = multiprocessing.get_context("fork")
     running: list[tuple[BaseProcess, Connection]] = []
+    own, *forked = _shares(jobs, workers)
+    _before_fork()
     try:
-        for share in _shares(jobs, workers):
+        for share in forked:
             receiver, sender = context.Pipe(duplex=False)
             process = context.Process(
                 target=_write_share, args=(share, templates, sender, os.getpid())
@@ -554,12 +571,15 @@ def write_workbooks(jobs: list[WorkbookJob], templates: Templates) -> None:
             process.start()
             sender.close()
             running.append((process, receiver))
+        for job in own:
+            _write_job(job, templates)
         failures = _collect(running)
     finally:
         for process, _ in running:
             if process.is_alive():
                 process.kill()
                 process.join()
+        gc.unfreeze()
     if failures:
         raise failures[0]
 
