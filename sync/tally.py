@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -62,6 +62,12 @@ def author_key(response: Response, folded: Callable[[str], str] = fold) -> str:
     return f"{folded(response.full_name)}|{contact}"
 
 
+def author_keys(responses: Iterable[Response]) -> dict[str, str]:
+    """Each row's `author_key`, by response id, every name and unit folded once."""
+    folded = _fold_each_once()
+    return {response.id: author_key(response, folded) for response in responses}
+
+
 def home_unit(response: Response, tree: OrgTree) -> str:
     """Where a row is counted: its union, else the superior it named, else the province, so an
     unmatched row still shows up in somebody's numbers."""
@@ -91,9 +97,9 @@ def tally(responses: list[Response], tree: OrgTree) -> dict[str, Tally]:
     """A Tally for every unit of the tree (zeros included), each covering its whole subtree:
     every row is added once, at its home unit, and the units' totals are then rolled up."""
     tallies = {unit.id: Tally() for unit in tree}
-    folded = _fold_each_once()
+    people = author_keys(responses)
     for response in responses:
-        _add(tallies[home_unit(response, tree)], response, author_key(response, folded))
+        _add(tallies[home_unit(response, tree)], response, people[response.id])
     for unit_id in tree.subtree(tree.root.id)[::-1]:  # children before their parent
         parent = tree[unit_id].parent_id
         if parent is not None:

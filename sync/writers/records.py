@@ -16,7 +16,7 @@ from ..orgtree import Unit
 from ..report import Report
 from ..review.values import APPRAISAL, BENEFIT, SCORE, appraisal, review_words
 from ..rules.codes import REGISTRY, Category, Severity, code
-from ..tally import Tally, author_key
+from ..tally import Tally, author_keys
 from ..templates import Column, SheetLayout, Templates
 from ..text import person_sort_key, shorten, vietnamese_sort_key
 from .readback import unplaced_rows
@@ -277,6 +277,10 @@ class Renderer:
         tier = "grassroots" if outcome is None else outcome.flow.tier_reached[initiative]
         return self.templates.review.tier_reached.word(tier)
 
+    @cached_property
+    def _authors(self) -> dict[str, str]:
+        return author_keys(self.report.responses)
+
     def commendation(self, unit_id: str) -> Sheet:
         """D9: the people with the most valid initiatives in the unit's subtree (when that is
         more than one), and everyone with an initiative nominated upward."""
@@ -285,7 +289,7 @@ class Renderer:
         people: dict[str, list[Response]] = {}
         for response in self.report.responses_under(unit_id):
             if response.status is Status.VALID:
-                people.setdefault(author_key(response), []).append(response)
+                people.setdefault(self._authors[response.id], []).append(response)
         most = max((len(found) for found in people.values()), default=0)
         tiers = self.report.review.flow.tier_reached if self.report.review else {}
         order = list(type(self.templates.review.tier_reached).model_fields)
@@ -370,14 +374,16 @@ class Renderer:
         judged = appraisal(review.get(response.id, {}), self.words)
         return words.word(judged) if judged in ("passed", "failed") else words.pending
 
-    def problems(self, unit_id: str) -> Sheet:
-        layout = self.layouts["problems"]
+    @cached_property
+    def _problem_rows(self) -> dict[str, list[list[Value]]]:
+        """Each initiative's rows in the problem lists, one a violation: the same in the list
+        of every tier that shows it, so made once."""
+        keys = self.layouts["problems"].column_keys()
         severity = self.labels.severity
-        rows = []
-        for response in self._sorted(self.report.responses_under(unit_id)):
+        questions = {q.key: q.vi for q in self.templates.form.questions}
+        found: dict[str, list[list[Value]]] = {}
+        for response in self.report.responses:
             for violation in response.violations:
-                column = violation.field
-                question = next((q for q in self.templates.form.questions if q.key == column), None)
                 values = {
                     "source": response.source,
                     "row": response.row,
@@ -386,12 +392,19 @@ class Renderer:
                     "unit": self.unit_name(response.unit_id, response.grassroots_unit),
                     "code": violation.code,
                     "severity": severity.word(str(code(violation.code).severity)),
-                    "column": question.vi if question else (column or ""),
+                    "column": questions.get(violation.field or "", violation.field or ""),
                     "raw_value": violation.raw_value,
                     "message": violation.message,
                 }
-                rows.append([values[k] for k in layout.column_keys()])
-        rows += unplaced_rows(self.report, unit_id, layout, severity.word("warning"))
+                found.setdefault(response.id, []).append([values[k] for k in keys])
+        return found
+
+    def problems(self, unit_id: str) -> Sheet:
+        layout = self.layouts["problems"]
+        listed = self._problem_rows
+        flagged = [r for r in self.report.responses_under(unit_id) if r.id in listed]
+        rows = [row for response in self._sorted(flagged) for row in listed[response.id]]
+        rows += unplaced_rows(self.report, unit_id, layout, self.labels.severity.word("warning"))
         return Sheet(layout, rows)
 
     # -- tallies ---------------------------------------------------------------------------------
