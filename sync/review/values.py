@@ -206,8 +206,10 @@ def canonical(value: Any) -> str:
     (a date comes back as midnight, 2.0 as 2, a blank string as nothing)."""
     if isinstance(value, datetime):
         # Whole seconds, rounded: a workbook keeps milliseconds of what was written.
-        moment = value.replace(tzinfo=None) + timedelta(microseconds=500_000)
-        return moment.replace(microsecond=0).isoformat()
+        moment = value.replace(tzinfo=None)
+        if moment.microsecond:
+            moment = (moment + timedelta(microseconds=500_000)).replace(microsecond=0)
+        return moment.isoformat()
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day).isoformat()
     cell = cell_value(value)
@@ -218,11 +220,22 @@ def fingerprint(value: Any) -> str:
     """A short digest of a cell, so the state remembers what was written without copying it.
     CRC-32 is enough to notice an edit (a chance collision only hides one edit of one cell) and
     several times cheaper than a cryptographic hash over millions of cells."""
-    if value is None or type(value) in (str, int):  # names, units, blanks repeat across rows
-        return _repeated_fingerprint(type(value), value)
-    return f"{zlib.crc32(canonical(value).encode('utf-8')):08x}"
+    kind = type(value)
+    if kind is str and len(value) > _REPEATED_TEXT_MAX:  # titles, descriptions: seldom repeat
+        return _crc(value if value.strip() else "")
+    if value is None or kind in (str, int):  # names, units, blanks repeat across rows
+        return _repeated_fingerprint(kind, value)
+    return _crc(canonical(value))
+
+
+# Texts longer than this are digested without the cache (see `fingerprint`).
+_REPEATED_TEXT_MAX = 40
 
 
 @lru_cache(maxsize=1 << 16)
 def _repeated_fingerprint(kind: type, value: Any) -> str:  # `kind` keeps True apart from 1
-    return f"{zlib.crc32(canonical(value).encode('utf-8')):08x}"
+    return _crc(canonical(value))
+
+
+def _crc(text: str) -> str:
+    return f"{zlib.crc32(text.encode('utf-8')):08x}"
