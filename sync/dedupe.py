@@ -113,6 +113,9 @@ SAME_AUTHOR = (
 
 # Rows are turned into trigrams this many at a time, to keep the temporary arrays small.
 _CHUNK_ROWS = 2_000
+# Whole-array steps that would need a temporary as large as their input go this many entries
+# at a time.
+_BLOCK = 1 << 20
 _NON_DIGIT = re.compile(r"\D+")
 _END = "\x01"  # a syllable of its own, marking the end of a text; fold() never leaves one
 # _FIRST_BYTES[n] keeps the first n bytes of a little-endian number.
@@ -154,6 +157,19 @@ class _Rows:
             trigrams=self._trigrams_of(picked),
             offsets=np.r_[0, np.cumsum(np.diff(self.offsets)[picked])],
         )
+
+    def hand_over_trigrams(self, picked: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        """The trigrams of the rows at these (increasing) indexes, and how many each has, for a
+        last use that may overwrite them; the rows keep none. At a million rows the trigrams are
+        over a gigabyte: holding them twice, or beside their packed form, would set the peak."""
+        picked_rows = np.array(picked, dtype=np.int64)
+        lengths = np.diff(self.offsets)[picked_rows]
+        trigrams = (
+            self.trigrams if len(picked_rows) == len(self) else self._trigrams_of(picked_rows)
+        )
+        self.trigrams = trigrams[:0].copy()
+        self.offsets = np.zeros(len(self) + 1, dtype=np.int64)
+        return trigrams, lengths
 
     def _trigrams_of(self, picked: np.ndarray) -> np.ndarray:
         counts = np.diff(self.offsets)
@@ -425,10 +441,17 @@ def _large_group_pairs(rows: _Rows, members: list[int]) -> tuple[np.ndarray, np.
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     picked = rows.take(members)
     author = np.array(picked.author, dtype=np.int64)
-    keyed = replace(
-        picked, trigrams=_mix(picked.trigrams, np.repeat(author, np.diff(picked.offsets)))
+    keyed = _mix(picked.trigrams, np.repeat(author, np.diff(picked.offsets)))
+    everyone = range(len(picked))
+    pairs = np.unique(
+        np.concatenate(
+            [
+                _candidate_pairs(replace(picked, trigrams=keyed.copy()), everyone, b)
+                for b in SAME_AUTHOR
+            ]
+        ),
+        axis=0,
     )
-    pairs = np.unique(np.concatenate([_candidate_pairs(keyed, b) for b in SAME_AUTHOR]), axis=0)
     pairs = pairs[author[pairs[:, 0]] == author[pairs[:, 1]]]
     positions = np.array(members, dtype=np.int64)
     return positions[pairs[:, 0]], positions[pairs[:, 1]]
@@ -484,14 +507,16 @@ def _cross_author_pairs(rows: _Rows, alive: list[int], threshold: float) -> list
     for i in alive:
         groups[(rows.title[i], rows.description[i])].append(i)
     members = list(groups.values())
-    heads = rows.take(group[0] for group in members)
+    heads = [group[0] for group in members]
     pairs: set[tuple[int, int]] = set()
     for group in members:
         pairs.update(_across(rows, group, group))
-    candidates = _candidate_pairs(heads, CROSS_AUTHOR)
+    # The last use of the trigrams: blocking takes them over.
+    candidates = _candidate_pairs(rows, heads, CROSS_AUTHOR)
     if len(candidates):
         a_idx, b_idx = candidates[:, 0], candidates[:, 1]
-        alike = _scores(heads, a_idx, b_idx, threshold) >= threshold
+        head_rows = np.array(heads, dtype=np.int64)
+        alike = _scores(rows, head_rows[a_idx], head_rows[b_idx], threshold) >= threshold
         for a, b in zip(a_idx[alike].tolist(), b_idx[alike].tolist(), strict=True):
             pairs.update(_across(rows, members[a], members[b]))
     return sorted(pairs)
@@ -594,21 +619,24 @@ def _lengths(texts: list[str]) -> np.ndarray:
 # --- Blocking: candidate pairs by prefix filtering over rare trigrams -----------------------------
 
 
-def _candidate_pairs(rows: _Rows, blocking: _Blocking) -> np.ndarray:
-    """Pairs (i, j), i < j, sorted, of rows that share `blocking.shared` of their rarest
-    syllable trigrams (or all of them, for rows with fewer).
+def _candidate_pairs(rows: _Rows, among: Sequence[int], blocking: _Blocking) -> np.ndarray:
+    """Pairs (i, j), i < j, sorted, of rows `among[i]` and `among[j]` that share
+    `blocking.shared` of their rarest syllable trigrams (or all of them, for rows with fewer).
+    Takes the trigrams over (`_Rows.hand_over_trigrams`): the rows keep none.
 
     Rarity is the number of occurrences across the rows. Trigrams found once can pair nothing,
     so they are never indexed. All rows rank their trigrams in the same global order (rarity,
     then the trigram itself), which is what makes the rarest trigrams of a copy those of its
     original. Everything is done on whole arrays, by sorting numbers that pack several fields.
     """
-    row_bits = max(1, len(rows).bit_length())
-    lengths = np.diff(rows.offsets)
-    max_rows = max(blocking.max_trigram_floor, int(blocking.max_trigram_share * len(rows)))
-    row_of, trigram, rarity = _trigram_rarity(rows.trigrams, lengths, row_bits, max_rows)
+    trigrams, lengths = rows.hand_over_trigrams(among)
+    row_count = len(lengths)
+    row_bits = max(1, row_count.bit_length())
+    max_rows = max(blocking.max_trigram_floor, int(blocking.max_trigram_share * row_count))
+    row_of, trigram, rarity = _trigram_rarity(trigrams, lengths, row_bits, max_rows)
+    del trigrams  # overwritten, and the largest array here
     row_of, trigram = _rarest(row_of, trigram, rarity, lengths, blocking)
-    indexed = np.bincount(row_of, minlength=len(rows))
+    indexed = np.bincount(row_of, minlength=row_count)
     if not blocking.window:
         # Hashed: the trigram's number is small, and its low bits would give way to the row's.
         pairs, keys_shared = _pairs_sharing_a_key(
@@ -629,10 +657,10 @@ def _trigram_rarity(
     trigrams: np.ndarray, lengths: np.ndarray, row_bits: int, max_rows: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every occurrence of a trigram found 2..max_rows times: its row, the trigram as a number
-    (0, 1, ... in an order that depends only on the trigram) and its number of occurrences."""
-    row_of = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
-    packed = _sorted_with_row(trigrams, row_of, row_bits)
-    count = _run_lengths(packed >> row_bits)
+    (0, 1, ... in an order that depends only on the trigram) and its number of occurrences.
+    Overwrites `trigrams`."""
+    packed = _sorted_with_row(trigrams, _row_numbers(lengths), row_bits)
+    count = _run_lengths(packed, row_bits)
     useful = (count >= 2) & (count <= max_rows)
     rows = packed[np.repeat(useful, count)] & ((1 << row_bits) - 1)
     count = count[useful]
@@ -651,12 +679,19 @@ def _mix(*columns: np.ndarray) -> np.ndarray:
     return hashed.view(np.int64)
 
 
+def _row_numbers(lengths: np.ndarray) -> np.ndarray:
+    """0 `lengths[0]` times, then 1 `lengths[1]` times, ...: the row of each entry of an array
+    laid out row after row. In 32 bits, half the memory, as rows number fewer than 2**31."""
+    return np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)
+
+
 def _sorted_with_row(hashed: np.ndarray, rows: np.ndarray, row_bits: int) -> np.ndarray:
     """Hashes with their low bits replaced by their rows, sorted: both sort at once. The bits
     given up add few collisions, and a collision only adds candidates, which scoring then
-    rejects. Worked in place: at a million rows each fresh array of this size costs more in
-    page faults than the arithmetic."""
-    packed = hashed >> row_bits
+    rejects. Worked in place, in `hashed`: at a million rows each fresh array of this size costs
+    more in page faults than the arithmetic, and adds to the peak memory."""
+    packed = hashed
+    packed >>= row_bits
     packed <<= row_bits
     packed |= rows
     packed.sort()
@@ -719,14 +754,21 @@ def _distinct_sorted(values: np.ndarray) -> np.ndarray:
     return values[keep]
 
 
-def _run_lengths(values: np.ndarray) -> np.ndarray:
-    """The lengths of the runs of equal values of a sorted array, in order."""
+def _run_lengths(values: np.ndarray, shift: int = 0) -> np.ndarray:
+    """The lengths of the runs of equal `values >> shift` of a sorted array, in order. Shifted
+    a block at a time: a shifted copy of the whole array would be a peak of its own."""
     if len(values) == 0:
         return np.zeros(0, dtype=np.int64)
     change = np.empty(len(values), dtype=bool)
     change[0] = True
-    np.not_equal(values[1:], values[:-1], out=change[1:])
-    return np.diff(np.r_[np.flatnonzero(change), len(values)])
+    for start in range(1, len(values), _BLOCK):
+        stop = min(start + _BLOCK, len(values))
+        np.not_equal(
+            values[start:stop] >> shift,
+            values[start - 1 : stop - 1] >> shift,
+            out=change[start:stop],
+        )
+    return np.diff(np.flatnonzero(change), append=len(values))
 
 
 def _row_starts(rows: np.ndarray, row_count: int) -> np.ndarray:
@@ -742,7 +784,7 @@ def _pairs_sharing_a_key(
     the number of keys it shares. Keys of one row, or of more than `max_posting`, pair nothing.
     """
     packed = _sorted_with_row(keys, rows, row_bits)
-    count = _run_lengths(packed >> row_bits)
+    count = _run_lengths(packed, row_bits)
     # Most keys belong to one row: keep only the lists that can pair something.
     useful = (count >= 2) & (count <= max_posting)
     rows = packed[np.repeat(useful, count)] & ((1 << row_bits) - 1)
