@@ -637,20 +637,24 @@ def _candidate_pairs(rows: _Rows, among: Sequence[int], blocking: _Blocking) -> 
     del trigrams  # overwritten, and the largest array here
     row_of, trigram = _rarest(row_of, trigram, rarity, lengths, blocking)
     indexed = np.bincount(row_of, minlength=row_count)
-    if not blocking.window:
-        # Hashed: the trigram's number is small, and its low bits would give way to the row's.
-        pairs, keys_shared = _pairs_sharing_a_key(
-            row_of, _mix(trigram), row_bits, blocking.max_posting
-        )
-        shared = np.minimum(blocking.shared, np.minimum(indexed[pairs[:, 0]], indexed[pairs[:, 1]]))
-        return pairs[keys_shared >= shared]
-    window = blocking.window
-    row_of, key = _key_pairs(row_of, trigram, window)
-    pairs, keys_shared = _pairs_sharing_a_key(row_of, key, row_bits, blocking.max_posting)
-    # Rows sharing t indexed trigrams, next to each other in both, share this many pairs.
+    pairs, keys_shared = _pairs_sharing_a_key(
+        _index_keys(row_of, trigram, blocking.window, row_bits), row_bits, blocking.max_posting
+    )
     shared = np.minimum(blocking.shared, np.minimum(indexed[pairs[:, 0]], indexed[pairs[:, 1]]))
-    near = np.minimum(shared - 1, window)
+    if not blocking.window:
+        return pairs[keys_shared >= shared]
+    # Rows sharing t indexed trigrams, next to each other in both, share this many pairs.
+    near = np.minimum(shared - 1, blocking.window)
     return pairs[keys_shared >= np.maximum(1, near * shared - near * (near + 1) // 2)]
+
+
+def _index_keys(rows: np.ndarray, trigram: np.ndarray, window: int, row_bits: int) -> np.ndarray:
+    """The index keys of the rows, with their row in the low `row_bits` (`_with_row`): their
+    indexed trigrams, or with a `window`, pairs of them (`_key_pairs`)."""
+    if window:
+        return _key_pairs(rows, trigram, window, row_bits)
+    # Hashed: the trigram's number is small, and its low bits would give way to the row's.
+    return _with_row(_mix(trigram), rows, row_bits)
 
 
 def _trigram_rarity(
@@ -659,11 +663,9 @@ def _trigram_rarity(
     """Every occurrence of a trigram found 2..max_rows times: its row, the trigram as a number
     (0, 1, ... in an order that depends only on the trigram) and its number of occurrences.
     Overwrites `trigrams`."""
-    packed = _sorted_with_row(trigrams, _row_numbers(lengths), row_bits)
-    count = _run_lengths(packed, row_bits)
-    useful = (count >= 2) & (count <= max_rows)
-    rows = packed[np.repeat(useful, count)] & ((1 << row_bits) - 1)
-    count = count[useful]
+    packed = _with_row(trigrams, _row_numbers(lengths), row_bits)
+    packed.sort()
+    rows, count = _shared_lists(packed, row_bits, max_rows)
     return rows, np.repeat(np.arange(len(count)), count), np.repeat(count, count)
 
 
@@ -685,17 +687,27 @@ def _row_numbers(lengths: np.ndarray) -> np.ndarray:
     return np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)
 
 
-def _sorted_with_row(hashed: np.ndarray, rows: np.ndarray, row_bits: int) -> np.ndarray:
-    """Hashes with their low bits replaced by their rows, sorted: both sort at once. The bits
-    given up add few collisions, and a collision only adds candidates, which scoring then
-    rejects. Worked in place, in `hashed`: at a million rows each fresh array of this size costs
-    more in page faults than the arithmetic, and adds to the peak memory."""
-    packed = hashed
-    packed >>= row_bits
-    packed <<= row_bits
-    packed |= rows
-    packed.sort()
-    return packed
+def _with_row(hashed: np.ndarray, rows: np.ndarray, row_bits: int) -> np.ndarray:
+    """Hashes with their low bits replaced by their rows, so that sorting sorts both at once.
+    The bits given up add few collisions, and a collision only adds candidates, which scoring
+    then rejects. Worked in place, in `hashed`: at a million rows each fresh array of this size
+    costs more in page faults than the arithmetic, and adds to the peak memory."""
+    hashed >>= row_bits
+    hashed <<= row_bits
+    hashed |= rows
+    return hashed
+
+
+def _shared_lists(
+    packed: np.ndarray, row_bits: int, max_size: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The keys of `packed` (sorted, see `_with_row`) held 2..max_size times: their rows, key
+    after key, and how many each key has."""
+    count = _run_lengths(packed, row_bits)
+    useful = (count >= 2) & (count <= max_size)
+    rows = packed[np.repeat(useful, count)]
+    rows &= (1 << row_bits) - 1
+    return rows, count[useful]
 
 
 def _rarest(
@@ -725,22 +737,40 @@ def _rarest(
     return rows[keep], trigram[keep]
 
 
-def _key_pairs(rows: np.ndarray, trigram: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
-    """Turn each row's indexed trigrams (sorted rarest first) into pairs of them, as numbers:
-    each trigram with the next `window` ones. Both members of a pair keep the global order, so
-    two rows holding the same two trigrams get the same number.
+def _key_pairs(rows: np.ndarray, trigram: np.ndarray, window: int, row_bits: int) -> np.ndarray:
+    """Turn each row's indexed trigrams (sorted rarest first) into pairs of them, as numbers
+    with the row in their low `row_bits` (`_with_row`): each trigram with the next `window`
+    ones. Both members of a pair keep the global order, so two rows holding the same two
+    trigrams get the same number.
     """
     row_end = _row_starts(rows, int(rows.max(initial=0)) + 2)[rows + 1]
-    out_rows: list[np.ndarray] = [rows[:0]]
-    out_keys: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
-    active = np.arange(len(rows))
-    step = 1
-    while len(active) and step <= window:
-        active = active[active + step < row_end[active]]
-        out_rows.append(rows[active])
-        out_keys.append(_mix(trigram[active], trigram[active + step]))
-        step += 1
-    return np.concatenate(out_rows), np.concatenate(out_keys)
+    # Filled step by step rather than concatenated at the end, which would hold them twice.
+    keys = np.empty(_pair_count(row_end, window), dtype=np.int64)
+    filled = 0
+    for step, active in _steps(row_end, window):
+        part = keys[filled : filled + len(active)]
+        part[:] = _mix(trigram[active], trigram[active + step])
+        _with_row(part, rows[active], row_bits)
+        filled += len(active)
+    return keys
+
+
+def _steps(list_end: np.ndarray, max_step: int) -> Iterator[tuple[int, np.ndarray]]:
+    """For step = 1, 2, ... up to `max_step`: the step and the entries (increasing indexes)
+    that have an entry `step` places further in their own list. The lists lie one after the
+    other; entry i's ends before `list_end[i]`."""
+    active = np.arange(len(list_end))
+    for step in range(1, max_step + 1):
+        active = active[active + step < list_end[active]]
+        if not len(active):
+            return
+        yield step, active
+
+
+def _pair_count(list_end: np.ndarray, max_step: int) -> int:
+    """How many entries `_steps` yields in all."""
+    following = list_end - np.arange(len(list_end)) - 1
+    return int(np.minimum(following, max_step).sum())
 
 
 def _distinct_sorted(values: np.ndarray) -> np.ndarray:
@@ -768,7 +798,12 @@ def _run_lengths(values: np.ndarray, shift: int = 0) -> np.ndarray:
             values[start - 1 : stop - 1] >> shift,
             out=change[start:stop],
         )
-    return np.diff(np.flatnonzero(change), append=len(values))
+    starts = np.flatnonzero(change)
+    del change
+    lengths = np.empty_like(starts)
+    np.subtract(starts[1:], starts[:-1], out=lengths[:-1])
+    lengths[-1] = len(values) - starts[-1]
+    return lengths
 
 
 def _row_starts(rows: np.ndarray, row_count: int) -> np.ndarray:
@@ -778,28 +813,34 @@ def _row_starts(rows: np.ndarray, row_count: int) -> np.ndarray:
 
 
 def _pairs_sharing_a_key(
-    rows: np.ndarray, keys: np.ndarray, row_bits: int, max_posting: int
+    packed: np.ndarray, row_bits: int, max_posting: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """All pairs of rows indexed under a common key, smaller row first, sorted, each once with
-    the number of keys it shares. Keys of one row, or of more than `max_posting`, pair nothing.
+    """All pairs of rows indexed under a common key (`packed`: the keys with their rows, see
+    `_with_row`), smaller row first, sorted, each once with the number of keys it shares. Keys
+    of one row, or of more than `max_posting`, pair nothing. Sorts `packed` and lets it go.
     """
-    packed = _sorted_with_row(keys, rows, row_bits)
-    count = _run_lengths(packed, row_bits)
-    # Most keys belong to one row: keep only the lists that can pair something.
-    useful = (count >= 2) & (count <= max_posting)
-    rows = packed[np.repeat(useful, count)] & ((1 << row_bits) - 1)
-    count = count[useful]
-    key_end = np.repeat(np.cumsum(count), count)
-    codes: list[np.ndarray] = [rows[:0]]
-    active = np.arange(len(rows))
-    step = 1
-    while len(active):
-        # Pair every row with the one `step` places further in the same key's list.
-        active = active[active + step < key_end[active]]
-        codes.append((rows[active] << row_bits) | rows[active + step])
-        step += 1
-    code = np.concatenate(codes)
+    packed.sort()
+    rows, count = _shared_lists(packed, row_bits, max_posting)
+    del packed  # the largest array here, which the caller does not keep
+    code = _pair_codes(rows, count, row_bits)
     code.sort()
     shared = _run_lengths(code)
     code = code[np.cumsum(shared) - 1] if len(code) else code
     return np.stack((code >> row_bits, code & ((1 << row_bits) - 1)), axis=1), shared
+
+
+def _pair_codes(rows: np.ndarray, count: np.ndarray, row_bits: int) -> np.ndarray:
+    """Each pair of rows in one list, as one number: the earlier row, then the later. The
+    lists (of sorted rows) lie one after the other in `rows`, `count` rows each."""
+    key_end = np.repeat(np.cumsum(count), count)
+    longest = int(count.max(initial=1))
+    # Filled step by step rather than concatenated at the end, which would hold them twice.
+    code = np.empty(_pair_count(key_end, longest), dtype=np.int64)
+    filled = 0
+    for step, active in _steps(key_end, longest):
+        # Each row with the one `step` places further in the same key's list.
+        pairs = code[filled : filled + len(active)]
+        np.left_shift(rows[active], row_bits, out=pairs)
+        pairs |= rows[active + step]
+        filled += len(active)
+    return code
