@@ -636,6 +636,7 @@ def _candidate_pairs(rows: _Rows, among: Sequence[int], blocking: _Blocking) -> 
     row_of, trigram, rarity = _trigram_rarity(trigrams, lengths, row_bits, max_rows)
     del trigrams  # overwritten, and the largest array here
     row_of, trigram = _rarest(row_of, trigram, rarity, lengths, blocking)
+    del rarity  # overwritten
     indexed = np.bincount(row_of, minlength=row_count)
     pairs, keys_shared = _pairs_sharing_a_key(
         _index_keys(row_of, trigram, blocking.window, row_bits), row_bits, blocking.max_posting
@@ -717,21 +718,28 @@ def _rarest(
     lengths: np.ndarray,
     blocking: _Blocking,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's prefix_min + prefix_share * length rarest distinct trigrams, rarest first."""
+    """Each row's prefix_min + prefix_share * length rarest distinct trigrams, rarest first.
+    Overwrites `rows` and `rarity`."""
     if len(rows) == 0:
         return rows, trigram
     row_bits = max(1, int(rows.max()).bit_length())
     trigram_bits = max(1, int(trigram.max()).bit_length())
     rarity_bits = 63 - row_bits - trigram_bits
-    # One sortable number per (row, rarity, trigram); beyond what the bits hold, rarity no
-    # longer matters: such trigrams are far too common to ever be among a row's rarest.
-    rarity = np.minimum(rarity, (1 << rarity_bits) - 1)
-    packed = _distinct_sorted(
-        (rows << (rarity_bits + trigram_bits)) | (rarity << trigram_bits) | trigram
-    )  # also drops a row's repeated trigram
-    rows = packed >> (rarity_bits + trigram_bits)
+    # One sortable number per (row, rarity, trigram), made in place in `rows`; beyond what the
+    # bits hold, rarity no longer matters: such trigrams are far too common to ever be among a
+    # row's rarest.
+    np.minimum(rarity, (1 << rarity_bits) - 1, out=rarity)
+    rarity <<= trigram_bits
+    packed = rows
+    packed <<= rarity_bits + trigram_bits
+    packed |= rarity
+    packed |= trigram
+    packed = _distinct_sorted(packed)  # also drops a row's repeated trigram
     trigram = packed & ((1 << trigram_bits) - 1)
-    rank = np.arange(len(rows)) - _row_starts(rows, len(lengths))[rows]
+    rows = packed
+    rows >>= rarity_bits + trigram_bits
+    rank = np.arange(len(rows))
+    rank -= _row_starts(rows, len(lengths))[rows]
     wanted = blocking.prefix_min + np.ceil(blocking.prefix_share * lengths).astype(np.int64)
     keep = rank < wanted[rows]
     return rows[keep], trigram[keep]
@@ -745,7 +753,7 @@ def _key_pairs(rows: np.ndarray, trigram: np.ndarray, window: int, row_bits: int
     """
     row_end = _row_starts(rows, int(rows.max(initial=0)) + 2)[rows + 1]
     # Filled step by step rather than concatenated at the end, which would hold them twice.
-    keys = np.empty(_pair_count(row_end, window), dtype=np.int64)
+    keys = np.empty(_pair_count(np.bincount(rows), window), dtype=np.int64)
     filled = 0
     for step, active in _steps(row_end, window):
         part = keys[filled : filled + len(active)]
@@ -767,15 +775,17 @@ def _steps(list_end: np.ndarray, max_step: int) -> Iterator[tuple[int, np.ndarra
         yield step, active
 
 
-def _pair_count(list_end: np.ndarray, max_step: int) -> int:
-    """How many entries `_steps` yields in all."""
-    following = list_end - np.arange(len(list_end)) - 1
-    return int(np.minimum(following, max_step).sum())
+def _pair_count(list_lengths: np.ndarray, max_step: int) -> int:
+    """How many entries `_steps` yields in all, for lists of these lengths: the entry with j
+    entries after it in its list is yielded min(j, max_step) times."""
+    below_max = np.minimum(list_lengths, max_step + 1)  # the entries with j < max_step + 1
+    return int((below_max * (below_max - 1) // 2 + (list_lengths - below_max) * max_step).sum())
 
 
 def _distinct_sorted(values: np.ndarray) -> np.ndarray:
-    """np.unique by sorting: faster than its hashing for millions of distinct numbers."""
-    values = np.sort(values)
+    """np.unique by sorting (in place): faster than its hashing for millions of distinct
+    numbers."""
+    values.sort()
     if len(values) < 2:
         return values
     keep = np.empty(len(values), dtype=bool)
@@ -835,7 +845,7 @@ def _pair_codes(rows: np.ndarray, count: np.ndarray, row_bits: int) -> np.ndarra
     key_end = np.repeat(np.cumsum(count), count)
     longest = int(count.max(initial=1))
     # Filled step by step rather than concatenated at the end, which would hold them twice.
-    code = np.empty(_pair_count(key_end, longest), dtype=np.int64)
+    code = np.empty(_pair_count(count, longest), dtype=np.int64)
     filled = 0
     for step, active in _steps(key_end, longest):
         # Each row with the one `step` places further in the same key's list.
