@@ -20,7 +20,8 @@ common. Candidates are then scored with rapidfuzz.
 
 At a million rows, anything done per row or per pair in Python costs seconds, so the indexing
 runs on numpy arrays and the scoring in rapidfuzz; the Python work per row is little more than
-folding its text.
+folding its text. The peak memory is set by how many arrays of trigrams (some hundred a row) live
+at once, so they are worked in place wherever they can be, and filled rather than concatenated.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from itertools import combinations
+from itertools import combinations, repeat
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -139,8 +140,10 @@ class _Rows:
     title: list[str]  # folded
     description: list[str]  # folded
     author: list[int]
-    trigrams: np.ndarray  # hashes of each row's syllable trigrams, row after row
-    offsets: np.ndarray  # row i's trigrams are trigrams[offsets[i]:offsets[i + 1]]
+    # Until their last use (`hand_over_trigrams`): the hashes of each row's syllable trigrams,
+    # row after row; row i's are trigrams[offsets[i]:offsets[i + 1]].
+    trigrams: np.ndarray
+    offsets: np.ndarray
 
     def __len__(self) -> int:
         return len(self.pos)
@@ -245,40 +248,53 @@ def _content_rows(responses: Sequence[Response]) -> _Rows:
     """Fold every row with some content; rows already marked duplicate are settled and skipped."""
     authors = _author_ids(responses)
     positions = [pos for pos, r in enumerate(responses) if r.status != Status.DUPLICATE]
-    titles, descriptions, trigrams, counts = _prepare(
-        [(responses[pos].title, responses[pos].description) for pos in positions]
-    )
-    rows = _Rows(
+    titles = _fold_all([responses[pos].title for pos in positions])
+    descriptions = _fold_all([responses[pos].description for pos in positions])
+    with_content = [i for i, title in enumerate(titles) if title or descriptions[i]]
+    if len(with_content) < len(positions):
+        positions = [positions[i] for i in with_content]
+        titles = [titles[i] for i in with_content]
+        descriptions = [descriptions[i] for i in with_content]
+    trigrams, offsets = _all_trigram_hashes(titles, descriptions)
+    return _Rows(
         pos=positions,
         title=titles,
         description=descriptions,
         author=[authors[pos] for pos in positions],
         trigrams=trigrams,
-        offsets=np.r_[0, np.cumsum(counts)],
-    )
-    with_content = [i for i in range(len(rows)) if rows.title[i] or rows.description[i]]
-    return rows if len(with_content) == len(rows) else rows.take(with_content)
-
-
-def _prepare(texts: list[tuple[str, str]]) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
-    """Folded titles and descriptions; the hashes of each row's syllable trigrams (one per
-    syllable: the trigram it starts), row after row; and how many each row has."""
-    titles = _fold_all([title for title, _ in texts])
-    descriptions = _fold_all([description for _, description in texts])
-    parts = [
-        _trigram_hashes(titles[i : i + _CHUNK_ROWS], descriptions[i : i + _CHUNK_ROWS])
-        for i in range(0, max(len(texts), 1), _CHUNK_ROWS)  # one chunk at least, maybe empty
-    ]
-    return (
-        titles,
-        descriptions,
-        np.concatenate([trigrams for trigrams, _ in parts]),
-        np.concatenate([counts for _, counts in parts]),
+        offsets=offsets,
     )
 
 
-def _trigram_hashes(titles: list[str], descriptions: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """The trigram hashes of folded rows, row after row, and how many each row has.
+def _all_trigram_hashes(
+    titles: list[str], descriptions: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The hashes of each folded row's syllable trigrams (one per syllable: the trigram it
+    starts), row after row, and where each row's start (then where the last one ends).
+
+    Hashed a chunk of rows at a time, each chunk written into one array sized beforehand:
+    concatenating the chunks would hold the trigrams twice, which at a million rows is the
+    peak memory of the whole de-duplication.
+    """
+    counts = _word_counts(titles) + _word_counts(descriptions)
+    offsets = np.r_[0, np.cumsum(counts)]
+    trigrams = np.empty(int(offsets[-1]), dtype=np.int64)
+    for start in range(0, len(titles), _CHUNK_ROWS):
+        end = min(start + _CHUNK_ROWS, len(titles))
+        trigrams[offsets[start] : offsets[end]] = _trigram_hashes(
+            titles[start:end], descriptions[start:end]
+        )
+    return trigrams, offsets
+
+
+def _word_counts(folded: list[str]) -> np.ndarray:
+    """How many syllables each folded text has: fold() separates them by single spaces."""
+    spaces = np.fromiter(map(str.count, folded, repeat(" ")), dtype=np.int64, count=len(folded))
+    return spaces + np.fromiter(map(bool, folded), dtype=np.int64, count=len(folded))
+
+
+def _trigram_hashes(titles: list[str], descriptions: list[str]) -> np.ndarray:
+    """The trigram hashes of folded rows, row after row (as many as `_word_counts` says).
 
     Works on the bytes of all rows at once rather than word by word in Python. Each row is
     followed by two end marks, so that no trigram spans two rows and a row of one or two
@@ -290,11 +306,8 @@ def _trigram_hashes(titles: list[str], descriptions: list[str]) -> tuple[np.ndar
     )
     joined = np.frombuffer(text.encode(), np.uint8)
     keys = _syllable_keys(joined)
-    is_end = keys == ord(_END)
-    starts = ~is_end[:-2]
-    rows = np.cumsum(is_end, dtype=np.int32)[:-2][starts] // 2
-    trigrams = _mix(keys[:-2], keys[1:-1], keys[2:])[starts]
-    return trigrams, np.bincount(rows, minlength=len(titles)).astype(np.int64)
+    # One trigram per syllable but the end marks.
+    return _mix(keys[:-2], keys[1:-1], keys[2:])[keys[:-2] != ord(_END)]
 
 
 def _syllable_keys(text: np.ndarray) -> np.ndarray:
@@ -636,7 +649,7 @@ def _candidate_pairs(rows: _Rows, among: Sequence[int], blocking: _Blocking) -> 
     row_of, trigram, rarity = _trigram_rarity(trigrams, lengths, row_bits, max_rows)
     del trigrams  # overwritten, and the largest array here
     row_of, trigram = _rarest(row_of, trigram, rarity, lengths, blocking)
-    del rarity  # overwritten
+    del rarity  # overwritten by _rarest: free it now
     indexed = np.bincount(row_of, minlength=row_count)
     pairs, keys_shared = _pairs_sharing_a_key(
         _index_keys(row_of, trigram, blocking.window, row_bits), row_bits, blocking.max_posting
@@ -705,6 +718,7 @@ def _shared_lists(
     """The keys of `packed` (sorted, see `_with_row`) held 2..max_size times: their rows, key
     after key, and how many each key has."""
     count = _run_lengths(packed, row_bits)
+    # Most keys belong to one row: keep only the lists that can pair something.
     useful = (count >= 2) & (count <= max_size)
     rows = packed[np.repeat(useful, count)]
     rows &= (1 << row_bits) - 1
@@ -849,8 +863,8 @@ def _pair_codes(rows: np.ndarray, count: np.ndarray, row_bits: int) -> np.ndarra
     filled = 0
     for step, active in _steps(key_end, longest):
         # Each row with the one `step` places further in the same key's list.
-        pairs = code[filled : filled + len(active)]
-        np.left_shift(rows[active], row_bits, out=pairs)
-        pairs |= rows[active + step]
+        part = code[filled : filled + len(active)]
+        np.left_shift(rows[active], row_bits, out=part)
+        part |= rows[active + step]
         filled += len(active)
     return code
