@@ -765,11 +765,11 @@ def _key_pairs(rows: np.ndarray, trigram: np.ndarray, window: int, row_bits: int
     ones. Both members of a pair keep the global order, so two rows holding the same two
     trigrams get the same number.
     """
-    row_end = _row_starts(rows, int(rows.max(initial=0)) + 2)[rows + 1]
+    indexed = np.bincount(rows)
     # Filled step by step rather than concatenated at the end, which would hold them twice.
-    keys = np.empty(_pair_count(np.bincount(rows), window), dtype=np.int64)
+    keys = np.empty(_pair_count(indexed, window), dtype=np.int64)
     filled = 0
-    for step, active in _steps(row_end, window):
+    for step, active in _steps(indexed, window):
         part = keys[filled : filled + len(active)]
         part[:] = _mix(trigram[active], trigram[active + step])
         _with_row(part, rows[active], row_bits)
@@ -777,13 +777,20 @@ def _key_pairs(rows: np.ndarray, trigram: np.ndarray, window: int, row_bits: int
     return keys
 
 
-def _steps(list_end: np.ndarray, max_step: int) -> Iterator[tuple[int, np.ndarray]]:
+def _steps(list_lengths: np.ndarray, max_step: int) -> Iterator[tuple[int, np.ndarray]]:
     """For step = 1, 2, ... up to `max_step`: the step and the entries (increasing indexes)
-    that have an entry `step` places further in their own list. The lists lie one after the
-    other; entry i's ends before `list_end[i]`."""
-    active = np.arange(len(list_end))
+    that have an entry `step` places further in their own list. The lists, of these lengths,
+    lie one after the other."""
+    # How many entries follow each in its list. In 32 bits when they fit: these index arrays
+    # are as long as the lists together.
+    index = np.int32 if list_lengths.sum() < 2**31 else np.int64
+    ends = np.cumsum(list_lengths, dtype=index)
+    following = np.repeat(ends, list_lengths)
+    active = np.arange(len(following), dtype=index)
+    following -= active
+    following -= 1
     for step in range(1, max_step + 1):
-        active = active[active + step < list_end[active]]
+        active = active[following[active] >= step]
         if not len(active):
             return
         yield step, active
@@ -856,12 +863,11 @@ def _pairs_sharing_a_key(
 def _pair_codes(rows: np.ndarray, count: np.ndarray, row_bits: int) -> np.ndarray:
     """Each pair of rows in one list, as one number: the earlier row, then the later. The
     lists (of sorted rows) lie one after the other in `rows`, `count` rows each."""
-    key_end = np.repeat(np.cumsum(count), count)
     longest = int(count.max(initial=1))
     # Filled step by step rather than concatenated at the end, which would hold them twice.
     code = np.empty(_pair_count(count, longest), dtype=np.int64)
     filled = 0
-    for step, active in _steps(key_end, longest):
+    for step, active in _steps(count, longest):
         # Each row with the one `step` places further in the same key's list.
         part = code[filled : filled + len(active)]
         np.left_shift(rows[active], row_bits, out=part)
