@@ -166,13 +166,15 @@ class _Rows:
         last use that may overwrite them; the rows keep none. At a million rows the trigrams are
         over a gigabyte: holding them twice, or beside their packed form, would set the peak."""
         picked_rows = np.array(picked, dtype=np.int64)
-        lengths = np.diff(self.offsets)[picked_rows]
-        trigrams = (
-            self.trigrams if len(picked_rows) == len(self) else self._trigrams_of(picked_rows)
-        )
+        counts = np.diff(self.offsets)
+        trigrams = self.trigrams
+        if len(picked_rows) < len(self):
+            wanted = np.zeros(len(self), dtype=bool)
+            wanted[picked_rows] = True
+            trigrams = _compacted(trigrams, np.repeat(wanted, counts))
         self.trigrams = trigrams[:0].copy()
         self.offsets = np.zeros(len(self) + 1, dtype=np.int64)
-        return trigrams, lengths
+        return trigrams, counts[picked_rows]
 
     def _trigrams_of(self, picked: np.ndarray) -> np.ndarray:
         counts = np.diff(self.offsets)
@@ -650,16 +652,20 @@ def _candidate_pairs(rows: _Rows, among: Sequence[int], blocking: _Blocking) -> 
     del trigrams  # overwritten, and the largest array here
     row_of, trigram = _rarest(row_of, trigram, rarity, lengths, blocking)
     del rarity  # overwritten by _rarest: free it now
-    indexed = np.bincount(row_of, minlength=row_count)
+    # In 32 bits: arrays as long as the pairs are computed from it.
+    indexed = np.bincount(row_of, minlength=row_count).astype(np.int32)
     pairs, keys_shared = _pairs_sharing_a_key(
         _index_keys(row_of, trigram, blocking.window, row_bits), row_bits, blocking.max_posting
     )
-    shared = np.minimum(blocking.shared, np.minimum(indexed[pairs[:, 0]], indexed[pairs[:, 1]]))
-    if not blocking.window:
-        return pairs[keys_shared >= shared]
-    # Rows sharing t indexed trigrams, next to each other in both, share this many pairs.
-    near = np.minimum(shared - 1, blocking.window)
-    return pairs[keys_shared >= np.maximum(1, near * shared - near * (near + 1) // 2)]
+    # The indexed trigrams that a pair's rows must share (all, for rows with fewer).
+    needed = indexed[pairs[:, 0]]
+    np.minimum(needed, indexed[pairs[:, 1]], out=needed)
+    np.minimum(needed, blocking.shared, out=needed)
+    if blocking.window:
+        # Rows sharing t indexed trigrams, next to each other in both, share this many pairs.
+        near = np.minimum(needed - 1, blocking.window)
+        needed = np.maximum(1, near * needed - near * (near + 1) // 2)
+    return pairs[keys_shared >= needed]
 
 
 def _index_keys(rows: np.ndarray, trigram: np.ndarray, window: int, row_bits: int) -> np.ndarray:
@@ -803,6 +809,17 @@ def _pair_count(list_lengths: np.ndarray, max_step: int) -> int:
     return int((below_max * (below_max - 1) // 2 + (list_lengths - below_max) * max_step).sum())
 
 
+def _compacted(values: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """values[keep], written over `values` a block at a time (kept entries only move towards
+    the front), as a view of it: no second array of this size."""
+    filled = 0
+    for start in range(0, len(values), _BLOCK):
+        kept = values[start : start + _BLOCK][keep[start : start + _BLOCK]]
+        values[filled : filled + len(kept)] = kept
+        filled += len(kept)
+    return values[:filled]
+
+
 def _distinct_sorted(values: np.ndarray) -> np.ndarray:
     """np.unique by sorting (in place): faster than its hashing for millions of distinct
     numbers."""
@@ -854,10 +871,22 @@ def _pairs_sharing_a_key(
     rows, count = _shared_lists(packed, row_bits, max_posting)
     del packed  # the largest array here, which the caller does not keep
     code = _pair_codes(rows, count, row_bits)
+    del rows, count
     code.sort()
     shared = _run_lengths(code)
-    code = code[np.cumsum(shared) - 1] if len(code) else code
-    return np.stack((code >> row_bits, code & ((1 << row_bits) - 1)), axis=1), shared
+    if len(code):
+        last = np.cumsum(shared)
+        last -= 1
+        code = code[last]
+    return _unpacked_pairs(code, row_bits), shared
+
+
+def _unpacked_pairs(code: np.ndarray, row_bits: int) -> np.ndarray:
+    """The pairs of rows that `_pair_codes` numbers, one line (first, second) each."""
+    pairs = np.empty((len(code), 2), dtype=np.int64)
+    np.right_shift(code, row_bits, out=pairs[:, 0])
+    np.bitwise_and(code, (1 << row_bits) - 1, out=pairs[:, 1])
+    return pairs
 
 
 def _pair_codes(rows: np.ndarray, count: np.ndarray, row_bits: int) -> np.ndarray:
