@@ -456,12 +456,13 @@ def _large_group_pairs(rows: _Rows, members: list[int]) -> tuple[np.ndarray, np.
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     picked = rows.take(members)
     author = np.array(picked.author, dtype=np.int64)
-    keyed = _mix(picked.trigrams, np.repeat(author, np.diff(picked.offsets)))
+    # The picked trigrams are a copy of the rows': keyed in its place rather than beside it.
+    picked.trigrams = _mix(picked.trigrams, np.repeat(author, np.diff(picked.offsets)))
     everyone = range(len(picked))
     pairs = np.unique(
         np.concatenate(
             [
-                _candidate_pairs(replace(picked, trigrams=keyed.copy()), everyone, b)
+                _candidate_pairs(replace(picked, trigrams=picked.trigrams.copy()), everyone, b)
                 for b in SAME_AUTHOR
             ]
         ),
@@ -695,7 +696,7 @@ def _mix(*columns: np.ndarray) -> np.ndarray:
     hashed = np.zeros(len(columns[0]), dtype=np.uint64)
     with np.errstate(over="ignore"):
         for column, multiplier in zip(columns, multipliers, strict=False):
-            hashed ^= column.astype(np.int64).view(np.uint64)
+            hashed ^= column.astype(np.int64, copy=False).view(np.uint64)
             hashed *= np.uint64(multiplier)
     hashed ^= hashed >> np.uint64(31)
     return hashed.view(np.int64)
