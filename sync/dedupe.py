@@ -20,7 +20,8 @@ common. Candidates are then scored with rapidfuzz.
 
 At a million rows, anything done per row or per pair in Python costs seconds, so the indexing
 runs on numpy arrays and the scoring in rapidfuzz; the Python work per row is little more than
-folding its text.
+folding its text. The peak memory is set by how many arrays of trigrams (some hundred a row) live
+at once, so they are worked in place wherever they can be, and filled rather than concatenated.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from itertools import combinations
+from itertools import combinations, repeat
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -113,6 +114,9 @@ SAME_AUTHOR = (
 
 # Rows are turned into trigrams this many at a time, to keep the temporary arrays small.
 _CHUNK_ROWS = 2_000
+# Whole-array steps that would need a temporary as large as their input go this many entries
+# at a time.
+_BLOCK = 1 << 20
 _NON_DIGIT = re.compile(r"\D+")
 _END = "\x01"  # a syllable of its own, marking the end of a text; fold() never leaves one
 # _FIRST_BYTES[n] keeps the first n bytes of a little-endian number.
@@ -136,8 +140,10 @@ class _Rows:
     title: list[str]  # folded
     description: list[str]  # folded
     author: list[int]
-    trigrams: np.ndarray  # hashes of each row's syllable trigrams, row after row
-    offsets: np.ndarray  # row i's trigrams are trigrams[offsets[i]:offsets[i + 1]]
+    # Until their last use (`hand_over_trigrams`): the hashes of each row's syllable trigrams,
+    # row after row; row i's are trigrams[offsets[i]:offsets[i + 1]].
+    trigrams: np.ndarray
+    offsets: np.ndarray
 
     def __len__(self) -> int:
         return len(self.pos)
@@ -154,6 +160,21 @@ class _Rows:
             trigrams=self._trigrams_of(picked),
             offsets=np.r_[0, np.cumsum(np.diff(self.offsets)[picked])],
         )
+
+    def hand_over_trigrams(self, picked: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        """The trigrams of the rows at these (increasing) indexes, and how many each has, for a
+        last use that may overwrite them; the rows keep none. At a million rows the trigrams are
+        over a gigabyte: holding them twice, or beside their packed form, would set the peak."""
+        picked_rows = np.array(picked, dtype=np.int64)
+        counts = np.diff(self.offsets)
+        trigrams = self.trigrams
+        if len(picked_rows) < len(self):
+            wanted = np.zeros(len(self), dtype=bool)
+            wanted[picked_rows] = True
+            trigrams = _compacted(trigrams, np.repeat(wanted, counts))
+        self.trigrams = trigrams[:0].copy()
+        self.offsets = np.zeros(len(self) + 1, dtype=np.int64)
+        return trigrams, counts[picked_rows]
 
     def _trigrams_of(self, picked: np.ndarray) -> np.ndarray:
         counts = np.diff(self.offsets)
@@ -229,40 +250,53 @@ def _content_rows(responses: Sequence[Response]) -> _Rows:
     """Fold every row with some content; rows already marked duplicate are settled and skipped."""
     authors = _author_ids(responses)
     positions = [pos for pos, r in enumerate(responses) if r.status != Status.DUPLICATE]
-    titles, descriptions, trigrams, counts = _prepare(
-        [(responses[pos].title, responses[pos].description) for pos in positions]
-    )
-    rows = _Rows(
+    titles = _fold_all([responses[pos].title for pos in positions])
+    descriptions = _fold_all([responses[pos].description for pos in positions])
+    with_content = [i for i, title in enumerate(titles) if title or descriptions[i]]
+    if len(with_content) < len(positions):
+        positions = [positions[i] for i in with_content]
+        titles = [titles[i] for i in with_content]
+        descriptions = [descriptions[i] for i in with_content]
+    trigrams, offsets = _all_trigram_hashes(titles, descriptions)
+    return _Rows(
         pos=positions,
         title=titles,
         description=descriptions,
         author=[authors[pos] for pos in positions],
         trigrams=trigrams,
-        offsets=np.r_[0, np.cumsum(counts)],
-    )
-    with_content = [i for i in range(len(rows)) if rows.title[i] or rows.description[i]]
-    return rows if len(with_content) == len(rows) else rows.take(with_content)
-
-
-def _prepare(texts: list[tuple[str, str]]) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
-    """Folded titles and descriptions; the hashes of each row's syllable trigrams (one per
-    syllable: the trigram it starts), row after row; and how many each row has."""
-    titles = _fold_all([title for title, _ in texts])
-    descriptions = _fold_all([description for _, description in texts])
-    parts = [
-        _trigram_hashes(titles[i : i + _CHUNK_ROWS], descriptions[i : i + _CHUNK_ROWS])
-        for i in range(0, max(len(texts), 1), _CHUNK_ROWS)  # one chunk at least, maybe empty
-    ]
-    return (
-        titles,
-        descriptions,
-        np.concatenate([trigrams for trigrams, _ in parts]),
-        np.concatenate([counts for _, counts in parts]),
+        offsets=offsets,
     )
 
 
-def _trigram_hashes(titles: list[str], descriptions: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """The trigram hashes of folded rows, row after row, and how many each row has.
+def _all_trigram_hashes(
+    titles: list[str], descriptions: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The hashes of each folded row's syllable trigrams (one per syllable: the trigram it
+    starts), row after row, and where each row's start (then where the last one ends).
+
+    Hashed a chunk of rows at a time, each chunk written into one array sized beforehand:
+    concatenating the chunks would hold the trigrams twice, which at a million rows is the
+    peak memory of the whole de-duplication.
+    """
+    counts = _word_counts(titles) + _word_counts(descriptions)
+    offsets = np.r_[0, np.cumsum(counts)]
+    trigrams = np.empty(int(offsets[-1]), dtype=np.int64)
+    for start in range(0, len(titles), _CHUNK_ROWS):
+        end = min(start + _CHUNK_ROWS, len(titles))
+        trigrams[offsets[start] : offsets[end]] = _trigram_hashes(
+            titles[start:end], descriptions[start:end]
+        )
+    return trigrams, offsets
+
+
+def _word_counts(folded: list[str]) -> np.ndarray:
+    """How many syllables each folded text has: fold() separates them by single spaces."""
+    spaces = np.fromiter(map(str.count, folded, repeat(" ")), dtype=np.int64, count=len(folded))
+    return spaces + np.fromiter(map(bool, folded), dtype=np.int64, count=len(folded))
+
+
+def _trigram_hashes(titles: list[str], descriptions: list[str]) -> np.ndarray:
+    """The trigram hashes of folded rows, row after row (as many as `_word_counts` says).
 
     Works on the bytes of all rows at once rather than word by word in Python. Each row is
     followed by two end marks, so that no trigram spans two rows and a row of one or two
@@ -274,11 +308,8 @@ def _trigram_hashes(titles: list[str], descriptions: list[str]) -> tuple[np.ndar
     )
     joined = np.frombuffer(text.encode(), np.uint8)
     keys = _syllable_keys(joined)
-    is_end = keys == ord(_END)
-    starts = ~is_end[:-2]
-    rows = np.cumsum(is_end, dtype=np.int32)[:-2][starts] // 2
-    trigrams = _mix(keys[:-2], keys[1:-1], keys[2:])[starts]
-    return trigrams, np.bincount(rows, minlength=len(titles)).astype(np.int64)
+    # One trigram per syllable but the end marks.
+    return _mix(keys[:-2], keys[1:-1], keys[2:])[keys[:-2] != ord(_END)]
 
 
 def _syllable_keys(text: np.ndarray) -> np.ndarray:
@@ -425,10 +456,18 @@ def _large_group_pairs(rows: _Rows, members: list[int]) -> tuple[np.ndarray, np.
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     picked = rows.take(members)
     author = np.array(picked.author, dtype=np.int64)
-    keyed = replace(
-        picked, trigrams=_mix(picked.trigrams, np.repeat(author, np.diff(picked.offsets)))
+    # The picked trigrams are a copy of the rows': keyed in its place rather than beside it.
+    picked.trigrams = _mix(picked.trigrams, np.repeat(author, np.diff(picked.offsets)))
+    everyone = range(len(picked))
+    pairs = np.unique(
+        np.concatenate(
+            [
+                _candidate_pairs(replace(picked, trigrams=picked.trigrams.copy()), everyone, b)
+                for b in SAME_AUTHOR
+            ]
+        ),
+        axis=0,
     )
-    pairs = np.unique(np.concatenate([_candidate_pairs(keyed, b) for b in SAME_AUTHOR]), axis=0)
     pairs = pairs[author[pairs[:, 0]] == author[pairs[:, 1]]]
     positions = np.array(members, dtype=np.int64)
     return positions[pairs[:, 0]], positions[pairs[:, 1]]
@@ -484,14 +523,16 @@ def _cross_author_pairs(rows: _Rows, alive: list[int], threshold: float) -> list
     for i in alive:
         groups[(rows.title[i], rows.description[i])].append(i)
     members = list(groups.values())
-    heads = rows.take(group[0] for group in members)
+    heads = [group[0] for group in members]
     pairs: set[tuple[int, int]] = set()
     for group in members:
         pairs.update(_across(rows, group, group))
-    candidates = _candidate_pairs(heads, CROSS_AUTHOR)
+    # The last use of the trigrams: blocking takes them over.
+    candidates = _candidate_pairs(rows, heads, CROSS_AUTHOR)
     if len(candidates):
         a_idx, b_idx = candidates[:, 0], candidates[:, 1]
-        alike = _scores(heads, a_idx, b_idx, threshold) >= threshold
+        head_rows = np.array(heads, dtype=np.int64)
+        alike = _scores(rows, head_rows[a_idx], head_rows[b_idx], threshold) >= threshold
         for a, b in zip(a_idx[alike].tolist(), b_idx[alike].tolist(), strict=True):
             pairs.update(_across(rows, members[a], members[b]))
     return sorted(pairs)
@@ -594,48 +635,58 @@ def _lengths(texts: list[str]) -> np.ndarray:
 # --- Blocking: candidate pairs by prefix filtering over rare trigrams -----------------------------
 
 
-def _candidate_pairs(rows: _Rows, blocking: _Blocking) -> np.ndarray:
-    """Pairs (i, j), i < j, sorted, of rows that share `blocking.shared` of their rarest
-    syllable trigrams (or all of them, for rows with fewer).
+def _candidate_pairs(rows: _Rows, among: Sequence[int], blocking: _Blocking) -> np.ndarray:
+    """Pairs (i, j), i < j, sorted, of rows `among[i]` and `among[j]` that share
+    `blocking.shared` of their rarest syllable trigrams (or all of them, for rows with fewer).
+    Takes the trigrams over (`_Rows.hand_over_trigrams`): the rows keep none.
 
     Rarity is the number of occurrences across the rows. Trigrams found once can pair nothing,
     so they are never indexed. All rows rank their trigrams in the same global order (rarity,
     then the trigram itself), which is what makes the rarest trigrams of a copy those of its
     original. Everything is done on whole arrays, by sorting numbers that pack several fields.
     """
-    row_bits = max(1, len(rows).bit_length())
-    lengths = np.diff(rows.offsets)
-    max_rows = max(blocking.max_trigram_floor, int(blocking.max_trigram_share * len(rows)))
-    row_of, trigram, rarity = _trigram_rarity(rows.trigrams, lengths, row_bits, max_rows)
+    trigrams, lengths = rows.hand_over_trigrams(among)
+    row_count = len(lengths)
+    row_bits = max(1, row_count.bit_length())
+    max_rows = max(blocking.max_trigram_floor, int(blocking.max_trigram_share * row_count))
+    row_of, trigram, rarity = _trigram_rarity(trigrams, lengths, row_bits, max_rows)
+    del trigrams  # overwritten, and the largest array here
     row_of, trigram = _rarest(row_of, trigram, rarity, lengths, blocking)
-    indexed = np.bincount(row_of, minlength=len(rows))
-    if not blocking.window:
-        # Hashed: the trigram's number is small, and its low bits would give way to the row's.
-        pairs, keys_shared = _pairs_sharing_a_key(
-            row_of, _mix(trigram), row_bits, blocking.max_posting
-        )
-        shared = np.minimum(blocking.shared, np.minimum(indexed[pairs[:, 0]], indexed[pairs[:, 1]]))
-        return pairs[keys_shared >= shared]
-    window = blocking.window
-    row_of, key = _key_pairs(row_of, trigram, window)
-    pairs, keys_shared = _pairs_sharing_a_key(row_of, key, row_bits, blocking.max_posting)
-    # Rows sharing t indexed trigrams, next to each other in both, share this many pairs.
-    shared = np.minimum(blocking.shared, np.minimum(indexed[pairs[:, 0]], indexed[pairs[:, 1]]))
-    near = np.minimum(shared - 1, window)
-    return pairs[keys_shared >= np.maximum(1, near * shared - near * (near + 1) // 2)]
+    del rarity  # overwritten by _rarest: free it now
+    # In 32 bits: arrays as long as the pairs are computed from it.
+    indexed = np.bincount(row_of, minlength=row_count).astype(np.int32)
+    pairs, keys_shared = _pairs_sharing_a_key(
+        _index_keys(row_of, trigram, blocking.window, row_bits), row_bits, blocking.max_posting
+    )
+    # The indexed trigrams that a pair's rows must share (all, for rows with fewer).
+    needed = indexed[pairs[:, 0]]
+    np.minimum(needed, indexed[pairs[:, 1]], out=needed)
+    np.minimum(needed, blocking.shared, out=needed)
+    if blocking.window:
+        # Rows sharing t indexed trigrams, next to each other in both, share this many pairs.
+        near = np.minimum(needed - 1, blocking.window)
+        needed = np.maximum(1, near * needed - near * (near + 1) // 2)
+    return pairs[keys_shared >= needed]
+
+
+def _index_keys(rows: np.ndarray, trigram: np.ndarray, window: int, row_bits: int) -> np.ndarray:
+    """The index keys of the rows, with their row in the low `row_bits` (`_with_row`): their
+    indexed trigrams, or with a `window`, pairs of them (`_key_pairs`)."""
+    if window:
+        return _key_pairs(rows, trigram, window, row_bits)
+    # Hashed: the trigram's number is small, and its low bits would give way to the row's.
+    return _with_row(_mix(trigram), rows, row_bits)
 
 
 def _trigram_rarity(
     trigrams: np.ndarray, lengths: np.ndarray, row_bits: int, max_rows: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every occurrence of a trigram found 2..max_rows times: its row, the trigram as a number
-    (0, 1, ... in an order that depends only on the trigram) and its number of occurrences."""
-    row_of = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
-    packed = _sorted_with_row(trigrams, row_of, row_bits)
-    count = _run_lengths(packed >> row_bits)
-    useful = (count >= 2) & (count <= max_rows)
-    rows = packed[np.repeat(useful, count)] & ((1 << row_bits) - 1)
-    count = count[useful]
+    (0, 1, ... in an order that depends only on the trigram) and its number of occurrences.
+    Overwrites `trigrams`."""
+    packed = _with_row(trigrams, _row_numbers(lengths), row_bits)
+    packed.sort()
+    rows, count = _shared_lists(packed, row_bits, max_rows)
     return rows, np.repeat(np.arange(len(count)), count), np.repeat(count, count)
 
 
@@ -645,22 +696,40 @@ def _mix(*columns: np.ndarray) -> np.ndarray:
     hashed = np.zeros(len(columns[0]), dtype=np.uint64)
     with np.errstate(over="ignore"):
         for column, multiplier in zip(columns, multipliers, strict=False):
-            hashed ^= column.astype(np.int64).view(np.uint64)
+            hashed ^= column.astype(np.int64, copy=False).view(np.uint64)
             hashed *= np.uint64(multiplier)
     hashed ^= hashed >> np.uint64(31)
     return hashed.view(np.int64)
 
 
-def _sorted_with_row(hashed: np.ndarray, rows: np.ndarray, row_bits: int) -> np.ndarray:
-    """Hashes with their low bits replaced by their rows, sorted: both sort at once. The bits
-    given up add few collisions, and a collision only adds candidates, which scoring then
-    rejects. Worked in place: at a million rows each fresh array of this size costs more in
-    page faults than the arithmetic."""
-    packed = hashed >> row_bits
-    packed <<= row_bits
-    packed |= rows
-    packed.sort()
-    return packed
+def _row_numbers(lengths: np.ndarray) -> np.ndarray:
+    """0 `lengths[0]` times, then 1 `lengths[1]` times, ...: the row of each entry of an array
+    laid out row after row. In 32 bits, half the memory, as rows number fewer than 2**31."""
+    return np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)
+
+
+def _with_row(hashed: np.ndarray, rows: np.ndarray, row_bits: int) -> np.ndarray:
+    """Hashes with their low bits replaced by their rows, so that sorting sorts both at once.
+    The bits given up add few collisions, and a collision only adds candidates, which scoring
+    then rejects. Worked in place, in `hashed`: at a million rows each fresh array of this size
+    costs more in page faults than the arithmetic, and adds to the peak memory."""
+    hashed >>= row_bits
+    hashed <<= row_bits
+    hashed |= rows
+    return hashed
+
+
+def _shared_lists(
+    packed: np.ndarray, row_bits: int, max_size: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The keys of `packed` (sorted, see `_with_row`) held 2..max_size times: their rows, key
+    after key, and how many each key has."""
+    count = _run_lengths(packed, row_bits)
+    # Most keys belong to one row: keep only the lists that can pair something.
+    useful = (count >= 2) & (count <= max_size)
+    rows = packed[np.repeat(useful, count)]
+    rows &= (1 << row_bits) - 1
+    return rows, count[useful]
 
 
 def _rarest(
@@ -670,47 +739,92 @@ def _rarest(
     lengths: np.ndarray,
     blocking: _Blocking,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's prefix_min + prefix_share * length rarest distinct trigrams, rarest first."""
+    """Each row's prefix_min + prefix_share * length rarest distinct trigrams, rarest first.
+    Overwrites `rows` and `rarity`."""
     if len(rows) == 0:
         return rows, trigram
     row_bits = max(1, int(rows.max()).bit_length())
     trigram_bits = max(1, int(trigram.max()).bit_length())
     rarity_bits = 63 - row_bits - trigram_bits
-    # One sortable number per (row, rarity, trigram); beyond what the bits hold, rarity no
-    # longer matters: such trigrams are far too common to ever be among a row's rarest.
-    rarity = np.minimum(rarity, (1 << rarity_bits) - 1)
-    packed = _distinct_sorted(
-        (rows << (rarity_bits + trigram_bits)) | (rarity << trigram_bits) | trigram
-    )  # also drops a row's repeated trigram
-    rows = packed >> (rarity_bits + trigram_bits)
+    # One sortable number per (row, rarity, trigram), made in place in `rows`; beyond what the
+    # bits hold, rarity no longer matters: such trigrams are far too common to ever be among a
+    # row's rarest.
+    np.minimum(rarity, (1 << rarity_bits) - 1, out=rarity)
+    rarity <<= trigram_bits
+    packed = rows
+    packed <<= rarity_bits + trigram_bits
+    packed |= rarity
+    packed |= trigram
+    packed = _distinct_sorted(packed)  # also drops a row's repeated trigram
     trigram = packed & ((1 << trigram_bits) - 1)
-    rank = np.arange(len(rows)) - _row_starts(rows, len(lengths))[rows]
+    rows = packed
+    rows >>= rarity_bits + trigram_bits
+    rank = np.arange(len(rows))
+    rank -= _row_starts(rows, len(lengths))[rows]
     wanted = blocking.prefix_min + np.ceil(blocking.prefix_share * lengths).astype(np.int64)
     keep = rank < wanted[rows]
     return rows[keep], trigram[keep]
 
 
-def _key_pairs(rows: np.ndarray, trigram: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
-    """Turn each row's indexed trigrams (sorted rarest first) into pairs of them, as numbers:
-    each trigram with the next `window` ones. Both members of a pair keep the global order, so
-    two rows holding the same two trigrams get the same number.
+def _key_pairs(rows: np.ndarray, trigram: np.ndarray, window: int, row_bits: int) -> np.ndarray:
+    """Turn each row's indexed trigrams (sorted rarest first) into pairs of them, as numbers
+    with the row in their low `row_bits` (`_with_row`): each trigram with the next `window`
+    ones. Both members of a pair keep the global order, so two rows holding the same two
+    trigrams get the same number.
     """
-    row_end = _row_starts(rows, int(rows.max(initial=0)) + 2)[rows + 1]
-    out_rows: list[np.ndarray] = [rows[:0]]
-    out_keys: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
-    active = np.arange(len(rows))
-    step = 1
-    while len(active) and step <= window:
-        active = active[active + step < row_end[active]]
-        out_rows.append(rows[active])
-        out_keys.append(_mix(trigram[active], trigram[active + step]))
-        step += 1
-    return np.concatenate(out_rows), np.concatenate(out_keys)
+    indexed = np.bincount(rows)
+    # Filled step by step rather than concatenated at the end, which would hold them twice.
+    keys = np.empty(_pair_count(indexed, window), dtype=np.int64)
+    filled = 0
+    for step, active in _steps(indexed, window):
+        part = keys[filled : filled + len(active)]
+        part[:] = _mix(trigram[active], trigram[active + step])
+        _with_row(part, rows[active], row_bits)
+        filled += len(active)
+    return keys
+
+
+def _steps(list_lengths: np.ndarray, max_step: int) -> Iterator[tuple[int, np.ndarray]]:
+    """For step = 1, 2, ... up to `max_step`: the step and the entries (increasing indexes)
+    that have an entry `step` places further in their own list. The lists, of these lengths,
+    lie one after the other."""
+    # How many entries follow each in its list. In 32 bits when they fit: these index arrays
+    # are as long as the lists together.
+    index = np.int32 if list_lengths.sum() < 2**31 else np.int64
+    ends = np.cumsum(list_lengths, dtype=index)
+    following = np.repeat(ends, list_lengths)
+    active = np.arange(len(following), dtype=index)
+    following -= active
+    following -= 1
+    for step in range(1, max_step + 1):
+        active = active[following[active] >= step]
+        if not len(active):
+            return
+        yield step, active
+
+
+def _pair_count(list_lengths: np.ndarray, max_step: int) -> int:
+    """How many entries `_steps` yields in all, for lists of these lengths: the entry with j
+    entries after it in its list is yielded min(j, max_step) times."""
+    below_max = np.minimum(list_lengths, max_step + 1)  # the entries with j < max_step + 1
+    return int((below_max * (below_max - 1) // 2 + (list_lengths - below_max) * max_step).sum())
+
+
+def _compacted(values: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """values[keep], written over `values` a block at a time (kept entries only move towards
+    the front), as a view of it: no second array of this size."""
+    filled = 0
+    for start in range(0, len(values), _BLOCK):
+        kept = values[start : start + _BLOCK][keep[start : start + _BLOCK]]
+        values[filled : filled + len(kept)] = kept
+        filled += len(kept)
+    return values[:filled]
 
 
 def _distinct_sorted(values: np.ndarray) -> np.ndarray:
-    """np.unique by sorting: faster than its hashing for millions of distinct numbers."""
-    values = np.sort(values)
+    """np.unique by sorting (in place): faster than its hashing for millions of distinct
+    numbers."""
+    values.sort()
     if len(values) < 2:
         return values
     keep = np.empty(len(values), dtype=bool)
@@ -719,14 +833,26 @@ def _distinct_sorted(values: np.ndarray) -> np.ndarray:
     return values[keep]
 
 
-def _run_lengths(values: np.ndarray) -> np.ndarray:
-    """The lengths of the runs of equal values of a sorted array, in order."""
+def _run_lengths(values: np.ndarray, shift: int = 0) -> np.ndarray:
+    """The lengths of the runs of equal `values >> shift` of a sorted array, in order. Shifted
+    a block at a time: a shifted copy of the whole array would be a peak of its own."""
     if len(values) == 0:
         return np.zeros(0, dtype=np.int64)
     change = np.empty(len(values), dtype=bool)
     change[0] = True
-    np.not_equal(values[1:], values[:-1], out=change[1:])
-    return np.diff(np.r_[np.flatnonzero(change), len(values)])
+    for start in range(1, len(values), _BLOCK):
+        stop = min(start + _BLOCK, len(values))
+        np.not_equal(
+            values[start:stop] >> shift,
+            values[start - 1 : stop - 1] >> shift,
+            out=change[start:stop],
+        )
+    starts = np.flatnonzero(change)
+    del change
+    lengths = np.empty_like(starts)
+    np.subtract(starts[1:], starts[:-1], out=lengths[:-1])
+    lengths[-1] = len(values) - starts[-1]
+    return lengths
 
 
 def _row_starts(rows: np.ndarray, row_count: int) -> np.ndarray:
@@ -736,28 +862,45 @@ def _row_starts(rows: np.ndarray, row_count: int) -> np.ndarray:
 
 
 def _pairs_sharing_a_key(
-    rows: np.ndarray, keys: np.ndarray, row_bits: int, max_posting: int
+    packed: np.ndarray, row_bits: int, max_posting: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """All pairs of rows indexed under a common key, smaller row first, sorted, each once with
-    the number of keys it shares. Keys of one row, or of more than `max_posting`, pair nothing.
+    """All pairs of rows indexed under a common key (`packed`: the keys with their rows, see
+    `_with_row`), smaller row first, sorted, each once with the number of keys it shares. Keys
+    of one row, or of more than `max_posting`, pair nothing. Sorts `packed` and lets it go.
     """
-    packed = _sorted_with_row(keys, rows, row_bits)
-    count = _run_lengths(packed >> row_bits)
-    # Most keys belong to one row: keep only the lists that can pair something.
-    useful = (count >= 2) & (count <= max_posting)
-    rows = packed[np.repeat(useful, count)] & ((1 << row_bits) - 1)
-    count = count[useful]
-    key_end = np.repeat(np.cumsum(count), count)
-    codes: list[np.ndarray] = [rows[:0]]
-    active = np.arange(len(rows))
-    step = 1
-    while len(active):
-        # Pair every row with the one `step` places further in the same key's list.
-        active = active[active + step < key_end[active]]
-        codes.append((rows[active] << row_bits) | rows[active + step])
-        step += 1
-    code = np.concatenate(codes)
+    packed.sort()
+    rows, count = _shared_lists(packed, row_bits, max_posting)
+    del packed  # the largest array here, which the caller does not keep
+    code = _pair_codes(rows, count, row_bits)
+    del rows, count
     code.sort()
     shared = _run_lengths(code)
-    code = code[np.cumsum(shared) - 1] if len(code) else code
-    return np.stack((code >> row_bits, code & ((1 << row_bits) - 1)), axis=1), shared
+    if len(code):
+        last = np.cumsum(shared)
+        last -= 1
+        code = code[last]
+    return _unpacked_pairs(code, row_bits), shared
+
+
+def _unpacked_pairs(code: np.ndarray, row_bits: int) -> np.ndarray:
+    """The pairs of rows that `_pair_codes` numbers, one line (first, second) each."""
+    pairs = np.empty((len(code), 2), dtype=np.int64)
+    np.right_shift(code, row_bits, out=pairs[:, 0])
+    np.bitwise_and(code, (1 << row_bits) - 1, out=pairs[:, 1])
+    return pairs
+
+
+def _pair_codes(rows: np.ndarray, count: np.ndarray, row_bits: int) -> np.ndarray:
+    """Each pair of rows in one list, as one number: the earlier row, then the later. The
+    lists (of sorted rows) lie one after the other in `rows`, `count` rows each."""
+    longest = int(count.max(initial=1))
+    # Filled step by step rather than concatenated at the end, which would hold them twice.
+    code = np.empty(_pair_count(count, longest), dtype=np.int64)
+    filled = 0
+    for step, active in _steps(count, longest):
+        # Each row with the one `step` places further in the same key's list.
+        part = code[filled : filled + len(active)]
+        np.left_shift(rows[active], row_bits, out=part)
+        part |= rows[active + step]
+        filled += len(active)
+    return code

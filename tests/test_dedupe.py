@@ -19,6 +19,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from sync import dedupe
 from sync.config import DedupeSettings
 from sync.dedupe import (
     ALL_PAIRS_MAX_GROUP,
@@ -390,6 +391,22 @@ def test_the_result_does_not_depend_on_the_order_of_rows() -> None:
     assert forward.superseded == backward.superseded
     assert similar_pairs(forward) == similar_pairs(backward)
     assert find_duplicates(corpus.responses, SETTINGS) == forward
+
+
+def test_rows_without_content_change_nothing_for_the_others() -> None:
+    corpus = generate_corpus(300, seed=5)
+    empty = [response(f"e{i}", BINH, "", " ", i) for i in range(len(corpus.responses))]
+    mixed = [row for pair in zip(corpus.responses, empty, strict=True) for row in pair]
+    assert find_duplicates(mixed, SETTINGS) == find_duplicates(corpus.responses, SETTINGS)
+
+
+def test_the_result_does_not_depend_on_the_size_of_the_blocks_worked_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    corpus = generate_corpus(300, seed=5)
+    expected = find_duplicates(corpus.responses, SETTINGS)
+    monkeypatch.setattr(dedupe, "_BLOCK", 7)  # large sets are worked a block at a time
+    assert find_duplicates(corpus.responses, SETTINGS) == expected
 
 
 # --- Quality on a generated labelled set --------------------------------------------------------
