@@ -26,12 +26,10 @@ at once, so they are worked in place wherever they can be, and filled rather tha
 
 from __future__ import annotations
 
-import gc
 import math
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from itertools import combinations, repeat
@@ -40,6 +38,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from .config import DedupeSettings
+from .memory import no_cycle_collection
 from .models import Response, Status
 from .text import fold, fold_many
 
@@ -202,20 +201,6 @@ def find_duplicates(responses: Sequence[Response], settings: DedupeSettings) -> 
             superseded={responses[old].id: responses[kept].id for old, kept in superseded.items()},
             similar=_similar_ids(responses, similar),
         )
-
-
-@contextmanager
-def no_cycle_collection() -> Iterator[None]:
-    """Pause the cycle collector: building hundreds of thousands of small lists and tuples makes
-    it rescan every object in memory again and again (seconds at a million rows). For work that
-    builds no reference cycle."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def apply_duplicates(responses: Iterable[Response], result: DedupeResult) -> None:

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 
 from .checked import CHECKED_FILE, Checked, CheckedFile, kept_if_written
 from .config import Settings
-from .dedupe import apply_duplicates, find_duplicates, no_cycle_collection
+from .dedupe import apply_duplicates, find_duplicates
+from .memory import no_cycle_collection
 from .models import Response, SourceInfo, Status
 from .orgtree import OrgTree, load_tree
 from .report import Report

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..config import Settings
+from ..memory import no_cycle_collection
 from ..report import REPORT_FILE, Report, report_file_text, report_json
 from ..templates import Templates
 from .atomic import write_text_atomic
@@ -79,13 +80,18 @@ def write_outputs(
             write_text_atomic(report_file, report_text(report, store.held()))
         return report, [str(report_file)]
     renderer = Renderer(report, settings, templates)
-    books = render_books(renderer, reviewing_units(report.tree, settings))
+    # Rows, digests and the state are plain data built by the million: the cycle collector
+    # would rescan them again and again. It runs while workbooks are written (XlsxWriter's
+    # objects hold cycles).
+    with no_cycle_collection():
+        books = render_books(renderer, reviewing_units(report.tree, settings))
     # Worked out once, when first needed: a folder of workbooks needs it only after its forked
     # writers are done, which then do not each start with it in memory.
     remember_round = cache(partial(remembered, report, renderer, books))
     written = store.write(books, lambda: remember_round()[1])
-    state, entries = remember_round()
-    state.steady = steady
-    report = replace(report, refused_addresses=written.refused_addresses)
-    store.save(state, entries, {report_file: report_text(report, store.held())})
+    with no_cycle_collection():
+        state, entries = remember_round()
+        state.steady = steady
+        report = replace(report, refused_addresses=written.refused_addresses)
+        store.save(state, entries, {report_file: report_text(report, store.held())})
     return report, [*written.paths, str(report_file)]

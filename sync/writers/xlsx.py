@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import gc
 import io
 import math
 import multiprocessing
@@ -34,6 +33,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from ..a1 import column_letter
 from ..errors import OutputError, writing
+from ..memory import shared_with_forks
 from ..templates import SheetLayout, Templates
 from .atomic import atomic_file
 from .carry import (
@@ -502,19 +502,6 @@ def die_with_parent(parent: int) -> None:
         threading.Thread(target=_poll_parent, args=(parent,), daemon=True).start()
 
 
-def _before_fork() -> None:
-    """Keep the forked writers from copying this process's memory page by page: a child
-    shares every page with its parent until one is written to, and the cycle collector would
-    write to every object it scans. Frozen objects are never scanned. The heap's freed pages
-    go back to the system first, so that no child starts with them."""
-    gc.freeze()
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or None)
-        libc.malloc_trim(0)  # glibc only; elsewhere there is no such call
-    except (OSError, AttributeError, TypeError):
-        pass
-
-
 def _write_job(job: WorkbookJob, templates: Templates) -> None:
     write_workbook(job.path, templates, job.sheets, job.dashboard, job.carried, into=job.into)
 
@@ -559,27 +546,26 @@ def write_workbooks(jobs: list[WorkbookJob], templates: Templates) -> None:
             _write_job(job, templates)
         return
     context = multiprocessing.get_context("fork")
-    running: list[tuple[BaseProcess, Connection]] = []
     own, *forked = _shares(jobs, workers)
-    _before_fork()
-    try:
-        for share in forked:
-            receiver, sender = context.Pipe(duplex=False)
-            process = context.Process(
-                target=_write_share, args=(share, templates, sender, os.getpid())
-            )
-            process.start()
-            sender.close()
-            running.append((process, receiver))
-        for job in own:
-            _write_job(job, templates)
-        failures = _collect(running)
-    finally:
-        for process, _ in running:
-            if process.is_alive():
-                process.kill()
-                process.join()
-        gc.unfreeze()
+    running: list[tuple[BaseProcess, Connection]] = []
+    with shared_with_forks():
+        try:
+            for share in forked:
+                receiver, sender = context.Pipe(duplex=False)
+                process = context.Process(
+                    target=_write_share, args=(share, templates, sender, os.getpid())
+                )
+                process.start()
+                sender.close()
+                running.append((process, receiver))
+            for job in own:
+                _write_job(job, templates)
+            failures = _collect(running)
+        finally:
+            for process, _ in running:
+                if process.is_alive():
+                    process.kill()
+                    process.join()
     if failures:
         raise failures[0]
 
