@@ -19,10 +19,6 @@ from ..templates import FormLayout
 from ..text import fold
 from .messages import name_list, refuse, where
 
-# Texts up to this long are kept once per distinct text (see `_one_of_each`); longer ones
-# (titles, descriptions) seldom repeat.
-SHARED_TEXT_MAX = 80
-
 
 @dataclass(frozen=True, slots=True)
 class SourceTable:
@@ -178,19 +174,6 @@ def _picker(indexes: tuple[int, ...]) -> Callable[[Sequence[Any]], tuple[Any, ..
     return itemgetter(*indexes)
 
 
-def _one_of_each() -> Callable[[Any], Any]:
-    """Short texts repeat down a column (units, fields, sectors, positions): keep one string
-    for each distinct text, not one per cell, some 700 bytes a row less to hold."""
-    seen: dict[str, str] = {}
-
-    def shared(value: Any) -> Any:
-        if type(value) is str and len(value) <= SHARED_TEXT_MAX:
-            return seen.setdefault(value, value)
-        return value
-
-    return shared
-
-
 def build_table(
     *,
     name: str,
@@ -216,14 +199,13 @@ def build_table(
     names = tuple(mapping.fields.values())
     pick = _picker(tuple(mapping.fields))
     full_width = max(mapping.fields, default=-1) + 1
-    shared = _one_of_each()
     for offset, values in enumerate(body):
         if all(_is_blank(v) for v in values):
             continue
         width = len(values)
         # A short row (trailing blank cells left out by the reader) is padded with blanks.
         padded = values if width >= full_width else [*values, *[None] * (full_width - width)]
-        cells = dict(zip(names, map(shared, pick(padded)), strict=True))
+        cells = dict(zip(names, pick(padded), strict=True))
         extra = {h: values[i] for i, h in extras.items() if i < width and not _is_blank(values[i])}
         given = None
         if mapping.id_index is not None and mapping.id_index < width:

@@ -538,8 +538,8 @@ def write_workbooks(jobs: list[WorkbookJob], templates: Templates) -> None:
     """Write many workbooks, on every core where the system can fork: this process writes one
     share and a forked worker each other share. A worker gets its rows by the fork itself
     instead of through pipes, and dies with this process. Writing here rather than waiting
-    spares one process copying the pages of the rows it reads. The first error is raised here
-    once every worker has finished; a worker still running when this process stops is stopped."""
+    spares one process copying the pages of the rows it reads. A worker's error is raised here
+    once every worker has finished; an error here stops the workers."""
     workers = min(os.cpu_count() or 1, len(jobs))
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         for job in jobs:
