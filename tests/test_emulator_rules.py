@@ -306,6 +306,10 @@ class TestFileVersion:
         assert seen == ["1", "2", "3", "4", "5"]
 
     def test_served_only_when_the_fields_ask_for_it(self, emu) -> None:
+        """Drive guide "Return specific fields"
+        (https://developers.google.com/drive/api/guides/fields-parameter): without `fields` the
+        server returns a default set of fields specific to the method (files: kind, id, name,
+        mimeType)."""
         key = emu.create_spreadsheet("Đơn vị")
         owner = as_(emu, OWNER)
         assert "version" not in owner.get(f"{DRIVE}/files/{key}").json()
