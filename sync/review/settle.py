@@ -310,7 +310,7 @@ def next_state(
             seen = outcome.flow.nominated_at.get((unit_id, initiative))
             entries[initiative] = Entry(
                 review=_kept(reviews.get(initiative, {})),
-                cells=dict(digests),
+                cells=digests,  # made for this state alone (`sheet_digests`)
                 nominated_at=None if seen is None else seen.isoformat(timespec="seconds"),
                 title=response.title,
                 full_name=response.full_name,

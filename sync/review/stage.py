@@ -95,9 +95,11 @@ def value_digests(values: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str
     return {i: {k: fingerprint(v) for k, v in cells.items()} for i, cells in values.items()}
 
 
-def _marks(
+def initiative_marks(
     outcome: Outcome, responses: list[Response], digests: Mapping[str, Mapping[str, str]]
 ) -> dict[str, Mark]:
+    """Per initiative, what the audit log compares next time: one digest of its sync-owned
+    values (`value_digests`, the problems left out), its status, the tier it reached and unit."""
     tiers = outcome.flow.tier_reached
     marks = {}
     for response in responses:
@@ -115,17 +117,16 @@ def _marks(
 def remember(
     outcome: Outcome,
     responses: list[Response],
-    digests: Mapping[str, Mapping[str, str]],
+    marks: dict[str, Mark],
     written: Mapping[str, Mapping[str, dict[str, str]]],
     headers: Mapping[str, str],
     now: datetime,
 ) -> tuple[ReviewState, list[AuditEntry]]:
-    """The state to keep after writing, and the audit entries of this round. `digests`: of
-    every initiative's sync-owned values (`value_digests`); `written`: per unit, the digests of
-    the sync-owned cells of each row of its initiatives sheet; `headers` names the columns for
-    people."""
+    """The state to keep after writing, and the audit entries of this round. `marks`: per
+    initiative (`initiative_marks`); `written`: per unit, the digests of the sync-owned cells of
+    each row of its initiatives sheet; `headers` names the columns for people."""
     by_id = {r.id: r for r in responses}
-    state = next_state(outcome, by_id, written, _marks(outcome, responses, digests))
+    state = next_state(outcome, by_id, written, marks)
     found = changes(outcome.previous, state, outcome.overwrites, headers, now)
     state.unplaced = unplaced_keys(outcome)
     return state, found + unplaced_entries(outcome, now)

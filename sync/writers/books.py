@@ -13,7 +13,7 @@ from ..config import Settings
 from ..orgtree import OrgTree, Unit
 from ..report import Report
 from ..review.audit import AuditEntry
-from ..review.stage import remember, value_digests
+from ..review.stage import initiative_marks, remember, value_digests
 from ..review.state import ReviewState, cell_digests
 from ..templates import Templates
 from .records import Dashboard, Renderer, Sheet
@@ -103,6 +103,8 @@ def remembered(
     written: Mapping[str, dict[str, dict[str, str]]] = {
         book.unit.id: sheet_digests(book.initiatives, values, digests) for book in books.units
     }
+    marks = initiative_marks(report.review, report.responses, digests)
+    # A dict per initiative, a million of them at national scale: gone before the state is built.
+    del digests
     headers = {c.key: c.header for c in renderer.layouts["initiatives"].columns}
-    responses = report.responses
-    return remember(report.review, responses, digests, written, headers, report.generated_at)
+    return remember(report.review, report.responses, marks, written, headers, report.generated_at)

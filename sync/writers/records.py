@@ -142,6 +142,12 @@ class Renderer:
         return {r.id: self._initiative_values(r) for r in self.report.responses}
 
     @cached_property
+    def _person_keys(self) -> dict[str, tuple]:
+        """Each distinct author's sort key, made once: names repeat across many initiatives."""
+        names = {response.full_name for response in self.report.responses}
+        return {name: person_sort_key(name) for name in names}
+
+    @cached_property
     def _order(self) -> dict[str, int]:
         """Officers read lists by unit, then by person in Vietnamese order (given name first):
         each initiative's place in that order, sorted once, so each unit's lists sort by it."""
@@ -153,7 +159,7 @@ class Renderer:
                 unit_keys[unit] = vietnamese_sort_key(unit)
             keys[response.id] = (
                 unit_keys[unit],
-                person_sort_key(response.full_name),
+                self._person_keys[response.full_name],
                 response.submitted_at or datetime.min.replace(tzinfo=self.settings.campaign.zone),
             )
         return {initiative: rank for rank, initiative in enumerate(sorted(keys, key=keys.get))}
@@ -310,7 +316,7 @@ class Renderer:
                 "reason": "; ".join(reasons),
             }
             rows.append(
-                (person_sort_key(best.full_name), [values.get(k) for k in layout.column_keys()])
+                (self._person_keys[best.full_name], [values.get(k) for k in layout.column_keys()])
             )
         rows.sort(key=lambda item: item[0])
         return Sheet(layout, [row for _, row in rows])
