@@ -87,8 +87,10 @@ def write_outputs(
         books = render_books(renderer, reviewing_units(report.tree, settings))
     # Worked out once, when first needed: a folder of workbooks needs it only after its forked
     # writers are done, which then do not each start with it in memory.
-    remember_round = cache(partial(remembered, report, renderer, books))
+    listed = {book.unit.id: book.initiatives for book in books.units}
+    remember_round = cache(partial(remembered, report, renderer, listed))
     written = store.write(books, lambda: remember_round()[1])
+    del books  # the other tabs' rows, a million of each at national scale: room for the state
     with no_cycle_collection():
         state, entries = remember_round()
         state.steady = steady

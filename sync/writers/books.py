@@ -94,14 +94,15 @@ def sheet_digests(
 
 
 def remembered(
-    report: Report, renderer: Renderer, books: Books
+    report: Report, renderer: Renderer, listed: Mapping[str, Sheet]
 ) -> tuple[ReviewState, list[AuditEntry]]:
-    """The state to keep once `books` are written, and the audit entries of the round."""
+    """The state to keep once the books are written, and the audit entries of the round.
+    `listed`: each reviewing unit's review list as written."""
     assert report.review is not None
     values = renderer.initiative_values
     digests = value_digests(values)
     written: Mapping[str, dict[str, dict[str, str]]] = {
-        book.unit.id: sheet_digests(book.initiatives, values, digests) for book in books.units
+        unit_id: sheet_digests(sheet, values, digests) for unit_id, sheet in listed.items()
     }
     marks = initiative_marks(report.review, report.responses, digests)
     # A dict per initiative, a million of them at national scale: gone before the state is built.
