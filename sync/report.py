@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -105,28 +106,45 @@ def response_json(response: Response, report: Report | None = None) -> dict[str,
     }
 
 
-def report_file_text(data: dict[str, Any]) -> str:
-    """`sync-report.json` as text: one top-level key a line, and each initiative (or unit) of a
-    top-level list (or mapping) on a line of its own, so the file reads and greps line by line.
-    Each line goes through json's C encoder; an indented dump takes its pure-Python path,
-    seconds at national scale."""
+def report_file_text(data: dict[str, Any]) -> Iterator[str]:
+    """`sync-report.json` as text, a line at a time: one top-level key a line, and each
+    initiative (or unit) of a top-level list, iterator or mapping on a line of its own, so the
+    file reads and greps line by line. Each line goes through json's C encoder; an indented
+    dump takes its pure-Python path, seconds at national scale."""
 
     def dumps(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False)
 
-    def block(value: Any) -> str:
-        if isinstance(value, list) and value:
-            return "[\n  " + ",\n  ".join(dumps(v) for v in value) + "\n ]"
-        if isinstance(value, dict) and value:
+    def block(value: Any) -> Iterator[str]:
+        if isinstance(value, dict):
+            brackets = "{}"
             lines = (f"{dumps(str(k))}: {dumps(v)}" for k, v in value.items())
-            return "{\n  " + ",\n  ".join(lines) + "\n }"
-        return dumps(value)
+        elif isinstance(value, list | Iterator):
+            brackets = "[]"
+            lines = (dumps(v) for v in value)
+        else:
+            yield dumps(value)
+            return
+        first = next(lines, None)
+        if first is None:
+            yield brackets
+            return
+        yield f"{brackets[0]}\n  {first}"
+        for line in lines:
+            yield f",\n  {line}"
+        yield f"\n {brackets[1]}"
 
-    return "{\n" + ",\n".join(f" {dumps(k)}: {block(v)}" for k, v in data.items()) + "\n}\n"
+    for number, (key, value) in enumerate(data.items()):
+        yield f"{',' if number else '{'}\n {dumps(key)}: "
+        yield from block(value)
+    yield "\n}\n"
 
 
-def report_json(report: Report) -> dict[str, Any]:
-    """The documented `sync-report.json` contract; only additive changes are allowed."""
+def report_json(report: Report, *, streamed: bool = False) -> dict[str, Any]:
+    """The documented `sync-report.json` contract; only additive changes are allowed.
+    `streamed`: the initiatives as an iterator, each made as `report_file_text` writes it
+    rather than a million held at once."""
+    responses = (response_json(r, report) for r in report.responses)
     return {
         "generated_at": report.generated_at.isoformat(timespec="seconds"),
         "campaign": report.campaign,
@@ -140,7 +158,7 @@ def report_json(report: Report) -> dict[str, Any]:
             for s in report.sources
         ],
         "summary": report.summary(),
-        "responses": [response_json(r, report) for r in report.responses],
+        "responses": responses if streamed else list(responses),
         "tallies": {unit_id: tally_json(t) for unit_id, t in report.tallies.items()},
         "refused_addresses": report.refused_addresses,
     }

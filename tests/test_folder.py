@@ -22,8 +22,9 @@ from sync.cli import app
 from sync.config import read_settings
 from sync.errors import ExitCode
 from sync.pipeline import run_sync
+from sync.review import state as state_module
 from sync.review.audit import AUDIT_FILE
-from sync.review.state import STATE_FILE, load_state
+from sync.review.state import STATE_FILE, Entry, Mark, ReviewState, load_state, state_text
 from sync.writers.atomic import TEMPORARY_MARK, recover
 from tests.officer import delete_row, edit, rows_by_id, workbook
 
@@ -281,6 +282,27 @@ def test_the_state_grows_with_what_was_reviewed(small_campaign, tmp_path: Path) 
         "review.score": 90,
     }
     assert all(entry.cells for entry in state.units["P.TG.THPT"].values())
+
+
+@pytest.mark.parametrize("marks", [0, 1, 5])
+def test_the_state_written_in_pieces_reads_back_whole(marks: int, monkeypatch, tmp_path) -> None:
+    """At national scale the state is written a piece at a time, never held as one string:
+    what is read back is the state that was saved, however many pieces its marks took."""
+    monkeypatch.setattr(state_module, "_MARKS_A_PIECE", 2)
+    state = ReviewState(
+        initiatives={f"I{n}": Mark(f"{n:08x}", "valid", "grassroots", "U1") for n in range(marks)},
+        units={
+            "U1": {"I0": Entry(review={"review.score": 90}, cells={"title": "0badcafe"})},
+            "U2": {"I1": Entry(archived_at="2026-04-01T08:00:00+07:00", title="Tên «cũ»")},
+        },
+        books={"3-co-so/U1.xlsx": "f" * 32},
+        stamps={"3-co-so/U1.xlsx": "1 2 3"},
+        unplaced=["U1:Z9"],
+        steady="abc",
+    )
+    path = tmp_path / STATE_FILE
+    path.write_text("".join(state_text(state)), encoding="utf-8")
+    assert load_state(path) == state
 
 
 def test_control_characters_log_no_false_overwritten(small_campaign, tmp_path: Path) -> None:

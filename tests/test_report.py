@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from sync.config import read_settings
 from sync.pipeline import run_sync
+from sync.report import report_file_text
 from sync.rules.codes import REGISTRY, public_message
 from tests.officer import rows_by_id, workbook
 
@@ -46,3 +49,14 @@ def test_the_report_file_holds_one_initiative_a_line(small_campaign, tmp_path) -
         assert json.dumps(response, ensure_ascii=False) in lines
     for unit, figures in data["tallies"].items():
         assert f"{json.dumps(unit)}: {json.dumps(figures, ensure_ascii=False)}" in lines
+
+
+@pytest.mark.parametrize("responses", [[], [{"id": "a"}], [{"id": "a"}, {"id": "b", "t": "«x»"}]])
+def test_the_report_file_is_the_same_from_a_list_or_an_iterator(responses) -> None:
+    """The initiatives are written as they are made, one line each, the same file either way."""
+    data = {"campaign": "C", "responses": responses, "tallies": {}, "sources": []}
+    whole = "".join(report_file_text(data))
+    streamed = "".join(report_file_text({**data, "responses": iter(responses)}))
+    assert streamed == whole
+    assert json.loads(whole) == data
+    assert len(whole.splitlines()) == 6 + (len(responses) + 1 if responses else 0)

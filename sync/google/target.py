@@ -34,6 +34,7 @@ from ..review.state import ReviewState
 from ..review.store import Written
 from ..review.values import fingerprint
 from ..templates import SheetLayout, Templates
+from ..writers.atomic import Text
 from ..writers.books import Books, UnitBook, retired_titles, reviewing_units, sheet_digests
 from ..writers.folder import StateFiles
 from ..writers.plan import Planner, owned_runs
@@ -460,7 +461,7 @@ class GoogleStore:
         return self.files.previous()
 
     def save(
-        self, state: ReviewState, entries: list[AuditEntry], documents: Mapping[Path, str]
+        self, state: ReviewState, entries: list[AuditEntry], documents: Mapping[Path, Text]
     ) -> None:
         self.files.save(state, entries, documents)
 

@@ -9,7 +9,7 @@ from a change in the source), and the last known content of each initiative (for
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -105,20 +105,36 @@ def _unit_from_json(data: dict[str, Any]) -> dict[str, Entry]:
     return {k: _entry_from_json(e, columns) for k, e in data.get("entries", {}).items()}
 
 
-def state_json(state: ReviewState) -> dict[str, Any]:
-    """Compact on purpose: at 100,000 initiatives every byte per entry is a hundred kilobytes.
-    Each initiative's mark is `[digest, status, tier, unit_id]`."""
-    return {
-        "version": STATE_VERSION,
-        "initiatives": {
-            k: [m.digest, m.status, m.tier, m.unit_id] for k, m in sorted(state.initiatives.items())
-        },
-        "units": {unit: _unit_json(entries) for unit, entries in sorted(state.units.items())},
+def state_text(state: ReviewState) -> Iterator[str]:
+    """The state as JSON, a piece at a time: at 100,000 initiatives every byte per entry is a
+    hundred kilobytes, and at a million the whole document held at once as objects and then as
+    one string would take gigabytes. Each initiative's mark is `[digest, status, tier,
+    unit_id]`; each unit's entries are packed as `_unit_json` says."""
+
+    def dumps(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    marks = sorted(state.initiatives.items())
+    yield f'{{"version": {STATE_VERSION}, "initiatives": {{'
+    for start in range(0, len(marks), _MARKS_A_PIECE):
+        piece = {
+            k: [m.digest, m.status, m.tier, m.unit_id]
+            for k, m in marks[start : start + _MARKS_A_PIECE]
+        }
+        yield ("" if start == 0 else ", ") + dumps(piece)[1:-1]
+    yield '}, "units": {'
+    for number, (unit, entries) in enumerate(sorted(state.units.items())):
+        yield ("" if number == 0 else ", ") + f"{dumps(unit)}: {dumps(_unit_json(entries))}"
+    rest = {
         "books": dict(sorted(state.books.items())),
         "stamps": dict(sorted(state.stamps.items())),
         "unplaced": sorted(state.unplaced),
         "steady": state.steady,
     }
+    yield "}, " + dumps(rest)[1:]
+
+
+_MARKS_A_PIECE = 10_000
 
 
 def _version_1(data: dict[str, Any]) -> ReviewState:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from ..orgtree import OrgTree, Unit
+    from ..writers.atomic import Text
     from ..writers.books import Books
     from .audit import AuditEntry
     from .settle import ReadBack
@@ -47,7 +48,7 @@ class ReviewStore(Protocol):
         ...
 
     def save(
-        self, state: ReviewState, entries: list[AuditEntry], documents: Mapping[Path, str]
+        self, state: ReviewState, entries: list[AuditEntry], documents: Mapping[Path, Text]
     ) -> None:
         """Keep the state, append the audit entries and write `documents` (the JSON report)
         after every write went through, committed together with the written files."""

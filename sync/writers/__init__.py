@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import replace
 from functools import cache, partial
 from pathlib import Path
@@ -24,9 +25,9 @@ if TYPE_CHECKING:
     from ..review.store import ReviewStore
 
 
-def report_text(report: Report, held: dict[str, str]) -> str:
+def report_text(report: Report, held: dict[str, str]) -> Iterator[str]:
     """`sync-report.json`, with the outputs left as they were (`not_written`)."""
-    data = report_json(report)
+    data = report_json(report, streamed=True)
     data["not_written"] = [{"path": path, "reason": why} for path, why in sorted(held.items())]
     return report_file_text(data)
 

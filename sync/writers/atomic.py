@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,9 +64,19 @@ def atomic_file(path: Path, *, private: bool = False) -> Iterator[Path]:
             raise
 
 
-def write_text_atomic(path: Path, text: str, *, private: bool = False) -> None:
+# A document whole, or in pieces written as they come: at national scale the report and the
+# state are hundreds of megabytes, which need never be held as one string.
+Text = str | Iterable[str]
+
+
+def _write_text(path: Path, text: Text) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.writelines([text] if isinstance(text, str) else text)
+
+
+def write_text_atomic(path: Path, text: Text, *, private: bool = False) -> None:
     with atomic_file(path, private=private) as temporary:
-        temporary.write_text(text, encoding="utf-8")
+        _write_text(temporary, text)
 
 
 @contextmanager
@@ -129,10 +139,10 @@ class Commit:
         self.renames.append((temporary, target))
         return temporary
 
-    def stage_text(self, target: Path, text: str, *, private: bool = False) -> None:
+    def stage_text(self, target: Path, text: Text, *, private: bool = False) -> None:
         temporary = self.stage(target, private=private)
         with writing(target):
-            temporary.write_text(text, encoding="utf-8")
+            _write_text(temporary, text)
 
     def stage_append(self, target: Path, text: str) -> None:
         """Text `apply` appends to `target` (the audit log), exactly once."""

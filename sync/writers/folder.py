@@ -23,12 +23,12 @@ from ..orgtree import OrgTree, Unit
 from ..paths import output_path
 from ..review.audit import AUDIT_FILE, AuditEntry
 from ..review.settle import ReadBack, Row
-from ..review.state import STATE_FILE, ReviewState, load_state, state_json
+from ..review.state import STATE_FILE, ReviewState, load_state, state_text
 from ..review.store import Written
 from ..review.values import canonical
 from ..templates import Templates
 from ..text import fold
-from .atomic import Commit, recover
+from .atomic import Commit, Text, recover
 from .books import Books, UnitBook
 from .carry import Carried, read_carried
 from .readback import lock_files, read_review
@@ -68,13 +68,12 @@ class StateFiles:
         return {}
 
     def save(
-        self, state: ReviewState, entries: list[AuditEntry], documents: Mapping[Path, str]
+        self, state: ReviewState, entries: list[AuditEntry], documents: Mapping[Path, Text]
     ) -> None:
         """The state, the audit lines and `documents` (the JSON report) committed together with
         whatever the store staged before."""
         try:
-            text = json.dumps(state_json(state), ensure_ascii=False)
-            self.commit.stage_text(self.folder / STATE_FILE, text, private=True)
+            self.commit.stage_text(self.folder / STATE_FILE, state_text(state), private=True)
             for path, document in documents.items():
                 self.commit.stage_text(path, document)
             self.commit.stage_append(self.folder / AUDIT_FILE, audit_lines(entries))
@@ -300,7 +299,7 @@ class WorkbookFolder(StateFiles):
                 entry.cells = dict(kept.cells) if kept is not None else {}
 
     def save(
-        self, state: ReviewState, entries: list[AuditEntry], documents: Mapping[Path, str]
+        self, state: ReviewState, entries: list[AuditEntry], documents: Mapping[Path, Text]
     ) -> None:
         state.books = dict(sorted(self.fingerprints.items()))
         state.stamps = dict(sorted(self.stamps.items()))
