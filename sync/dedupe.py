@@ -113,6 +113,9 @@ SAME_AUTHOR = (
 
 # Rows are turned into trigrams this many at a time, to keep the temporary arrays small.
 _CHUNK_ROWS = 2_000
+# Large same-author groups are blocked and scored about this many rows at a time: at a million
+# rows they hold a third of the rows, and blocking them all at once held their trigrams thrice.
+_GROUP_BATCH_ROWS = 20_000
 # Whole-array steps that would need a temporary as large as their input go this many entries
 # at a time.
 _BLOCK = 1 << 20
@@ -396,9 +399,15 @@ def _supersede(rows: _Rows, responses: Sequence[Response], threshold: float) -> 
     Rows of one author that are alike, directly or through a chain of versions, are one
     initiative: its latest row is kept and every other row points at that one.
     """
-    a_idx, b_idx = _same_author_candidates(rows)
-    same = _scores(rows, a_idx, b_idx, threshold) >= threshold
-    clusters = _clusters(len(rows), zip(a_idx[same].tolist(), b_idx[same].tolist(), strict=True))
+    firsts: list[int] = []
+    seconds: list[int] = []
+    # Scored batch by batch: at a million rows the candidate pairs number several millions, and
+    # the arrays scoring them all at once would set the stage's peak memory.
+    for a_idx, b_idx in _same_author_candidates(rows):
+        same = _scores(rows, a_idx, b_idx, threshold) >= threshold
+        firsts.extend(a_idx[same].tolist())
+        seconds.extend(b_idx[same].tolist())
+    clusters = _clusters(len(rows), zip(firsts, seconds, strict=True))
     recency = _recency_key(responses)
     superseded: dict[int, int] = {}
     for cluster in clusters:
@@ -409,36 +418,45 @@ def _supersede(rows: _Rows, responses: Sequence[Response], threshold: float) -> 
     return superseded
 
 
-def _same_author_candidates(rows: _Rows) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs of rows by one author to score: every pair of a small group; in large groups,
-    the pairs that blocking draws."""
+def _same_author_candidates(rows: _Rows) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Batches of pairs of rows by one author to score: every pair of each small group; in
+    large groups, the pairs that blocking draws, a batch of groups at a time."""
     groups: dict[int, list[int]] = defaultdict(list)
     for i, author in enumerate(rows.author):
         groups[author].append(i)
     firsts: list[int] = []
     seconds: list[int] = []
-    large: list[int] = []
     for members in groups.values():
-        if len(members) > ALL_PAIRS_MAX_GROUP:
-            large.extend(members)
-            continue
-        for a, b in combinations(members, 2):
-            firsts.append(a)
-            seconds.append(b)
-    a_idx, b_idx = _large_group_pairs(rows, sorted(large))
-    return (
-        np.r_[np.array(firsts, dtype=np.int64), a_idx],
-        np.r_[np.array(seconds, dtype=np.int64), b_idx],
-    )
+        if len(members) <= ALL_PAIRS_MAX_GROUP:
+            for a, b in combinations(members, 2):
+                firsts.append(a)
+                seconds.append(b)
+    yield np.array(firsts, dtype=np.int64), np.array(seconds, dtype=np.int64)
+    large = (members for members in groups.values() if len(members) > ALL_PAIRS_MAX_GROUP)
+    for batch in _batches(large, _GROUP_BATCH_ROWS):
+        yield _large_group_pairs(rows, batch)
+
+
+def _batches(groups: Iterable[list[int]], max_rows: int) -> Iterator[list[int]]:
+    """The members of consecutive groups, sorted, about `max_rows` at a time (a group is never
+    split, so a batch holds more when one group alone does)."""
+    batch: list[int] = []
+    for members in groups:
+        batch.extend(members)
+        if len(batch) >= max_rows:
+            yield sorted(batch)
+            batch = []
+    if batch:
+        yield sorted(batch)
 
 
 def _large_group_pairs(rows: _Rows, members: list[int]) -> tuple[np.ndarray, np.ndarray]:
-    """Candidate pairs among the rows of large same-author groups, all blocked at once: each
+    """Candidate pairs among the rows of some large same-author groups, blocked together: each
     trigram is keyed with its row's author, so rows of different authors never share a key
     (but for a rare hash collision, dropped here). A group grows with the campaign, so its
-    pairs are drawn under caps that do not: all pairs of a group would be quadratic."""
-    if not members:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    pairs are drawn under caps that do not: all pairs of a group would be quadratic. The
+    rarity of a keyed trigram is counted within its author's rows, so which groups are blocked
+    together does not change the pairs, only the memory it takes."""
     picked = rows.take(members)
     author = np.array(picked.author, dtype=np.int64)
     # The picked trigrams are a copy of the rows': keyed in its place rather than beside it.
