@@ -119,6 +119,15 @@ _GROUP_BATCH_ROWS = 20_000
 # Whole-array steps that would need a temporary as large as their input go this many entries
 # at a time.
 _BLOCK = 1 << 20
+# Character classes of `_common_letters_bound`, by UTF-8 byte: each lower-case ASCII letter,
+# digit and the space its own; every other character (its first byte) one class; the
+# continuation bytes of a character a last class, not counted.
+_CHAR_CLASS = np.full(256, 37, dtype=np.uint8)
+_CHAR_CLASS[np.frombuffer(b"abcdefghijklmnopqrstuvwxyz0123456789 ", dtype=np.uint8)] = range(37)
+_CHAR_CLASS[0x80:0xC0] = 38
+_CLASSES = 39
+# Pairs whose class counts are compared at once: temporary arrays of some megabytes.
+_PAIRS_AT_ONCE = 100_000
 _NON_DIGIT = re.compile(r"\D+")
 _END = "\x01"  # a syllable of its own, marking the end of a text; fold() never leaves one
 # _FIRST_BYTES[n] keeps the first n bytes of a little-endian number.
@@ -584,21 +593,35 @@ def _scores(
     desc_weight = np.where(both_descs, 1.0 - title_weight, 0.0)
     # The edit-distance ratio of two texts is at most what their lengths allow.
     desc_bound = 200 * np.minimum(desc_a, desc_b) / np.maximum(desc_a + desc_b, 1)
-    desc_score = np.zeros(len(a_idx))
-    todo = np.flatnonzero(both_descs & (title_weight * 100 + desc_weight * desc_bound >= threshold))
-    # The description score each pair needs to reach `threshold`: below it, rapidfuzz may stop
-    # early (and answer 0), which is what makes most failing pairs cheap.
-    needed = (threshold - title_weight[todo] * 100) / np.maximum(desc_weight[todo], 1e-9)
-    desc_score[todo] = _pairwise(
-        rows.description, a_idx[todo], b_idx[todo], fuzz.ratio, needed=needed
-    )
+    # Titles first: short, they cost a fraction of a description, and their score tells how
+    # much the description must make up, which rules most failing pairs out before comparing
+    # their descriptions.
     title_score = np.zeros(len(a_idx))
     todo = np.flatnonzero(
-        both_titles & (title_weight * 100 + desc_weight * desc_score >= threshold)
+        both_titles & (title_weight * 100 + desc_weight * desc_bound >= threshold)
     )
     title_score[todo] = np.maximum(
         _pairwise(rows.title, a_idx[todo], b_idx[todo], fuzz.ratio),
         _pairwise(rows.title, a_idx[todo], b_idx[todo], fuzz.token_sort_ratio),
+    )
+    todo = np.flatnonzero(
+        both_descs & (title_weight * title_score + desc_weight * desc_bound >= threshold)
+    )
+    # A tighter bound, worth its cost only for the pairs still in the running.
+    desc_bound[todo] = np.minimum(
+        desc_bound[todo], _common_letters_bound(rows.description, a_idx[todo], b_idx[todo])
+    )
+    todo = todo[
+        title_weight[todo] * title_score[todo] + desc_weight[todo] * desc_bound[todo] >= threshold
+    ]
+    # The description score each pair needs to reach `threshold`: below it, rapidfuzz may stop
+    # early (and answer 0).
+    needed = (threshold - title_weight[todo] * title_score[todo]) / np.maximum(
+        desc_weight[todo], 1e-9
+    )
+    desc_score = np.zeros(len(a_idx))
+    desc_score[todo] = _pairwise(
+        rows.description, a_idx[todo], b_idx[todo], fuzz.ratio, needed=needed
     )
     return title_weight * title_score + desc_weight * desc_score
 
@@ -629,6 +652,37 @@ def _pairwise(
 def _cutoff_levels(needed: np.ndarray) -> np.ndarray:
     """Each needed score rounded down to a multiple of CUTOFF_STEP, within 0-100."""
     return np.floor(np.clip(needed, 0, 100) / CUTOFF_STEP) * CUTOFF_STEP
+
+
+def _common_letters_bound(texts: list[str], a_idx: np.ndarray, b_idx: np.ndarray) -> np.ndarray:
+    """An upper bound of fuzz.ratio for each pair (texts[a_idx[k]], texts[b_idx[k]]): their
+    longest common subsequence is at most the characters they have in common, class by class.
+    Some arithmetic per pair instead of an edit distance over hundreds of characters."""
+    rows, inverse = np.unique(np.r_[a_idx, b_idx], return_inverse=True)
+    counts = _class_counts([texts[i] for i in rows.tolist()])
+    first, second = inverse[: len(a_idx)], inverse[len(a_idx) :]
+    common = np.zeros(len(a_idx))
+    for start in range(0, len(a_idx), _PAIRS_AT_ONCE):
+        part = slice(start, start + _PAIRS_AT_ONCE)
+        shared = np.minimum(counts[first[part]], counts[second[part]])
+        common[part] = shared.sum(axis=1, dtype=np.int64)
+    lengths = _lengths(texts)
+    return 200 * common / np.maximum(lengths[a_idx] + lengths[b_idx], 1)
+
+
+def _class_counts(texts: list[str]) -> np.ndarray:
+    """How many characters of each class (`_CHAR_CLASS`) each text has, one line a text.
+    Counted `_CHUNK_ROWS` texts at a time, so that the arrays as long as their bytes stay small."""
+    counts = np.empty((len(texts), _CLASSES - 1), dtype=np.int32)
+    for start in range(0, len(texts), _CHUNK_ROWS):
+        encoded = [text.encode() for text in texts[start : start + _CHUNK_ROWS]]
+        sizes = np.fromiter(map(len, encoded), dtype=np.int32, count=len(encoded))
+        cells = np.repeat(np.arange(0, len(encoded) * _CLASSES, _CLASSES, dtype=np.int32), sizes)
+        cells += _CHAR_CLASS[np.frombuffer(b"".join(encoded), dtype=np.uint8)]
+        found = np.bincount(cells, minlength=len(encoded) * _CLASSES).reshape(-1, _CLASSES)
+        # The last class is a character's continuation bytes, not a character.
+        counts[start : start + len(encoded)] = found[:, :-1]
+    return counts
 
 
 def _lengths(texts: list[str]) -> np.ndarray:
