@@ -155,6 +155,13 @@ class _Rows:
     # row after row; row i's are trigrams[offsets[i]:offsets[i + 1]].
     trigrams: np.ndarray
     offsets: np.ndarray
+    # The characters of each title and description: scoring needs them for every batch of pairs.
+    title_length: np.ndarray = field(init=False)
+    description_length: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.title_length = _lengths(self.title)
+        self.description_length = _lengths(self.description)
 
     def __len__(self) -> int:
         return len(self.pos)
@@ -581,7 +588,7 @@ def _scores(
     Most candidate pairs fail, so a pair is scored only as far as it can still reach
     `threshold`; one that cannot gets some lower score.
     """
-    title_length, desc_length = _lengths(rows.title), _lengths(rows.description)
+    title_length, desc_length = rows.title_length, rows.description_length
     title_a, title_b = title_length[a_idx], title_length[b_idx]
     desc_a, desc_b = desc_length[a_idx], desc_length[b_idx]
     both_titles = (title_a > 0) & (title_b > 0)
@@ -609,7 +616,8 @@ def _scores(
     )
     # A tighter bound, worth its cost only for the pairs still in the running.
     desc_bound[todo] = np.minimum(
-        desc_bound[todo], _common_letters_bound(rows.description, a_idx[todo], b_idx[todo])
+        desc_bound[todo],
+        _common_letters_bound(rows.description, desc_length, a_idx[todo], b_idx[todo]),
     )
     todo = todo[
         title_weight[todo] * title_score[todo] + desc_weight[todo] * desc_bound[todo] >= threshold
@@ -654,10 +662,13 @@ def _cutoff_levels(needed: np.ndarray) -> np.ndarray:
     return np.floor(np.clip(needed, 0, 100) / CUTOFF_STEP) * CUTOFF_STEP
 
 
-def _common_letters_bound(texts: list[str], a_idx: np.ndarray, b_idx: np.ndarray) -> np.ndarray:
-    """An upper bound of fuzz.ratio for each pair (texts[a_idx[k]], texts[b_idx[k]]): their
-    longest common subsequence is at most the characters they have in common, class by class.
-    Some arithmetic per pair instead of an edit distance over hundreds of characters."""
+def _common_letters_bound(
+    texts: list[str], lengths: np.ndarray, a_idx: np.ndarray, b_idx: np.ndarray
+) -> np.ndarray:
+    """An upper bound of fuzz.ratio for each pair (texts[a_idx[k]], texts[b_idx[k]]), given the
+    texts' `lengths` (`_lengths`): their longest common subsequence is at most the characters
+    they have in common, class by class. Some arithmetic per pair instead of an edit distance
+    over hundreds of characters."""
     rows, inverse = np.unique(np.r_[a_idx, b_idx], return_inverse=True)
     counts = _class_counts([texts[i] for i in rows.tolist()])
     first, second = inverse[: len(a_idx)], inverse[len(a_idx) :]
@@ -666,7 +677,6 @@ def _common_letters_bound(texts: list[str], a_idx: np.ndarray, b_idx: np.ndarray
         part = slice(start, start + _PAIRS_AT_ONCE)
         shared = np.minimum(counts[first[part]], counts[second[part]])
         common[part] = shared.sum(axis=1, dtype=np.int64)
-    lengths = _lengths(texts)
     return 200 * common / np.maximum(lengths[a_idx] + lengths[b_idx], 1)
 
 

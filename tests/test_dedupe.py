@@ -30,6 +30,7 @@ from sync.dedupe import (
     _common_letters_bound,
     _content_rows,
     _fold_all,
+    _lengths,
     _scores,
     apply_duplicates,
     content_similarity,
@@ -384,7 +385,8 @@ def test_large_groups_find_what_comparing_all_their_pairs_finds(
 def test_the_characters_two_texts_share_bound_their_similarity(first: str, second: str) -> None:
     # Descriptions are skipped on this bound: it must never be below the real score.
     for a, b in ((first, second), (fold(first) or "x", fold(second) or "y")):
-        bound = _common_letters_bound([a, b], np.array([0]), np.array([1]))[0]
+        texts = [a, b]
+        bound = _common_letters_bound(texts, _lengths(texts), np.array([0]), np.array([1]))[0]
         assert fuzz.ratio(a, b) <= bound + 1e-9
 
 
