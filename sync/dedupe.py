@@ -607,9 +607,10 @@ def _scores(
     todo = np.flatnonzero(
         both_titles & (title_weight * 100 + desc_weight * desc_bound >= threshold)
     )
+    words_sorted = _with_words_sorted(rows.title, np.r_[a_idx[todo], b_idx[todo]])
     title_score[todo] = np.maximum(
         _pairwise(rows.title, a_idx[todo], b_idx[todo], fuzz.ratio),
-        _pairwise(rows.title, a_idx[todo], b_idx[todo], fuzz.token_sort_ratio),
+        _pairwise(words_sorted, a_idx[todo], b_idx[todo], fuzz.ratio),
     )
     todo = np.flatnonzero(
         both_descs & (title_weight * title_score + desc_weight * desc_bound >= threshold)
@@ -660,6 +661,15 @@ def _pairwise(
 def _cutoff_levels(needed: np.ndarray) -> np.ndarray:
     """Each needed score rounded down to a multiple of CUTOFF_STEP, within 0-100."""
     return np.floor(np.clip(needed, 0, 100) / CUTOFF_STEP) * CUTOFF_STEP
+
+
+def _with_words_sorted(texts: list[str], wanted: np.ndarray) -> list[str]:
+    """The texts, those at the `wanted` indexes with their words sorted: fuzz.ratio of two such
+    texts is their fuzz.token_sort_ratio, which would sort the words again for every pair."""
+    with_sorted = list(texts)
+    for i in np.unique(wanted).tolist():
+        with_sorted[i] = " ".join(sorted(texts[i].split()))
+    return with_sorted
 
 
 def _common_letters_bound(

@@ -32,6 +32,7 @@ from sync.dedupe import (
     _fold_all,
     _lengths,
     _scores,
+    _with_words_sorted,
     apply_duplicates,
     content_similarity,
     find_duplicates,
@@ -388,6 +389,13 @@ def test_the_characters_two_texts_share_bound_their_similarity(first: str, secon
         texts = [a, b]
         bound = _common_letters_bound(texts, _lengths(texts), np.array([0]), np.array([1]))[0]
         assert fuzz.ratio(a, b) <= bound + 1e-9
+
+
+@given(st.lists(st.text(max_size=40).map(fold).filter(bool), min_size=2, max_size=2))
+def test_titles_with_their_words_sorted_score_as_token_sort_ratio(titles: list[str]) -> None:
+    # Titles' words are sorted once a row, not once a pair: the score must not change.
+    words_sorted = _with_words_sorted(titles, np.array([0, 1]))
+    assert fuzz.ratio(*words_sorted) == fuzz.token_sort_ratio(*titles)
 
 
 @pytest.mark.parametrize("threshold", [50.0, SETTINGS.same_author_threshold, 95.0])
