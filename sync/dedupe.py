@@ -11,12 +11,15 @@ Two rows hold "the same initiative" when their folded titles and descriptions ar
 Comparing all pairs is quadratic, so the pairs to score come from blocking. One author sends few
 rows, so all rows of an author are compared with each other; but the rows taken for one author
 (one name and contact) can grow with the campaign, so a large group is blocked too, with caps
-that keep the pairs of a row bounded whatever the group's size. Across authors, each row is indexed
+that keep the pairs of a row bounded whatever the group's size (and a batch of groups at a time,
+so that their trigrams are never copied all at once). Across authors, each row is indexed
 under its rarest syllable trigrams (prefix filtering), and rows sharing several of them are
 candidates: a near-copy keeps most trigrams of its original, hence most of the rarest, while
 unrelated rows seldom share more than one or two. Single syllables would not do: folded
 Vietnamese has only a few thousand distinct syllables, so even the rarest syllable of a row is
-common. Candidates are then scored with rapidfuzz.
+common. Candidates are then scored with rapidfuzz, titles first: most candidates fail, and
+what a title fails by is often more than the description can make up, as its length and its
+characters show, so many descriptions, which cost the most to compare, are never compared.
 
 At a million rows, anything done per row or per pair in Python costs seconds, so the indexing
 runs on numpy arrays and the scoring in rapidfuzz; the Python work per row is little more than
@@ -664,8 +667,8 @@ def _cutoff_levels(needed: np.ndarray) -> np.ndarray:
 
 
 def _with_words_sorted(texts: list[str], wanted: np.ndarray) -> list[str]:
-    """The texts, those at the `wanted` indexes with their words sorted: fuzz.ratio of two such
-    texts is their fuzz.token_sort_ratio, which would sort the words again for every pair."""
+    """The (folded) texts, those at the `wanted` indexes with their words sorted: fuzz.ratio of
+    two such texts is their fuzz.token_sort_ratio, which would sort the words for every pair."""
     with_sorted = list(texts)
     for i in np.unique(wanted).tolist():
         with_sorted[i] = " ".join(sorted(texts[i].split()))
