@@ -683,7 +683,7 @@ def _common_letters_bound(
     they have in common, class by class. Some arithmetic per pair instead of an edit distance
     over hundreds of characters."""
     rows, inverse = np.unique(np.r_[a_idx, b_idx], return_inverse=True)
-    counts = _class_counts([texts[i] for i in rows.tolist()])
+    counts = _class_counts([texts[i] for i in rows.tolist()], int(lengths[rows].max(initial=0)))
     first, second = inverse[: len(a_idx)], inverse[len(a_idx) :]
     common = np.zeros(len(a_idx))
     for start in range(0, len(a_idx), _PAIRS_AT_ONCE):
@@ -693,10 +693,12 @@ def _common_letters_bound(
     return 200 * common / np.maximum(lengths[a_idx] + lengths[b_idx], 1)
 
 
-def _class_counts(texts: list[str]) -> np.ndarray:
-    """How many characters of each class (`_CHAR_CLASS`) each text has, one line a text.
-    Counted `_CHUNK_ROWS` texts at a time, so that the arrays as long as their bytes stay small."""
-    counts = np.empty((len(texts), _CLASSES - 1), dtype=np.int32)
+def _class_counts(texts: list[str], longest: int) -> np.ndarray:
+    """How many characters of each class (`_CHAR_CLASS`) each text has, one line a text, for
+    texts of at most `longest` characters. Counted `_CHUNK_ROWS` texts at a time, so that the
+    arrays as long as their bytes stay small."""
+    small = np.uint16 if longest < 2**16 else np.int32
+    counts = np.empty((len(texts), _CLASSES - 1), dtype=small)
     for start in range(0, len(texts), _CHUNK_ROWS):
         encoded = [text.encode() for text in texts[start : start + _CHUNK_ROWS]]
         sizes = np.fromiter(map(len, encoded), dtype=np.int32, count=len(encoded))
