@@ -11,12 +11,15 @@ Two rows hold "the same initiative" when their folded titles and descriptions ar
 Comparing all pairs is quadratic, so the pairs to score come from blocking. One author sends few
 rows, so all rows of an author are compared with each other; but the rows taken for one author
 (one name and contact) can grow with the campaign, so a large group is blocked too, with caps
-that keep the pairs of a row bounded whatever the group's size. Across authors, each row is indexed
+that keep the pairs of a row bounded whatever the group's size (and a batch of groups at a time,
+so that their trigrams are never copied all at once). Across authors, each row is indexed
 under its rarest syllable trigrams (prefix filtering), and rows sharing several of them are
 candidates: a near-copy keeps most trigrams of its original, hence most of the rarest, while
 unrelated rows seldom share more than one or two. Single syllables would not do: folded
 Vietnamese has only a few thousand distinct syllables, so even the rarest syllable of a row is
-common. Candidates are then scored with rapidfuzz.
+common. Candidates are then scored with rapidfuzz, titles first: most candidates fail, and
+what a title fails by is often more than the description can make up, as its length and its
+characters show, so many descriptions, which cost the most to compare, are never compared.
 
 At a million rows, anything done per row or per pair in Python costs seconds, so the indexing
 runs on numpy arrays and the scoring in rapidfuzz; the Python work per row is little more than
@@ -113,9 +116,21 @@ SAME_AUTHOR = (
 
 # Rows are turned into trigrams this many at a time, to keep the temporary arrays small.
 _CHUNK_ROWS = 2_000
+# Large same-author groups are blocked and scored about this many rows at a time: at a million
+# rows they hold a third of the rows, and blocking them all at once held their trigrams thrice.
+_GROUP_BATCH_ROWS = 20_000
 # Whole-array steps that would need a temporary as large as their input go this many entries
 # at a time.
 _BLOCK = 1 << 20
+# Character classes of `_common_letters_bound`, by UTF-8 byte: each lower-case ASCII letter,
+# digit and the space its own; every other character (its first byte) one class; the
+# continuation bytes of a character a last class, not counted.
+_CHAR_CLASS = np.full(256, 37, dtype=np.uint8)
+_CHAR_CLASS[np.frombuffer(b"abcdefghijklmnopqrstuvwxyz0123456789 ", dtype=np.uint8)] = range(37)
+_CHAR_CLASS[0x80:0xC0] = 38
+_CLASSES = 39
+# Pairs whose class counts are compared at once: temporary arrays of some megabytes.
+_PAIRS_AT_ONCE = 100_000
 _NON_DIGIT = re.compile(r"\D+")
 _END = "\x01"  # a syllable of its own, marking the end of a text; fold() never leaves one
 # _FIRST_BYTES[n] keeps the first n bytes of a little-endian number.
@@ -143,6 +158,13 @@ class _Rows:
     # row after row; row i's are trigrams[offsets[i]:offsets[i + 1]].
     trigrams: np.ndarray
     offsets: np.ndarray
+    # The characters of each title and description: scoring needs them for every batch of pairs.
+    title_length: np.ndarray = field(init=False)
+    description_length: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.title_length = _lengths(self.title)
+        self.description_length = _lengths(self.description)
 
     def __len__(self) -> int:
         return len(self.pos)
@@ -396,9 +418,15 @@ def _supersede(rows: _Rows, responses: Sequence[Response], threshold: float) -> 
     Rows of one author that are alike, directly or through a chain of versions, are one
     initiative: its latest row is kept and every other row points at that one.
     """
-    a_idx, b_idx = _same_author_candidates(rows)
-    same = _scores(rows, a_idx, b_idx, threshold) >= threshold
-    clusters = _clusters(len(rows), zip(a_idx[same].tolist(), b_idx[same].tolist(), strict=True))
+    firsts: list[int] = []
+    seconds: list[int] = []
+    # Scored batch by batch: at a million rows the candidate pairs number several millions, and
+    # the arrays scoring them all at once would set the stage's peak memory.
+    for a_idx, b_idx in _same_author_candidates(rows):
+        same = _scores(rows, a_idx, b_idx, threshold) >= threshold
+        firsts.extend(a_idx[same].tolist())
+        seconds.extend(b_idx[same].tolist())
+    clusters = _clusters(len(rows), zip(firsts, seconds, strict=True))
     recency = _recency_key(responses)
     superseded: dict[int, int] = {}
     for cluster in clusters:
@@ -409,36 +437,45 @@ def _supersede(rows: _Rows, responses: Sequence[Response], threshold: float) -> 
     return superseded
 
 
-def _same_author_candidates(rows: _Rows) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs of rows by one author to score: every pair of a small group; in large groups,
-    the pairs that blocking draws."""
+def _same_author_candidates(rows: _Rows) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Batches of pairs of rows by one author to score: every pair of each small group; in
+    large groups, the pairs that blocking draws, a batch of groups at a time."""
     groups: dict[int, list[int]] = defaultdict(list)
     for i, author in enumerate(rows.author):
         groups[author].append(i)
     firsts: list[int] = []
     seconds: list[int] = []
-    large: list[int] = []
     for members in groups.values():
-        if len(members) > ALL_PAIRS_MAX_GROUP:
-            large.extend(members)
-            continue
-        for a, b in combinations(members, 2):
-            firsts.append(a)
-            seconds.append(b)
-    a_idx, b_idx = _large_group_pairs(rows, sorted(large))
-    return (
-        np.r_[np.array(firsts, dtype=np.int64), a_idx],
-        np.r_[np.array(seconds, dtype=np.int64), b_idx],
-    )
+        if len(members) <= ALL_PAIRS_MAX_GROUP:
+            for a, b in combinations(members, 2):
+                firsts.append(a)
+                seconds.append(b)
+    yield np.array(firsts, dtype=np.int64), np.array(seconds, dtype=np.int64)
+    large = (members for members in groups.values() if len(members) > ALL_PAIRS_MAX_GROUP)
+    for batch in _batches(large, _GROUP_BATCH_ROWS):
+        yield _large_group_pairs(rows, batch)
+
+
+def _batches(groups: Iterable[list[int]], max_rows: int) -> Iterator[list[int]]:
+    """The members of consecutive groups, sorted, about `max_rows` at a time (a group is never
+    split, so a batch holds more when one group alone does)."""
+    batch: list[int] = []
+    for members in groups:
+        batch.extend(members)
+        if len(batch) >= max_rows:
+            yield sorted(batch)
+            batch = []
+    if batch:
+        yield sorted(batch)
 
 
 def _large_group_pairs(rows: _Rows, members: list[int]) -> tuple[np.ndarray, np.ndarray]:
-    """Candidate pairs among the rows of large same-author groups, all blocked at once: each
+    """Candidate pairs among the rows of some large same-author groups, blocked together: each
     trigram is keyed with its row's author, so rows of different authors never share a key
     (but for a rare hash collision, dropped here). A group grows with the campaign, so its
-    pairs are drawn under caps that do not: all pairs of a group would be quadratic."""
-    if not members:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    pairs are drawn under caps that do not: all pairs of a group would be quadratic. The
+    rarity of a keyed trigram is counted within its author's rows, so which groups are blocked
+    together does not change the pairs, only the memory it takes."""
     picked = rows.take(members)
     author = np.array(picked.author, dtype=np.int64)
     # The picked trigrams are a copy of the rows': keyed in its place rather than beside it.
@@ -554,7 +591,7 @@ def _scores(
     Most candidate pairs fail, so a pair is scored only as far as it can still reach
     `threshold`; one that cannot gets some lower score.
     """
-    title_length, desc_length = _lengths(rows.title), _lengths(rows.description)
+    title_length, desc_length = rows.title_length, rows.description_length
     title_a, title_b = title_length[a_idx], title_length[b_idx]
     desc_a, desc_b = desc_length[a_idx], desc_length[b_idx]
     both_titles = (title_a > 0) & (title_b > 0)
@@ -566,21 +603,37 @@ def _scores(
     desc_weight = np.where(both_descs, 1.0 - title_weight, 0.0)
     # The edit-distance ratio of two texts is at most what their lengths allow.
     desc_bound = 200 * np.minimum(desc_a, desc_b) / np.maximum(desc_a + desc_b, 1)
-    desc_score = np.zeros(len(a_idx))
-    todo = np.flatnonzero(both_descs & (title_weight * 100 + desc_weight * desc_bound >= threshold))
-    # The description score each pair needs to reach `threshold`: below it, rapidfuzz may stop
-    # early (and answer 0), which is what makes most failing pairs cheap.
-    needed = (threshold - title_weight[todo] * 100) / np.maximum(desc_weight[todo], 1e-9)
-    desc_score[todo] = _pairwise(
-        rows.description, a_idx[todo], b_idx[todo], fuzz.ratio, needed=needed
-    )
+    # Titles first: short, they cost a fraction of a description, and their score tells how
+    # much the description must make up, which rules most failing pairs out before comparing
+    # their descriptions.
     title_score = np.zeros(len(a_idx))
     todo = np.flatnonzero(
-        both_titles & (title_weight * 100 + desc_weight * desc_score >= threshold)
+        both_titles & (title_weight * 100 + desc_weight * desc_bound >= threshold)
     )
+    words_sorted = _with_words_sorted(rows.title, np.r_[a_idx[todo], b_idx[todo]])
     title_score[todo] = np.maximum(
         _pairwise(rows.title, a_idx[todo], b_idx[todo], fuzz.ratio),
-        _pairwise(rows.title, a_idx[todo], b_idx[todo], fuzz.token_sort_ratio),
+        _pairwise(words_sorted, a_idx[todo], b_idx[todo], fuzz.ratio),
+    )
+    todo = np.flatnonzero(
+        both_descs & (title_weight * title_score + desc_weight * desc_bound >= threshold)
+    )
+    # A tighter bound, worth its cost only for the pairs still in the running.
+    desc_bound[todo] = np.minimum(
+        desc_bound[todo],
+        _common_letters_bound(rows.description, desc_length, a_idx[todo], b_idx[todo]),
+    )
+    todo = todo[
+        title_weight[todo] * title_score[todo] + desc_weight[todo] * desc_bound[todo] >= threshold
+    ]
+    # The description score each pair needs to reach `threshold`: below it, rapidfuzz may stop
+    # early (and answer 0).
+    needed = (threshold - title_weight[todo] * title_score[todo]) / np.maximum(
+        desc_weight[todo], 1e-9
+    )
+    desc_score = np.zeros(len(a_idx))
+    desc_score[todo] = _pairwise(
+        rows.description, a_idx[todo], b_idx[todo], fuzz.ratio, needed=needed
     )
     return title_weight * title_score + desc_weight * desc_score
 
@@ -611,6 +664,50 @@ def _pairwise(
 def _cutoff_levels(needed: np.ndarray) -> np.ndarray:
     """Each needed score rounded down to a multiple of CUTOFF_STEP, within 0-100."""
     return np.floor(np.clip(needed, 0, 100) / CUTOFF_STEP) * CUTOFF_STEP
+
+
+def _with_words_sorted(texts: list[str], wanted: np.ndarray) -> list[str]:
+    """The (folded) texts, those at the `wanted` indexes with their words sorted: fuzz.ratio of
+    two such texts is their fuzz.token_sort_ratio, which would sort the words for every pair."""
+    with_sorted = list(texts)
+    for i in np.unique(wanted).tolist():
+        with_sorted[i] = " ".join(sorted(texts[i].split()))
+    return with_sorted
+
+
+def _common_letters_bound(
+    texts: list[str], lengths: np.ndarray, a_idx: np.ndarray, b_idx: np.ndarray
+) -> np.ndarray:
+    """An upper bound of fuzz.ratio for each pair (texts[a_idx[k]], texts[b_idx[k]]), given the
+    texts' `lengths` (`_lengths`): their longest common subsequence is at most the characters
+    they have in common, class by class. Some arithmetic per pair instead of an edit distance
+    over hundreds of characters."""
+    rows, inverse = np.unique(np.r_[a_idx, b_idx], return_inverse=True)
+    counts = _class_counts([texts[i] for i in rows.tolist()], int(lengths[rows].max(initial=0)))
+    first, second = inverse[: len(a_idx)], inverse[len(a_idx) :]
+    common = np.zeros(len(a_idx))
+    for start in range(0, len(a_idx), _PAIRS_AT_ONCE):
+        part = slice(start, start + _PAIRS_AT_ONCE)
+        shared = np.minimum(counts[first[part]], counts[second[part]])
+        common[part] = shared.sum(axis=1, dtype=np.int64)
+    return 200 * common / np.maximum(lengths[a_idx] + lengths[b_idx], 1)
+
+
+def _class_counts(texts: list[str], longest: int) -> np.ndarray:
+    """How many characters of each class (`_CHAR_CLASS`) each text has, one line a text, for
+    texts of at most `longest` characters. Counted `_CHUNK_ROWS` texts at a time, so that the
+    arrays as long as their bytes stay small."""
+    small = np.uint16 if longest < 2**16 else np.int32
+    counts = np.empty((len(texts), _CLASSES - 1), dtype=small)
+    for start in range(0, len(texts), _CHUNK_ROWS):
+        encoded = [text.encode() for text in texts[start : start + _CHUNK_ROWS]]
+        sizes = np.fromiter(map(len, encoded), dtype=np.int32, count=len(encoded))
+        cells = np.repeat(np.arange(0, len(encoded) * _CLASSES, _CLASSES, dtype=np.int32), sizes)
+        cells += _CHAR_CLASS[np.frombuffer(b"".join(encoded), dtype=np.uint8)]
+        found = np.bincount(cells, minlength=len(encoded) * _CLASSES).reshape(-1, _CLASSES)
+        # The last class is a character's continuation bytes, not a character.
+        counts[start : start + len(encoded)] = found[:, :-1]
+    return counts
 
 
 def _lengths(texts: list[str]) -> np.ndarray:

@@ -15,9 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from rapidfuzz import fuzz
 
 from sync import dedupe
 from sync.config import DedupeSettings
@@ -25,7 +27,12 @@ from sync.dedupe import (
     ALL_PAIRS_MAX_GROUP,
     CROSS_AUTHOR,
     DedupeResult,
+    _common_letters_bound,
+    _content_rows,
     _fold_all,
+    _lengths,
+    _scores,
+    _with_words_sorted,
     apply_duplicates,
     content_similarity,
     find_duplicates,
@@ -352,6 +359,55 @@ def test_two_large_groups_typing_the_same_initiatives_stay_apart() -> None:
     result = find_duplicates([*rows, resubmitted], SETTINGS)
     assert result.superseded == {"a0": "again"}
     assert {frozenset((f"a{i}", f"b{i}")) for i in range(1, len(texts))} <= similar_pairs(result)
+
+
+def test_large_groups_find_what_comparing_all_their_pairs_finds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Three officers each typing in a unit's initiatives under their own name: their groups are
+    # blocked, a batch of groups at a time, and on a small set that finds what scoring every
+    # pair of a group finds, however the groups are batched.
+    corpus = generate_corpus(ALL_PAIRS_MAX_GROUP * 3, seed=13)
+    officers = (AN, AN_NAMESAKE, BINH)
+    for i, row in enumerate(corpus.responses):
+        officer = officers[i % len(officers)]
+        row.full_name, row.phone, row.email = officer.name, officer.phone, officer.email
+        row.grassroots_unit = officer.unit
+    assert len(corpus.responses) > ALL_PAIRS_MAX_GROUP * len(officers)
+    blocked = find_duplicates(corpus.responses, SETTINGS)
+    assert blocked.superseded
+    monkeypatch.setattr(dedupe, "_GROUP_BATCH_ROWS", 1)  # each group blocked on its own
+    assert find_duplicates(corpus.responses, SETTINGS) == blocked
+    monkeypatch.setattr(dedupe, "ALL_PAIRS_MAX_GROUP", len(corpus.responses))  # every pair
+    assert find_duplicates(corpus.responses, SETTINGS) == blocked
+
+
+@given(st.text(min_size=1, max_size=60), st.text(min_size=1, max_size=60))
+def test_the_characters_two_texts_share_bound_their_similarity(first: str, second: str) -> None:
+    # Descriptions are skipped on this bound: it must never be below the real score.
+    for a, b in ((first, second), (fold(first) or "x", fold(second) or "y")):
+        texts = [a, b]
+        bound = _common_letters_bound(texts, _lengths(texts), np.array([0]), np.array([1]))[0]
+        assert fuzz.ratio(a, b) <= bound + 1e-9
+
+
+@given(st.lists(st.text(max_size=40).map(fold).filter(bool), min_size=2, max_size=2))
+def test_titles_with_their_words_sorted_score_as_token_sort_ratio(titles: list[str]) -> None:
+    # Titles' words are sorted once a row, not once a pair: the score must not change.
+    words_sorted = _with_words_sorted(titles, np.array([0, 1]))
+    assert fuzz.ratio(*words_sorted) == fuzz.token_sort_ratio(*titles)
+
+
+@pytest.mark.parametrize("threshold", [50.0, SETTINGS.same_author_threshold, 95.0])
+def test_scoring_up_to_a_threshold_keeps_every_score_that_reaches_it(threshold: float) -> None:
+    rows = _content_rows(generate_corpus(40, seed=17).responses)
+    a_idx, b_idx = np.triu_indices(len(rows), k=1)  # every pair
+    full = _scores(rows, a_idx, b_idx)
+    cut = _scores(rows, a_idx, b_idx, threshold)
+    reached = full >= threshold
+    assert reached.any()
+    assert np.array_equal(cut >= threshold, reached)
+    assert np.array_equal(cut[reached], full[reached])
 
 
 def test_a_text_pasted_by_very_many_authors_is_flagged() -> None:
