@@ -140,11 +140,10 @@ def report_file_text(data: dict[str, Any]) -> Iterator[str]:
     yield "\n}\n"
 
 
-def report_json(report: Report, *, streamed: bool = False) -> dict[str, Any]:
-    """The documented `sync-report.json` contract; only additive changes are allowed.
-    `streamed`: the initiatives as an iterator, each made as `report_file_text` writes it
-    rather than a million held at once."""
-    responses = (response_json(r, report) for r in report.responses)
+def report_json(report: Report) -> dict[str, Any]:
+    """The documented `sync-report.json` contract; only additive changes are allowed. The
+    initiatives come as an iterator, each made as `report_file_text` writes it rather than a
+    million held at once."""
     return {
         "generated_at": report.generated_at.isoformat(timespec="seconds"),
         "campaign": report.campaign,
@@ -158,7 +157,7 @@ def report_json(report: Report, *, streamed: bool = False) -> dict[str, Any]:
             for s in report.sources
         ],
         "summary": report.summary(),
-        "responses": responses if streamed else list(responses),
+        "responses": (response_json(r, report) for r in report.responses),
         "tallies": {unit_id: tally_json(t) for unit_id, t in report.tallies.items()},
         "refused_addresses": report.refused_addresses,
     }

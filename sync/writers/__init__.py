@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 def report_text(report: Report, held: dict[str, str]) -> Iterator[str]:
     """`sync-report.json`, with the outputs left as they were (`not_written`)."""
-    data = report_json(report, streamed=True)
+    data = report_json(report)
     data["not_written"] = [{"path": path, "reason": why} for path, why in sorted(held.items())]
     return report_file_text(data)
 
