@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -39,15 +40,16 @@ def capture(rows: int, folder: Path) -> Path:
         return jobs_file
     from sync.config import read_settings
     from sync.pipeline import run_sync
-    from sync.writers import folder as workbook_folder
+    from sync.writers.folder import WorkbookFolder
 
-    def keep(jobs: list, _templates: object) -> None:
+    def keep(store: WorkbookFolder, books: Any, _audit: object) -> None:
+        jobs = [store.job(books, unit)[0] for unit in [*books.units, None]]
         with jobs_file.open("wb") as out:
             pickle.dump(jobs, out, protocol=pickle.HIGHEST_PROTOCOL)
         raise _Captured
 
     config = write_config(generate(rows, folder), folder)
-    workbook_folder.write_workbooks = keep
+    WorkbookFolder.write = keep  # type: ignore[method-assign]
     try:
         run_sync(read_settings(config))
     except _Captured:

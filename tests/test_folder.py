@@ -82,6 +82,7 @@ def test_an_officers_edit_rewrites_only_that_workbook(config: Path, tmp_path: Pa
     delete_row(book, second)
     written = _sync(config)
     assert [Path(p) for p in written if p.endswith(".xlsx")] == [book]
+    assert not _temporaries(out)  # those made for the unchanged workbooks are gone too
     after = rows_by_id(book)
     assert after[first][TITLE] != "Tên do cán bộ sửa" and second in after
     [overwritten] = [e for e in _audit(out) if e["change"] == "overwritten"]

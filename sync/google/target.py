@@ -491,7 +491,7 @@ class GoogleStore:
         """Each unit's spreadsheet in one batchUpdate (created and shared when new), then the
         province's with the registry and the audit rows appended."""
         writer, templates = self.writer, self.writer.templates
-        contents = {book.unit.id: _content(book) for book in books.units}
+        contents = {unit.id: _content(books.book(unit)) for unit in books.units}
         for unit_id, content in contents.items():  # nothing is sent for a layout Google refuses
             tabs = content.sheets
             grids = {tab.layout.name: (len(tab.rows) + 1, len(tab.layout.columns)) for tab in tabs}
@@ -539,7 +539,7 @@ class GoogleStore:
             record, _, title = lookup_record(self.writer.templates)
             key = self.drive.spreadsheet_for(books.tree.root, books.tree, record, title)
             self._find_or_create(sheet, key)
-        if self.writer.write(sheet, Content([books.lookup], None), fresh):
+        if self.writer.write(sheet, Content([books.lookup()], None), fresh):
             return [SHEET_URL.format(sheet.key)]
         return []
 
@@ -552,5 +552,6 @@ class GoogleStore:
         )
         if self.lookup is not None and self.lookup.key:
             url = SHEET_URL.format(self.lookup.key)
-            rows.append([self._lookup_id, books.lookup.layout.name, url, self.lookup.fingerprint])
+            tab = self.writer.templates.sheets["lookup"].name
+            rows.append([self._lookup_id, tab, url, self.lookup.fingerprint])
         return rows

@@ -1,4 +1,4 @@
-"""Output: every reviewing unit's sheets rendered once (books.py, records.py) and handed to the
+"""Output: every reviewing unit's sheets (books.py, records.py), rendered and written by the
 run's `ReviewStore` (folder.py for workbooks, google/target.py for spreadsheets), then the
 review state, the audit and the JSON report."""
 
@@ -8,7 +8,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import replace
-from functools import cache, partial
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,11 +17,13 @@ from ..memory import no_cycle_collection
 from ..report import REPORT_FILE, Report, report_file_text, report_json
 from ..templates import Templates
 from .atomic import write_text_atomic
-from .books import remembered, render_books, reviewing_units
+from .books import Books, remembered, reviewing_units
 from .folder import package_version
 from .records import Renderer
 
 if TYPE_CHECKING:
+    from ..review.audit import AuditEntry
+    from ..review.state import ReviewState
     from ..review.store import ReviewStore
 
 
@@ -81,18 +83,18 @@ def write_outputs(
             write_text_atomic(report_file, report_text(report, store.held()))
         return report, [str(report_file)]
     renderer = Renderer(report, settings, templates)
-    # Rows, digests and the state are plain data built by the million: the cycle collector
-    # would rescan them again and again. It runs while workbooks are written (XlsxWriter's
-    # objects hold cycles).
-    with no_cycle_collection():
-        books = render_books(renderer, reviewing_units(report.tree, settings))
-    # Worked out once, when first needed: a folder of workbooks needs it only after its forked
-    # writers are done, which then do not each start with it in memory.
-    listed = {book.unit.id: book.initiatives for book in books.units}
-    remember_round = cache(partial(remembered, report, renderer, listed))
-    written = store.write(books, lambda: remember_round()[1])
-    del books  # the other tabs' rows, a million of each at national scale: room for the state
-    with no_cycle_collection():
+    units = reviewing_units(report.tree, settings)
+
+    @cache
+    def remember_round() -> tuple[ReviewState, list[AuditEntry]]:
+        """Worked out once, when first needed: a folder of workbooks needs it only after its
+        forked writers are done, which then do not each start with it in memory. Each unit's
+        review list is rendered again here: no process kept every book it rendered."""
+        listed = {unit.id: renderer.initiatives(unit.id) for unit in units}
+        return remembered(report, renderer, listed)
+
+    written = store.write(Books(renderer, tuple(units)), lambda: remember_round()[1])
+    with no_cycle_collection():  # the state: plain data by the million
         state, entries = remember_round()
         state.steady = steady
         report = replace(report, refused_addresses=written.refused_addresses)

@@ -139,6 +139,11 @@ class Commit:
         self.renames.append((temporary, target))
         return temporary
 
+    def unstage(self, temporary: Path) -> None:
+        """A temporary from `stage` that turned out not to be needed."""
+        self.renames = [(staged, target) for staged, target in self.renames if staged != temporary]
+        temporary.unlink(missing_ok=True)
+
     def stage_text(self, target: Path, text: Text, *, private: bool = False) -> None:
         temporary = self.stage(target, private=private)
         with writing(target):

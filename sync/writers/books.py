@@ -29,9 +29,27 @@ class UnitBook:
 
 @dataclass(frozen=True, slots=True)
 class Books:
-    units: tuple[UnitBook, ...]
-    lookup: Sheet  # the public lookup: its own file or spreadsheet, in no unit's book
-    tree: OrgTree
+    """Every reviewing unit's book and the public lookup, each rendered when asked: a folder of
+    workbooks renders each in the process that writes it, so that no process holds them all."""
+
+    renderer: Renderer
+    units: tuple[Unit, ...]
+
+    @property
+    def tree(self) -> OrgTree:
+        return self.renderer.report.tree
+
+    def book(self, unit: Unit) -> UnitBook:
+        return unit_book(self.renderer, unit)
+
+    def lookup(self) -> Sheet:
+        return replace(self.renderer.lookup(), owner=self.renderer.report.campaign)
+
+    def rows(self, unit: Unit | None) -> int:
+        """About how many rows a unit's book (None: the lookup) holds, to write the largest
+        first: the initiatives of its subtree."""
+        report = self.renderer.report
+        return len(report.responses) if unit is None else report.tallies[unit.id].received
 
 
 def reviewing_units(tree: OrgTree, settings: Settings) -> list[Unit]:
@@ -68,12 +86,6 @@ def unit_book(renderer: Renderer, unit: Unit) -> UnitBook:
     board = renderer.dashboard(unit.id)
     board = replace(board, chart_data=replace(board.chart_data, owner=unit.name))
     return UnitBook(unit, initiatives, tuple(owned), board)
-
-
-def render_books(renderer: Renderer, units: list[Unit]) -> Books:
-    found = tuple(unit_book(renderer, unit) for unit in units)
-    lookup = replace(renderer.lookup(), owner=renderer.report.campaign)
-    return Books(found, lookup, renderer.report.tree)
 
 
 def sheet_digests(

@@ -15,10 +15,12 @@ import json
 import stat
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from ..errors import OutputError, output_error
+from ..memory import no_cycle_collection
 from ..orgtree import OrgTree, Unit
 from ..paths import output_path
 from ..review.audit import AUDIT_FILE, AuditEntry
@@ -33,7 +35,8 @@ from .books import Books, UnitBook
 from .carry import Carried, read_carried
 from .readback import lock_files, read_review
 from .records import Sheet
-from .xlsx import WorkbookJob, write_workbooks
+from .shares import on_every_core
+from .xlsx import WorkbookJob, write_workbook
 
 
 def workbook_path(out_dir: Path, unit: Unit, templates: Templates) -> Path:
@@ -109,6 +112,22 @@ def _stamp(path: Path) -> str:
     at least one of them."""
     found = path.stat()
     return f"{found.st_size}:{found.st_mtime_ns}:{found.st_ino}"
+
+
+@dataclass(frozen=True, slots=True)
+class _Task:
+    """A workbook to render, and the temporary it is written into if it changed."""
+
+    unit: Unit | None  # None: the public lookup
+    path: Path
+    into: Path
+
+
+@dataclass(frozen=True, slots=True)
+class _Settled:
+    fingerprint: str  # of what the workbook holds (see `_fingerprint`)
+    stamp: str  # of the file as it will be
+    written: bool  # False: the folder already held exactly this
 
 
 def _tab_as_written(sheet: Sheet, found: list[Row]) -> bool:
@@ -235,36 +254,30 @@ class WorkbookFolder(StateFiles):
             _tab_as_written(sheet, readback.archived) for sheet in archive
         )
 
-    def _due(self, books: Books) -> list[WorkbookJob]:
-        """The workbooks to write: not those left as they are, nor those already holding exactly
-        what would be written (same fingerprint, officers' tabs as written)."""
-        remembered, base = self.previous(), self._base_fingerprint()
-        old = remembered.books
-        jobs = [
-            (
-                WorkbookJob(
-                    self.path(b.unit), list(b.sheets), b.dashboard, self.carried.get(b.unit.id)
-                ),
-                b,
-            )
-            for b in books.units
-        ]
-        jobs.append((WorkbookJob(self._lookup_path(), [books.lookup]), None))
-        due = []
-        for job, book in jobs:
-            key = self._key(job.path)
-            if job.path in self.left:
-                self._keep_remembered(key, remembered)
-                continue
-            self.fingerprints[key] = self._fingerprint(job, base)
-            unchanged = old.get(key) == self.fingerprints[key] and job.path.is_file()
-            if unchanged and (book is None or self._as_written(book)):
-                # Checked to hold what it would be, as it was when read (an officer's save
-                # since then shows as a change next time).
-                self.stamps[key] = self.seen.get(job.path) or _stamp(job.path)
-            else:
-                due.append(job)
-        return due
+    def job(self, books: Books, unit: Unit | None) -> tuple[WorkbookJob, UnitBook | None]:
+        """A unit's workbook (None: the public lookup's), rendered."""
+        if unit is None:
+            return WorkbookJob(self._lookup_path(), [books.lookup()]), None
+        book = books.book(unit)
+        job = WorkbookJob(
+            self.path(unit), list(book.sheets), book.dashboard, self.carried.get(unit.id)
+        )
+        return job, book
+
+    def _settle_workbook(self, books: Books, base: hashlib.blake2b, task: _Task) -> _Settled:
+        """Render a workbook and write it into its temporary, unless the folder already holds
+        exactly what would be written (same fingerprint, officers' tabs as written)."""
+        with no_cycle_collection():  # rendering builds millions of lists and no cycle
+            job, book = self.job(books, task.unit)
+            fingerprint = self._fingerprint(job, base)
+        path = job.path
+        unchanged = self.previous().books.get(self._key(path)) == fingerprint and path.is_file()
+        if unchanged and (book is None or self._as_written(book)):
+            # Checked to hold what it would be, as it was when read (an officer's save since
+            # then shows as a change next time).
+            return _Settled(fingerprint, self.seen.get(path) or _stamp(path), written=False)
+        write_workbook(path, self.templates, job.sheets, job.dashboard, job.carried, into=task.into)
+        return _Settled(fingerprint, _stamp(task.into), written=True)  # a rename keeps all three
 
     def _keep_remembered(self, key: str, remembered: ReviewState) -> None:
         """A workbook left as it is: what the last write put there, still."""
@@ -274,19 +287,36 @@ class WorkbookFolder(StateFiles):
             self.stamps[key] = remembered.stamps[key]
 
     def write(self, books: Books, audit: Callable[[], list[AuditEntry]]) -> Written:
-        """Stage the workbooks that changed; `save` commits them with the state. The audit goes
-        to `audit-log.jsonl` only (see `save`)."""
-        due = self._due(books)
+        """Stage the workbooks that changed, each rendered and written by the process that
+        takes it (`on_every_core`), largest first; `save` commits them with the state. Every
+        temporary is made here first, so that an error anywhere removes them all. Workbooks
+        left as they are are not rendered. The audit goes to `audit-log.jsonl` only (see
+        `save`)."""
+        remembered = self.previous()
+        tasks = []
+        for unit in [*books.units, None]:
+            path = self._lookup_path() if unit is None else self.path(unit)
+            if path in self.left:
+                self._keep_remembered(self._key(path), remembered)
+            else:
+                tasks.append(_Task(unit, path, self.commit.stage(path)))
+        books.renderer.prepare()
+        settle = partial(self._settle_workbook, books, self._base_fingerprint())
         try:
-            staged = [replace(job, into=self.commit.stage(job.path)) for job in due]
-            write_workbooks(staged, self.templates)
+            largest_first = sorted(tasks, key=lambda task: books.rows(task.unit), reverse=True)
+            settled = on_every_core(largest_first, settle)
         except BaseException:
             self.commit.discard()
             raise
-        for job in staged:
-            assert job.into is not None
-            self.stamps[self._key(job.path)] = _stamp(job.into)  # a rename keeps all three
-        return Written([str(job.path) for job in due])
+        written = set()
+        for task, outcome in zip(largest_first, settled, strict=True):
+            key = self._key(task.path)
+            self.fingerprints[key], self.stamps[key] = outcome.fingerprint, outcome.stamp
+            if outcome.written:
+                written.add(task.path)
+            else:
+                self.commit.unstage(task.into)
+        return Written([str(task.path) for task in tasks if task.path in written])
 
     def _keep_left_cells(self, state: ReviewState) -> None:
         """A workbook left as it is still holds what the last sync wrote: remember that, so

@@ -66,6 +66,15 @@ class Renderer:
         self.tree = report.tree
         self.words = review_words(templates)
 
+    def prepare(self) -> None:
+        """Work out, once, the tables that every tab draws on (the report's and the renderer's
+        cached properties): processes forked afterwards to render books share them instead of
+        each working them out again."""
+        for owner in (self.report, self):
+            for name, attribute in vars(type(owner)).items():
+                if isinstance(attribute, cached_property):
+                    getattr(owner, name)
+
     # -- layouts -----------------------------------------------------------------------------------
 
     def _expand(self, layout: SheetLayout) -> SheetLayout:

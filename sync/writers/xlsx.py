@@ -8,22 +8,13 @@ XlsxWriter itself would write, and `_TabSheet` places it among XlsxWriter's own 
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import io
 import math
-import multiprocessing
 import os
 import re
 import shutil
-import signal
-import sys
-import threading
-import time
 from dataclasses import dataclass
 from datetime import date, datetime
-from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +23,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from ..a1 import column_letter
-from ..errors import OutputError, writing
-from ..memory import shared_with_forks
+from ..errors import writing
 from ..templates import SheetLayout, Templates
 from .atomic import atomic_file
 from .carry import (
@@ -457,117 +447,6 @@ class WorkbookJob:
     dashboard: Dashboard | None = None
     carried: Carried | None = None  # the officers' additions to the workbook it replaces
     into: Path | None = None  # a temporary the caller commits; None: replace `path` atomically
-
-
-def _size(job: WorkbookJob) -> int:
-    return sum(len(s.rows) for s in job.sheets)
-
-
-def _shares(jobs: list[WorkbookJob], workers: int) -> list[list[WorkbookJob]]:
-    """Jobs dealt largest first to the least loaded worker, so one big workbook does not start
-    last and leave a core idle."""
-    loads = [0] * workers
-    shares: list[list[WorkbookJob]] = [[] for _ in range(workers)]
-    for job in sorted(jobs, key=_size, reverse=True):
-        least = loads.index(min(loads))
-        shares[least].append(job)
-        loads[least] += _size(job) + 1
-    return shares
-
-
-_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
-_PARENT_POLL_SECONDS = 1.0
-
-
-def _poll_parent(parent: int) -> None:
-    while os.getppid() == parent:
-        time.sleep(_PARENT_POLL_SECONDS)
-    os._exit(1)
-
-
-def die_with_parent(parent: int) -> None:
-    """Make this forked writer end when the sync that started it ends, even by kill -9: the
-    kernel's parent-death signal on Linux, a thread watching the parent elsewhere. An orphaned
-    writer would go on writing a workbook nobody will commit."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
-        armed = sys.platform.startswith("linux") and (
-            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
-        )
-    except (OSError, AttributeError, TypeError):
-        armed = False
-    if os.getppid() != parent:  # the parent died before the signal was armed
-        os._exit(1)
-    if not armed:
-        threading.Thread(target=_poll_parent, args=(parent,), daemon=True).start()
-
-
-def _write_job(job: WorkbookJob, templates: Templates) -> None:
-    write_workbook(job.path, templates, job.sheets, job.dashboard, job.carried, into=job.into)
-
-
-def _write_share(
-    jobs: list[WorkbookJob], templates: Templates, report: Connection, parent: int
-) -> None:
-    """A forked worker: write its jobs, then send back None or the error that stopped it."""
-    die_with_parent(parent)
-    outcome: BaseException | None = None
-    try:
-        for job in jobs:
-            _write_job(job, templates)
-    except Exception as exc:  # sent to the parent, which raises it
-        outcome = exc
-    report.send(outcome)
-    report.close()
-
-
-def _collect(running: list[tuple[BaseProcess, Connection]]) -> list[BaseException]:
-    failures: list[BaseException] = []
-    for process, receiver in running:
-        try:
-            outcome = receiver.recv()
-        except EOFError:
-            outcome = OutputError(f"a workbook writer stopped unexpectedly ({process.pid})")
-        process.join()
-        if outcome is not None:
-            failures.append(outcome)
-    return failures
-
-
-def write_workbooks(jobs: list[WorkbookJob], templates: Templates) -> None:
-    """Write many workbooks, on every core where the system can fork: this process writes one
-    share and a forked worker each other share. A worker gets its rows by the fork itself
-    instead of through pipes, and dies with this process. Writing here rather than waiting
-    spares one process copying the pages of the rows it reads. A worker's error is raised here
-    once every worker has finished; an error here stops the workers."""
-    workers = min(os.cpu_count() or 1, len(jobs))
-    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        for job in jobs:
-            _write_job(job, templates)
-        return
-    context = multiprocessing.get_context("fork")
-    own, *forked = _shares(jobs, workers)
-    running: list[tuple[BaseProcess, Connection]] = []
-    with shared_with_forks():
-        try:
-            for share in forked:
-                receiver, sender = context.Pipe(duplex=False)
-                process = context.Process(
-                    target=_write_share, args=(share, templates, sender, os.getpid())
-                )
-                process.start()
-                sender.close()
-                running.append((process, receiver))
-            for job in own:
-                _write_job(job, templates)
-            failures = _collect(running)
-        finally:
-            for process, _ in running:
-                if process.is_alive():
-                    process.kill()
-                    process.join()
-    if failures:
-        raise failures[0]
 
 
 def write_workbook(

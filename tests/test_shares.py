@@ -1,0 +1,50 @@
+"""Work shared with forked workers: every task done once, results in order, errors raised."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+
+import pytest
+
+from sync.errors import OutputError
+from sync.writers.shares import on_every_core
+
+FORKS = os.cpu_count() and os.cpu_count() > 1 and "fork" in multiprocessing.get_all_start_methods()
+
+
+def _square_where(task: int) -> tuple[int, int]:
+    time.sleep(0.02)  # long enough for a forked worker to start and take its share
+    return task * task, os.getpid()
+
+
+def test_every_task_is_done_once_and_its_result_comes_back_in_order() -> None:
+    results = on_every_core(list(range(40)), _square_where)
+    assert [square for square, _ in results] == [task * task for task in range(40)]
+
+
+@pytest.mark.skipif(not FORKS, reason="one core, or no fork: everything runs here")
+def test_a_forked_worker_takes_tasks_too() -> None:
+    processes = {pid for _, pid in on_every_core(list(range(40)), _square_where)}
+    assert os.getpid() in processes and len(processes) > 1
+
+
+def _fails_at(bad: int):
+    def work(task: int) -> int:
+        time.sleep(0.01)
+        if task == bad:
+            raise OutputError(f"task {task}: cannot write")
+        return task
+
+    return work
+
+
+@pytest.mark.parametrize("bad", [0, 7, 19])
+def test_an_error_in_any_process_is_raised_here(bad: int) -> None:
+    with pytest.raises(OutputError, match=f"task {bad}: cannot write"):
+        on_every_core(list(range(20)), _fails_at(bad))
+
+
+def test_no_task_no_worker() -> None:
+    assert on_every_core([], _square_where) == []
