@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ..config import Settings
+from ..memory import no_cycle_collection
 from ..orgtree import OrgTree, Unit
 from ..report import Report
 from ..review.audit import AuditEntry
@@ -39,11 +40,14 @@ class Books:
     def tree(self) -> OrgTree:
         return self.renderer.report.tree
 
+    # Rendering builds lists by the million and no reference cycle: the collector is paused.
     def book(self, unit: Unit) -> UnitBook:
-        return unit_book(self.renderer, unit)
+        with no_cycle_collection():
+            return unit_book(self.renderer, unit)
 
     def lookup(self) -> Sheet:
-        return replace(self.renderer.lookup(), owner=self.renderer.report.campaign)
+        with no_cycle_collection():
+            return replace(self.renderer.lookup(), owner=self.renderer.report.campaign)
 
     def rows(self, unit: Unit | None) -> int:
         """About how many rows a unit's book (None: the lookup) holds, to write the largest

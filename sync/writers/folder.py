@@ -20,7 +20,6 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from ..errors import OutputError, output_error
-from ..memory import no_cycle_collection
 from ..orgtree import OrgTree, Unit
 from ..paths import output_path
 from ..review.audit import AUDIT_FILE, AuditEntry
@@ -267,9 +266,8 @@ class WorkbookFolder(StateFiles):
     def _settle_workbook(self, books: Books, base: hashlib.blake2b, task: _Task) -> _Settled:
         """Render a workbook and write it into its temporary, unless the folder already holds
         exactly what would be written (same fingerprint, officers' tabs as written)."""
-        with no_cycle_collection():  # rendering builds millions of lists and no cycle
-            job, book = self.job(books, task.unit)
-            fingerprint = self._fingerprint(job, base)
+        job, book = self.job(books, task.unit)
+        fingerprint = self._fingerprint(job, base)
         path = job.path
         unchanged = self.previous().books.get(self._key(path)) == fingerprint and path.is_file()
         if unchanged and (book is None or self._as_written(book)):
