@@ -61,6 +61,11 @@ def _number(value: object) -> float | None:
     return number if math.isfinite(number) else None
 
 
+def _as_given(value: object, parsed: str) -> str:
+    """The cell itself when it already reads as parsed: one object instead of two equal ones."""
+    return value if type(value) is str and value == parsed else parsed
+
+
 def _text(value: object) -> str:
     """A cell as one line of lower-case text without diacritics."""
     return " ".join(strip_diacritics(clean_text(value)).lower().split())
@@ -327,7 +332,7 @@ def parse_phone(value: object) -> str | None:
         national = "0" + candidate[3:] if candidate.startswith("+84") else candidate
         if _NATIONAL_FORM.match(national):  # the usual case
             if _personal_vn(national[1:5], len(national) - 1):
-                return national
+                return _as_given(value, national)
             continue
         try:
             number = phonenumbers.parse(candidate, "VN")
@@ -374,7 +379,7 @@ def parse_email(value: object) -> str | None:
         return None
     if local.startswith(".") or local.endswith(".") or ".." in local:
         return None
-    return f"{local}@{domain}"
+    return _as_given(value, f"{local}@{domain}")
 
 
 # --- years ------------------------------------------------------------------------------------
