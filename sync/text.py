@@ -91,7 +91,8 @@ def clean_text(value: object) -> str:
     if "  " in text:
         text = _SPACE_RUN.sub(" ", text)
     if "\n" in text:
-        text = _TRAILING_SPACE.sub("", text)
+        if " \n" in text:  # spaces ending the last line go with strip() below
+            text = _TRAILING_SPACE.sub("", text)
         if "\n\n\n" in text:
             text = _BLANK_LINES.sub("\n\n", text)
     return text.strip()

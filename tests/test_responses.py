@@ -10,7 +10,7 @@ import pytest
 from sync.config import read_settings
 from sync.models import RawRow
 from sync.pipeline import run_sync
-from sync.responses import Choices, build_responses
+from sync.responses import Choices, build_responses, cell_text
 from sync.text import to_tcvn3, to_vni
 
 from .conftest import VALID_ROW
@@ -89,3 +89,13 @@ def test_clean_cells_are_kept_as_the_very_objects_read() -> None:
         assert getattr(first, key) is cells[key] and getattr(second, key) is cells[key]
     assert (first.sector, first.field) == (cells["sector"], cells["field"])
     assert first.full_name == "Lò Văn Thắng" and first.full_name is second.full_name
+
+
+@pytest.mark.parametrize(
+    ("typed", "cleaned"),
+    [("Dòng 1 \nDòng 2  ", "Dòng 1\nDòng 2"), ("Dòng 1\n\n\n\nDòng 2\n  ", "Dòng 1\n\nDòng 2")],
+)
+def test_cell_text_gives_clean_text_back_itself(typed: str, cleaned: str) -> None:
+    clean = "".join(["Sổ tay\n", "điện tử"])
+    assert cell_text(clean) is clean
+    assert cell_text(typed) == cleaned
