@@ -225,3 +225,21 @@ def test_texts_from_a_reader_that_does_not_share_are_shared(settings) -> None:
                                 locale="vi").rows  # fmt: skip
     assert first.cells["superior_unit"] is second.cells["superior_unit"]
     assert first.cells == second.cells
+
+
+def test_repeated_texts_are_shared_in_a_long_table(settings, tmp_path) -> None:
+    """Past the first rows, texts that repeat are still one object and texts that never repeat
+    still read as typed."""
+    stamp, description = VI_HEADERS.index("Dấu thời gian"), VI_HEADERS.index("Mô tả sáng kiến")
+    rows = [VI_HEADERS]
+    for number in range(2500):
+        row = list(ROW)
+        row[stamp] = f"{number % 28 + 1}/03/2021 {number % 24:02d}:{number % 60:02d}:00"
+        row[description] = f"Mô tả số {number}"
+        rows.append(row)
+    table = read(settings, write_csv(tmp_path / "r.csv", rows, "utf-8"), "csv")
+    first, last = table.rows[0], table.rows[-1]
+    assert last.row == 2501 and last.cells["description"] == "Mô tả số 2499"
+    assert last.cells["timestamp"] == "8/03/2021 03:39:00"
+    assert first.cells["grassroots_unit"] is last.cells["grassroots_unit"]
+    assert first.cells["full_name"] is last.cells["full_name"]

@@ -7,7 +7,7 @@ file and a Google sheet.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
@@ -168,20 +168,40 @@ def _blank_header_columns(
 
 
 class SharedTexts:
-    """One str object per distinct cell text of a table. Readers make a new object for every
-    cell, so a choice, a unit's name or a gender would otherwise be held once per row (at a
-    hundred thousand rows, about a third of the rows' memory). Only exact `str` is shared:
-    1, 1.0 and True are equal keys of a dict, and an Uncalculated "" must stay what it is."""
+    """One str object per distinct text of a column. Readers make a new object for every cell,
+    so a choice, a unit's name or a gender would otherwise be held once per row (at a hundred
+    thousand rows, about a third of the rows' memory). A column whose first rows hardly repeat
+    a text (timestamps, descriptions) is left alone after them: remembering every one of its
+    texts would cost time and memory for nothing. Only exact `str` is shared: 1, 1.0 and
+    True are equal keys of a dict, and an Uncalculated "" must stay what it is."""
 
-    __slots__ = ("_seen",)
+    __slots__ = ("_columns", "_rows")
 
     def __init__(self) -> None:
-        self._seen: dict[str, str] = {}
+        self._columns: list[dict[str, str] | None] = []
+        self._rows = 0
 
-    def __call__(self, values: Iterable[Any]) -> list[Any]:
-        """The values, each text replaced by the first equal text seen."""
-        seen = self._seen.setdefault
-        return [seen(value, value) if type(value) is str else value for value in values]
+    def __call__(self, values: Sequence[Any]) -> list[Any]:
+        """The row's values, each text replaced by the first equal text of its column."""
+        if len(values) > len(self._columns):
+            self._columns.extend({} for _ in range(len(values) - len(self._columns)))
+        self._rows += 1
+        if self._rows == _SAMPLE_ROWS:
+            self._columns = [
+                None if seen is None or len(seen) > _SAMPLE_ROWS * _NEARLY_ALL else seen
+                for seen in self._columns
+            ]
+        # The row may be shorter than the widest row met so far.
+        columns = zip(values, self._columns, strict=False)
+        return [
+            seen.setdefault(value, value) if seen is not None and type(value) is str else value
+            for value, seen in columns
+        ]
+
+
+# A column is judged on its first rows: left alone after them if nearly all their texts differ.
+_SAMPLE_ROWS = 1000
+_NEARLY_ALL = 0.9
 
 
 def _picker(indexes: tuple[int, ...]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
