@@ -95,7 +95,7 @@ class Normaliser:
             raw.given_id or response_id(raw.source, when, typed, author)
             for raw, when, typed, author in stamps
         ]
-        columns = (
+        columns = (  # in the order of Response's fields
             [raw.source for raw in rows],
             [raw.row for raw in rows],
             ids,

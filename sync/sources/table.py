@@ -170,7 +170,7 @@ def _blank_header_columns(
 class SharedTexts:
     """One str object per distinct text of a column. Readers make a new object for every cell,
     so a choice, a unit's name or a gender would otherwise be held once per row (at a hundred
-    thousand rows, about a third of the rows' memory). A column whose first rows hardly repeat
+    thousand rows, over a quarter of the rows' memory). A column whose first rows hardly repeat
     a text (timestamps, descriptions) is left alone after them: remembering every one of its
     texts would cost time and memory for nothing. Only exact `str` is shared: 1, 1.0 and
     True are equal keys of a dict, and an Uncalculated "" must stay what it is."""
