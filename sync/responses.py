@@ -6,7 +6,6 @@ means. The raw cells stay on the Response so every message can quote what the of
 
 from __future__ import annotations
 
-import base64
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -43,7 +42,14 @@ def response_id(
     (`folded_name`: the author's name through `fold`)."""
     stamp = submitted.isoformat() if submitted else raw_timestamp
     digest = hashlib.blake2b(f"{source}\x1f{stamp}\x1f{folded_name}".encode(), digest_size=6)
-    return "SK-" + base64.b32encode(digest.digest()).decode().rstrip("=")
+    # The 48 bits in base 32 (RFC 4648, no padding): two digits at a time from a table, as
+    # base64.b32encode, pure Python, takes four times as long.
+    bits = int.from_bytes(digest.digest(), "big") << 2
+    return "SK-" + "".join([_BASE32_PAIRS[(bits >> shift) & 1023] for shift in (40, 30, 20, 10, 0)])
+
+
+_BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+_BASE32_PAIRS = [high + low for high in _BASE32 for low in _BASE32]
 
 
 def cell_text(value: object) -> str:

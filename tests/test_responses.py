@@ -1,6 +1,8 @@
 """Legacy-encoded answers resolve to the right union and meet their Unicode twins in the
 duplicate check; control characters never reach a Response."""
 
+import base64
+import hashlib
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -10,7 +12,7 @@ import pytest
 from sync.config import read_settings
 from sync.models import RawRow
 from sync.pipeline import run_sync
-from sync.responses import Choices, build_responses, cell_text
+from sync.responses import Choices, build_responses, cell_text, response_id
 from sync.text import to_tcvn3, to_vni
 
 from .conftest import VALID_ROW
@@ -99,3 +101,14 @@ def test_cell_text_gives_clean_text_back_itself(typed: str, cleaned: str) -> Non
     clean = "".join(["Sổ tay\n", "điện tử"])
     assert cell_text(clean) is clean
     assert cell_text(typed) == cleaned
+
+
+@pytest.mark.parametrize("name", ["lo van thang", "", "nguyen thi ha " * 20])
+@pytest.mark.parametrize("submitted", [datetime(2021, 3, 15, 8, 30, tzinfo=VN), None])
+def test_response_id_is_the_base32_of_its_digest(name: str, submitted: datetime | None) -> None:
+    """Ids written into officers' sheets never change: "SK-" and the 48-bit digest of source,
+    time and author in RFC 4648 base 32."""
+    stamp = submitted.isoformat() if submitted else "15/03/2021 8:30"
+    digest = hashlib.blake2b(f"form\x1f{stamp}\x1f{name}".encode(), digest_size=6).digest()
+    expected = "SK-" + base64.b32encode(digest).decode().rstrip("=")
+    assert response_id("form", submitted, "15/03/2021 8:30", name) == expected
