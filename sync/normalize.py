@@ -61,6 +61,11 @@ def _number(value: object) -> float | None:
     return number if math.isfinite(number) else None
 
 
+def _as_given(value: object, parsed: str) -> str:
+    """The cell itself when it already reads as parsed: one object instead of two equal ones."""
+    return value if type(value) is str and value == parsed else parsed
+
+
 def _text(value: object) -> str:
     """A cell as one line of lower-case text without diacritics."""
     return " ".join(strip_diacritics(clean_text(value)).lower().split())
@@ -164,6 +169,16 @@ def _iso_stamp(text: str, zone: ZoneInfo) -> datetime | None:
     return stamp.astimezone(zone) if stamp.tzinfo else stamp
 
 
+def _text_stamp(value: str, locale: str, zone: ZoneInfo) -> datetime | None:
+    """Text in the sheet's locale, a serial number or ISO: no text is more than one of them."""
+    text = " ".join(value.split())
+    if stamp := _local_stamp(text, locale):
+        return stamp
+    if (serial := _serial(text)) is not None:
+        return _from_serial(serial)
+    return _iso_stamp(text, zone)
+
+
 def parse_timestamp(value: object, locale: str, zone: ZoneInfo) -> datetime | None:
     """A form's submission time as an aware datetime in `zone`.
 
@@ -186,11 +201,10 @@ def _timestamp(value: object, locale: str, zone: ZoneInfo) -> datetime | None:
         stamp = value
     elif isinstance(value, date):
         stamp = datetime(value.year, value.month, value.day)
+    elif isinstance(value, str):
+        stamp = _text_stamp(value, locale, zone)
     elif (serial := _serial(value)) is not None:
         stamp = _from_serial(serial)
-    elif isinstance(value, str):
-        text = " ".join(value.split())
-        stamp = _local_stamp(text, locale) or _iso_stamp(text, zone)
     else:
         return None
     if stamp is None or not MIN_YEAR <= stamp.year <= MAX_YEAR:
@@ -266,6 +280,7 @@ def parse_date(value: object, locale: str = "vi") -> date | None:
 # What people put around the digits: spaces, dots, dashes, brackets, a leading + and the
 # apostrophe that forces a spreadsheet cell to text.
 _PHONE_TEXT = re.compile(r"^'?[\s(]*(\+)?[\d\s().\-]+$")
+_NOT_DIGIT = re.compile(r"\D")
 _FLOAT_TEXT = re.compile(r"^(\d+)\.0+$")  # "912820510.0": a number that went through a float
 _PERSONAL_TYPES = {
     phonenumbers.PhoneNumberType.MOBILE,
@@ -287,7 +302,7 @@ def _phone_digits(value: object) -> tuple[bool, str] | None:
     match = _PHONE_TEXT.match(text)
     if match is None:
         return None
-    return (match.group(1) is not None, re.sub(r"\D", "", text))
+    return (match.group(1) is not None, _NOT_DIGIT.sub("", text))
 
 
 _NATIONAL_FORM = re.compile(r"^0[1-9]\d{8,9}$")
@@ -313,9 +328,11 @@ def parse_phone(value: object) -> str | None:
     if found is None or not 8 <= len(found[1]) <= 13:
         return None
     for candidate in _phone_candidates(*found):
-        if _NATIONAL_FORM.match(candidate):  # the usual case needs no full parse
-            if _personal_vn(candidate[1:5], len(candidate) - 1):
-                return candidate
+        # "+84" and a national number without its 0 is that number: no full parse needed.
+        national = "0" + candidate[3:] if candidate.startswith("+84") else candidate
+        if _NATIONAL_FORM.match(national):  # the usual case
+            if _personal_vn(national[1:5], len(national) - 1):
+                return _as_given(value, national)
             continue
         try:
             number = phonenumbers.parse(candidate, "VN")
@@ -362,7 +379,7 @@ def parse_email(value: object) -> str | None:
         return None
     if local.startswith(".") or local.endswith(".") or ".." in local:
         return None
-    return f"{local}@{domain}"
+    return _as_given(value, f"{local}@{domain}")
 
 
 # --- years ------------------------------------------------------------------------------------

@@ -76,11 +76,12 @@ def is_missing(value: object) -> bool:
 
 def clean_text(value: object) -> str:
     """A cell as tidy text: NFC, plain spaces, no invisible characters, at most one blank line."""
-    if is_missing(value):
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        # Spreadsheets hand whole numbers back as floats; "12.0" is never what was typed.
-        value = int(value)
+    if type(value) is not str:  # most cells are text, neither missing nor a number
+        if is_missing(value):
+            return ""
+        if isinstance(value, float) and value.is_integer():
+            # Spreadsheets hand whole numbers back as floats; "12.0" is never what was typed.
+            value = int(value)
     text = str(value)
     # Each step is guarded because most cells need none of them (the unguarded steps were most
     # of the normalise stage's time).
@@ -90,7 +91,8 @@ def clean_text(value: object) -> str:
     if "  " in text:
         text = _SPACE_RUN.sub(" ", text)
     if "\n" in text:
-        text = _TRAILING_SPACE.sub("", text)
+        if " \n" in text:  # spaces ending the last line go with strip() below
+            text = _TRAILING_SPACE.sub("", text)
         if "\n\n\n" in text:
             text = _BLANK_LINES.sub("\n\n", text)
     return text.strip()

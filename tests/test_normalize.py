@@ -513,3 +513,36 @@ def test_parsers_never_raise(value: object) -> None:
     assert year is None or 1900 <= year <= 2100
     money = parse_money(value)
     assert money is None or (isinstance(money, int) and money >= 0)
+
+
+def fresh(text: str) -> str:
+    """An equal text that is a new object, as a reader makes it."""
+    return "".join(list(text))
+
+
+@pytest.mark.parametrize(
+    ("parse", "clean", "untidy"),
+    [
+        (parse_email, "thang@example.vn", "  Thang@Example.VN "),
+        (parse_phone, "0912820510", "0912 820 510"),
+    ],
+)
+def test_a_clean_cell_is_given_back_itself(parse, clean: str, untidy: str) -> None:
+    """Cleaned values that read as typed are the typed object: kept once, not twice."""
+    cell = fresh(clean)
+    assert parse(cell) is cell
+    tidied = parse(untidy)
+    assert tidied == clean.replace("thang", "Thang") and tidied is not untidy
+
+
+@pytest.mark.parametrize("value", ["+84912820510", "+84 912 820 510", "84912820510", 912820510])
+def test_parse_phone_country_code_forms_read_as_national(value: object) -> None:
+    assert parse_phone(value) == "0912820510"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("+84 123 456 789", None), ("+840912820510", "0912820510"), ("+8491282051", None)],
+)
+def test_parse_phone_country_code_edge_forms(value: str, expected: str | None) -> None:
+    assert parse_phone(value) == expected

@@ -1,12 +1,18 @@
 """Legacy-encoded answers resolve to the right union and meet their Unicode twins in the
 duplicate check; control characters never reach a Response."""
 
+import base64
+import hashlib
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from sync.config import read_settings
+from sync.models import RawRow
 from sync.pipeline import run_sync
+from sync.responses import Choices, build_responses, cell_text, response_id
 from sync.text import to_tcvn3, to_vni
 
 from .conftest import VALID_ROW
@@ -47,3 +53,62 @@ def test_control_characters_are_removed(small_campaign) -> None:
     response = sync(small_campaign([row])).responses[0]
     assert (response.title, response.description) == ("Sổ tay[0m điện tử", "Dòng 1\nDòng 2")
     assert not response.violations
+
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+CHOICES = Choices.from_lists([VALID_ROW["field"]], [VALID_ROW["sector"]])
+
+
+def test_every_cell_lands_on_its_field() -> None:
+    raw = RawRow(source="form", row=7, cells={**VALID_ROW, "coauthors": "Lò Thị Mai"},
+                 extra={"Ghi chú": " đã gọi "})  # fmt: skip
+    [response] = build_responses([raw], "vi", VN, CHOICES)
+    assert (response.source, response.row, response.raw) == ("form", 7, raw.cells)
+    assert response.id.startswith("SK-")
+    assert response.submitted_at == datetime(2021, 3, 15, 8, 30, tzinfo=VN)
+    assert (response.full_name, response.birth_year, response.gender) == (
+        "Lò Văn Thắng",
+        1985,
+        "Nam",
+    )
+    assert (response.phone, response.email) == ("0912820510", "thang@example.vn")
+    assert response.position == "Giáo viên"
+    assert response.superior_unit == "LĐLĐ huyện Tuần Giáo"
+    assert response.grassroots_unit == "CĐCS Trường THPT Tuần Giáo"
+    assert (response.sector, response.field) == (VALID_ROW["sector"], VALID_ROW["field"])
+    assert (response.title, response.description) == (VALID_ROW["title"], VALID_ROW["description"])
+    assert (response.start_date, response.benefit_vnd) == (date(2021, 3, 1), 2_000_000)
+    assert (response.coauthors, response.extra) == ("Lò Thị Mai", {"Ghi chú": "đã gọi"})
+
+
+def test_clean_cells_are_kept_as_the_very_objects_read() -> None:
+    """A cell that needs no cleaning is held once: the Response's field is the raw cell."""
+    cells = {**VALID_ROW, "full_name": "Lò  Văn Thắng "}
+    first, second = build_responses(
+        [RawRow("form", 2, cells), RawRow("form", 3, dict(cells))], "vi", VN, CHOICES
+    )
+    for key in ("gender", "email", "position", "superior_unit", "title", "description"):
+        assert getattr(first, key) is cells[key] and getattr(second, key) is cells[key]
+    assert (first.sector, first.field) == (cells["sector"], cells["field"])
+    assert first.full_name == "Lò Văn Thắng" and first.full_name is second.full_name
+
+
+@pytest.mark.parametrize(
+    ("typed", "cleaned"),
+    [("Dòng 1 \nDòng 2  ", "Dòng 1\nDòng 2"), ("Dòng 1\n\n\n\nDòng 2\n  ", "Dòng 1\n\nDòng 2")],
+)
+def test_cell_text_gives_clean_text_back_itself(typed: str, cleaned: str) -> None:
+    clean = "".join(["Sổ tay\n", "điện tử"])
+    assert cell_text(clean) is clean
+    assert cell_text(typed) == cleaned
+
+
+@pytest.mark.parametrize("name", ["lo van thang", "", "nguyen thi ha " * 20])
+@pytest.mark.parametrize("submitted", [datetime(2021, 3, 15, 8, 30, tzinfo=VN), None])
+def test_response_id_is_the_base32_of_its_digest(name: str, submitted: datetime | None) -> None:
+    """Ids written into officers' sheets never change: "SK-" and the 48-bit digest of source,
+    time and author in RFC 4648 base 32."""
+    stamp = submitted.isoformat() if submitted else "15/03/2021 8:30"
+    digest = hashlib.blake2b(f"form\x1f{stamp}\x1f{name}".encode(), digest_size=6).digest()
+    expected = "SK-" + base64.b32encode(digest).decode().rstrip("=")
+    assert response_id("form", submitted, "15/03/2021 8:30", name) == expected

@@ -13,6 +13,7 @@ from sync.a1 import cell_position, column_letter
 from sync.config import SourceSettings, read_settings
 from sync.errors import SourceError
 from sync.sources import read_source
+from sync.sources.table import build_table
 from sync.templates import load_templates
 from sync.text import clean_text
 
@@ -161,3 +162,84 @@ def test_ods_and_xls(settings, tmp_path, kind) -> None:
 def test_column_letters_and_cell_positions_agree(index: int, letters: str) -> None:
     assert column_letter(index) == letters
     assert cell_position(f"{letters}20") == (19, index)
+
+
+def distinct_copies(row: list) -> list:
+    """The row with every text a new object, as a reader parsing each cell makes them."""
+    return ["".join(list(cell)) if isinstance(cell, str) else cell for cell in row]
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "csv"])
+def test_repeated_cell_texts_are_one_object(settings, tmp_path, kind) -> None:
+    rows = [VI_HEADERS, ROW, ["16/03/2021 09:00:00", "Lò Thị Mai", *ROW[2:]]]
+    if kind == "csv":
+        path = write_csv(tmp_path / "r.csv", rows, "utf-8")
+    else:
+        book = openpyxl.Workbook()
+        for row in rows:
+            book.active.append(row)
+        book.save(path := tmp_path / "r.xlsx")
+    first, second = read(settings, path, kind).rows
+    for key in ("gender", "grassroots_unit", "sector", "field", "title"):
+        assert first.cells[key] == ROW[VI_HEADERS.index(FORM.question(key).vi)]
+        assert first.cells[key] is second.cells[key]
+    assert first.cells["full_name"] != second.cells["full_name"]
+
+
+def test_shared_texts_keep_types_apart(settings, tmp_path) -> None:
+    """A text is shared with an equal text only: 1.0 and True (equal keys of a dict) and a
+    formula saved without its value stay as they were read."""
+    book = openpyxl.Workbook()
+    book.active.append([*VI_HEADERS, "Đã gọi", "Số lần"])
+    book.active.append([*ROW[:2], 1, *ROW[3:], True, 1])
+    book.active.append([*ROW[:2], 1, *ROW[3:], "1", ""])
+    book.active["E3"] = "=1/0"  # the phone: a formula without a value
+    book.save(tmp_path / "r.xlsx")
+    first, second = read(settings, tmp_path / "r.xlsx", "xlsx").rows
+    assert first.extra == {"Đã gọi": True, "Số lần": 1.0}
+    assert type(first.extra["Đã gọi"]) is bool and type(first.extra["Số lần"]) is float
+    assert second.extra == {"Đã gọi": "1"}
+    assert type(second.cells["phone"]).__name__ == "Uncalculated"
+    assert first.cells["birth_year"] == 1.0 and type(first.cells["birth_year"]) is float
+
+
+def test_sheet_not_starting_at_a1_reads_from_a1(settings, tmp_path) -> None:
+    book = openpyxl.Workbook()
+    for number, row in enumerate([VI_HEADERS, ROW, ROW], start=1):
+        for column, value in enumerate(row, start=2):
+            book.active.cell(number + 1, column, value)
+    book.save(tmp_path / "r.xlsx")
+    with pytest.raises(SourceError, match="missing required column"):
+        read(settings, tmp_path / "r.xlsx", "xlsx")  # row 1 is the header row, and it is blank
+    book.active.delete_rows(1)
+    book.save(tmp_path / "r.xlsx")
+    first, second = read(settings, tmp_path / "r.xlsx", "xlsx").rows
+    assert first.row == 2 and first.cells["full_name"] == "Lò Văn Thắng"
+    assert first.cells["title"] is second.cells["title"]
+
+
+def test_texts_from_a_reader_that_does_not_share_are_shared(settings) -> None:
+    table = [VI_HEADERS, distinct_copies(ROW), distinct_copies(ROW)]
+    first, second = build_table(name="g", kind="google_sheet", location="sheet", table=table,
+                                form=FORM, aliases={}, id_column="Mã sáng kiến",
+                                locale="vi").rows  # fmt: skip
+    assert first.cells["superior_unit"] is second.cells["superior_unit"]
+    assert first.cells == second.cells
+
+
+def test_repeated_texts_are_shared_in_a_long_table(settings, tmp_path) -> None:
+    """Past the first rows, texts that repeat are still one object and texts that never repeat
+    still read as typed."""
+    stamp, description = VI_HEADERS.index("Dấu thời gian"), VI_HEADERS.index("Mô tả sáng kiến")
+    rows = [VI_HEADERS]
+    for number in range(2500):
+        row = list(ROW)
+        row[stamp] = f"{number % 28 + 1}/03/2021 {number % 24:02d}:{number % 60:02d}:00"
+        row[description] = f"Mô tả số {number}"
+        rows.append(row)
+    table = read(settings, write_csv(tmp_path / "r.csv", rows, "utf-8"), "csv")
+    first, last = table.rows[0], table.rows[-1]
+    assert last.row == 2501 and last.cells["description"] == "Mô tả số 2499"
+    assert last.cells["timestamp"] == "8/03/2021 03:39:00"
+    assert first.cells["grassroots_unit"] is last.cells["grassroots_unit"]
+    assert first.cells["full_name"] is last.cells["full_name"]

@@ -77,6 +77,7 @@ def read_source(
         locale=locale,
         sheet=sheet,
         choices=source.columns,
+        shared=source.kind != "google_sheet",  # the file readers share repeated texts
     )
     if source.sheet is None and sheet_count > 1:
         chosen = f"source {source.name!r} ({where(location)}): read sheet «{sheet}», the one "

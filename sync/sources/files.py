@@ -11,11 +11,15 @@ import csv
 import io
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import SourceError
 from .formulas import uncalculated_cells
 from .messages import refuse, where
+from .table import SharedTexts
+
+if TYPE_CHECKING:
+    from python_calamine import CalamineSheet
 
 # Excel's "CSV UTF-8" adds a BOM, "Unicode text" is UTF-16 (tab-separated), plain "CSV" on a
 # Vietnamese Windows is Windows-1258. Tried in this order when the file has no BOM.
@@ -87,8 +91,9 @@ def _line_of_unclosed_quote(text: str, delimiter: str) -> int:
 
 def _rows(text: str, delimiter: str, path: Path, first_line: int) -> list[list[Any]]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    share = SharedTexts()
     try:
-        return [list(row) for row in reader]
+        return [share(row) for row in reader]
     except csv.Error as exc:
         if "end of data" in str(exc):
             line = first_line - 1 + _line_of_unclosed_quote(text, delimiter)
@@ -108,6 +113,16 @@ def read_csv_table(path: Path, encoding: str | None = None) -> list[list[Any]]:
         header = text.split("\n", 1)[0]
         delimiter = max(",;\t", key=header.count)
     return _rows(text, delimiter, path, first_line)
+
+
+def _values(sheet: CalamineSheet) -> list[list[Any]]:
+    """The sheet's cells from A1, each repeated text one object. A sheet starting at A1 (every
+    Forms export) is turned into Python a row at a time, so its copies of the same texts are
+    dropped as it goes instead of all being held at once."""
+    share = SharedTexts()
+    if sheet.start != (0, 0):
+        return [share(row) for row in sheet.to_python(skip_empty_area=False)]
+    return [share(row) for row in sheet.iter_rows()]
 
 
 class Workbook:
@@ -146,7 +161,7 @@ class Workbook:
         """Values as stored (numbers, dates, text); the header is row 1. A formula saved without
         its value reads as UNCALCULATED rather than as a blank."""
         try:
-            table = self._book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            table = _values(self._book.get_sheet_by_name(sheet))
         except Exception as exc:  # the sheet's XML is parsed only now
             raise self._refusal(exc, sheet) from None
         for row, column in uncalculated_cells(self._data, sheet):

@@ -167,11 +167,72 @@ def _blank_header_columns(
     }
 
 
+class SharedTexts:
+    """One str object per distinct text of a column. Readers make a new object for every cell,
+    so a choice, a unit's name or a gender would otherwise be held once per row (at a hundred
+    thousand rows, over a quarter of the rows' memory). A column whose first rows hardly repeat
+    a text (timestamps, descriptions) is left alone after them: remembering every one of its
+    texts would cost time and memory for nothing. Only exact `str` is shared: 1, 1.0 and
+    True are equal keys of a dict, and an Uncalculated "" must stay what it is."""
+
+    __slots__ = ("_columns", "_rows")
+
+    def __init__(self) -> None:
+        self._columns: list[dict[str, str] | None] = []
+        self._rows = 0
+
+    def __call__(self, values: Sequence[Any]) -> list[Any]:
+        """The row's values, each text replaced by the first equal text of its column."""
+        if len(values) > len(self._columns):
+            self._columns.extend({} for _ in range(len(values) - len(self._columns)))
+        self._rows += 1
+        if self._rows == _SAMPLE_ROWS:
+            self._columns = [
+                None if seen is None or len(seen) > _SAMPLE_ROWS * _NEARLY_ALL else seen
+                for seen in self._columns
+            ]
+        # The row may be shorter than the widest row met so far.
+        columns = zip(values, self._columns, strict=False)
+        return [
+            seen.setdefault(value, value) if seen is not None and type(value) is str else value
+            for value, seen in columns
+        ]
+
+
+# A column is judged on its first rows: left alone after them if nearly all their texts differ.
+_SAMPLE_ROWS = 1000
+_NEARLY_ALL = 0.9
+
+
 def _picker(indexes: tuple[int, ...]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
     """The values at these indexes of a row, always as a tuple (itemgetter of one index is not)."""
     if len(indexes) < 2:
         return lambda values: tuple(values[i] for i in indexes)
     return itemgetter(*indexes)
+
+
+def _raw_rows(
+    name: str, body: Sequence[Sequence[Any]], mapping: HeaderMap, extras: Mapping[int, str]
+) -> list[RawRow]:
+    """The non-blank rows, numbered as in the sheet (the header is row 1)."""
+    rows: list[RawRow] = []
+    names = tuple(mapping.fields.values())
+    pick = _picker(tuple(mapping.fields))
+    full_width = max(mapping.fields, default=-1) + 1
+    for offset, values in enumerate(body):
+        if all(map(_is_blank, values)):
+            continue
+        width = len(values)
+        # A short row (trailing blank cells left out by the reader) is padded with blanks.
+        padded = values if width >= full_width else [*values, *[None] * (full_width - width)]
+        cells = dict(zip(names, pick(padded), strict=True))
+        extra = {h: values[i] for i, h in extras.items() if i < width and not _is_blank(values[i])}
+        given = None
+        if mapping.id_index is not None and mapping.id_index < width:
+            value = values[mapping.id_index]
+            given = None if _is_blank(value) else str(value).strip()
+        rows.append(RawRow(source=name, row=offset + 2, cells=cells, extra=extra, given_id=given))
+    return rows
 
 
 def build_table(
@@ -186,32 +247,21 @@ def build_table(
     locale: str,
     sheet: str = "",
     choices: Mapping[str, str] | None = None,
+    shared: bool = False,
 ) -> SourceTable:
-    """`table[0]` is the header row (sheet row 1); blank rows are skipped but keep numbering."""
+    """`table[0]` is the header row (sheet row 1); blank rows are skipped but keep numbering.
+    `shared`: the reader already gave each repeated text as one object (see SharedTexts)."""
     place = f"source {name!r} ({where(location, sheet or None)})"
     if not table:
         raise refuse(place, "the sheet is empty, no header row")
     headers, body = list(table[0]), table[1:]
+    if not shared:
+        share = SharedTexts()
+        body = [share(values) for values in body]
     mapping = map_headers(headers, form, aliases, id_column, place, choices)
     unnamed = _blank_header_columns(headers, body, mapping)
     extras = {**mapping.extras, **unnamed}
-    rows: list[RawRow] = []
-    names = tuple(mapping.fields.values())
-    pick = _picker(tuple(mapping.fields))
-    full_width = max(mapping.fields, default=-1) + 1
-    for offset, values in enumerate(body):
-        if all(_is_blank(v) for v in values):
-            continue
-        width = len(values)
-        # A short row (trailing blank cells left out by the reader) is padded with blanks.
-        padded = values if width >= full_width else [*values, *[None] * (full_width - width)]
-        cells = dict(zip(names, pick(padded), strict=True))
-        extra = {h: values[i] for i, h in extras.items() if i < width and not _is_blank(values[i])}
-        given = None
-        if mapping.id_index is not None and mapping.id_index < width:
-            value = values[mapping.id_index]
-            given = None if _is_blank(value) else str(value).strip()
-        rows.append(RawRow(source=name, row=offset + 2, cells=cells, extra=extra, given_id=given))
+    rows = _raw_rows(name, body, mapping, extras)
     notes = ()
     if unnamed:
         notes = (f"{place}: columns without a header kept as officers' columns: "
