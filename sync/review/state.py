@@ -9,13 +9,13 @@ from a change in the source), and the last known content of each initiative (for
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
-from ..templates import SheetLayout
-from .values import Review, fingerprint
+from .values import Review
 
 STATE_FILE = "review-state.json"
 STATE_VERSION = 2
@@ -76,7 +76,7 @@ def _entry_json(entry: Entry, columns: list[str]) -> dict[str, Any]:
     if entry.review:
         found["review"] = entry.review
     if entry.cells:
-        found["cells"] = "".join(entry.cells.get(key, _NO_DIGEST) for key in columns)
+        found["cells"] = "".join(map(entry.cells.get, columns, repeat(_NO_DIGEST)))
     for name in ("nominated_at", "archived_at"):
         if getattr(entry, name):
             found[name] = getattr(entry, name)
@@ -93,7 +93,7 @@ def _entry_from_json(data: dict[str, Any], columns: list[str]) -> Entry:
 
 
 def _unit_json(entries: dict[str, Entry]) -> dict[str, Any]:
-    columns = sorted({key for entry in entries.values() for key in entry.cells})
+    columns = sorted(set().union(*(entry.cells for entry in entries.values())))
     return {
         "columns": columns,
         "entries": {k: _entry_json(e, columns) for k, e in sorted(entries.items())},
@@ -171,22 +171,3 @@ def load_state(path: Path) -> ReviewState:
         return state_from_json(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError, TypeError, AttributeError) as exc:
         return ReviewState(unreadable=f"{path.name}: {exc}")
-
-
-def cell_digests(
-    layout: SheetLayout,
-    row: list[Any],
-    values: Mapping[str, Any] | None = None,
-    digests: Mapping[str, str] | None = None,
-) -> dict[str, str]:
-    """Digests of the sync-owned cells of one written row, by column key. `values` and their
-    `digests`: the row's initiative's values already digested, reused for the very same
-    objects (a row shows its initiative's values, so most cells need no digest of their own)."""
-    values, digests = values or {}, digests or {}
-    return {
-        column.key: digests[column.key]
-        if column.key in digests and values[column.key] is value
-        else fingerprint(value)
-        for column, value in zip(layout.columns, row, strict=True)
-        if not column.review
-    }

@@ -5,17 +5,19 @@ Each unit's book names its review list explicitly, so no writer relies on the or
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from operator import is_
 from typing import Any
 
 from ..config import Settings
 from ..orgtree import OrgTree, Unit
 from ..report import Report
 from ..review.audit import AuditEntry
-from ..review.stage import initiative_marks, remember, value_digests
-from ..review.state import ReviewState, cell_digests
-from ..templates import Templates
+from ..review.stage import ValueDigests, initiative_marks, picker, remember, value_digests
+from ..review.state import ReviewState
+from ..review.values import fingerprint
+from ..templates import SheetLayout, Templates
 from .records import Dashboard, Renderer, Sheet
 
 
@@ -76,20 +78,52 @@ def render_books(renderer: Renderer, units: list[Unit]) -> Books:
     return Books(found, lookup, renderer.report.tree)
 
 
+RowDigests = Callable[[list[Any], Mapping[str, Any] | None, tuple[str, ...] | None], dict[str, str]]
+
+
+def _row_digests(layout: SheetLayout, known: tuple[str, ...]) -> RowDigests:
+    """Digests of the sync-owned cells of one written row, by column key in the layout's order,
+    given the row's initiative's values and their digests (keys `known`, `value_digests`). The
+    cells that show those very values reuse their digests: most of a row, checked at once."""
+    owned = [(position, c.key) for position, c in enumerate(layout.columns) if not c.review]
+    shared = [(position, key) for position, key in owned if key in known]
+    own = [(position, key) for position, key in owned if key not in known]
+    shown, held = picker([p for p, _ in shared]), picker([key for _, key in shared])
+    digested = picker([known.index(key) for _, key in shared])
+    others = picker([p for p, _ in own])
+    keys = [key for _, key in owned]
+    made = [key for _, key in (*shared, *own)]
+    in_layout_order = picker([made.index(key) for key in keys])
+
+    def digests(
+        row: list[Any], values: Mapping[str, Any] | None, value_digests: tuple[str, ...] | None
+    ) -> dict[str, str]:
+        cells = shown(row)
+        if values is not None and value_digests is not None and all(map(is_, cells, held(values))):
+            reused = digested(value_digests)
+        else:
+            reused = tuple(map(fingerprint, cells))
+        made = reused + tuple(map(fingerprint, others(row)))
+        return dict(zip(keys, in_layout_order(made), strict=True))
+
+    return digests
+
+
 def sheet_digests(
     sheet: Sheet,
     values: Mapping[str, Mapping[str, Any]] | None = None,
-    digests: Mapping[str, Mapping[str, str]] | None = None,
+    digests: ValueDigests | None = None,
 ) -> dict[str, dict[str, str]]:
     """Per listed initiative, digests of the sync-owned cells as written; those of `values`
     already digested (`value_digests`) are reused."""
     position = sheet.layout.column_keys().index("id")
-    values, digests = values or {}, digests or {}
+    values = values or {}
+    known, digested = (digests.keys, digests.digests) if digests else ((), {})
+    row_digests = _row_digests(sheet.layout, known)
     found = {}
     for row in sheet.rows:
         initiative = str(row[position])
-        known, digested = values.get(initiative), digests.get(initiative)
-        found[initiative] = cell_digests(sheet.layout, row, known, digested)
+        found[initiative] = row_digests(row, values.get(initiative), digested.get(initiative))
     return found
 
 
@@ -105,7 +139,7 @@ def remembered(
         unit_id: sheet_digests(sheet, values, digests) for unit_id, sheet in listed.items()
     }
     marks = initiative_marks(report.review, report.responses, digests)
-    # A dict per initiative, a million of them at national scale: gone before the state is built.
+    # A tuple per initiative, a million of them at national scale: gone before the state is built.
     del digests
     headers = {c.key: c.header for c in renderer.layouts["initiatives"].columns}
     return remember(report.review, report.responses, marks, written, headers, report.generated_at)
