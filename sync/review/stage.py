@@ -146,7 +146,7 @@ def remember(
     outcome: Outcome,
     responses: list[Response],
     marks: dict[str, Mark],
-    written: Mapping[str, Mapping[str, dict[str, str]]],
+    written: Mapping[str, Mapping[str, Mapping[str, str]]],
     headers: Mapping[str, str],
     now: datetime,
 ) -> tuple[ReviewState, list[AuditEntry]]:

@@ -15,7 +15,7 @@ from ..orgtree import OrgTree, Unit
 from ..report import Report
 from ..review.audit import AuditEntry
 from ..review.stage import ValueDigests, initiative_marks, picker, remember, value_digests
-from ..review.state import ReviewState
+from ..review.state import Cells, ReviewState
 from ..review.values import fingerprint
 from ..templates import SheetLayout, Templates
 from .records import Dashboard, Renderer, Sheet
@@ -78,11 +78,11 @@ def render_books(renderer: Renderer, units: list[Unit]) -> Books:
     return Books(found, lookup, renderer.report.tree)
 
 
-RowDigests = Callable[[list[Any], Mapping[str, Any] | None, tuple[str, ...] | None], dict[str, str]]
+RowDigests = Callable[[list[Any], Mapping[str, Any] | None, tuple[str, ...] | None], Cells]
 
 
 def _row_digests(layout: SheetLayout, known: tuple[str, ...]) -> RowDigests:
-    """Digests of the sync-owned cells of one written row, by column key in the layout's order,
+    """Digests of the sync-owned cells of one written row, packed by column key (`Cells`),
     given the row's initiative's values and their digests (keys `known`, `value_digests`). The
     cells that show those very values reuse their digests: most of a row, checked at once."""
     owned = [(position, c.key) for position, c in enumerate(layout.columns) if not c.review]
@@ -91,20 +91,20 @@ def _row_digests(layout: SheetLayout, known: tuple[str, ...]) -> RowDigests:
     shown, held = picker([p for p, _ in shared]), picker([key for _, key in shared])
     digested = picker([known.index(key) for _, key in shared])
     others = picker([p for p, _ in own])
-    keys = [key for _, key in owned]
+    columns = tuple(sorted(key for _, key in owned))
     made = [key for _, key in (*shared, *own)]
-    in_layout_order = picker([made.index(key) for key in keys])
+    in_column_order = picker([made.index(key) for key in columns])
 
     def digests(
         row: list[Any], values: Mapping[str, Any] | None, value_digests: tuple[str, ...] | None
-    ) -> dict[str, str]:
+    ) -> Cells:
         cells = shown(row)
         if values is not None and value_digests is not None and all(map(is_, cells, held(values))):
             reused = digested(value_digests)
         else:
             reused = tuple(map(fingerprint, cells))
         made = reused + tuple(map(fingerprint, others(row)))
-        return dict(zip(keys, in_layout_order(made), strict=True))
+        return Cells(columns, "".join(in_column_order(made)))
 
     return digests
 
@@ -113,7 +113,7 @@ def sheet_digests(
     sheet: Sheet,
     values: Mapping[str, Mapping[str, Any]] | None = None,
     digests: ValueDigests | None = None,
-) -> dict[str, dict[str, str]]:
+) -> dict[str, Cells]:
     """Per listed initiative, digests of the sync-owned cells as written; those of `values`
     already digested (`value_digests`) are reused."""
     position = sheet.layout.column_keys().index("id")
@@ -135,7 +135,7 @@ def remembered(
     assert report.review is not None
     values = renderer.initiative_values
     digests = value_digests(values)
-    written: Mapping[str, dict[str, dict[str, str]]] = {
+    written: Mapping[str, dict[str, Cells]] = {
         unit_id: sheet_digests(sheet, values, digests) for unit_id, sheet in listed.items()
     }
     marks = initiative_marks(report.review, report.responses, digests)
