@@ -296,7 +296,7 @@ def _archive(
 def next_state(
     outcome: Outcome,
     responses: Mapping[str, Response],
-    written: Mapping[str, Mapping[str, dict[str, str]]],
+    written: Mapping[str, Mapping[str, Mapping[str, str]]],
     marks: dict[str, Mark],
 ) -> ReviewState:
     """The state to remember: `written` has, per unit, the digests of the sync-owned cells of

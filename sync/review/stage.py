@@ -8,9 +8,10 @@ for Google spreadsheets, and for `sangkien sync` and `sangkien dossier`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from ..config import Settings
@@ -89,22 +90,49 @@ def settle_review(
     return ReviewRound(outcome, summary)
 
 
-def value_digests(values: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, str]]:
+@dataclass(frozen=True, slots=True)
+class ValueDigests:
+    """Per initiative, the digest of each of its sync-owned values, in the order of `keys`
+    (every initiative has the same keys): a tuple each, a million of them at national scale."""
+
+    keys: tuple[str, ...]
+    digests: dict[str, tuple[str, ...]]
+
+
+def picker(keys: Sequence[Any]) -> Callable[[Any], tuple[Any, ...]]:
+    """The items of a sequence or mapping at `keys`, always as a tuple (`itemgetter` gives a
+    lone item bare, and takes no empty list)."""
+    if not keys:
+        return lambda _: ()
+    if len(keys) == 1:
+        only = keys[0]
+        return lambda items: (items[only],)
+    return itemgetter(*keys)
+
+
+def value_digests(values: Mapping[str, Mapping[str, Any]]) -> ValueDigests:
     """Per initiative, the digest of each of its sync-owned values: taken once, for its mark in
     the state and for every sheet row that shows it."""
-    return {i: {k: fingerprint(v) for k, v in cells.items()} for i, cells in values.items()}
+    keys = tuple(next(iter(values.values()), ()))
+    pick = picker(keys)
+    found = {}
+    for initiative, cells in values.items():
+        if len(cells) != len(keys):
+            raise ValueError(f"{initiative}: values {sorted(cells)}, expected {sorted(keys)}")
+        found[initiative] = tuple(map(fingerprint, pick(cells)))
+    return ValueDigests(keys, found)
 
 
 def initiative_marks(
-    outcome: Outcome, responses: list[Response], digests: Mapping[str, Mapping[str, str]]
+    outcome: Outcome, responses: list[Response], digests: ValueDigests
 ) -> dict[str, Mark]:
     """Per initiative, what the audit log compares next time: one digest of its sync-owned
     values (`value_digests`, the problems left out), its status, the tier it reached and unit."""
     tiers = outcome.flow.tier_reached
+    compared = picker([digests.keys.index(k) for k in sorted(digests.keys) if k != "problems"])
     marks = {}
     for response in responses:
-        cells = digests[response.id]
-        content = "\x1f".join(cells[k] for k in sorted(cells) if k != "problems")
+        content = "\x1f".join(compared(digests.digests[response.id]))
         marks[response.id] = Mark(
             digest=fingerprint(content),
             status=str(response.status),
@@ -118,7 +146,7 @@ def remember(
     outcome: Outcome,
     responses: list[Response],
     marks: dict[str, Mark],
-    written: Mapping[str, Mapping[str, dict[str, str]]],
+    written: Mapping[str, Mapping[str, Mapping[str, str]]],
     headers: Mapping[str, str],
     now: datetime,
 ) -> tuple[ReviewState, list[AuditEntry]]:

@@ -11,14 +11,40 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
-from ..templates import SheetLayout
-from .values import Review, fingerprint
+from .values import Review
 
 STATE_FILE = "review-state.json"
 STATE_VERSION = 2
+
+
+_NO_DIGEST = "-" * 8  # a column the row was written without
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Cells(Mapping[str, str]):
+    """The digests of a written row's sync-owned cells, by column key, packed as the state file
+    keeps them: eight characters per column of `columns`, in their order (sorted). A unit's rows
+    share `columns`, and a million rows need no dict each."""
+
+    columns: tuple[str, ...]
+    packed: str
+
+    def __getitem__(self, key: str) -> str:
+        try:
+            start = self.columns.index(key) * 8
+        except ValueError:
+            raise KeyError(key) from None
+        return self.packed[start : start + 8]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.columns)
+
+    def __len__(self) -> int:
+        return len(self.columns)
 
 
 @dataclass(slots=True)
@@ -26,7 +52,8 @@ class Entry:
     """One initiative as one unit sees it."""
 
     review: Review = field(default_factory=dict)
-    cells: dict[str, str] = field(default_factory=dict)  # sync-owned key -> last written digest
+    # Sync-owned key -> last written digest (`Cells` as written, a dict as read back).
+    cells: Mapping[str, str] = field(default_factory=dict)
     nominated_at: str | None = None  # ISO time this unit's nomination was first seen
     archived_at: str | None = None  # ISO time it left the unit's list, while archived
     title: str = ""  # last known, for the archive tab
@@ -65,10 +92,14 @@ class ReviewState:
         return self.units.get(unit_id, {})
 
 
-_NO_DIGEST = "-" * 8  # a column the row was written without
+def _packed(cells: Mapping[str, str], columns: tuple[str, ...]) -> str:
+    """The digests in the unit's column order: as packed when written with those columns."""
+    if isinstance(cells, Cells) and cells.columns == columns:
+        return cells.packed
+    return "".join(map(cells.get, columns, repeat(_NO_DIGEST)))
 
 
-def _entry_json(entry: Entry, columns: list[str]) -> dict[str, Any]:
+def _entry_json(entry: Entry, columns: tuple[str, ...]) -> dict[str, Any]:
     """Only what is set; the cell digests as one string in the unit's column order. Names and
     titles serve the archive tab, which keeps only reviewed initiatives: an unreviewed one that
     is still listed needs none, so the state grows with what was reviewed, not with every row."""
@@ -76,7 +107,7 @@ def _entry_json(entry: Entry, columns: list[str]) -> dict[str, Any]:
     if entry.review:
         found["review"] = entry.review
     if entry.cells:
-        found["cells"] = "".join(entry.cells.get(key, _NO_DIGEST) for key in columns)
+        found["cells"] = _packed(entry.cells, columns)
     for name in ("nominated_at", "archived_at"):
         if getattr(entry, name):
             found[name] = getattr(entry, name)
@@ -93,9 +124,9 @@ def _entry_from_json(data: dict[str, Any], columns: list[str]) -> Entry:
 
 
 def _unit_json(entries: dict[str, Entry]) -> dict[str, Any]:
-    columns = sorted({key for entry in entries.values() for key in entry.cells})
+    columns = tuple(sorted(set().union(*(entry.cells for entry in entries.values()))))
     return {
-        "columns": columns,
+        "columns": list(columns),
         "entries": {k: _entry_json(e, columns) for k, e in sorted(entries.items())},
     }
 
@@ -171,22 +202,3 @@ def load_state(path: Path) -> ReviewState:
         return state_from_json(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError, TypeError, AttributeError) as exc:
         return ReviewState(unreadable=f"{path.name}: {exc}")
-
-
-def cell_digests(
-    layout: SheetLayout,
-    row: list[Any],
-    values: Mapping[str, Any] | None = None,
-    digests: Mapping[str, str] | None = None,
-) -> dict[str, str]:
-    """Digests of the sync-owned cells of one written row, by column key. `values` and their
-    `digests`: the row's initiative's values already digested, reused for the very same
-    objects (a row shows its initiative's values, so most cells need no digest of their own)."""
-    values, digests = values or {}, digests or {}
-    return {
-        column.key: digests[column.key]
-        if column.key in digests and values[column.key] is value
-        else fingerprint(value)
-        for column, value in zip(layout.columns, row, strict=True)
-        if not column.review
-    }

@@ -219,12 +219,17 @@ def canonical(value: Any) -> str:
 def fingerprint(value: Any) -> str:
     """A short digest of a cell, so the state remembers what was written without copying it.
     CRC-32 is enough to notice an edit (a chance collision only hides one edit of one cell) and
-    several times cheaper than a cryptographic hash over millions of cells."""
+    several times cheaper than a cryptographic hash over millions of cells. The digest is that
+    of `canonical(value)`; the common kinds take a shorter way to the same text."""
     kind = type(value)
-    if kind is str and len(value) > _REPEATED_TEXT_MAX:  # titles, descriptions: seldom repeat
-        return _crc(value if value.strip() else "")
-    if value is None or kind in (str, int):  # names, units, blanks repeat across rows
-        return _repeated_fingerprint(kind, value)
+    if kind is str:
+        if len(value) > _REPEATED_TEXT_MAX:  # titles, descriptions: seldom repeat
+            return _crc(value if value.strip() else "")
+        return _short_text_fingerprint(value)  # names, units, blanks repeat across rows
+    if kind is int:  # row numbers seldom repeat; `str` is `canonical` for a plain int
+        return _crc(str(value))
+    if value is None or kind is date:  # blanks; a campaign's dates repeat across rows
+        return _day_fingerprint(value)
     return _crc(canonical(value))
 
 
@@ -233,8 +238,13 @@ _REPEATED_TEXT_MAX = 40
 
 
 @lru_cache(maxsize=1 << 16)
-def _repeated_fingerprint(kind: type, value: Any) -> str:  # `kind` keeps True apart from 1
-    return _crc(canonical(value))
+def _short_text_fingerprint(text: str) -> str:
+    return _crc(text if text.strip() else "")
+
+
+@lru_cache(maxsize=1 << 12)
+def _day_fingerprint(day: date | None) -> str:
+    return _crc(canonical(day))
 
 
 def _crc(text: str) -> str:

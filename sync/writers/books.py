@@ -5,8 +5,9 @@ Each unit's book names its review list explicitly, so no writer relies on the or
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from operator import is_
 from typing import Any
 
 from ..config import Settings
@@ -14,9 +15,10 @@ from ..memory import no_cycle_collection
 from ..orgtree import OrgTree, Unit
 from ..report import Report
 from ..review.audit import AuditEntry
-from ..review.stage import initiative_marks, remember, value_digests
-from ..review.state import ReviewState, cell_digests
-from ..templates import Templates
+from ..review.stage import ValueDigests, initiative_marks, picker, remember, value_digests
+from ..review.state import Cells, ReviewState
+from ..review.values import fingerprint
+from ..templates import SheetLayout, Templates
 from .records import Dashboard, Renderer, Sheet
 
 
@@ -92,20 +94,52 @@ def unit_book(renderer: Renderer, unit: Unit) -> UnitBook:
     return UnitBook(unit, initiatives, tuple(owned), board)
 
 
+RowDigests = Callable[[list[Any], Mapping[str, Any] | None, tuple[str, ...] | None], Cells]
+
+
+def _row_digests(layout: SheetLayout, known: tuple[str, ...]) -> RowDigests:
+    """Digests of the sync-owned cells of one written row, packed by column key (`Cells`),
+    given the row's initiative's values and their digests (keys `known`, `value_digests`). The
+    cells that show those very values reuse their digests: most of a row, checked at once."""
+    owned = [(position, c.key) for position, c in enumerate(layout.columns) if not c.review]
+    shared = [(position, key) for position, key in owned if key in known]
+    own = [(position, key) for position, key in owned if key not in known]
+    shown, held = picker([p for p, _ in shared]), picker([key for _, key in shared])
+    digested = picker([known.index(key) for _, key in shared])
+    others = picker([p for p, _ in own])
+    columns = tuple(sorted(key for _, key in owned))
+    made = [key for _, key in (*shared, *own)]
+    in_column_order = picker([made.index(key) for key in columns])
+
+    def digests(
+        row: list[Any], values: Mapping[str, Any] | None, value_digests: tuple[str, ...] | None
+    ) -> Cells:
+        cells = shown(row)
+        if values is not None and value_digests is not None and all(map(is_, cells, held(values))):
+            reused = digested(value_digests)
+        else:
+            reused = tuple(map(fingerprint, cells))
+        made = reused + tuple(map(fingerprint, others(row)))
+        return Cells(columns, "".join(in_column_order(made)))
+
+    return digests
+
+
 def sheet_digests(
     sheet: Sheet,
     values: Mapping[str, Mapping[str, Any]] | None = None,
-    digests: Mapping[str, Mapping[str, str]] | None = None,
-) -> dict[str, dict[str, str]]:
+    digests: ValueDigests | None = None,
+) -> dict[str, Cells]:
     """Per listed initiative, digests of the sync-owned cells as written; those of `values`
     already digested (`value_digests`) are reused."""
     position = sheet.layout.column_keys().index("id")
-    values, digests = values or {}, digests or {}
+    values = values or {}
+    known, digested = (digests.keys, digests.digests) if digests else ((), {})
+    row_digests = _row_digests(sheet.layout, known)
     found = {}
     for row in sheet.rows:
         initiative = str(row[position])
-        known, digested = values.get(initiative), digests.get(initiative)
-        found[initiative] = cell_digests(sheet.layout, row, known, digested)
+        found[initiative] = row_digests(row, values.get(initiative), digested.get(initiative))
     return found
 
 
@@ -117,11 +151,11 @@ def remembered(
     assert report.review is not None
     values = renderer.initiative_values
     digests = value_digests(values)
-    written: Mapping[str, dict[str, dict[str, str]]] = {
+    written: Mapping[str, dict[str, Cells]] = {
         unit_id: sheet_digests(sheet, values, digests) for unit_id, sheet in listed.items()
     }
     marks = initiative_marks(report.review, report.responses, digests)
-    # A dict per initiative, a million of them at national scale: gone before the state is built.
+    # A tuple per initiative, a million of them at national scale: gone before the state is built.
     del digests
     headers = {c.key: c.header for c in renderer.layouts["initiatives"].columns}
     return remember(report.review, report.responses, marks, written, headers, report.generated_at)

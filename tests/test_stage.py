@@ -1,0 +1,58 @@
+"""The review round's bookkeeping after writing: each initiative's value digests, taken once and
+shared by its mark in the state and every sheet row that shows it."""
+
+from __future__ import annotations
+
+from datetime import date
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from sync.models import Response
+from sync.review.stage import initiative_marks, picker, value_digests
+from sync.review.values import fingerprint
+
+VALUES: dict[str, dict[str, Any]] = {
+    "SK-1": {"id": "SK-1", "title": "Máy bơm", "problems": "", "row": 2, "start": date(2021, 3, 1)},
+    "SK-2": {"id": "SK-2", "title": "Sổ sách", "problems": "[E] lỗi", "row": 3, "start": None},
+}
+
+
+def test_picker_always_gives_a_tuple() -> None:
+    row = ["a", "b", "c"]
+    assert picker([])(row) == ()
+    assert picker([1])(row) == ("b",)
+    assert picker([2, 0])(row) == ("c", "a")
+    assert picker(["title"])(VALUES["SK-1"]) == ("Máy bơm",)
+
+
+def test_value_digests_are_each_values_fingerprint_in_key_order() -> None:
+    digests = value_digests(VALUES)
+    assert digests.keys == ("id", "title", "problems", "row", "start")
+    for initiative, values in VALUES.items():
+        expected = tuple(fingerprint(values[key]) for key in digests.keys)
+        assert digests.digests[initiative] == expected
+
+
+def test_value_digests_refuse_initiatives_with_other_keys() -> None:
+    odd = {**VALUES, "SK-3": {"id": "SK-3", "title": "Thiếu cột"}}
+    with pytest.raises(ValueError, match="SK-3"):
+        value_digests(odd)
+    assert value_digests({}).digests == {}
+
+
+def test_a_marks_digest_covers_every_value_but_the_problems() -> None:
+    responses = [
+        Response(source="form", row=values["row"], id=initiative, raw={})
+        for initiative, values in VALUES.items()
+    ]
+    outcome: Any = SimpleNamespace(flow=SimpleNamespace(tier_reached=dict.fromkeys(VALUES, "x")))
+    marks = initiative_marks(outcome, responses, value_digests(VALUES))
+    for initiative, values in VALUES.items():
+        kept = [fingerprint(values[k]) for k in sorted(values) if k != "problems"]
+        assert marks[initiative].digest == fingerprint("\x1f".join(kept))
+        assert marks[initiative].tier == "x"
+    with_problem = {**VALUES, "SK-1": {**VALUES["SK-1"], "problems": "[E] mới"}}
+    again = initiative_marks(outcome, responses, value_digests(with_problem))
+    assert again["SK-1"].digest == marks["SK-1"].digest
