@@ -442,11 +442,12 @@ def _options(sheets: list[Sheet]) -> dict[str, Any]:
 
 @dataclass(frozen=True, slots=True)
 class WorkbookJob:
+    """A workbook to write: its tabs, its dashboard and what officers added to the one before."""
+
     path: Path  # the workbook as officers know it
     sheets: list[Sheet]
     dashboard: Dashboard | None = None
     carried: Carried | None = None  # the officers' additions to the workbook it replaces
-    into: Path | None = None  # a temporary the caller commits; None: replace `path` atomically
 
 
 def write_workbook(
