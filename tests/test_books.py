@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sync.review.stage import value_digests
+from sync.review.stage import ValueTable, value_digests
 from sync.review.values import fingerprint
 from sync.templates import Column, SheetLayout
 from sync.writers.books import sheet_digests
@@ -25,6 +25,8 @@ VALUES: dict[str, dict[str, Any]] = {
     "SK-1": {"id": "SK-1", "title": "Máy bơm tiết kiệm điện", "row": 1002},
     "SK-2": {"id": "SK-2", "title": "Sổ sách điện tử", "row": 1003},
 }
+TABLE = ValueTable.from_mappings(VALUES)
+EMPTY = ValueTable.from_mappings({})
 
 
 def shown(initiative: str, **changes: Any) -> list[Any]:
@@ -39,14 +41,14 @@ def cell_by_cell(row: list[Any]) -> dict[str, str]:
 
 def test_each_sync_owned_cell_as_written_in_the_layouts_order() -> None:
     rows = [shown("SK-1"), shown("SK-2", outcome="Đã đề xuất lên cấp trên")]
-    found = sheet_digests(Sheet(LAYOUT, rows), VALUES, value_digests(VALUES))
+    found = sheet_digests(Sheet(LAYOUT, rows), TABLE, value_digests(TABLE))
     assert found == {"SK-1": cell_by_cell(rows[0]), "SK-2": cell_by_cell(rows[1])}
     assert list(found["SK-1"]) == ["id", "outcome", "row", "title"]  # as the state file packs them
 
 
 def test_a_cell_showing_other_than_its_initiatives_value_is_digested_as_shown() -> None:
     rows = [shown("SK-1", title="Tiêu đề khác"), shown("SK-2", row=int("1003"))]
-    found = sheet_digests(Sheet(LAYOUT, rows), VALUES, value_digests(VALUES))
+    found = sheet_digests(Sheet(LAYOUT, rows), TABLE, value_digests(TABLE))
     assert found["SK-1"] == cell_by_cell(rows[0])
     assert found["SK-1"]["title"] == fingerprint("Tiêu đề khác")
     assert found["SK-2"] == cell_by_cell(rows[1])
@@ -54,9 +56,9 @@ def test_a_cell_showing_other_than_its_initiatives_value_is_digested_as_shown() 
 
 def test_without_the_values_every_cell_is_digested() -> None:
     rows = [shown("SK-1"), shown("SK-2")]
-    with_values = sheet_digests(Sheet(LAYOUT, rows), VALUES, value_digests(VALUES))
+    with_values = sheet_digests(Sheet(LAYOUT, rows), TABLE, value_digests(TABLE))
     assert sheet_digests(Sheet(LAYOUT, rows)) == with_values
     listed_elsewhere = [shown("SK-1")]  # an initiative the values do not hold
-    assert sheet_digests(Sheet(LAYOUT, listed_elsewhere), {}, value_digests({})) == {
+    assert sheet_digests(Sheet(LAYOUT, listed_elsewhere), EMPTY, value_digests(EMPTY)) == {
         "SK-1": cell_by_cell(listed_elsewhere[0])
     }

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from sync.models import Response
-from sync.review.stage import initiative_marks, picker, value_digests
+from sync.review.stage import ValueTable, initiative_marks, picker, value_digests
 from sync.review.values import fingerprint
 
 VALUES: dict[str, dict[str, Any]] = {
@@ -28,18 +28,24 @@ def test_picker_always_gives_a_tuple() -> None:
 
 
 def test_value_digests_are_each_values_fingerprint_in_key_order() -> None:
-    digests = value_digests(VALUES)
+    digests = value_digests(ValueTable.from_mappings(VALUES))
     assert digests.keys == ("id", "title", "problems", "row", "start")
     for initiative, values in VALUES.items():
         expected = tuple(fingerprint(values[key]) for key in digests.keys)
-        assert digests.digests[initiative] == expected
+        assert digests.rows[initiative] == expected
 
 
-def test_value_digests_refuse_initiatives_with_other_keys() -> None:
+def test_a_value_table_refuses_initiatives_with_other_keys() -> None:
     odd = {**VALUES, "SK-3": {"id": "SK-3", "title": "Thiếu cột"}}
     with pytest.raises(ValueError, match="SK-3"):
-        value_digests(odd)
-    assert value_digests({}).digests == {}
+        ValueTable.from_mappings(odd)
+    assert value_digests(ValueTable.from_mappings({})).rows == {}
+
+
+def test_a_value_table_gives_an_initiatives_values_by_key() -> None:
+    table = ValueTable.from_mappings(VALUES)
+    assert table.of("SK-2") == VALUES["SK-2"]
+    assert table.picker(["row", "id"])(table.rows["SK-1"]) == (2, "SK-1")
 
 
 def test_a_marks_digest_covers_every_value_but_the_problems() -> None:
@@ -48,11 +54,13 @@ def test_a_marks_digest_covers_every_value_but_the_problems() -> None:
         for initiative, values in VALUES.items()
     ]
     outcome: Any = SimpleNamespace(flow=SimpleNamespace(tier_reached=dict.fromkeys(VALUES, "x")))
-    marks = initiative_marks(outcome, responses, value_digests(VALUES))
+    marks = initiative_marks(outcome, responses, value_digests(ValueTable.from_mappings(VALUES)))
     for initiative, values in VALUES.items():
         kept = [fingerprint(values[k]) for k in sorted(values) if k != "problems"]
         assert marks[initiative].digest == fingerprint("\x1f".join(kept))
         assert marks[initiative].tier == "x"
     with_problem = {**VALUES, "SK-1": {**VALUES["SK-1"], "problems": "[E] mới"}}
-    again = initiative_marks(outcome, responses, value_digests(with_problem))
+    again = initiative_marks(
+        outcome, responses, value_digests(ValueTable.from_mappings(with_problem))
+    )
     assert again["SK-1"].digest == marks["SK-1"].digest

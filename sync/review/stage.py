@@ -91,12 +91,33 @@ def settle_review(
 
 
 @dataclass(frozen=True, slots=True)
-class ValueDigests:
-    """Per initiative, the digest of each of its sync-owned values, in the order of `keys`
-    (every initiative has the same keys): a tuple each, a million of them at national scale."""
+class ValueTable:
+    """Per initiative, its sync-owned values (or their digests), a tuple each in the order of
+    `keys`, which every initiative shares: a dict each would take three times the memory, most
+    of a gigabyte at national scale."""
 
     keys: tuple[str, ...]
-    digests: dict[str, tuple[str, ...]]
+    rows: dict[str, tuple[Any, ...]]
+
+    @classmethod
+    def from_mappings(cls, values: Mapping[str, Mapping[str, Any]]) -> ValueTable:
+        """From a mapping per initiative, all with the keys of the first."""
+        keys = tuple(next(iter(values.values()), ()))
+        pick = picker(keys)
+        rows = {}
+        for initiative, cells in values.items():
+            if len(cells) != len(keys):
+                raise ValueError(f"{initiative}: values {sorted(cells)}, expected {sorted(keys)}")
+            rows[initiative] = pick(cells)
+        return cls(keys, rows)
+
+    def of(self, initiative: str) -> dict[str, Any]:
+        """An initiative's values by key, made when asked."""
+        return dict(zip(self.keys, self.rows[initiative], strict=True))
+
+    def picker(self, keys: Sequence[str]) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
+        """The values at `keys` of an initiative's row."""
+        return picker([self.keys.index(key) for key in keys])
 
 
 def picker(keys: Sequence[Any]) -> Callable[[Any], tuple[Any, ...]]:
@@ -110,21 +131,15 @@ def picker(keys: Sequence[Any]) -> Callable[[Any], tuple[Any, ...]]:
     return itemgetter(*keys)
 
 
-def value_digests(values: Mapping[str, Mapping[str, Any]]) -> ValueDigests:
+def value_digests(values: ValueTable) -> ValueTable:
     """Per initiative, the digest of each of its sync-owned values: taken once, for its mark in
     the state and for every sheet row that shows it."""
-    keys = tuple(next(iter(values.values()), ()))
-    pick = picker(keys)
-    found = {}
-    for initiative, cells in values.items():
-        if len(cells) != len(keys):
-            raise ValueError(f"{initiative}: values {sorted(cells)}, expected {sorted(keys)}")
-        found[initiative] = tuple(map(fingerprint, pick(cells)))
-    return ValueDigests(keys, found)
+    digests = {initiative: tuple(map(fingerprint, row)) for initiative, row in values.rows.items()}
+    return ValueTable(values.keys, digests)
 
 
 def initiative_marks(
-    outcome: Outcome, responses: list[Response], digests: ValueDigests
+    outcome: Outcome, responses: list[Response], digests: ValueTable
 ) -> dict[str, Mark]:
     """Per initiative, what the audit log compares next time: one digest of its sync-owned
     values (`value_digests`, the problems left out), its status, the tier it reached and unit."""
@@ -132,7 +147,7 @@ def initiative_marks(
     compared = picker([digests.keys.index(k) for k in sorted(digests.keys) if k != "problems"])
     marks = {}
     for response in responses:
-        content = "\x1f".join(compared(digests.digests[response.id]))
+        content = "\x1f".join(compared(digests.rows[response.id]))
         marks[response.id] = Mark(
             digest=fingerprint(content),
             status=str(response.status),

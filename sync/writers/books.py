@@ -15,7 +15,7 @@ from ..memory import no_cycle_collection
 from ..orgtree import OrgTree, Unit
 from ..report import Report
 from ..review.audit import AuditEntry
-from ..review.stage import ValueDigests, initiative_marks, picker, remember, value_digests
+from ..review.stage import ValueTable, initiative_marks, picker, remember, value_digests
 from ..review.state import Cells, ReviewState
 from ..review.values import fingerprint
 from ..templates import SheetLayout, Templates
@@ -94,17 +94,18 @@ def unit_book(renderer: Renderer, unit: Unit) -> UnitBook:
     return UnitBook(unit, initiatives, tuple(owned), board)
 
 
-RowDigests = Callable[[list[Any], Mapping[str, Any] | None, tuple[str, ...] | None], Cells]
+RowDigests = Callable[[list[Any], tuple[Any, ...] | None, tuple[str, ...] | None], Cells]
 
 
 def _row_digests(layout: SheetLayout, known: tuple[str, ...]) -> RowDigests:
     """Digests of the sync-owned cells of one written row, packed by column key (`Cells`),
-    given the row's initiative's values and their digests (keys `known`, `value_digests`). The
-    cells that show those very values reuse their digests: most of a row, checked at once."""
+    given the row's initiative's values and their digests (both in the order of `known`, see
+    `value_digests`). The cells that show those very values reuse their digests: most of a row,
+    checked at once."""
     owned = [(position, c.key) for position, c in enumerate(layout.columns) if not c.review]
     shared = [(position, key) for position, key in owned if key in known]
     own = [(position, key) for position, key in owned if key not in known]
-    shown, held = picker([p for p, _ in shared]), picker([key for _, key in shared])
+    shown = picker([p for p, _ in shared])
     digested = picker([known.index(key) for _, key in shared])
     others = picker([p for p, _ in own])
     columns = tuple(sorted(key for _, key in owned))
@@ -112,10 +113,11 @@ def _row_digests(layout: SheetLayout, known: tuple[str, ...]) -> RowDigests:
     in_column_order = picker([made.index(key) for key in columns])
 
     def digests(
-        row: list[Any], values: Mapping[str, Any] | None, value_digests: tuple[str, ...] | None
+        row: list[Any], values: tuple[Any, ...] | None, value_digests: tuple[str, ...] | None
     ) -> Cells:
         cells = shown(row)
-        if values is not None and value_digests is not None and all(map(is_, cells, held(values))):
+        known_here = values is not None and value_digests is not None
+        if known_here and all(map(is_, cells, digested(values))):
             reused = digested(value_digests)
         else:
             reused = tuple(map(fingerprint, cells))
@@ -126,20 +128,18 @@ def _row_digests(layout: SheetLayout, known: tuple[str, ...]) -> RowDigests:
 
 
 def sheet_digests(
-    sheet: Sheet,
-    values: Mapping[str, Mapping[str, Any]] | None = None,
-    digests: ValueDigests | None = None,
+    sheet: Sheet, values: ValueTable | None = None, digests: ValueTable | None = None
 ) -> dict[str, Cells]:
     """Per listed initiative, digests of the sync-owned cells as written; those of `values`
-    already digested (`value_digests`) are reused."""
+    already digested (`digests`, from `value_digests(values)`) are reused."""
     position = sheet.layout.column_keys().index("id")
-    values = values or {}
-    known, digested = (digests.keys, digests.digests) if digests else ((), {})
+    shown = values.rows if values is not None else {}
+    known, digested = (digests.keys, digests.rows) if digests is not None else ((), {})
     row_digests = _row_digests(sheet.layout, known)
     found = {}
     for row in sheet.rows:
         initiative = str(row[position])
-        found[initiative] = row_digests(row, values.get(initiative), digested.get(initiative))
+        found[initiative] = row_digests(row, shown.get(initiative), digested.get(initiative))
     return found
 
 

@@ -14,6 +14,7 @@ from ..config import Settings
 from ..models import Response, Status, Violation
 from ..orgtree import Unit
 from ..report import Report
+from ..review.stage import ValueTable
 from ..review.values import APPRAISAL, BENEFIT, SCORE, appraisal, review_words
 from ..rules.codes import REGISTRY, Category, Severity, code
 from ..tally import Tally, author_keys
@@ -146,9 +147,11 @@ class Renderer:
         }
 
     @cached_property
-    def initiative_values(self) -> dict[str, dict[str, Value]]:
+    def initiative_values(self) -> ValueTable:
         """The sync-owned values of every initiative, shared by every sheet that lists it."""
-        return {r.id: self._initiative_values(r) for r in self.report.responses}
+        return ValueTable.from_mappings(
+            {r.id: self._initiative_values(r) for r in self.report.responses}
+        )
 
     @cached_property
     def _person_keys(self) -> dict[str, tuple]:
@@ -233,7 +236,8 @@ class Renderer:
         keys = layout.column_keys()
         rows = []
         for response in self.listed(unit_id):
-            values = self.initiative_values[response.id] | self._review_values(unit_id, response.id)
+            values = self.initiative_values.of(response.id)
+            values.update(self._review_values(unit_id, response.id))
             rows.append([values.get(k) for k in keys])
         return Sheet(layout, rows)
 
@@ -244,7 +248,8 @@ class Renderer:
         keys = layout.column_keys()
         responses = self._sorted(self.report.responses_under(unit_id))
         values = self.initiative_values
-        return Sheet(layout, [[values[r.id][k] for k in keys] for r in responses])
+        pick = values.picker(keys)
+        return Sheet(layout, [list(pick(values.rows[r.id])) for r in responses])
 
     def archive(self, unit_id: str) -> Sheet:
         """Reviews of initiatives the unit no longer lists, flagged with why, never dropped."""
@@ -261,7 +266,9 @@ class Renderer:
                 "archived_at": datetime.fromisoformat(item.since).replace(tzinfo=None),
                 "title": response.title if response else item.entry.title,
                 "full_name": response.full_name if response else item.entry.full_name,
-                "unit": self.initiative_values[initiative]["unit"] if response else item.entry.unit,
+                "unit": self.initiative_values.of(initiative)["unit"]
+                if response
+                else item.entry.unit,
                 **outcome.reviews[unit_id][initiative],
             }
             rows.append([values.get(k) for k in layout.column_keys()])
@@ -275,7 +282,7 @@ class Renderer:
         root = self.tree.root.id
         rows = []
         for number, initiative in enumerate(outcome.flow.national if outcome else (), start=1):
-            base = self.initiative_values[initiative]
+            base = self.initiative_values.of(initiative)
             review = outcome.reviews.get(root, {}).get(initiative, {})
             values: dict[str, Value] = {
                 **base,
@@ -318,7 +325,7 @@ class Renderer:
                 continue
             best = max(found, key=lambda r: order.index(tiers.get(r.id, "grassroots")))
             values: dict[str, Value] = {
-                **self.initiative_values[best.id],
+                **self.initiative_values.of(best.id),
                 "valid": len(found),
                 "selected": len(selected),
                 "tier_reached": self._tier_label(best.id),
@@ -338,17 +345,19 @@ class Renderer:
         updated = self._last_change()
         unit_keys: dict[str, tuple] = {}
         rows = []
+        initiatives = self.initiative_values
+        unit_of = initiatives.picker(["unit"])
         for response in self.report.responses:
-            base = self.initiative_values[response.id]
+            (unit_name,) = unit_of(initiatives.rows[response.id])
             values: dict[str, Value] = {
                 "id": response.id,
                 "title": response.title,
-                "unit": base["unit"],
+                "unit": unit_name,
                 "status": self._plain_status(response),
                 "tier_reached": self._tier_label(response.id),
                 "updated": updated,
             }
-            unit = str(base["unit"])
+            unit = str(unit_name)
             if unit not in unit_keys:
                 unit_keys[unit] = vietnamese_sort_key(unit)
             key = (unit_keys[unit], vietnamese_sort_key(response.title))
