@@ -25,8 +25,8 @@ VALUES: dict[str, dict[str, Any]] = {
     "SK-1": {"id": "SK-1", "title": "Máy bơm tiết kiệm điện", "row": 1002},
     "SK-2": {"id": "SK-2", "title": "Sổ sách điện tử", "row": 1003},
 }
-TABLE = ValueTable.from_mappings(VALUES)
-EMPTY = ValueTable.from_mappings({})
+TABLE = ValueTable.from_items(VALUES.items())
+EMPTY = ValueTable.from_items([])
 
 
 def shown(initiative: str, **changes: Any) -> list[Any]:

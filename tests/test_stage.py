@@ -28,7 +28,7 @@ def test_picker_always_gives_a_tuple() -> None:
 
 
 def test_value_digests_are_each_values_fingerprint_in_key_order() -> None:
-    digests = value_digests(ValueTable.from_mappings(VALUES))
+    digests = value_digests(ValueTable.from_items(VALUES.items()))
     assert digests.keys == ("id", "title", "problems", "row", "start")
     for initiative, values in VALUES.items():
         expected = tuple(fingerprint(values[key]) for key in digests.keys)
@@ -38,12 +38,12 @@ def test_value_digests_are_each_values_fingerprint_in_key_order() -> None:
 def test_a_value_table_refuses_initiatives_with_other_keys() -> None:
     odd = {**VALUES, "SK-3": {"id": "SK-3", "title": "Thiếu cột"}}
     with pytest.raises(ValueError, match="SK-3"):
-        ValueTable.from_mappings(odd)
-    assert value_digests(ValueTable.from_mappings({})).rows == {}
+        ValueTable.from_items(odd.items())
+    assert value_digests(ValueTable.from_items([])).rows == {}
 
 
 def test_a_value_table_gives_an_initiatives_values_by_key() -> None:
-    table = ValueTable.from_mappings(VALUES)
+    table = ValueTable.from_items(VALUES.items())
     assert table.of("SK-2") == VALUES["SK-2"]
     assert table.picker(["row", "id"])(table.rows["SK-1"]) == (2, "SK-1")
 
@@ -54,13 +54,15 @@ def test_a_marks_digest_covers_every_value_but_the_problems() -> None:
         for initiative, values in VALUES.items()
     ]
     outcome: Any = SimpleNamespace(flow=SimpleNamespace(tier_reached=dict.fromkeys(VALUES, "x")))
-    marks = initiative_marks(outcome, responses, value_digests(ValueTable.from_mappings(VALUES)))
+    marks = initiative_marks(
+        outcome, responses, value_digests(ValueTable.from_items(VALUES.items()))
+    )
     for initiative, values in VALUES.items():
         kept = [fingerprint(values[k]) for k in sorted(values) if k != "problems"]
         assert marks[initiative].digest == fingerprint("\x1f".join(kept))
         assert marks[initiative].tier == "x"
     with_problem = {**VALUES, "SK-1": {**VALUES["SK-1"], "problems": "[E] mới"}}
     again = initiative_marks(
-        outcome, responses, value_digests(ValueTable.from_mappings(with_problem))
+        outcome, responses, value_digests(ValueTable.from_items(with_problem.items()))
     )
     assert again["SK-1"].digest == marks["SK-1"].digest

@@ -8,7 +8,7 @@ for Google spreadsheets, and for `sangkien sync` and `sangkien dossier`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from operator import itemgetter
@@ -100,12 +100,16 @@ class ValueTable:
     rows: dict[str, tuple[Any, ...]]
 
     @classmethod
-    def from_mappings(cls, values: Mapping[str, Mapping[str, Any]]) -> ValueTable:
-        """From a mapping per initiative, all with the keys of the first."""
-        keys = tuple(next(iter(values.values()), ()))
+    def from_items(cls, values: Iterable[tuple[str, Mapping[str, Any]]]) -> ValueTable:
+        """From (initiative, its values by key) pairs, all with the keys of the first: each
+        mapping may be let go as soon as its tuple is taken."""
+        keys: tuple[str, ...] = ()
         pick = picker(keys)
         rows = {}
-        for initiative, cells in values.items():
+        for initiative, cells in values:
+            if not rows:
+                keys = tuple(cells)
+                pick = picker(keys)
             if len(cells) != len(keys):
                 raise ValueError(f"{initiative}: values {sorted(cells)}, expected {sorted(keys)}")
             rows[initiative] = pick(cells)

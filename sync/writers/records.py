@@ -149,8 +149,8 @@ class Renderer:
     @cached_property
     def initiative_values(self) -> ValueTable:
         """The sync-owned values of every initiative, shared by every sheet that lists it."""
-        return ValueTable.from_mappings(
-            {r.id: self._initiative_values(r) for r in self.report.responses}
+        return ValueTable.from_items(
+            (r.id, self._initiative_values(r)) for r in self.report.responses
         )
 
     @cached_property
