@@ -42,6 +42,12 @@ def test_a_value_table_refuses_initiatives_with_other_keys() -> None:
     assert value_digests(ValueTable.from_items([])).rows == {}
 
 
+def test_a_table_of_no_initiative_still_gives_a_picker() -> None:
+    """A campaign whose every response was deleted still renders its (empty) lists."""
+    empty = ValueTable.from_items([])
+    assert [empty.picker(["unit", "title"])(row) for row in empty.rows.values()] == []
+
+
 def test_a_value_table_gives_an_initiatives_values_by_key() -> None:
     table = ValueTable.from_items(VALUES.items())
     assert table.of("SK-2") == VALUES["SK-2"]

@@ -120,7 +120,10 @@ class ValueTable:
         return dict(zip(self.keys, self.rows[initiative], strict=True))
 
     def picker(self, keys: Sequence[str]) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
-        """The values at `keys` of an initiative's row."""
+        """The values at `keys` of an initiative's row. A table of no initiative knows no keys,
+        and has no row to pick from either."""
+        if not self.rows:
+            return picker([])
         return picker([self.keys.index(key) for key in keys])
 
 
