@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from .config import Settings
-from .models import FIELDS, Response, SourceInfo, Status, Violation
+from .models import FIELDS, FieldValues, Response, SourceInfo, Status, Violation
 from .templates import Templates
 
 if TYPE_CHECKING:
@@ -42,6 +42,7 @@ _PACKAGE = Path(__file__).parent
 _FIELDS = tuple(f.name for f in fields(Response))
 _ATTRIBUTES = attrgetter(*_FIELDS)
 _RAW, _EXTRA = _FIELDS.index("raw"), _FIELDS.index("extra")
+_IN_FORM_ORDER = {name: place for place, name in enumerate(FIELDS)}
 # The cleaned texts named as their question is: each may still be exactly what was typed.
 _CLEANED_TEXTS = tuple(
     (position, f.name)
@@ -150,7 +151,7 @@ def _untagged(tag: dict[str, Any]) -> Any:
     """`json.loads`' hook: every object in a response line is a tag."""
     [(kind, value)] = tag.items()
     if kind == "$f":
-        return dict(zip(FIELDS, value, strict=True))
+        return FieldValues(_IN_FORM_ORDER, tuple(value))
     if kind == "$m":
         return {key: item for key, item in value}
     if kind == "$dt":

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from . import normalize
-from .models import FIELDS, RawRow, Response
+from .models import FIELDS, FieldValues, RawRow, Response
 from .text import clean_text, fold, repair_legacy
 
 
@@ -92,7 +92,7 @@ class Normaliser:
         """Column by column: each cleaner is mapped over a whole column at once, then the
         Responses are built from the cleaned columns, their fields given in order."""
         raws = [raw.cells for raw in rows]
-        cells = {key: [raw.get(key) for raw in raws] for key in FIELDS}
+        cells = FieldValues.columns(raws, FIELDS)
         text = {key: list(map(self.text, cells[key])) for key in _TEXT_COLUMNS}
         submitted = list(map(self.timestamp, cells["timestamp"]))
         authors = map(self.folded, text["full_name"])

@@ -13,7 +13,7 @@ from operator import itemgetter
 from typing import Any
 
 from ..a1 import column_letter
-from ..models import RawRow
+from ..models import FieldValues, RawRow
 from ..normalize import date_order
 from ..templates import FormLayout
 from ..text import fold
@@ -216,7 +216,7 @@ def _raw_rows(
 ) -> list[RawRow]:
     """The non-blank rows, numbered as in the sheet (the header is row 1)."""
     rows: list[RawRow] = []
-    names = tuple(mapping.fields.values())
+    positions = {name: place for place, name in enumerate(mapping.fields.values())}
     pick = _picker(tuple(mapping.fields))
     full_width = max(mapping.fields, default=-1) + 1
     for offset, values in enumerate(body):
@@ -225,7 +225,7 @@ def _raw_rows(
         width = len(values)
         # A short row (trailing blank cells left out by the reader) is padded with blanks.
         padded = values if width >= full_width else [*values, *[None] * (full_width - width)]
-        cells = dict(zip(names, pick(padded), strict=True))
+        cells = FieldValues(positions, pick(padded))
         extra = {h: values[i] for i, h in extras.items() if i < width and not _is_blank(values[i])}
         given = None
         if mapping.id_index is not None and mapping.id_index < width:
