@@ -150,7 +150,7 @@ def _responses(settings: Settings, inputs: Inputs, stage: _Stages) -> Checked:
     with stage("read"):
         tables = [read_source(s, settings, form, inputs.google) for s in settings.sources]
         # The readers' own buffers (the file unzipped, its strings parsed) are freed by now, but
-        # the C heap keeps their pages: a third of what reading took, at every size.
+        # the C heap keeps their pages: at 300,000 rows a third of what reading took.
         return_free_heap()
     with stage("normalise"):
         choices = Choices.from_lists(settings.fields, settings.sectors)
@@ -191,7 +191,7 @@ def _checked(settings: Settings, inputs: Inputs, tree: OrgTree, stage: _Stages) 
             # out the valid row it repeats.
             candidates = [r for r in responses if not _has_error(r)]
             apply_duplicates(candidates, find_duplicates(candidates, settings.dedupe))
-            return_free_heap()  # the blocking's arrays, as large as the rows at a million
+            return_free_heap()  # the blocking's temporaries: a third of a GB at a million rows
             _flag_similar(candidates)
             _settle_status(responses)
     if kept is None:
