@@ -4,12 +4,19 @@ sync, each rendered, checked and written by whichever process takes it.
 A worker reads this process's objects through the fork itself (the checked rows, the review
 round, the renderer's tables), not through pipes, and sends back only each task's small result.
 Tasks are taken one at a time from a counter the processes share, in the order given, so a
-process that finishes early takes the next one: given largest first, no core waits long."""
+process that finishes early takes the next one: given largest first, no core waits long.
+
+Each page a worker or this process writes to while they share it is copied, and reading an
+object writes its reference count: between them the two end up copying every page of rows they
+read, as much again as the rows. So a worker that has taken in half of what this process held
+when it forked stops after its task, and this process forks a new one after its own next task:
+the copies go with the old worker, and no more than half build up again."""
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import mmap
 import multiprocessing
 import os
 import signal
@@ -19,6 +26,7 @@ import time
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
+from pathlib import Path
 from typing import Any, TypeVar
 
 from ..errors import OutputError
@@ -29,6 +37,8 @@ _Result = TypeVar("_Result")
 
 _PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 _PARENT_POLL_SECONDS = 1.0
+# A worker stops once it has faulted in this share of what this process held when it forked.
+_WORKER_GROWTH_SHARE = 2
 
 
 def _poll_parent(parent: int) -> None:
@@ -55,17 +65,44 @@ def die_with_parent(parent: int) -> None:
 
 
 def _take(
-    tasks: Sequence[_Task], work: Callable[[_Task], _Result], taken: Any
+    tasks: Sequence[_Task],
+    work: Callable[[_Task], _Result],
+    taken: Any,
+    most: int | None = None,
+    may_grow: int | None = None,
 ) -> dict[int, _Result]:
-    """Do the next task nobody has taken, until none is left: task index -> result."""
+    """Do the next task nobody has taken, until none is left, `most` are done, or this process
+    has faulted in `may_grow` bytes of memory since it began: task index -> result."""
     done: dict[int, _Result] = {}
-    while True:
+    start = 0 if may_grow is None else _faulted_in()
+    while most is None or len(done) < most:
+        if may_grow is not None and _faulted_in() - start > may_grow:
+            return done
         with taken.get_lock():
             index = taken.value
             taken.value = index + 1
         if index >= len(tasks):
             return done
         done[index] = work(tasks[index])
+    return done
+
+
+def _faulted_in() -> int:
+    """Bytes of memory this process has touched for the first time since it began: new pages
+    and its copies of pages shared with another process (minor page faults). Only where the
+    system forks, so `resource` is there too."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt * mmap.PAGESIZE
+
+
+def _resident() -> int | None:
+    """This process's resident memory in bytes, where the system tells (Linux)."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+    return pages * mmap.PAGESIZE
 
 
 def _stop_taking(tasks: Sequence[object], taken: Any) -> None:
@@ -79,6 +116,7 @@ def _worker(
     taken: Any,
     report: Connection,
     parent: int,
+    may_grow: int | None,
 ) -> None:
     """A forked worker: take tasks, then send back what it did and the error that stopped it,
     if any (the other processes then take no new task)."""
@@ -86,7 +124,7 @@ def _worker(
     done: dict[int, _Result] = {}
     error: BaseException | None = None
     try:
-        done = _take(tasks, work, taken)
+        done = _take(tasks, work, taken, may_grow=may_grow)
     except Exception as exc:  # sent to the parent, which raises it
         _stop_taking(tasks, taken)
         error = exc
@@ -113,27 +151,48 @@ def _collect(
     return failures
 
 
-def on_every_core(tasks: Sequence[_Task], work: Callable[[_Task], _Result]) -> list[_Result]:
+def on_every_core(
+    tasks: Sequence[_Task], work: Callable[[_Task], _Result], worker_growth: int | None = None
+) -> list[_Result]:
     """`work` done once for each task, on every core where the system can fork; the results in
     the order of the tasks. A worker's error is raised here once every worker has stopped; an
-    error here stops the workers at once (kill -9 included: they die with this process)."""
+    error here stops the workers at once (kill -9 included: they die with this process). A
+    worker that has taken in `worker_growth` bytes (by default, half of what this process holds
+    when it forks) is replaced by a new one."""
     workers = min(os.cpu_count() or 1, len(tasks))
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return [work(task) for task in tasks]
     context = multiprocessing.get_context("fork")
     taken = context.Value("q", 0)
     running: list[tuple[BaseProcess, Connection]] = []
+    done: dict[int, _Result] = {}
+    failures: list[BaseException] = []
     with shared_with_forks():
+        held = _resident()
+        may_grow = worker_growth
+        if may_grow is None and held is not None:
+            may_grow = held // _WORKER_GROWTH_SHARE
+
+        def start_worker() -> None:
+            receiver, sender = context.Pipe(duplex=False)
+            args = (tasks, work, taken, sender, os.getpid(), may_grow)
+            process = context.Process(target=_worker, args=args)
+            process.start()
+            sender.close()
+            running.append((process, receiver))
+
         try:
             for _ in range(workers - 1):
-                receiver, sender = context.Pipe(duplex=False)
-                args = (tasks, work, taken, sender, os.getpid())
-                process = context.Process(target=_worker, args=args)
-                process.start()
-                sender.close()
-                running.append((process, receiver))
-            done = _take(tasks, work, taken)
-            failures = _collect(running, done)
+                start_worker()
+            while mine := _take(tasks, work, taken, most=1):
+                done.update(mine)
+                stopped = [(process, pipe) for process, pipe in running if pipe.poll()]
+                failures += _collect(stopped, done)
+                for item in stopped:
+                    running.remove(item)
+                    if not failures and _left(tasks, taken):
+                        start_worker()
+            failures += _collect(running, done)
         finally:
             _stop_taking(tasks, taken)
             for process, _ in running:
@@ -143,3 +202,8 @@ def on_every_core(tasks: Sequence[_Task], work: Callable[[_Task], _Result]) -> l
     if failures:
         raise failures[0]
     return [done[index] for index in range(len(tasks))]
+
+
+def _left(tasks: Sequence[object], taken: Any) -> bool:
+    with taken.get_lock():
+        return bool(taken.value < len(tasks))
