@@ -35,6 +35,20 @@ def test_value_digests_are_each_values_fingerprint_in_key_order() -> None:
         assert digests.rows[initiative] == expected
 
 
+@pytest.mark.parametrize(
+    "column",
+    [
+        ["Đã thẩm định", "Chờ", "Đã thẩm định", "Chờ", "", " "],  # repeated texts: digested once
+        [date(2021, 3, 1), None, date(2021, 3, 1), None],
+        [1, 1.0, True, 1, 1.0, True],  # equal as dict keys, not as cells: never merged
+        ["1", 1, "1", 1],
+    ],
+)
+def test_repeated_values_digest_as_each_alone(column: list[Any]) -> None:
+    table = ValueTable.from_items((f"SK-{n}", {"value": v}) for n, v in enumerate(column))
+    assert [row for (row,) in value_digests(table).rows.values()] == list(map(fingerprint, column))
+
+
 def test_a_value_table_refuses_initiatives_with_other_keys() -> None:
     odd = {**VALUES, "SK-3": {"id": "SK-3", "title": "Thiếu cột"}}
     with pytest.raises(ValueError, match="SK-3"):

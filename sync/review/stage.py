@@ -141,8 +141,22 @@ def picker(keys: Sequence[Any]) -> Callable[[Any], tuple[Any, ...]]:
 def value_digests(values: ValueTable) -> ValueTable:
     """Per initiative, the digest of each of its sync-owned values: taken once, for its mark in
     the state and for every sheet row that shows it."""
-    digests = {initiative: tuple(map(fingerprint, row)) for initiative, row in values.rows.items()}
-    return ValueTable(values.keys, digests)
+    columns = [_digested_column(column) for column in zip(*values.rows.values(), strict=True)]
+    rows = zip(*columns, strict=True) if columns else (() for _ in values.rows)
+    return ValueTable(values.keys, dict(zip(values.rows, rows, strict=True)))
+
+
+def _digested_column(column: tuple[Any, ...]) -> list[str]:
+    """`fingerprint` of each value; once per distinct value where values repeat (a status, a
+    unit, a field). Values of one type (or None) only: 1 and 1.0 are one key of a dict."""
+    kinds = set(map(type, column)) - {type(None)}
+    if len(kinds) == 1:
+        distinct: dict[Any, str] = dict.fromkeys(column, "")
+        if len(distinct) * 2 <= len(column):
+            for value in distinct:
+                distinct[value] = fingerprint(value)
+            return list(map(distinct.__getitem__, column))
+    return list(map(fingerprint, column))
 
 
 def initiative_marks(

@@ -10,6 +10,7 @@ import codecs
 import csv
 import io
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -160,11 +161,14 @@ class Workbook:
     def read(self, sheet: str) -> list[list[Any]]:
         """Values as stored (numbers, dates, text); the header is row 1. A formula saved without
         its value reads as UNCALCULATED rather than as a blank."""
-        try:
-            table = _values(self._book.get_sheet_by_name(sheet))
-        except Exception as exc:  # the sheet's XML is parsed only now
-            raise self._refusal(exc, sheet) from None
-        for row, column in uncalculated_cells(self._data, sheet):
+        # The formulas are looked for beside calamine's parse, which lets other threads run.
+        with ThreadPoolExecutor(max_workers=1) as beside:
+            formulas = beside.submit(uncalculated_cells, self._data, sheet)
+            try:
+                table = _values(self._book.get_sheet_by_name(sheet))
+            except Exception as exc:  # the sheet's XML is parsed only now
+                raise self._refusal(exc, sheet) from None
+        for row, column in formulas.result():
             if row < len(table):
                 cells = table[row]  # calamine leaves valueless cells out of the row's width
                 cells.extend([""] * (column + 1 - len(cells)))

@@ -233,12 +233,20 @@ class Renderer:
 
     def initiatives(self, unit_id: str) -> Sheet:
         layout = self.layouts["initiatives"].for_tier(self.tree[unit_id].tier)
-        keys = layout.column_keys()
+        values = self.initiative_values
+        # Each column's place among the initiative's own values (None: a review column).
+        places = dict(zip(values.keys, range(len(values.keys)), strict=True))
+        columns = [(key, places.get(key)) for key in layout.column_keys()]
         rows = []
         for response in self.listed(unit_id):
-            values = self.initiative_values.of(response.id)
-            values.update(self._review_values(unit_id, response.id))
-            rows.append([values.get(k) for k in keys])
+            own = values.rows[response.id]
+            review = self._review_values(unit_id, response.id)  # over the own value of its key
+            rows.append(
+                [
+                    review[key] if key in review else None if place is None else own[place]
+                    for key, place in columns
+                ]
+            )
         return Sheet(layout, rows)
 
     def all_initiatives(self, unit_id: str) -> Sheet:

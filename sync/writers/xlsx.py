@@ -20,6 +20,8 @@ from typing import Any
 
 import xlsxwriter
 from xlsxwriter.format import Format
+from xlsxwriter.packager import Packager
+from xlsxwriter.sharedstrings import SharedStrings
 from xlsxwriter.worksheet import Worksheet
 
 from ..a1 import column_letter
@@ -128,20 +130,26 @@ _MAX_LINES = 12  # a message is read in full; a long description is read in the 
 _A4 = 9  # Excel's paper code
 
 
-def _lines_needed(values: list[Value], wrapped: list[tuple[int, float]]) -> int:
+def _lines_needed(values: list[Value], wrapped: list[tuple[int, int]]) -> int:
     """Rows have no automatic height in a file: LibreOffice draws wrapped text over the next row
-    and Excel keeps one line. Estimate the lines from the text length and the column width."""
+    and Excel keeps one line. Estimate the lines from the text length and the characters a line
+    of the column holds (`_per_line`)."""
     lines = 1
-    for index, width in wrapped:
+    for index, per_line in wrapped:
         value = values[index]
-        if isinstance(value, str) and value:
-            per_line = max(int(width), 1)
+        if type(value) is str and value:
             if "\n" in value:
                 needed = sum(len(part) // per_line + 1 for part in value.split("\n"))
             else:  # most cells: no need to split them
                 needed = len(value) // per_line + 1
-            lines = max(lines, needed)
+            if needed > lines:
+                lines = needed
     return min(lines, _MAX_LINES)
+
+
+def _per_line(width: float) -> int:
+    """Characters a line of a column `width` wide holds."""
+    return max(int(width), 1)
 
 
 def _row_height(lines: int) -> float:
@@ -205,6 +213,7 @@ class _TabSheet(Worksheet):
 # Text XlsxWriter escapes in ways of its own (control characters, its "_xHHHH_" escapes): such a
 # row goes through XlsxWriter's cells.
 _OWN_ESCAPES = re.compile(r"[\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
+_OWN_ESCAPES_BUT_SEPARATOR = re.compile(r"[\x00\x02-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
 _ROWS_PER_WRITE = 2_000
 _COPY_BYTES = 1 << 20
 
@@ -218,36 +227,46 @@ class _RowXml:
 
     def __init__(self, sheet: _TabSheet, cells: list[Format]):
         self.sheet = sheet
-        self.inline = sheet.constant_memory
         self.names = [column_letter(i) for i in range(len(cells))]
         self.styles = [f' s="{fmt._get_xf_index()}"' for fmt in cells]
         self.longest = sheet.xls_strmax // 2  # shorter text is within Excel's limit
         self.serials: dict[date, float] = {}
+        # A book built in memory keeps its text in the shared strings table; None: inline.
+        self.shared = None if sheet.constant_memory else sheet.str_table._get_shared_string_index
 
     def row(self, row: int, values: list[Value], lines: int) -> str | None:
         number = row + 1
-        parts = [self._row_start(number, lines)]
-        names, styles, text, other = self.names, self.styles, self._text, self._cell
+        if lines == 1:
+            parts = [f'<row r="{number}">']
+        else:
+            pixels = int(_row_height(lines) * 4 / 3 + 0.5)  # as XlsxWriter's set_row rounds
+            parts = [f'<row r="{number}" ht="{pixels * 0.75:.16g}" customHeight="1">']
+        names, styles, longest, shared = self.names, self.styles, self.longest, self.shared
         for index, value in enumerate(values):
             if value is None or value == "":
                 continue
-            cell = text(value) if type(value) is str else other(value)
-            if cell is None:
+            if type(value) is not str:
+                cell = self._cell(value)
+                if cell is None:
+                    return None
+            elif len(value) > longest:
                 return None
+            elif shared is not None:
+                cell = f' t="s"><v>{shared(value)}</v>'
+            else:
+                cell = _inline(value)
             parts.append(f'<c r="{names[index]}{number}"{styles[index]}{cell}</c>')
         parts.append("</row>")
-        return "".join(parts)
-
-    def _row_start(self, number: int, lines: int) -> str:
-        if lines == 1:
-            return f'<row r="{number}">'
-        pixels = int(_row_height(lines) * 4 / 3 + 0.5)  # as XlsxWriter's set_row rounds
-        return f'<row r="{number}" ht="{pixels * 0.75:.16g}" customHeight="1">'
+        xml = "".join(parts)
+        # Inline text XlsxWriter would escape its own way: searched once a row, as no tag or
+        # escape this writer adds holds such a character or "_x" and four hex digits.
+        if shared is None and _OWN_ESCAPES.search(xml):
+            return None
+        return xml
 
     def _cell(self, value: Value) -> str | None:
-        """What follows a cell's reference and style, up to its closing tag."""
-        if isinstance(value, str):
-            return self._text(value)
+        """What follows a cell's reference and style, up to its closing tag, for a value that
+        is not text."""
         if isinstance(value, datetime | date):
             serial = self.serials.get(value)
             if serial is None:
@@ -257,18 +276,57 @@ class _RowXml:
             return f"><v>{value:.16G}</v>"
         return None  # not a value XlsxWriter writes as a number: its own call says why
 
-    def _text(self, text: str) -> str | None:
-        if len(text) > self.longest:
-            return None
-        if not self.inline:
-            return f' t="s"><v>{self.sheet.str_table._get_shared_string_index(text)}</v>'
-        if _OWN_ESCAPES.search(text):
-            return None
-        if "&" in text or "<" in text or ">" in text:
-            text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        if text[0].isspace() or text[-1].isspace():
-            return f' t="inlineStr"><is><t xml:space="preserve">{text}</t></is>'
-        return f' t="inlineStr"><is><t>{text}</t></is>'
+
+def _inline(text: str) -> str:
+    """An inline text cell, for a text with no character XlsxWriter escapes its own way."""
+    if "&" in text or "<" in text or ">" in text:
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if text[0].isspace() or text[-1].isspace():
+        return f' t="inlineStr"><is><t xml:space="preserve">{text}</t></is>'
+    return f' t="inlineStr"><is><t>{text}</t></is>'
+
+
+class _SharedStrings(SharedStrings):
+    """The shared strings table as XlsxWriter writes it, a whole table at a time: its own
+    writer escapes and tests every string with a few regular expressions, a sixth of the time
+    spent writing the workbooks of a province. A table holding a character or text XlsxWriter
+    escapes its own way, or a string it would take for rich text, is left to XlsxWriter."""
+
+    def _write_sst_strings(self) -> None:
+        strings = self.string_table.string_array
+        # "\x01", a control character, parts them: a table where it splits off more pieces
+        # than it has strings holds one, and is left to XlsxWriter.
+        joined = "\x01".join(strings)
+        own_way = _OWN_ESCAPES_BUT_SEPARATOR.search(joined) or "<r>" in joined
+        if own_way or joined.count("\x01") != len(strings) - 1:
+            super()._write_sst_strings()
+            return
+        escaped = joined.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        parts = [
+            f'<si><t xml:space="preserve">{text}</t></si>'
+            if text[:1].isspace() or text[-1:].isspace()
+            else f"<si><t>{text}</t></si>"
+            for text in escaped.split("\x01")
+        ]
+        self.fh.write("".join(parts))
+
+
+class _Packager(Packager):
+    def _write_shared_strings_file(self) -> None:
+        if not self.workbook.str_table.count:
+            return
+        table = _SharedStrings()
+        table.string_table = self.workbook.str_table
+        table._set_xml_writer(self._filename("xl/sharedStrings.xml"))
+        table._assemble_xml_file()
+
+
+class Book(xlsxwriter.Workbook):
+    """XlsxWriter's workbook with the faster shared strings writer (`_get_packager` is the
+    override XlsxWriter provides for its packager)."""
+
+    def _get_packager(self) -> Packager:
+        return _Packager()
 
 
 def _write_head(sheet: Worksheet, formats: _Formats, tab: TabPlan) -> list[Format]:
@@ -279,7 +337,8 @@ def _write_head(sheet: Worksheet, formats: _Formats, tab: TabPlan) -> list[Forma
         # blank values need no cell at all: a third of a typical sheet.
         sheet.set_column(index, index, column.width, cells[index], {"hidden": column.hidden})
     headers = [c.header for c in tab.columns]
-    header_lines = _lines_needed(headers, [(i, c.width) for i, c in enumerate(tab.columns)])
+    widths = [(i, _per_line(c.width)) for i, c in enumerate(tab.columns)]
+    header_lines = _lines_needed(headers, widths)
     sheet.set_row(0, _LINE_HEIGHT * max(header_lines, 2) + 2)
     for index, column in enumerate(tab.columns):
         sheet.write_string(0, index, column.header, formats.header(column.header_look))
@@ -327,7 +386,7 @@ def _write_rows(
     """The data rows: rendered in runs, except a row with officers' cells (written over the
     row's own) or one `_RowXml` cannot render, which go through XlsxWriter's cells."""
     render, run = _RowXml(sheet, cells), _Run(sheet, len(tab.columns) - 1)
-    wrapped = [(i, c.width) for i, c in enumerate(tab.columns) if c.sets_height]
+    wrapped = [(i, _per_line(c.width)) for i, c in enumerate(tab.columns) if c.sets_height]
     for row_number, values in enumerate(tab.rows, start=1):
         lines = _lines_needed(values, wrapped)
         carries = extras is not None and row_number in extras.cells
@@ -476,7 +535,7 @@ def _build(
     dashboard: Dashboard | None,
     carried: Carried | None,
 ) -> None:
-    book = xlsxwriter.Workbook(str(target), _options(sheets))
+    book = Book(str(target), _options(sheets))
     book.set_properties({"created": WRITTEN_STAMP})
     formats, planner = _Formats(book), Planner(templates)
     board = planner.dashboard(dashboard) if dashboard is not None else None
