@@ -53,13 +53,15 @@ def test_no_task_no_worker() -> None:
 def _grow_then_square(task: int) -> tuple[int, int]:
     written = b"x" * (4 << 20)  # 4 MB of pages of this process's own
     assert written.endswith(b"x")
-    time.sleep(0.01)
+    # Long enough that this process is not through every task before a new worker has started:
+    # forking a test process that has grown large takes a tenth of a second.
+    time.sleep(0.05)
     return task * task, os.getpid()
 
 
 @pytest.mark.skipif(not FORKS, reason="one core, or no fork: everything runs here")
 def test_a_worker_that_grew_is_replaced_and_no_task_is_lost() -> None:
-    results = on_every_core(list(range(30)), _grow_then_square, worker_growth=1 << 20)
-    assert [square for square, _ in results] == [task * task for task in range(30)]
+    results = on_every_core(list(range(24)), _grow_then_square, worker_growth=1 << 20)
+    assert [square for square, _ in results] == [task * task for task in range(24)]
     workers = {pid for _, pid in results} - {os.getpid()}
     assert len(workers) > 1

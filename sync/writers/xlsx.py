@@ -288,7 +288,7 @@ def _inline(text: str) -> str:
 
 class _SharedStrings(SharedStrings):
     """The shared strings table as XlsxWriter writes it, a whole table at a time: its own
-    writer escapes and tests every string with a few regular expressions, a sixth of the time
+    writer escapes and tests every string with a few regular expressions, a fifth of the time
     spent writing the workbooks of a province. A table holding a character or text XlsxWriter
     escapes its own way, or a string it would take for rich text, is left to XlsxWriter."""
 
