@@ -141,7 +141,9 @@ def _settle(
     readbacks = inputs.store.read(tree, reviewing_units(tree, settings))
     previous = inputs.store.previous()
     context = (settings, inputs.templates)
-    return settle_review(tree, responses, readbacks, previous, context, when)
+    # Reading the workbooks back makes reference cycles (openpyxl's); settling makes none.
+    with no_cycle_collection():
+        return settle_review(tree, responses, readbacks, previous, context, when)
 
 
 def _responses(settings: Settings, inputs: Inputs, stage: _Stages) -> Checked:

@@ -3,7 +3,9 @@ same whichever way they are held, and read back as written."""
 
 from __future__ import annotations
 
+import gc
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -59,3 +61,36 @@ def test_the_file_is_the_same_whether_digests_are_packed_or_a_dict(tmp_path: Pat
     assert entries["SK-1"].cells == Cells(COLUMNS, PACKED)
     assert entries["SK-2"].cells == {"id": "0000000d", "title": "0000000e"}
     assert entries["SK-3"].cells == {}
+
+
+@pytest.fixture
+def collections() -> Iterator[list[int]]:
+    """The generation of every cycle collection that starts while the test runs."""
+    started: list[int] = []
+
+    def seen(phase: str, info: dict) -> None:
+        if phase == "start":
+            started.append(info["generation"])
+
+    enabled = gc.isenabled()
+    gc.enable()
+    gc.callbacks.append(seen)
+    yield started
+    gc.callbacks.remove(seen)
+    if not enabled:
+        gc.disable()
+
+
+def test_a_large_state_loads_without_rescanning_memory(tmp_path: Path, collections) -> None:
+    """The state is read while every response is in memory: the collector, rescanning them
+    all each time enough objects had been made, took seconds at 100,000 rows."""
+    entries = {f"SK-{n}": Entry(cells=Cells(COLUMNS, PACKED)) for n in range(3_000)}
+    text = "".join(state_text(ReviewState(units={"U1": entries})))
+    (tmp_path / STATE_FILE).write_text(text, encoding="utf-8")
+    (tmp_path / "damaged.json").write_text(text[: len(text) // 2], encoding="utf-8")
+    gc.collect()  # what making the file left
+    collections.clear()
+    assert len(load_state(tmp_path / STATE_FILE).units["U1"]) == 3_000
+    assert load_state(tmp_path / "damaged.json").unreadable
+    # At most one, once the state is read: of the objects just made, not of all memory again.
+    assert len(collections) <= 1 and gc.isenabled()

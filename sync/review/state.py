@@ -15,6 +15,7 @@ from itertools import repeat
 from pathlib import Path
 from typing import Any
 
+from ..memory import no_cycle_collection
 from .values import Review
 
 STATE_FILE = "review-state.json"
@@ -199,6 +200,9 @@ def load_state(path: Path) -> ReviewState:
     if not path.exists():
         return ReviewState()
     try:
-        return state_from_json(json.loads(path.read_text(encoding="utf-8")))
+        # Plain data by the hundred thousand, read while every response is in memory: the
+        # cycle collector would rescan all of them each time enough had been made.
+        with no_cycle_collection():
+            return state_from_json(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError, TypeError, AttributeError) as exc:
         return ReviewState(unreadable=f"{path.name}: {exc}")
