@@ -210,10 +210,15 @@ class _TabSheet(Worksheet):
         self._xml_end_tag("sheetData")
 
 
+def _own_escapes(controls: str) -> re.Pattern[str]:
+    return re.compile(f"[{controls}\\ufffe\\uffff]|_x[0-9a-fA-F]{{4}}_")
+
+
 # Text XlsxWriter escapes in ways of its own (control characters, its "_xHHHH_" escapes): such a
 # row goes through XlsxWriter's cells.
-_OWN_ESCAPES = re.compile(r"[\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
-_OWN_ESCAPES_BUT_SEPARATOR = re.compile(r"[\x00\x02-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
+_OWN_ESCAPES = _own_escapes(r"\x00-\x08\x0b-\x1f")
+# The same but for "\x01", which parts the strings of a shared strings table (`_SharedStrings`).
+_OWN_ESCAPES_BUT_SEPARATOR = _own_escapes(r"\x00\x02-\x08\x0b-\x1f")
 _ROWS_PER_WRITE = 2_000
 _COPY_BYTES = 1 << 20
 
