@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mmap
 import multiprocessing
 import os
 import time
@@ -51,8 +52,10 @@ def test_no_task_no_worker() -> None:
 
 
 def _grow_then_square(task: int) -> tuple[int, int]:
-    written = b"x" * (4 << 20)  # 4 MB of pages of this process's own
-    assert written.endswith(b"x")
+    # 4 MB of pages of this process's own, each touched for the first time: mapped afresh, not
+    # taken from a heap whose pages a large test process may already hold.
+    with mmap.mmap(-1, 4 << 20) as written:
+        written.write(b"x" * (4 << 20))
     # Long enough that this process is not through every task before a new worker has started:
     # forking a test process that has grown large takes a tenth of a second.
     time.sleep(0.05)
