@@ -12,14 +12,12 @@ import unicodedata
 from collections.abc import Iterator
 from functools import lru_cache
 from itertools import pairwise
-from typing import TypeVar
 
 import numpy as np
 
 __all__ = [
     "SortKey",
     "clean_text",
-    "decode_excel_escapes",
     "fold",
     "fold_many",
     "is_missing",
@@ -317,22 +315,6 @@ def person_sort_key(full_name: str) -> tuple[SortKey, SortKey]:
     words = clean_text(full_name).split()
     given = words[-1] if words else ""
     return (vietnamese_sort_key(given), vietnamese_sort_key(" ".join(words[:-1])))
-
-
-# --- Excel escapes ----------------------------------------------------------------------------
-
-# Excel stores a character XML cannot hold as "_xHHHH_" (and a literal "_x" as "_x005F_x"); a
-# reader that does not decode them shows "_x001B_" where the officer sees nothing.
-_EXCEL_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
-_V = TypeVar("_V")
-
-
-def decode_excel_escapes(value: _V) -> _V:
-    """Excel's `_xHHHH_` escapes in a text cell as the characters they stand for ("A_x000D_B"
-    -> "A\\rB"); any other cell value is returned as it is."""
-    if not isinstance(value, str) or "_x" not in value:
-        return value
-    return _EXCEL_ESCAPE.sub(lambda match: chr(int(match.group(1), 16)), value)  # type: ignore[return-value]
 
 
 # --- legacy encodings -------------------------------------------------------------------------

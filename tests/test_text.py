@@ -9,7 +9,6 @@ from hypothesis import strategies as st
 
 from sync.text import (
     clean_text,
-    decode_excel_escapes,
     fold,
     fold_many,
     is_missing,
@@ -309,19 +308,6 @@ def test_person_sort_key_same_for_nfd() -> None:
 )
 def test_clean_text_drops_control_characters_keeps_breaks(raw: str, expected: str) -> None:
     assert clean_text(raw) == expected
-
-
-@pytest.mark.parametrize(
-    ("raw", "expected"),
-    [
-        ("A_x001B_B", "A\x1bB"),
-        ("_x000D__x000A_", "\r\n"),
-        ("_x005F_x0041_", "_x0041_"),  # an escaped underscore keeps the literal text
-        ("tên_xin", "tên_xin"),
-    ],
-)
-def test_decode_excel_escapes(raw: str, expected: str) -> None:
-    assert decode_excel_escapes(raw) == expected
 
 
 # --- legacy encodings -------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Read the officers' review back from an existing unit workbook (openpyxl), by header and id.
+"""Read the officers' review back from an existing unit workbook (calamine), by header and id.
 
 Columns are found by meaning (`review.settle.column_positions`: the header, a review column's
 aliases, its last written position), rows by the "Mã sáng kiến" id cell, so sorting, filtering,
@@ -8,23 +8,20 @@ take is returned as `Unplaced`, for the unit's "Lỗi cần sửa" tab and the a
 
 from __future__ import annotations
 
-import zipfile
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import openpyxl
-from openpyxl.utils.exceptions import InvalidFileException
+from python_calamine import CalamineError, CalamineWorkbook
 
 from ..errors import OutputError
 from ..report import Report
 from ..review.settle import ReadBack, Unplaced, column_positions
 from ..review.values import cell_value
 from ..rules.codes import code
+from ..sources.formulas import error_cells
 from ..templates import SheetLayout, Templates
-from ..text import decode_excel_escapes
-
-_UNREADABLE = (OSError, zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, TypeError)
 
 
 def lock_files(path: Path) -> Iterator[Path]:
@@ -85,14 +82,43 @@ def unplaced_rows(
     return found
 
 
+_EXACT_INTEGERS = 2**53  # a float holds every whole number below this exactly
+
+
+def _as_stored(value: Any) -> Any:
+    """A calamine value as the cell stores it: a whole number as an int (calamine gives every
+    number as a float), a date as midnight (a date cell holds a moment), nothing for a blank."""
+    kind = type(value)
+    if kind is str:
+        return value or None
+    if kind is float and value.is_integer() and abs(value) < _EXACT_INTEGERS:
+        return int(value)
+    if kind is date:
+        return datetime(value.year, value.month, value.day)
+    return value
+
+
+def _rows(book: CalamineWorkbook, path: Path, name: str) -> Iterator[list[Any]]:
+    """The tab's cells from A1 as stored; an error cell (`#DIV/0!` in a score typed as a
+    formula) as its text, which calamine reads as a blank, so the officer is told it is wrong."""
+    errors: dict[int, list[tuple[int, str]]] = {}
+    for (row, column), text in error_cells(path, name).items():
+        errors.setdefault(row, []).append((column, text))
+    for number, row in enumerate(book.get_sheet_by_name(name).to_python(skip_empty_area=False)):
+        values = [_as_stored(v) for v in row]
+        for column, text in errors.get(number, ()):
+            values.extend([None] * (column + 1 - len(values)))
+            values[column] = text
+        yield values
+
+
 def _tab(
-    book: Any, layout: SheetLayout, tier: str | None
+    book: CalamineWorkbook, path: Path, layout: SheetLayout, tier: str | None
 ) -> tuple[list[dict[str, Any]], list[Unplaced]]:
-    if layout.name not in book.sheetnames:
+    if layout.name not in book.sheet_names:
         return [], []
-    rows = book[layout.name].iter_rows(values_only=True)
     written = layout.for_tier(tier) if tier else None
-    return read_tab((tuple(map(decode_excel_escapes, row)) for row in rows), layout, written)
+    return read_tab(_rows(book, path, layout.name), layout, written)
 
 
 def readback_of(
@@ -110,14 +136,14 @@ def read_review(path: Path, templates: Templates, tier: str | None = None) -> Re
     if not path.exists():
         return None
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        book = CalamineWorkbook.from_path(str(path))
         try:
             sheets = templates.sheets
-            listed = _tab(book, sheets["initiatives"], tier)
-            return readback_of(listed, _tab(book, sheets["archive"], tier))
+            listed = _tab(book, path, sheets["initiatives"], tier)
+            return readback_of(listed, _tab(book, path, sheets["archive"], tier))
         finally:
             book.close()
-    except _UNREADABLE as exc:
+    except (OSError, CalamineError) as exc:  # calamine's types name every kind of damage
         raise OutputError(
             f"{path}: cannot read the workbook to keep the officers' review ({exc}); repair or "
             "restore it, or move it away to start it afresh"
