@@ -46,6 +46,7 @@ from .templates import (
 from .text import shorten
 from .writers.atomic import atomic_file
 from .writers.folder import WorkbookFolder
+from .writers.records import expanded_layouts
 from .writers.xlsx import write_value
 
 
@@ -65,7 +66,8 @@ class Nominee:
 def _reviewed_report(settings: Settings, templates: Templates, now: datetime | None) -> Report:
     """The sync's report with the review round settled from the workbooks as they are, through
     the same store as the sync (read only: nothing is written or saved)."""
-    store = WorkbookFolder(settings.output.dir, templates, read_only=True)
+    layouts = expanded_layouts(templates, settings)
+    store = WorkbookFolder(settings.output.dir, templates, layouts, read_only=True)
     return build_report(settings, Inputs(templates, store), now=now)
 
 

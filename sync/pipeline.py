@@ -114,8 +114,9 @@ def open_store(
         assert google is not None
         return GoogleStore.connect(google, settings, templates, out_dir)
     from .writers.folder import WorkbookFolder
+    from .writers.records import expanded_layouts
 
-    return WorkbookFolder(out_dir, templates)
+    return WorkbookFolder(out_dir, templates, expanded_layouts(templates, settings))
 
 
 @dataclass(frozen=True, slots=True)

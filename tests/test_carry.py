@@ -15,7 +15,7 @@ from tests.test_review import Campaign, person
 
 UNIT = "P.TG.THPT"
 OWN_SHEET, OWN_COLUMN, NOTES = "Ghi chú riêng", "Cột riêng của cán bộ", "Ghi chú thẩm định"
-CARRIED = "Ô giữ lại của cán bộ"
+CARRIED, TALLIES = "Ô giữ lại của cán bộ", "Tổng hợp"
 RED, YELLOW = "FFFF0000", "FFFFFF00"
 
 
@@ -169,7 +169,9 @@ def test_an_untouched_workbook_is_not_opened_in_full(small_campaign, tmp_path) -
     campaign = Campaign(small_campaign, tmp_path, [person(i) for i in range(2)])
     campaign.sync()
     book = campaign.book(UNIT)
-    assert not worth_opening(book) and read_carried(book, load_templates(), "grassroots") is None
+    assert (
+        not worth_opening(book) and read_carried(book, load_templates(), {}, "grassroots") is None
+    )
     add_own_sheet(book)
     campaign.sync()
     assert worth_opening(book)  # it carries the officer's sheet now
@@ -292,3 +294,60 @@ def test_a_comment_on_a_cell_the_sheet_no_longer_shows_is_kept_in_the_carried_ta
             assert listed[initiative].comment.text == f"Xem {initiative}"
         else:
             assert (FULL_LIST, initiative, "Tên sáng kiến", f"Xem {initiative}") in found
+
+
+def test_a_saved_workbook_with_only_the_syncs_header_notes_is_streamed(
+    small_campaign, tmp_path, monkeypatch
+) -> None:
+    """The province's workbook carries the sync's notes on its tallies' headers, which no read
+    carries; once saved it is still streamed (a full read of a national list takes minutes and
+    gigabytes), and an officer's column in it keeps its values and width."""
+    import sync.writers.carry as carry
+    from sync.config import read_settings
+    from sync.templates import load_templates
+    from sync.writers.records import expanded_layouts
+
+    campaign = Campaign(small_campaign, tmp_path, [person(i) for i in range(4)])
+    campaign.sync()
+    book = campaign.book("P")
+    workbook = openpyxl.load_workbook(book)
+    sheet = workbook[TALLIES]
+    assert any(c.comment for c in sheet[1])
+    column = sheet.max_column + 1
+    sheet.cell(row=1, column=column, value=OWN_COLUMN)
+    sheet.cell(row=2, column=column, value="ghi của tỉnh")
+    sheet.column_dimensions[openpyxl.utils.get_column_letter(column)].width = 41
+    workbook.save(book)
+    opened = []
+    load = openpyxl.load_workbook
+    monkeypatch.setattr(
+        carry.openpyxl,
+        "load_workbook",
+        lambda path, read_only=False: opened.append(read_only) or load(path, read_only=read_only),
+    )
+    templates = load_templates()
+    written = expanded_layouts(templates, read_settings(campaign.config))
+    found = carry.read_carried(book, templates, written, "province")
+    assert opened == [True]
+    [own] = found.tabs[TALLIES].columns  # a tally per field, sector and code is the sync's
+    assert own.header == OWN_COLUMN and own.width == pytest.approx(41)
+    assert [c.value for c in own.cells.values()] == ["ghi của tỉnh"]
+    monkeypatch.undo()
+    campaign.sync()
+    sheet = openpyxl.load_workbook(book)[TALLIES]
+    at = _headers(sheet)[OWN_COLUMN]
+    assert sheet.cell(row=2, column=at).value == "ghi của tỉnh"
+    assert sheet.column_dimensions[openpyxl.utils.get_column_letter(at)].width == pytest.approx(
+        41, abs=1
+    )
+
+
+def test_a_comment_on_a_row_opens_the_workbook_in_full(small_campaign, tmp_path) -> None:
+    campaign = Campaign(small_campaign, tmp_path, [person(i) for i in range(2)])
+    campaign.sync()
+    book = campaign.book("P")
+    workbook = openpyxl.load_workbook(book)
+    workbook[TALLIES]["B2"].comment = Comment("Số liệu cần đối chiếu", "Cán bộ")
+    workbook.save(book)
+    campaign.sync()
+    assert openpyxl.load_workbook(book)[TALLIES]["B2"].comment.text == "Số liệu cần đối chiếu"

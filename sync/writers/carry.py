@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import zipfile
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -35,6 +35,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from ..errors import OutputError
 from ..review.settle import Unplaced, column_positions
+from ..sources.formulas import sheet_part
 from ..templates import SheetLayout, Templates
 from ..text import fold
 from .books import retired_titles
@@ -226,16 +227,52 @@ def _keys(sheet: Any, position: int) -> Iterator[tuple[RowKey | None, tuple[Any,
         yield (key, seen[key] - 1), row
 
 
+_COLUMN = re.compile(rb"<col\s([^>]*)>")
+_ATTRIBUTE = re.compile(rb"""(\w+)\s*=\s*["']([^"']*)["']""")
+_MAX_COLUMNS = 16_384  # Excel's last column, XFD: a range to it is a whole row's formatting
+
+
+def _stored_widths(path: Path, title: str) -> dict[int, float]:
+    """Each column's width, 0-based, as the sheet's XML stores it (`<cols>`, before the rows),
+    for a streaming read, which gives none. Empty when the XML cannot be read: the widths fall
+    back to the default, and nothing else is lost."""
+    head = b""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            part = sheet_part(archive, title)
+            with archive.open(part or "") as stream:
+                while b"<sheetData" not in head and (piece := stream.read(1 << 16)):
+                    head += piece
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError, SyntaxError):
+        return {}  # a damaged workbook part (ElementTree's ParseError is a SyntaxError)
+    widths = {}
+    for column in _COLUMN.finditer(head.partition(b"<sheetData")[0]):
+        found = {
+            name.decode(): value.decode() for name, value in _ATTRIBUTE.findall(column.group(1))
+        }
+        try:
+            first, last, width = int(found["min"]), int(found["max"]), float(found["width"])
+        except (KeyError, ValueError):
+            continue
+        widths.update(dict.fromkeys(range(first - 1, min(last, first + _MAX_COLUMNS)), width))
+    return widths
+
+
 def _officer_columns(
-    sheet: Any, names: list[str], positions: dict[int, str]
+    sheet: Any, names: list[str], positions: dict[int, str], path: Path
 ) -> dict[int, OfficerColumn]:
     """The columns of a sync tab that the sync does not recognise, by position."""
     found = {}
+    dimensions = getattr(sheet, "column_dimensions", None)  # not in a streaming read
+    stored: dict[int, float] | None = None
     for index, name in enumerate(names):
         if index not in positions:
             after = tuple(positions[i] for i in range(index - 1, -1, -1) if i in positions)
-            dimensions = getattr(sheet, "column_dimensions", None)  # not in a streaming read
-            width = dimensions[get_column_letter(index + 1)].width if dimensions else None
+            if dimensions:
+                width = dimensions[get_column_letter(index + 1)].width
+            else:
+                stored = _stored_widths(path, sheet.title) if stored is None else stored
+                width = stored.get(index)
             found[index] = OfficerColumn(name, after, width)
     return found
 
@@ -249,6 +286,7 @@ def _mark(cell: CarriedCell, review: bool, sync_fill: str) -> CarriedCell | None
 
 @dataclass(frozen=True, slots=True)
 class _Reading:
+    path: Path
     tier: str | None  # whose layout the sync last wrote in the workbook
     sync_fill: str  # the review cells' own colour
     coloured: bool  # whether any cell has a colour the sync does not use
@@ -266,11 +304,11 @@ def _sync_tab(sheet: Any, layout: SheetLayout, reading: _Reading) -> TabCarry | 
         return None
     review = {i for i, k in positions.items() if k in {c.key for c in layout.columns if c.review}}
     names = [str(h) if h is not None else "" for h in header]
-    officer = _officer_columns(sheet, names, positions)
+    officer = _officer_columns(sheet, names, positions, reading.path)
     carry = TabCarry(list(officer.values()))
     streamed = not hasattr(sheet, "merged_cells")
     wanted = sorted({*officer, *review} if streamed else range(len(names)))
-    if streamed and not officer and not reading.coloured:
+    if streamed and not officer and not (reading.coloured and review):
         return carry  # nothing of the officers' can be in its rows: they are not read
     for number, (key, row) in enumerate(_keys(sheet, position), start=2):
         for index in wanted:
@@ -335,8 +373,10 @@ def _full_list_as_read(templates: Templates) -> SheetLayout:
     return replace(lean, columns=(*lean.columns, *wide))
 
 
-def _layouts(templates: Templates) -> dict[str, SheetLayout]:
-    layouts = {layout.name: layout for layout in templates.sheets.values()}
+def _layouts(written: Mapping[str, SheetLayout], templates: Templates) -> dict[str, SheetLayout]:
+    """Each sync tab's columns by its title: as written (`written`, a tally per field, sector
+    and code expanded, so those columns are the sync's, not an officer's)."""
+    layouts = {layout.name: layout for layout in (*templates.sheets.values(), *written.values())}
     full = _full_list_as_read(templates)
     layouts[full.name] = full
     return layouts
@@ -377,11 +417,22 @@ def _coloured(path: Path, templates: Templates) -> bool:
     return bool(used - {c.lstrip("#").upper() for c in sync})
 
 
+# A comment's cell reference (`<comment ref="R1" ...>`): its row number.
+_COMMENT_ROW = re.compile(rb"""<comment\s[^>]*?\bref\s*=\s*["']\$?[A-Za-z]+\$?(\d+)""")
+
+
+def _commented_below_header(archive: zipfile.ZipFile) -> bool:
+    """Whether any comment sits below a header row. The sync writes notes on its tabs' headers
+    only, and a header's comment is never carried; a streaming read gives no comments at all."""
+    parts = [n for n in archive.namelist() if n.startswith("xl/comments")]
+    return any(row != b"1" for n in parts for row in _COMMENT_ROW.findall(archive.read(n)))
+
+
 def _open(path: Path, templates: Templates) -> Any:
-    """The workbook, streamed when it has neither comments nor officers' sheets (the only parts
-    a streaming read cannot give), so a long list costs little memory."""
+    """The workbook, streamed when it has neither officers' sheets nor comments on rows (the
+    only parts a streaming read cannot give), so a long list costs little time and memory."""
     with zipfile.ZipFile(path) as archive:
-        commented = any(n.startswith("xl/comments") for n in archive.namelist())
+        commented = _commented_below_header(archive)
     book = openpyxl.load_workbook(path, read_only=True)
     owned = _owned_titles(templates)
     if not commented and all(title in owned for title in book.sheetnames):
@@ -391,11 +442,16 @@ def _open(path: Path, templates: Templates) -> Any:
 
 
 def read_carried(
-    path: Path, templates: Templates, tier: str | None, unplaced: Sequence[Unplaced] = ()
+    path: Path,
+    templates: Templates,
+    written: Mapping[str, SheetLayout],
+    tier: str | None,
+    unplaced: Sequence[Unplaced] = (),
 ) -> Carried | None:
-    """The officers' additions to the workbook at `path`, and the review cells the read-back
-    could not place (kept in the carried tab); None when there is nothing to carry."""
-    found = _read_carried(path, templates, tier)
+    """The officers' additions to the workbook at `path` (whose tabs the sync wrote with the
+    `written` layouts), and the review cells the read-back could not place (kept in the
+    carried tab); None when there is nothing to carry."""
+    found = _read_carried(path, templates, written, tier)
     left = [LeftCell(u.sheet, "", u.column, u.value, "no_id") for u in unplaced]
     if left:
         found = found or Carried()
@@ -403,7 +459,9 @@ def read_carried(
     return found
 
 
-def _read_carried(path: Path, templates: Templates, tier: str | None) -> Carried | None:
+def _read_carried(
+    path: Path, templates: Templates, written: Mapping[str, SheetLayout], tier: str | None
+) -> Carried | None:
     try:
         if not path.exists() or not worth_opening(path):
             return None
@@ -414,10 +472,10 @@ def _read_carried(path: Path, templates: Templates, tier: str | None) -> Carried
             f"({exc}); repair or restore it, or move it away; nothing was written"
         ) from None
     found = Carried()
-    owned, layouts = _owned_titles(templates), _layouts(templates)
+    owned, layouts = _owned_titles(templates), _layouts(written, templates)
     retired = retired_titles(templates)
     carried_tab = templates.sheets["carried"]
-    reading = _Reading(tier, templates.styles.review_cell_fill, _coloured(path, templates))
+    reading = _Reading(path, tier, templates.styles.review_cell_fill, _coloured(path, templates))
     for sheet in book.worksheets:
         if sheet.title == carried_tab.name:
             found.left.extend(_left_cells(sheet, carried_tab))

@@ -27,7 +27,7 @@ from ..review.settle import ReadBack, Row
 from ..review.state import STATE_FILE, ReviewState, load_state, state_text
 from ..review.store import Written
 from ..review.values import canonical
-from ..templates import Templates
+from ..templates import SheetLayout, Templates
 from ..text import fold
 from .atomic import Commit, Text, recover
 from .books import Books, UnitBook
@@ -150,6 +150,7 @@ def _tab_as_written(sheet: Sheet, found: list[Row]) -> bool:
 @dataclass(slots=True)
 class WorkbookFolder(StateFiles):
     templates: Templates
+    layouts: Mapping[str, SheetLayout]  # the tabs' columns as written (`records.expanded`)
     # `sangkien dossier` only reads: it leaves a running sync's temporaries and journal alone.
     read_only: bool = False
     readbacks: dict[str, ReadBack | None] = field(default_factory=dict)
@@ -192,7 +193,9 @@ class WorkbookFolder(StateFiles):
             else:  # what the officers added, carried over whenever the workbook is rewritten
                 readback = self.readbacks[unit.id]
                 unplaced = readback.unplaced if readback else []
-                self.carried[unit.id] = read_carried(path, self.templates, unit.tier, unplaced)
+                self.carried[unit.id] = read_carried(
+                    path, self.templates, self.layouts, unit.tier, unplaced
+                )
         lookup = self._lookup_path()
         if (why := _why_left(lookup)) is not None:
             self.left[lookup] = why

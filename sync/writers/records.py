@@ -58,6 +58,38 @@ def _local(moment: datetime | None) -> datetime | None:
     return None if moment is None else moment.replace(tzinfo=None)
 
 
+def expanded(layout: SheetLayout, settings: Settings) -> SheetLayout:
+    """One column per item of a ".*" key: (key, header name, header note) per item; codes
+    are headed by their Vietnamese name, the code itself in the note."""
+    items = {
+        "by_code.*": [(c.id, c.name, c.id) for c in REGISTRY.values()],
+        "by_field.*": [(name, name, None) for name in settings.fields],
+        "by_sector.*": [(name, name, None) for name in settings.sectors],
+    }
+    columns: list[Column] = []
+    for column in layout.columns:
+        if column.key not in items:
+            columns.append(column)
+            continue
+        prefix = column.key[:-1]
+        columns.extend(
+            column.model_copy(
+                update={
+                    "key": prefix + key,
+                    "header": column.header.format(name=name),
+                    "note": note,
+                }
+            )
+            for key, name, note in items[column.key]
+        )
+    return replace(layout, columns=tuple(columns))
+
+
+def expanded_layouts(templates: Templates, settings: Settings) -> dict[str, SheetLayout]:
+    """Every tab's columns as the sync writes them (see `expanded`), by the template's key."""
+    return {name: expanded(layout, settings) for name, layout in templates.sheets.items()}
+
+
 class Renderer:
     def __init__(self, report: Report, settings: Settings, templates: Templates):
         self.report = report
@@ -76,37 +108,9 @@ class Renderer:
                 if isinstance(attribute, cached_property):
                     getattr(owner, name)
 
-    # -- layouts -----------------------------------------------------------------------------------
-
-    def _expand(self, layout: SheetLayout) -> SheetLayout:
-        """One column per item of a ".*" key: (key, header name, header note) per item; codes
-        are headed by their Vietnamese name, the code itself in the note."""
-        items = {
-            "by_code.*": [(c.id, c.name, c.id) for c in REGISTRY.values()],
-            "by_field.*": [(name, name, None) for name in self.settings.fields],
-            "by_sector.*": [(name, name, None) for name in self.settings.sectors],
-        }
-        columns: list[Column] = []
-        for column in layout.columns:
-            if column.key not in items:
-                columns.append(column)
-                continue
-            prefix = column.key[:-1]
-            columns.extend(
-                column.model_copy(
-                    update={
-                        "key": prefix + key,
-                        "header": column.header.format(name=name),
-                        "note": note,
-                    }
-                )
-                for key, name, note in items[column.key]
-            )
-        return replace(layout, columns=tuple(columns))
-
     @cached_property
     def layouts(self) -> dict[str, SheetLayout]:
-        return {name: self._expand(layout) for name, layout in self.templates.sheets.items()}
+        return expanded_layouts(self.templates, self.settings)
 
     # -- initiatives -----------------------------------------------------------------------------
 
