@@ -3,13 +3,17 @@ header, and every review cell the sync cannot place reported, never dropped."""
 
 from __future__ import annotations
 
+import shutil
+from datetime import datetime
+
 import openpyxl
 import pytest
+import xlsxwriter
 
 from sync.review.settle import column_positions
 from sync.templates import load_templates
-from sync.writers.readback import read_tab
-from tests.officer import ID, INITIATIVES, edit, rows_by_id
+from sync.writers.readback import read_review, read_tab
+from tests.officer import ID, INITIATIVES, edit, rows_by_id, save_in_calc
 from tests.test_review import Campaign, person
 
 UNIT = "P.TG.THPT"
@@ -68,6 +72,64 @@ def test_review_cells_on_rows_without_an_id_are_unplaced(layout) -> None:
     ]
 
 
+def _typed(sheet, book, row: int, column: int, kind: str) -> None:
+    """The score cell as an officer's spreadsheet program may store it."""
+    dated = book.add_format({"num_format": "dd/mm/yyyy"})
+    {
+        "whole": lambda: sheet.write_number(row, column, 85),
+        "fraction": lambda: sheet.write_number(row, column, 72.5),
+        "big": lambda: sheet.write_number(row, column, 2.0**60),
+        "tick": lambda: sheet.write_boolean(row, column, True),
+        "date": lambda: sheet.write_datetime(row, column, datetime(2021, 4, 10), dated),
+        "moment": lambda: sheet.write_datetime(row, column, datetime(2021, 4, 10, 8, 30), dated),
+        "text": lambda: sheet.write_string(row, column, "Đạt"),
+        "break": lambda: sheet.write_string(row, column, "tám\rmươi"),
+        "escape-like": lambda: sheet.write_string(row, column, "a_x000D_b"),
+        "empty text": lambda: sheet.write_string(row, column, ""),
+        "error": lambda: sheet.write_formula(row, column, "=1/0", None, "#DIV/0!"),
+        "not available": lambda: sheet.write_formula(row, column, "=NA()", None, "#N/A"),
+        "formula": lambda: sheet.write_formula(row, column, "=40+45", None, 85),
+        "no value": lambda: sheet.write_formula(row, column, "=40+45", None, ""),
+    }[kind]()
+
+
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [
+        ("whole", 85),
+        ("fraction", 72.5),
+        ("big", 2.0**60),
+        ("tick", True),
+        ("date", datetime(2021, 4, 10)),
+        ("moment", datetime(2021, 4, 10, 8, 30)),
+        ("text", "Đạt"),
+        ("break", "tám\rmươi"),
+        ("escape-like", "a_x000D_b"),  # typed as it shows: not taken for Excel's escape
+        ("empty text", None),
+        ("error", "#DIV/0!"),  # not a blank: the officer is told the score is wrong
+        ("not available", "#N/A"),
+        ("formula", 85),
+        ("no value", None),
+    ],
+)
+def test_review_cells_read_back_as_stored(layout, tmp_path, kind, expected) -> None:
+    header = _header(layout)
+    path = tmp_path / "book.xlsx"
+    book = xlsxwriter.Workbook(path)
+    sheet = book.add_worksheet(INITIATIVES)
+    for column, text in enumerate(header):
+        sheet.write_string(0, column, text)
+    for row in (1, 3):  # a blank row between, as after an officer deletes one
+        sheet.write_string(row, header.index(ID), f"SK-{row}")
+        _typed(sheet, book, row, header.index(SCORE), kind)
+    book.close()
+    readback = read_review(path, load_templates(), "grassroots")
+    assert readback is not None and readback.archived == [] and readback.unplaced == []
+    assert [r["id"] for r in readback.listed] == ["SK-1", "SK-3"]
+    for row in readback.listed:
+        assert row["review.score"] == expected and type(row["review.score"]) is type(expected)
+
+
 def rename_headers(path, renamed: dict[str, str]) -> None:
     book = openpyxl.load_workbook(path)
     for cell in book[INITIATIVES][1]:
@@ -122,3 +184,42 @@ def test_an_unplaced_cell_is_in_the_problems_tab_and_the_audit(small_campaign, t
         UNIT, INITIATIVES, row, SCORE, 77)  # fmt: skip
     campaign.sync()  # still there: listed in the problems tab again, logged only once
     assert len([e for e in campaign.audit() if e["change"] == "unplaced"]) == 1
+
+
+def test_a_score_that_became_an_error_is_flagged_not_taken_as_blank(
+    small_campaign, tmp_path
+) -> None:
+    """A score typed as a formula that fails (`=B2/0`) is saved as an error cell; the officer is
+    told, rather than the score silently counting as not given."""
+    campaign = Campaign(small_campaign, tmp_path, [person(i) for i in range(2)])
+    campaign.sync()
+    book = campaign.book(UNIT)
+    first = next(iter(rows_by_id(book)))
+    edit(book, first, {SCORE: "#DIV/0!", APPRAISAL: "Đạt"})  # openpyxl stores it as an error
+    campaign.sync()
+    problems = openpyxl.load_workbook(book)["Lỗi cần sửa"]
+    names = [c.value for c in problems[1]]
+    found = [dict(zip(names, r, strict=False)) for r in problems.iter_rows(2, values_only=True)]
+    assert [(p["Mã sáng kiến"], p["Cột"], p["Giá trị đã nhập"]) for p in found
+            if p["Mã lỗi"] == "BAD_REVIEW_VALUE"] == [(first, SCORE, "#DIV/0!")]  # fmt: skip
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+def test_a_workbook_saved_by_libreoffice_reads_back_the_same(small_campaign, tmp_path) -> None:
+    """Calc writes every part of the file its own way (its shared strings, its dates, the
+    results of formulas it works out): the review read back is the same, and a score typed as a
+    failing formula reads as the error Calc shows."""
+    campaign = Campaign(small_campaign, tmp_path, [person(i) for i in range(3)])
+    campaign.sync()
+    book = campaign.book(UNIT)
+    first, second = list(rows_by_id(book))[:2]
+    edit(book, first, {SCORE: 85.5, NOTES: "Tốt, cần nhân rộng\nở các trường", APPRAISAL: "Đạt"})
+    edit(book, second, {SCORE: "=40/0", APPRAISAL: "Không đạt"})  # saved without its result
+    templates = load_templates()
+    before = read_review(book, templates, "grassroots")
+    after = read_review(save_in_calc(book, tmp_path / "calc"), templates, "grassroots")
+    assert before is not None and after is not None
+    expected = {row["id"]: row for row in before.listed}
+    expected[second] = {**expected[second], "review.score": "#DIV/0!"}
+    assert {row["id"]: row for row in after.listed} == expected
+    assert expected[first]["review.score"] == 85.5 and before.unplaced == after.unplaced == []

@@ -167,7 +167,7 @@ REGISTRY: dict[str, Code] = {
             "QUOTA_EXCEEDED",
             _REV,
             _E,
-            "review",
+            "review.nominated",  # the column the nomination is typed in
             "{unit} đề xuất {count} sáng kiến, vượt số lượng được phân bổ ({quota}); sáng kiến "
             "này (xếp thứ {rank}) chưa được chuyển lên cấp trên.",
             "A unit nominated more initiatives than its quota; the surplus ones (lowest score, "
@@ -178,7 +178,7 @@ REGISTRY: dict[str, Code] = {
             "NOT_ELIGIBLE",
             _REV,
             _E,
-            "review",
+            "review.nominated",  # the column the nomination is typed in
             "{unit} đề xuất sáng kiến này nhưng không thể chuyển lên cấp trên: {reason}.",
             "A nominated initiative with a complaint or an authorship dispute ticked, or that is "
             "invalid or a duplicate, cannot pass up (D14).",
@@ -188,7 +188,7 @@ REGISTRY: dict[str, Code] = {
             "DOSSIER_LATE",
             _REV,
             _E,
-            "review",
+            "review.nominated",  # the column the nomination is typed in
             "{unit} đề xuất sáng kiến này lúc {seen}, không kịp hạn nộp hồ sơ trước ngày {due}.",
             "A nomination first seen by the sync on or after the dossier due date (D13, D14); it "
             "does not pass up.",

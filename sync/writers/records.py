@@ -416,7 +416,9 @@ class Renderer:
         of every tier that shows it, so made once."""
         keys = self.layouts["problems"].column_keys()
         severity = self.labels.severity
-        questions = {q.key: q.vi for q in self.templates.form.questions}
+        # The column a problem is in, as the officer sees it: a form question, or a review column.
+        review = {c.key: c.header for c in self.layouts["initiatives"].columns if c.review}
+        columns = {**review, **{q.key: q.vi for q in self.templates.form.questions}}
         found: dict[str, list[list[Value]]] = {}
         for response in self.report.responses:
             for violation in response.violations:
@@ -428,7 +430,7 @@ class Renderer:
                     "unit": self.unit_name(response.unit_id, response.grassroots_unit),
                     "code": violation.code,
                     "severity": severity.word(str(code(violation.code).severity)),
-                    "column": questions.get(violation.field or "", violation.field or ""),
+                    "column": columns.get(violation.field or "", violation.field or ""),
                     "raw_value": violation.raw_value,
                     "message": violation.message,
                 }
