@@ -333,7 +333,7 @@ def test_a_saved_workbook_with_only_the_syncs_header_notes_is_streamed(
     assert own.header == OWN_COLUMN and own.width == pytest.approx(41)
     assert [c.value for c in own.cells.values()] == ["ghi của tỉnh"]
     monkeypatch.undo()
-    campaign.sync()
+    campaign.sync(rows=[person(i) for i in range(5)])  # the workbook is rewritten
     sheet = openpyxl.load_workbook(book)[TALLIES]
     at = _headers(sheet)[OWN_COLUMN]
     assert sheet.cell(row=2, column=at).value == "ghi của tỉnh"
@@ -349,5 +349,32 @@ def test_a_comment_on_a_row_opens_the_workbook_in_full(small_campaign, tmp_path)
     workbook = openpyxl.load_workbook(book)
     workbook[TALLIES]["B2"].comment = Comment("Số liệu cần đối chiếu", "Cán bộ")
     workbook.save(book)
+    campaign.sync(rows=[person(i) for i in range(3)])  # the workbook is rewritten
+    assert openpyxl.load_workbook(book)[TALLIES]["B2"].comment.text == "Số liệu cần đối chiếu"
+
+
+def test_a_comment_written_with_prefixed_elements_still_opens_the_workbook_in_full(
+    small_campaign, tmp_path
+) -> None:
+    """Some programs write the comments part with prefixed elements (`<x:comment>`); a comment
+    there is still found, so it is kept."""
+    import re
+    import zipfile
+
+    campaign = Campaign(small_campaign, tmp_path, [person(i) for i in range(2)])
     campaign.sync()
+    book = campaign.book("P")
+    workbook = openpyxl.load_workbook(book)
+    workbook[TALLIES]["B2"].comment = Comment("Số liệu cần đối chiếu", "Cán bộ")
+    workbook.save(book)
+    with zipfile.ZipFile(book) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    for name in [n for n in parts if n.startswith("xl/comments")]:
+        xml = re.sub(rb"<(/?)(?!\?)(\w+)", rb"<\1x:\2", parts[name])
+        parts[name] = xml.replace(b' xmlns="', b' xmlns:x="', 1)
+    with zipfile.ZipFile(book, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    assert b"<x:comment " in parts[next(n for n in parts if n.startswith("xl/comments"))]
+    campaign.sync(rows=[person(i) for i in range(3)])  # the workbook is rewritten
     assert openpyxl.load_workbook(book)[TALLIES]["B2"].comment.text == "Số liệu cần đối chiếu"

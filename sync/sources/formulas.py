@@ -26,9 +26,11 @@ _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PACKAGE_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _CELL_REF = re.compile(r"([A-Z]+)(\d+)")
 _PIECE_BYTES = 1 << 20
+# Quick scans, before a sheet is parsed: for a formula element, and for a cell typed as an error
+# (`<c r="B2" t="e">`, as Excel, LibreOffice, openpyxl and XlsxWriter write it). Plain text is
+# searched many times faster than a pattern; a match in a cell's text only costs the parse.
 _FORMULA = re.compile(rb"<f")
-# A cell's type attribute saying "error"; `<c r="B2" t="e">` in every writer seen.
-_ERROR_TYPE = re.compile(rb"""<c\s[^>]*?\bt\s*=\s*["']e["']""")
+_ERROR_TYPE = re.compile(rb't="e"')
 _OVERLAP = 256  # bytes of one piece searched again with the next, for a match across both
 
 Source = bytes | Path

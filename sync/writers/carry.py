@@ -417,15 +417,20 @@ def _coloured(path: Path, templates: Templates) -> bool:
     return bool(used - {c.lstrip("#").upper() for c in sync})
 
 
-# A comment's cell reference (`<comment ref="R1" ...>`): its row number.
-_COMMENT_ROW = re.compile(rb"""<comment\s[^>]*?\bref\s*=\s*["']\$?[A-Za-z]+\$?(\d+)""")
+# A comment's cell reference (`<comment ref="R1" ...>`, the element prefixed by some writers):
+# its row number.
+_COMMENT_ROW = re.compile(rb"""<(?:\w+:)?comment\s[^>]*?\bref\s*=\s*["']\$?[A-Za-z]+\$?(\d+)""")
 
 
 def _commented_below_header(archive: zipfile.ZipFile) -> bool:
-    """Whether any comment sits below a header row. The sync writes notes on its tabs' headers
-    only, and a header's comment is never carried; a streaming read gives no comments at all."""
-    parts = [n for n in archive.namelist() if n.startswith("xl/comments")]
-    return any(row != b"1" for n in parts for row in _COMMENT_ROW.findall(archive.read(n)))
+    """Whether any comment sits below a header row, or a comments part could not be read so
+    (then it may). The sync writes notes on its tabs' headers only, and a header's comment is
+    never carried; a streaming read gives no comments at all."""
+    for part in (n for n in archive.namelist() if n.startswith("xl/comments")):
+        rows = _COMMENT_ROW.findall(archive.read(part))
+        if not rows or any(row != b"1" for row in rows):
+            return True
+    return False
 
 
 def _open(path: Path, templates: Templates) -> Any:
