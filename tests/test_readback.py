@@ -3,7 +3,9 @@ header, and every review cell the sync cannot place reported, never dropped."""
 
 from __future__ import annotations
 
+import io
 import shutil
+import zipfile
 from datetime import datetime
 
 import openpyxl
@@ -223,3 +225,70 @@ def test_a_workbook_saved_by_libreoffice_reads_back_the_same(small_campaign, tmp
     expected[second] = {**expected[second], "review.score": "#DIV/0!"}
     assert {row["id"]: row for row in after.listed} == expected
     assert expected[first]["review.score"] == 85.5 and before.unplaced == after.unplaced == []
+
+
+def test_a_review_tab_without_its_id_header_is_left_as_it_is(small_campaign, tmp_path) -> None:
+    """With "Mã sáng kiến" renamed, no review can be matched to its initiative: the workbook is
+    left as the officer saved it (rewriting it would lose what they typed), and named."""
+    campaign = Campaign(small_campaign, tmp_path, [person(i) for i in range(2)])
+    campaign.sync()
+    book = campaign.book(UNIT)
+    first = next(iter(rows_by_id(book)))
+    edit(book, first, {APPRAISAL: "Đạt"})
+    rename_headers(book, {ID: "Mã SK"})
+    saved = book.read_bytes()
+    campaign.sync(rows=[person(i) for i in range(3)])
+    assert book.read_bytes() == saved
+    [held] = campaign.report()["not_written"]
+    assert held["path"] == str(book) and f"«{ID}»" in held["reason"]
+    rename_headers(book, {"Mã SK": ID})
+    campaign.sync(rows=[person(i) for i in range(3)])
+    assert rows_by_id(book)[first][APPRAISAL] == "Đạt" and not campaign.report()["not_written"]
+
+
+def _damaged(data: bytes, how: str) -> bytes:
+    """The workbook's bytes with one kind of damage a disk, a copy or a program can do."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    sheet = next(n for n in parts if n.startswith("xl/worksheets/sheet2"))
+    if how == "truncated":
+        return data[: len(data) // 2]
+    if how == "corrupt deflate":  # the zip's directory intact, a part's compressed bytes not
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            info = archive.getinfo(sheet)
+        start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+        middle = start + info.compress_size // 2
+        return (
+            data[:middle]
+            + bytes(b ^ 0x5A for b in data[middle : middle + 64])
+            + data[middle + 64 :]
+        )
+    changed = {
+        "no workbook part": {k: v for k, v in parts.items() if k != "xl/workbook.xml"},
+        "no sheet part": {k: v for k, v in parts.items() if k != sheet},
+        "cut sheet": {**parts, sheet: parts[sheet][: len(parts[sheet]) // 2]},
+        "bad string index": {**parts, sheet: parts[sheet].replace(b"<v>", b"<v>x", 5)},
+    }[how]
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, part in changed.items():
+            archive.writestr(name, part)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "how",
+    ["truncated", "corrupt deflate", "no workbook part", "no sheet part", "cut sheet",
+     "bad string index"],
+)  # fmt: skip
+def test_a_damaged_workbook_is_left_as_it_is_and_named(small_campaign, tmp_path, how) -> None:
+    campaign = Campaign(small_campaign, tmp_path, [person(i) for i in range(2)])
+    campaign.sync()
+    book = campaign.book(UNIT)
+    first = next(iter(rows_by_id(book)))
+    edit(book, first, {APPRAISAL: "Đạt", NOTES: "đã xem"})
+    book.write_bytes(_damaged(book.read_bytes(), how))
+    damaged = book.read_bytes()
+    campaign.sync(rows=[person(i) for i in range(3)])
+    assert book.read_bytes() == damaged
+    assert [held["path"] for held in campaign.report()["not_written"]] == [str(book)]

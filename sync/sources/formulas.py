@@ -14,6 +14,7 @@ import io
 import posixpath
 import re
 import zipfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO
@@ -71,7 +72,7 @@ def _sheet_xml(source: Source, sheet: str, pattern: re.Pattern[bytes]) -> bytes:
         with zipfile.ZipFile(opened) as archive:
             part = sheet_part(archive, sheet)
             return archive.read(part) if part and _mentions(archive, part, pattern) else b""
-    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError, ValueError):
+    except (zipfile.BadZipFile, zlib.error, KeyError, ElementTree.ParseError, OSError, ValueError):
         return b""
 
 

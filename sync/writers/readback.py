@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -115,10 +116,23 @@ def _rows(book: CalamineWorkbook, path: Path, name: str) -> Iterator[list[Any]]:
 def _tab(
     book: CalamineWorkbook, path: Path, layout: SheetLayout, tier: str | None
 ) -> tuple[list[dict[str, Any]], list[Unplaced]]:
+    """A review tab as `read_tab` reads it; none when the tab is gone or empty. A header row
+    without the id column is refused: no review could be matched to its initiative, and
+    rewriting the workbook would lose what the officers typed since the last sync."""
     if layout.name not in book.sheet_names:
         return [], []
     written = layout.for_tier(tier) if tier else None
-    return read_tab(_rows(book, path, layout.name), layout, written)
+    rows = _rows(book, path, layout.name)
+    header = next(rows, [])
+    headed = any(value is not None for value in header)
+    if headed and "id" not in column_positions(header, layout, written).values():
+        id_header = next(c.header for c in layout.columns if c.key == "id")
+        raise OutputError(
+            f"{path}: the tab «{layout.name}» has no «{id_header}» column, so the officers' "
+            "review cannot be matched to its initiatives; restore that header (or the file), "
+            "then sync again"
+        )
+    return read_tab(chain([header], rows), layout, written)
 
 
 def readback_of(
@@ -138,6 +152,8 @@ def read_review(path: Path, templates: Templates, tier: str | None = None) -> Re
     try:
         book = CalamineWorkbook.from_path(str(path))
         try:
+            if not book.sheet_names:  # every workbook the sync writes has its tabs
+                raise CalamineError("the workbook lists no sheet")
             sheets = templates.sheets
             listed = _tab(book, path, sheets["initiatives"], tier)
             return readback_of(listed, _tab(book, path, sheets["archive"], tier))
