@@ -342,39 +342,39 @@ def test_a_saved_workbook_with_only_the_syncs_header_notes_is_streamed(
     )
 
 
-def test_a_comment_on_a_row_opens_the_workbook_in_full(small_campaign, tmp_path) -> None:
-    campaign = Campaign(small_campaign, tmp_path, [person(i) for i in range(2)])
+TALLY_NOTE = "Số liệu cần đối chiếu"
+
+
+def _province_with_a_comment_on_a_tally_row(campaign: Campaign) -> Path:
     campaign.sync()
     book = campaign.book("P")
     workbook = openpyxl.load_workbook(book)
-    workbook[TALLIES]["B2"].comment = Comment("Số liệu cần đối chiếu", "Cán bộ")
+    workbook[TALLIES]["B2"].comment = Comment(TALLY_NOTE, "Cán bộ")
     workbook.save(book)
-    campaign.sync(rows=[person(i) for i in range(3)])  # the workbook is rewritten
-    assert openpyxl.load_workbook(book)[TALLIES]["B2"].comment.text == "Số liệu cần đối chiếu"
+    return book
 
 
-def test_a_comment_written_with_prefixed_elements_still_opens_the_workbook_in_full(
-    small_campaign, tmp_path
-) -> None:
-    """Some programs write the comments part with prefixed elements (`<x:comment>`); a comment
-    there is still found, so it is kept."""
+def _prefix_comment_elements(book: Path) -> None:
+    """The comments part as some programs write it, every element prefixed (`<x:comment>`)."""
     import re
     import zipfile
 
-    campaign = Campaign(small_campaign, tmp_path, [person(i) for i in range(2)])
-    campaign.sync()
-    book = campaign.book("P")
-    workbook = openpyxl.load_workbook(book)
-    workbook[TALLIES]["B2"].comment = Comment("Số liệu cần đối chiếu", "Cán bộ")
-    workbook.save(book)
     with zipfile.ZipFile(book) as archive:
         parts = {name: archive.read(name) for name in archive.namelist()}
     for name in [n for n in parts if n.startswith("xl/comments")]:
         xml = re.sub(rb"<(/?)(?!\?)(\w+)", rb"<\1x:\2", parts[name])
         parts[name] = xml.replace(b' xmlns="', b' xmlns:x="', 1)
+        assert b"<x:comment " in parts[name]
     with zipfile.ZipFile(book, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in parts.items():
             archive.writestr(name, data)
-    assert b"<x:comment " in parts[next(n for n in parts if n.startswith("xl/comments"))]
+
+
+@pytest.mark.parametrize("prefixed", [False, True])
+def test_a_comment_on_a_row_opens_the_workbook_in_full(small_campaign, tmp_path, prefixed) -> None:
+    campaign = Campaign(small_campaign, tmp_path, [person(i) for i in range(2)])
+    book = _province_with_a_comment_on_a_tally_row(campaign)
+    if prefixed:
+        _prefix_comment_elements(book)
     campaign.sync(rows=[person(i) for i in range(3)])  # the workbook is rewritten
-    assert openpyxl.load_workbook(book)[TALLIES]["B2"].comment.text == "Số liệu cần đối chiếu"
+    assert openpyxl.load_workbook(book)[TALLIES]["B2"].comment.text == TALLY_NOTE
