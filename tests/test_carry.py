@@ -10,7 +10,7 @@ import pytest
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 
-from tests.officer import ARCHIVE, ID, INITIATIVES, rows_by_id
+from tests.officer import ARCHIVE, ID, INITIATIVES, edit, rows_by_id
 from tests.test_review import Campaign, person
 
 UNIT = "P.TG.THPT"
@@ -175,6 +175,25 @@ def test_an_untouched_workbook_is_not_opened_in_full(small_campaign, tmp_path) -
     add_own_sheet(book)
     campaign.sync()
     assert worth_opening(book)  # it carries the officer's sheet now
+
+
+def test_a_saved_review_alone_leaves_nothing_to_carry(small_campaign, tmp_path) -> None:
+    """An officer who only typed reviews added nothing of their own: once the sync has written
+    the workbook again it is not marked as carrying, so later syncs leave it unopened (the
+    tallies' columns per field, sector and code are the sync's, not the officer's)."""
+    from sync.writers.carry import worth_opening
+
+    campaign = Campaign(small_campaign, tmp_path, [person(i) for i in range(2)])
+    campaign.sync()
+    books = [campaign.book(unit) for unit in (UNIT, "P.TG", "P")]
+    for book in books:
+        workbook = openpyxl.load_workbook(book)
+        workbook.save(book)  # saved as a spreadsheet program saves it
+    first = next(iter(rows_by_id(books[0])))
+    edit(books[0], first, {NOTES: "đã xem"})
+    campaign.sync(rows=[person(i) for i in range(3)])  # every workbook is written again
+    assert [worth_opening(book) for book in books] == [False, False, False]
+    assert rows_by_id(books[0])[first][NOTES] == "đã xem"
 
 
 def test_a_superiors_charts_stay_beside_an_officers_sheet(small_campaign, tmp_path) -> None:
