@@ -66,7 +66,7 @@ def write_all(jobs: list, out_dir: Path) -> tuple[float, int]:
     started, size = time.process_time(), 0
     for number, job in enumerate(jobs):
         target = out_dir / f"{number}.xlsx"
-        write_workbook(job.path, templates, job.sheets, job.dashboard, job.carried, into=target)
+        write_workbook(job.path, templates, job.sheets, job.dashboard, into=target)
         size += target.stat().st_size
     return time.process_time() - started, size
 

@@ -177,6 +177,32 @@ def test_an_untouched_workbook_is_not_opened_in_full(small_campaign, tmp_path) -
     assert worth_opening(book)  # it carries the officer's sheet now
 
 
+def test_a_carrying_workbook_is_read_only_when_it_is_rewritten(
+    small_campaign, tmp_path, monkeypatch
+) -> None:
+    """A workbook that carries an officer's sheet, untouched since the last sync wrote it, is
+    not opened while nothing in it changes (every scheduled sync would read it again); when a
+    new response rewrites it, the sheet is still there."""
+    import sync.writers.carry as carry
+
+    campaign = Campaign(small_campaign, tmp_path, [person(i) for i in range(2)])
+    campaign.sync()
+    book = campaign.book(UNIT)
+    add_own_sheet(book)
+    campaign.sync()  # the officer's save is read and carried
+    opened = []
+    load = openpyxl.load_workbook
+    monkeypatch.setattr(
+        carry.openpyxl,
+        "load_workbook",
+        lambda path, **options: opened.append(path) or load(path, **options),
+    )
+    campaign.sync()
+    assert opened == []
+    campaign.sync(rows=[person(i) for i in range(3)])
+    assert_own_sheet(book)
+
+
 def test_a_saved_review_alone_leaves_nothing_to_carry(small_campaign, tmp_path) -> None:
     """An officer who only typed reviews added nothing of their own: once the sync has written
     the workbook again it is not marked as carrying, so later syncs leave it unopened (the

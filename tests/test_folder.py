@@ -144,6 +144,41 @@ def test_an_open_workbook_is_named_and_everything_else_written(
     assert not [e for e in _audit(out) if e["change"] == "overwritten"]
 
 
+def test_a_workbook_saved_while_the_sync_runs_is_left_for_the_next(
+    config: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """An officer who saves a workbook after the sync read it, before the sync replaced it,
+    keeps what they typed: the workbook is left as it is and named, and the next sync takes
+    in both saves."""
+    from sync.writers.folder import WorkbookFolder
+
+    out = tmp_path / "out"
+    _sync(config)
+    book = workbook(out, "P.TG.THPT")
+    first, second = list(rows_by_id(book))[:2]
+    edit(book, first, {APPRAISAL: "Đạt"})  # so the sync rewrites the workbook
+    write = WorkbookFolder.write
+
+    def officer_saves_meanwhile(store, books, audit):
+        written = write(store, books, audit)
+        edit(book, second, {SCORE: 77})
+        return written
+
+    monkeypatch.setattr(WorkbookFolder, "write", officer_saves_meanwhile)
+    result = run_sync(read_settings(config), now=datetime(2021, 4, 1, 10, 0, tzinfo=ZONE))
+    assert str(book) in result.not_written and str(book) not in result.written
+    assert rows_by_id(book)[second][SCORE] == 77
+    report = json.loads((out / "sync-report.json").read_text(encoding="utf-8"))
+    assert [held["path"] for held in report["not_written"]] == [str(book)]
+    assert str(workbook(out, "P.TG")) in result.written  # everything else was written
+    monkeypatch.undo()
+    result = run_sync(read_settings(config), now=datetime(2021, 4, 1, 10, 5, tzinfo=ZONE))
+    assert not result.not_written and str(book) in result.written
+    after = rows_by_id(book)
+    assert (after[first][APPRAISAL], after[second][SCORE]) == ("Đạt", 77)
+    assert not [e for e in _audit(out) if e["change"] == "overwritten"]
+
+
 @pytest.mark.skipif(os.name == "nt", reason="POSIX permissions")
 def test_a_read_only_workbook_is_left_as_it_is(config: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"

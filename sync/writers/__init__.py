@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
@@ -27,11 +27,12 @@ if TYPE_CHECKING:
     from ..review.store import ReviewStore
 
 
-def report_text(report: Report, held: dict[str, str]) -> Iterator[str]:
-    """`sync-report.json`, with the outputs left as they were (`not_written`)."""
+def report_text(report: Report, held: Callable[[], dict[str, str]]) -> Iterator[str]:
+    """`sync-report.json`, with the outputs left as they were (`not_written`), as the store
+    tells when the text is written: a store may still hold an output back as it commits."""
     data = report_json(report)
-    data["not_written"] = [{"path": path, "reason": why} for path, why in sorted(held.items())]
-    return report_file_text(data)
+    data["not_written"] = [{"path": path, "reason": why} for path, why in sorted(held().items())]
+    yield from report_file_text(data)
 
 
 def steady_key(report: Report, settings: Settings, templates: Templates) -> str:
@@ -80,7 +81,7 @@ def write_outputs(
     steady = steady_key(report, settings, templates)
     if store.settled(steady):
         if not _with_new_time(report_file, report):
-            write_text_atomic(report_file, report_text(report, store.held()))
+            write_text_atomic(report_file, report_text(report, store.held))
         return report, [str(report_file)]
     renderer = Renderer(report, settings, templates)
     units = reviewing_units(report.tree, settings)
@@ -98,5 +99,6 @@ def write_outputs(
         state, entries = remember_round()
         state.steady = steady
         report = replace(report, refused_addresses=written.refused_addresses)
-        store.save(state, entries, {report_file: report_text(report, store.held())})
-    return report, [*written.paths, str(report_file)]
+        store.save(state, entries, {report_file: report_text(report, store.held)})
+    held = store.held()
+    return report, [*(path for path in written.paths if path not in held), str(report_file)]

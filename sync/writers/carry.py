@@ -10,7 +10,8 @@ kept in the "carried" tab and return beside their row when it is listed again.
 
 A workbook the sync wrote (stamped `WRITTEN_STAMP`) and nobody saved since holds nothing of the
 officers' but what an earlier sync carried, which its custom property `CARRIED_PROPERTY` says:
-only a saved or carrying workbook is opened in full, so an untouched one costs nothing more.
+only a saved or carrying workbook is opened. One untouched since the last sync wrote it is read
+only when it is to be rewritten (`WorkbookFolder`), so a steady folder costs nothing more.
 """
 
 from __future__ import annotations

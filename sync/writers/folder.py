@@ -163,6 +163,7 @@ class WorkbookFolder(StateFiles):
     stamps: dict[str, str] = field(default_factory=dict)  # of the files as they will be
     # The officers' additions to each unit's workbook, read with the review, written back.
     carried: dict[str, Carried | None] = field(default_factory=dict, compare=False)
+    staged: dict[Path, Path] = field(default_factory=dict)  # unit workbook -> its new version
 
     def path(self, unit: Unit) -> Path:
         return workbook_path(self.folder, unit, self.templates)
@@ -190,7 +191,9 @@ class WorkbookFolder(StateFiles):
                     why = why or str(exc).removeprefix(f"{path}: ")
             if why:
                 self.left[path] = why
-            else:  # what the officers added, carried over whenever the workbook is rewritten
+            elif unit.id not in self.untouched:
+                # What the officers added, carried over if the workbook is rewritten. An
+                # untouched one holds only what the last sync carried: read if rewritten.
                 readback = self.readbacks[unit.id]
                 unplaced = readback.unplaced if readback else []
                 self.carried[unit.id] = read_carried(
@@ -261,10 +264,14 @@ class WorkbookFolder(StateFiles):
         if unit is None:
             return WorkbookJob(self._lookup_path(), [books.lookup()]), None
         book = books.book(unit)
-        job = WorkbookJob(
-            self.path(unit), list(book.sheets), book.dashboard, self.carried.get(unit.id)
-        )
-        return job, book
+        return WorkbookJob(self.path(unit), list(book.sheets), book.dashboard), book
+
+    def _carried(self, unit: Unit | None, path: Path) -> Carried | None:
+        if unit is None:
+            return None
+        if unit.id in self.untouched:
+            return read_carried(path, self.templates, self.layouts, unit.tier)
+        return self.carried.get(unit.id)
 
     def _settle_workbook(self, books: Books, base: hashlib.blake2b, task: _Task) -> _Settled:
         """Render a workbook and write it into its temporary, unless the folder already holds
@@ -277,7 +284,8 @@ class WorkbookFolder(StateFiles):
             # Checked to hold what it would be, as it was when read (an officer's save since
             # then shows as a change next time).
             return _Settled(fingerprint, self.seen.get(path) or _stamp(path), written=False)
-        write_workbook(path, self.templates, job.sheets, job.dashboard, job.carried, into=task.into)
+        carried = self._carried(task.unit, path)
+        write_workbook(path, self.templates, job.sheets, job.dashboard, carried, into=task.into)
         return _Settled(fingerprint, _stamp(task.into), written=True)  # a rename keeps all three
 
     def _keep_remembered(self, key: str, remembered: ReviewState) -> None:
@@ -315,6 +323,8 @@ class WorkbookFolder(StateFiles):
             self.fingerprints[key], self.stamps[key] = outcome.fingerprint, outcome.stamp
             if outcome.written:
                 written.add(task.path)
+                if task.unit is not None:
+                    self.staged[task.path] = task.into
             else:
                 self.commit.unstage(task.into)
         return Written([str(task.path) for task in tasks if task.path in written])
@@ -329,9 +339,28 @@ class WorkbookFolder(StateFiles):
                 kept = before.get(initiative)
                 entry.cells = dict(kept.cells) if kept is not None else {}
 
+    def _hold_changed_since_read(self) -> None:
+        """A unit's workbook saved, opened or made read-only while the sync ran is not replaced:
+        what an officer typed since it was read would be lost. It is left as it is and read at
+        the next sync, as one open at the start is. Checked at the last moment before the
+        commit, so the window left is that of the renames."""
+        remembered = self.previous()
+        for path, temporary in self.staged.items():
+            why = _why_left(path)
+            if why is None and path.is_file() and _stamp(path) != self.seen.get(path):
+                why = "saved while the sync ran; sync again to take in what was typed"
+            if why is not None:
+                self.commit.unstage(temporary)
+                self.left[path] = why
+                key = self._key(path)
+                self.fingerprints.pop(key, None)
+                self.stamps.pop(key, None)
+                self._keep_remembered(key, remembered)
+
     def save(
         self, state: ReviewState, entries: list[AuditEntry], documents: Mapping[Path, Text]
     ) -> None:
+        self._hold_changed_since_read()
         state.books = dict(sorted(self.fingerprints.items()))
         state.stamps = dict(sorted(self.stamps.items()))
         self._keep_left_cells(state)

@@ -506,12 +506,12 @@ def _options(sheets: list[Sheet]) -> dict[str, Any]:
 
 @dataclass(frozen=True, slots=True)
 class WorkbookJob:
-    """A workbook to write: its tabs, its dashboard and what officers added to the one before."""
+    """A workbook to write: its tabs and its dashboard (what officers added to the one before is
+    read only if it is written)."""
 
     path: Path  # the workbook as officers know it
     sheets: list[Sheet]
     dashboard: Dashboard | None = None
-    carried: Carried | None = None  # the officers' additions to the workbook it replaces
 
 
 def write_workbook(
