@@ -161,7 +161,8 @@ class WorkbookFolder(StateFiles):
     seen: dict[Path, str] = field(default_factory=dict)  # workbook -> its stamp before reading
     fingerprints: dict[str, str] = field(default_factory=dict)  # of what the folder will hold
     stamps: dict[str, str] = field(default_factory=dict)  # of the files as they will be
-    # The officers' additions to each unit's workbook, read with the review, written back.
+    # The officers' additions to each saved unit's workbook, read with its review and written
+    # back (an untouched one's are read only if it is rewritten: `_carried`).
     carried: dict[str, Carried | None] = field(default_factory=dict, compare=False)
     staged: dict[Path, Path] = field(default_factory=dict)  # unit workbook -> its new version
 
@@ -290,10 +291,11 @@ class WorkbookFolder(StateFiles):
 
     def _keep_remembered(self, key: str, remembered: ReviewState) -> None:
         """A workbook left as it is: what the last write put there, still."""
-        if key in remembered.books:
-            self.fingerprints[key] = remembered.books[key]
-        if key in remembered.stamps:
-            self.stamps[key] = remembered.stamps[key]
+        for mine, last in ((self.fingerprints, remembered.books), (self.stamps, remembered.stamps)):
+            if key in last:
+                mine[key] = last[key]
+            else:
+                mine.pop(key, None)
 
     def write(self, books: Books, audit: Callable[[], list[AuditEntry]]) -> Written:
         """Stage the workbooks that changed, each rendered and written by the process that
@@ -342,8 +344,8 @@ class WorkbookFolder(StateFiles):
     def _hold_changed_since_read(self) -> None:
         """A unit's workbook saved, opened or made read-only while the sync ran is not replaced:
         what an officer typed since it was read would be lost. It is left as it is and read at
-        the next sync, as one open at the start is. Checked at the last moment before the
-        commit, so the window left is that of the renames."""
+        the next sync, as one open at the start is. Checked as the state is about to be saved,
+        so the window left is that of writing the state and the renames."""
         remembered = self.previous()
         for path, temporary in self.staged.items():
             why = _why_left(path)
@@ -352,10 +354,7 @@ class WorkbookFolder(StateFiles):
             if why is not None:
                 self.commit.unstage(temporary)
                 self.left[path] = why
-                key = self._key(path)
-                self.fingerprints.pop(key, None)
-                self.stamps.pop(key, None)
-                self._keep_remembered(key, remembered)
+                self._keep_remembered(self._key(path), remembered)
 
     def save(
         self, state: ReviewState, entries: list[AuditEntry], documents: Mapping[Path, Text]
