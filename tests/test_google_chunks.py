@@ -313,7 +313,7 @@ def test_lost_replies_never_make_a_duplicate_tab_chart_or_protection(
         respond(clean, 60)
         for campaign in (clean, crowded):
             campaign.sync()
-        crowded.emu.faults.schedule(one_in_five(6))
+        crowded.emu.faults.schedule(one_in_five(9))
         respond(clean, 90)
         respond(crowded, 90)
         for campaign in (clean, crowded):

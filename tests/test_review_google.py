@@ -325,6 +325,42 @@ def test_a_lost_review_state_changes_no_nomination(campaign: Campaign, how: str)
     assert district.rows()[chosen]["Điểm của cấp dưới"] == 88
 
 
+def test_a_review_typed_while_the_sync_runs_is_not_written_over(
+    campaign: Campaign, monkeypatch
+) -> None:
+    """An officer types a score after the sync read the spreadsheet and before it writes it (a
+    sync of a province takes minutes at Google's request limits). Writing the spreadsheet would
+    put back the blank read before; it is left as it is, named, and the next sync takes in
+    what was typed."""
+    from sync.google.target import GoogleStore
+
+    sync_at(campaign)
+    officer = school(campaign)
+    first, second = officer.ids()[:2]
+    officer.type(first, {APPRAISAL: "Đạt"})  # so the sync writes the spreadsheet again
+    read = GoogleStore.read
+
+    def typed_meanwhile(store: GoogleStore, tree: Any, units: Any) -> Any:
+        found = read(store, tree, units)
+        officer.type(second, {SCORE: 77})
+        return found
+
+    monkeypatch.setattr(GoogleStore, "read", typed_meanwhile)
+    result = sync_at(campaign)
+    assert (officer.rows()[second][SCORE], officer.rows()[first][APPRAISAL]) == (77, "Đạt")
+    assert list(result.not_written) == [f"https://docs.google.com/spreadsheets/d/{officer.key}"]
+    out = Path(campaign.settings.output.dir)
+    report = json.loads((out / "sync-report.json").read_text(encoding="utf-8"))
+    assert [held["path"] for held in report["not_written"]] == list(result.not_written)
+    monkeypatch.undo()
+    result = sync_at(campaign)
+    assert not result.not_written
+    assert (officer.rows()[second][SCORE], officer.rows()[first][APPRAISAL]) == (77, "Đạt")
+    changes = [(e["id"], e["change"]) for e in audit_log(campaign) if e["unit"] == "P.TG.THPT"]
+    assert (second, "review") in changes and (first, "review") in changes
+    assert not [e for e in audit_log(campaign) if e["change"] == "overwritten"]
+
+
 def test_an_edit_to_a_sync_owned_cell_is_overwritten_and_logged(campaign: Campaign) -> None:
     """Regression: the unit's spreadsheet was not rewritten (its content had not changed), so
     the edit stayed although the audit log said it was overwritten."""

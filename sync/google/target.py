@@ -93,10 +93,20 @@ class Spreadsheet:
     key: str | None
     metadata: dict[str, Any] | None = None
     fingerprint: str = ""  # as recorded in the registry by the last sync that wrote it
+    review: str | None = None  # a digest of the review tabs' values as this sync read them
 
     def tabs(self) -> dict[str, dict[str, Any]]:
         assert self.metadata is not None
         return {s["properties"]["title"]: s for s in self.metadata.get("sheets", ())}
+
+
+class EditedWhileSyncing(Exception):
+    """A spreadsheet's review tabs changed after the sync read them: writing it would replace
+    what the officer typed since with what was read before."""
+
+
+def _values_digest(values: Mapping[str, list[list[Any]]]) -> str:
+    return hashlib.blake2b(json.dumps(values, sort_keys=True).encode(), digest_size=16).hexdigest()
 
 
 class GoogleWriter:
@@ -151,6 +161,7 @@ class GoogleWriter:
         layouts = self.templates.sheets
         listed, archived = layouts["initiatives"], layouts["archive"]
         values = self.read_tabs(sheet, [listed.name, archived.name])
+        sheet.review = _values_digest(values)
         tabs = [
             read_tab(values.get(layout.name, []), layout, layout.for_tier(sheet.unit.tier))
             for layout in (listed, archived)
@@ -158,6 +169,15 @@ class GoogleWriter:
         for layout, (rows, _) in zip((listed, archived), tabs, strict=True):
             _dated(rows, layout)
         return readback_of(*tabs)
+
+    def edited_since_read(self, sheet: Spreadsheet) -> bool:
+        """Whether an officer changed the review tabs after this sync read them: one more read,
+        made just before the spreadsheet would be written over."""
+        if sheet.review is None:
+            return False
+        layouts = self.templates.sheets
+        titles = [layouts["initiatives"].name, layouts["archive"].name]
+        return _values_digest(self.read_tabs(sheet, titles)) != sheet.review
 
     def read_registry(self, sheet: Spreadsheet) -> dict[str, tuple[str, str]]:
         """Unit id -> (spreadsheet key, fingerprint last written), from the provincial
@@ -331,9 +351,12 @@ class GoogleWriter:
             for m in self.load_metadata(sheet).get("developerMetadata", ())
             if m.get("metadataKey") == FINGERPRINT_KEY
         ]
-        sheet.fingerprint = digest
         if unchanged and stored == [digest]:
+            sheet.fingerprint = digest
             return False
+        if not fresh and self.edited_since_read(sheet):
+            raise EditedWhileSyncing
+        sheet.fingerprint = digest
         requests = self.requests_for(content, sheet, digest, fresh)
         what = f"spreadsheet {sheet.key}"
         chunks.send(self.google, sheet.key, chunks.plan(requests, sheet.metadata or {}, what))
@@ -443,6 +466,8 @@ class GoogleStore:
     sheets: dict[str, Spreadsheet] = field(default_factory=dict)
     readbacks: dict[str, ReadBack | None] = field(default_factory=dict)
     lookup: Spreadsheet | None = None  # the public lookup's own spreadsheet
+    # Unit id -> why its spreadsheet was left as it was (an officer typed while the sync ran).
+    left: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def connect(
@@ -463,10 +488,23 @@ class GoogleStore:
     def save(
         self, state: ReviewState, entries: list[AuditEntry], documents: Mapping[Path, Text]
     ) -> None:
+        self.files.keep_last_written(state, self.left)
         self.files.save(state, entries, documents)
 
     def held(self) -> dict[str, str]:
-        return self.files.held()
+        left = {SHEET_URL.format(self.sheets[u].key): why for u, why in self.left.items()}
+        return {**self.files.held(), **left}
+
+    def _write_unless_edited(
+        self, unit_id: str, content: Content, fresh: bool = False, drifted: bool = False
+    ) -> bool:
+        """Write a unit's spreadsheet; one whose review tabs an officer changed while the sync
+        ran is left as it is, named, and read again at the next sync."""
+        try:
+            return self.writer.write(self.sheets[unit_id], content, fresh, drifted)
+        except EditedWhileSyncing:
+            self.left[unit_id] = "edited while the sync ran; sync again to take in what was typed"
+            return False
 
     def settled(self, steady: str) -> bool:
         return False  # a spreadsheet has no stamp to show it untouched: each is checked
@@ -490,7 +528,7 @@ class GoogleStore:
     def write(self, books: Books, audit: Callable[[], list[AuditEntry]]) -> Written:
         """Each unit's spreadsheet in one batchUpdate (created and shared when new), then the
         province's with the registry and the audit rows appended."""
-        writer, templates = self.writer, self.writer.templates
+        templates = self.writer.templates
         contents = {unit.id: _content(books.book(unit)) for unit in books.units}
         for unit_id, content in contents.items():  # nothing is sent for a layout Google refuses
             tabs = content.sheets
@@ -505,17 +543,15 @@ class GoogleStore:
             if fresh:
                 self._find_or_create(sheet, self.drive.spreadsheet_for(sheet.unit, books.tree))
             drifted = _drifted(self.readbacks[unit_id], contents[unit_id], templates)
-            if writer.write(sheet, contents[unit_id], fresh, drifted):
+            if self._write_unless_edited(unit_id, contents[unit_id], fresh, drifted):
                 written.append(SHEET_URL.format(sheet.key))
         written += self._write_lookup(books)
         board = contents[province.id]
         board.sheets.append(Sheet(templates.sheets["registry"], self._registry(books)))
         board.appended = _audit_rows(audit())
-        sheet = self.sheets[province.id]
-        if writer.write(
-            sheet, board, drifted=_drifted(self.readbacks[province.id], board, templates)
-        ):
-            written.append(SHEET_URL.format(sheet.key))
+        drifted = _drifted(self.readbacks[province.id], board, templates)
+        if self._write_unless_edited(province.id, board, drifted=drifted):
+            written.append(SHEET_URL.format(self.sheets[province.id].key))
         refused = [address.as_json() for address in self.drive.refused]
         return Written(written, refused)
 

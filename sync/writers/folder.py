@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import stat
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 from importlib.metadata import PackageNotFoundError, version
@@ -66,8 +66,17 @@ class StateFiles:
         return load_state(self.folder / STATE_FILE)
 
     def held(self) -> dict[str, str]:
-        """Outputs left as they were, each with why; the Google store holds none back."""
+        """Outputs left as they were, each with why."""
         return {}
+
+    def keep_last_written(self, state: ReviewState, left: Iterable[str]) -> None:
+        """The sheets of the `left` units, left as they were, still hold what the last sync
+        wrote: remember that, so their cells are not taken for officers' edits next time."""
+        for unit_id in (u for u in left if u in state.units):
+            before = self.previous().unit(unit_id)
+            for initiative, entry in state.units[unit_id].items():
+                kept = before.get(initiative)
+                entry.cells = dict(kept.cells) if kept is not None else {}
 
     def save(
         self, state: ReviewState, entries: list[AuditEntry], documents: Mapping[Path, Text]
@@ -331,16 +340,6 @@ class WorkbookFolder(StateFiles):
                 self.commit.unstage(task.into)
         return Written([str(task.path) for task in tasks if task.path in written])
 
-    def _keep_left_cells(self, state: ReviewState) -> None:
-        """A workbook left as it is still holds what the last sync wrote: remember that, so
-        its cells are not taken for officers' edits next time."""
-        left = [u for u, path in self.paths.items() if path in self.left and u in state.units]
-        for unit_id in left:
-            before = self.previous().unit(unit_id)
-            for initiative, entry in state.units[unit_id].items():
-                kept = before.get(initiative)
-                entry.cells = dict(kept.cells) if kept is not None else {}
-
     def _hold_changed_since_read(self) -> None:
         """A unit's workbook saved, opened or made read-only while the sync ran is not replaced:
         what an officer typed since it was read would be lost. It is left as it is and read at
@@ -362,5 +361,5 @@ class WorkbookFolder(StateFiles):
         self._hold_changed_since_read()
         state.books = dict(sorted(self.fingerprints.items()))
         state.stamps = dict(sorted(self.stamps.items()))
-        self._keep_left_cells(state)
+        self.keep_last_written(state, [u for u, path in self.paths.items() if path in self.left])
         StateFiles.save(self, state, entries, documents)
