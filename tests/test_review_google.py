@@ -361,6 +361,20 @@ def test_a_review_typed_while_the_sync_runs_is_not_written_over(
     assert not [e for e in audit_log(campaign) if e["change"] == "overwritten"]
 
 
+def test_the_provinces_review_is_read_last(campaign: Campaign) -> None:
+    """The province's spreadsheet is written after every other; reading its review after every
+    other too keeps short the time in which its officers' typing makes the sync leave it."""
+    sync_at(campaign)
+    school(campaign).type(school(campaign).ids()[0], {APPRAISAL: "Đạt"})
+    campaign.emu.requests.clear()
+    sync_at(campaign)
+    reads = [r.path for r in campaign.emu.requests if r.method_id.endswith("values.batchGet")]
+    # The registry, every unit's review, the province's; then, before each write, its review.
+    first = reads[: len(campaign.unit_files()) + 1]  # the province is among the files
+    assert campaign.dashboard in first[0] and campaign.dashboard in first[-1]
+    assert not any(campaign.dashboard in path for path in first[1:-1])
+
+
 def test_an_edit_to_a_sync_owned_cell_is_overwritten_and_logged(campaign: Campaign) -> None:
     """Regression: the unit's spreadsheet was not rewritten (its content had not changed), so
     the edit stayed although the audit log said it was overwritten."""

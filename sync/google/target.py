@@ -520,9 +520,11 @@ class GoogleStore:
         saved = self.drive.state.spreadsheets.get(self._lookup_id)
         key, fingerprint = registry.get(self._lookup_id, (saved, ""))
         self.lookup = Spreadsheet(tree.root, key, fingerprint=fingerprint)
-        self.readbacks = {
-            unit_id: self.writer.read_review(sheet) for unit_id, sheet in self.sheets.items()
-        }
+        # The province's spreadsheet is written last (it registers the others): its review is
+        # read last too, so that what its officers type during the other reads is read, not
+        # found changed at the write and the shared dashboard left as it was.
+        last = [u for u in self.sheets if u != tree.root.id] + [tree.root.id]
+        self.readbacks = {u: self.writer.read_review(self.sheets[u]) for u in last}
         return self.readbacks
 
     def write(self, books: Books, audit: Callable[[], list[AuditEntry]]) -> Written:
