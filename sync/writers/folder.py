@@ -72,8 +72,12 @@ class StateFiles:
     def keep_last_written(self, state: ReviewState, left: Iterable[str]) -> None:
         """The sheets of the `left` units, left as they were, still hold what the last sync
         wrote: remember that, so their cells are not taken for officers' edits next time."""
-        for unit_id in (u for u in left if u in state.units):
-            before = self.previous().unit(unit_id)
+        units = [u for u in left if u in state.units]
+        if not units:
+            return
+        remembered = self.previous()  # `StateFiles` reads it from disk at each call
+        for unit_id in units:
+            before = remembered.unit(unit_id)
             for initiative, entry in state.units[unit_id].items():
                 kept = before.get(initiative)
                 entry.cells = dict(kept.cells) if kept is not None else {}
