@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from emulator import SheetsEmulator
+from emulator.faults import Fault, RequestInfo
 from emulator.transport import authorized_session, emulator_client
 from sync.config import Settings, read_settings
 from sync.google.client import GoogleSession, Policy, RateLimiter, connect
@@ -359,6 +360,56 @@ def test_a_review_typed_while_the_sync_runs_is_not_written_over(
     changes = [(e["id"], e["change"]) for e in audit_log(campaign) if e["unit"] == "P.TG.THPT"]
     assert (second, "review") in changes and (first, "review") in changes
     assert not [e for e in audit_log(campaign) if e["change"] == "overwritten"]
+
+
+def lost_reply_to(key: str) -> Any:
+    def decide(info: RequestInfo) -> Fault | None:
+        write = info.method_id == "sheets.spreadsheets.batchUpdate" and key in info.path
+        return Fault.drop_after_apply() if write else None
+
+    return decide
+
+
+def test_the_audit_tab_gets_its_rows_when_the_provinces_spreadsheet_is_left(
+    campaign: Campaign, monkeypatch
+) -> None:
+    """The province's spreadsheet, left as it is because its officer typed while the sync ran,
+    still gets the round's audit rows (its audit tab only grows): every entry of the audit log,
+    once, on the tab, through that sync and the next."""
+    from sync.google.target import GoogleStore
+
+    sync_at(campaign)
+    officer, board = school(campaign), Officer(campaign.emu, campaign.dashboard)
+    district = Officer(campaign.emu, campaign.unit_files()["P.TG"])
+    chosen, other = officer.ids()[:2]
+    officer.type(chosen, NOMINATION)
+    sync_at(campaign)
+    district.type(chosen, NOMINATION)
+    sync_at(campaign)
+    assert board.ids() == [chosen]
+    officer.type(other, {APPRAISAL: "Đạt"})  # a change the audit records
+    read = GoogleStore.read
+
+    def province_types_meanwhile(store: GoogleStore, tree: Any, units: Any) -> Any:
+        found = read(store, tree, units)
+        board.type(chosen, {NOTES: "tỉnh đang xem"})
+        # The reply to the audit rows' write is lost after Google applied it: not sent twice.
+        campaign.emu.faults.schedule(lost_reply_to(board.key), times=1)
+        return found
+
+    monkeypatch.setattr(GoogleStore, "read", province_types_meanwhile)
+    result = sync_at(campaign)
+    assert list(result.not_written) == [f"https://docs.google.com/spreadsheets/d/{board.key}"]
+    assert board.rows()[chosen][NOTES] == "tỉnh đang xem"
+    assert campaign.emu.faults.fired["drop_after_apply"] == 1
+    logged = len(audit_log(campaign))
+    assert len(board.values(AUDIT_TAB)) - 1 == logged
+    monkeypatch.undo()
+    result = sync_at(campaign)
+    assert not result.not_written
+    assert board.rows()[chosen][NOTES] == "tỉnh đang xem"
+    assert len(audit_log(campaign)) > logged  # the province's note, read now
+    assert len(board.values(AUDIT_TAB)) - 1 == len(audit_log(campaign))
 
 
 def test_the_provinces_review_is_read_last(campaign: Campaign) -> None:

@@ -54,6 +54,8 @@ from .drive import (
 from .sheet_requests import cell, dashboard_requests, sheet_id_for, tab_requests
 
 FINGERPRINT_KEY = "sangkien-sync.fingerprint"
+# The last audit rows appended alone, to a spreadsheet otherwise left as it was.
+AUDIT_KEY = "sangkien-sync.audit"
 PROTECTION_MARK = "sangkien-sync"
 _METADATA_FIELDS = (
     "properties.title,developerMetadata,sheets(properties,conditionalFormats,charts(chartId),"
@@ -217,7 +219,7 @@ class GoogleWriter:
                 for title, tab in existing.items()
                 if title not in owned
             ]
-        requests += self._fingerprint(sheet.metadata, fingerprint)
+        requests += _metadata_set(sheet.metadata, FINGERPRINT_KEY, fingerprint)
         return requests
 
     def _narrowed(
@@ -314,26 +316,16 @@ class GoogleWriter:
         )
         return requests
 
-    def _fingerprint(self, metadata: dict[str, Any], fingerprint: str) -> list[dict[str, Any]]:
-        requests: list[dict[str, Any]] = [
-            {"deleteDeveloperMetadata": {"dataFilter": {"developerMetadataLookup": {
-                "metadataId": item["metadataId"]}}}}
-            for item in metadata.get("developerMetadata", ())
-            if item.get("metadataKey") == FINGERPRINT_KEY
-        ]  # fmt: skip
-        requests.append(
-            {
-                "createDeveloperMetadata": {
-                    "developerMetadata": {
-                        "metadataKey": FINGERPRINT_KEY,
-                        "metadataValue": fingerprint,
-                        "location": {"spreadsheet": True},
-                        "visibility": "DOCUMENT",
-                    }
-                }
-            }
-        )
-        return requests
+    def append_audit_alone(self, sheet: Spreadsheet, rows: list[dict[str, Any]]) -> None:
+        """The round's audit rows, appended to a spreadsheet otherwise left as it is: the audit
+        tab only grows, so this takes nothing an officer typed. The new value under
+        `AUDIT_KEY` tells a lost reply's batch from one Google applied."""
+        assert sheet.key is not None
+        metadata = self.load_metadata(sheet)
+        mark = hashlib.blake2b(json.dumps(rows, default=str).encode(), digest_size=8).hexdigest()
+        requests = self._append_audit(rows, sheet.tabs()) + _metadata_set(metadata, AUDIT_KEY, mark)
+        what = f"spreadsheet {sheet.key}"
+        chunks.send(self.google, sheet.key, chunks.plan(requests, metadata, what))
 
     def write(
         self, sheet: Spreadsheet, content: Content, fresh: bool = False, drifted: bool = False
@@ -361,6 +353,29 @@ class GoogleWriter:
         what = f"spreadsheet {sheet.key}"
         chunks.send(self.google, sheet.key, chunks.plan(requests, sheet.metadata or {}, what))
         return True
+
+
+def _metadata_set(metadata: dict[str, Any], key: str, value: str) -> list[dict[str, Any]]:
+    """Requests replacing the spreadsheet's developer metadata under `key` with `value`."""
+    requests: list[dict[str, Any]] = [
+        {"deleteDeveloperMetadata": {"dataFilter": {"developerMetadataLookup": {
+            "metadataId": item["metadataId"]}}}}
+        for item in metadata.get("developerMetadata", ())
+        if item.get("metadataKey") == key
+    ]  # fmt: skip
+    requests.append(
+        {
+            "createDeveloperMetadata": {
+                "developerMetadata": {
+                    "metadataKey": key,
+                    "metadataValue": value,
+                    "location": {"spreadsheet": True},
+                    "visibility": "DOCUMENT",
+                }
+            }
+        }
+    )
+    return requests
 
 
 def _stale_columns(tab: dict[str, Any] | None, width: int) -> tuple[int, int] | None:
@@ -530,7 +545,7 @@ class GoogleStore:
     def write(self, books: Books, audit: Callable[[], list[AuditEntry]]) -> Written:
         """Each unit's spreadsheet in one batchUpdate (created and shared when new), then the
         province's with the registry and the audit rows appended."""
-        templates = self.writer.templates
+        writer, templates = self.writer, self.writer.templates
         contents = {unit.id: _content(books.book(unit)) for unit in books.units}
         for unit_id, content in contents.items():  # nothing is sent for a layout Google refuses
             tabs = content.sheets
@@ -554,6 +569,8 @@ class GoogleStore:
         drifted = _drifted(self.readbacks[province.id], board, templates)
         if self._write_unless_edited(province.id, board, drifted=drifted):
             written.append(SHEET_URL.format(self.sheets[province.id].key))
+        elif province.id in self.left and board.appended:  # the audit tab holds every entry
+            writer.append_audit_alone(self.sheets[province.id], board.appended)
         refused = [address.as_json() for address in self.drive.refused]
         return Written(written, refused)
 
