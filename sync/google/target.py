@@ -9,7 +9,8 @@ the last one shows every change at once. Google applies a batch all or nothing, 
 leaves every spreadsheet showing its previous or its new state; the review state and the audit
 log are saved only after every write went through. A spreadsheet whose fingerprint already
 matches, and whose review tabs still show what was written (no row deleted, no sync-owned cell
-edited), is not written.
+edited), is not written. One whose review tabs changed after the sync read them (an officer
+typed meanwhile) is not written either: it is named as left, and read again at the next sync.
 """
 
 from __future__ import annotations
