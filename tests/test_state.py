@@ -32,6 +32,9 @@ def test_cells_read_as_a_mapping_of_column_to_digest() -> None:
     assert "outcome" not in cells and cells.get("outcome") is None
     with pytest.raises(KeyError):
         cells["outcome"]
+    assert list(cells.items()) == [
+        ("id", "0000000a"), ("status", "0000000b"), ("title", "0000000c")]  # fmt: skip
+    assert ("status", "0000000b") in cells.items() and len(cells.items()) == 3
 
 
 def state(held_as_cells: bool) -> ReviewState:
@@ -59,6 +62,8 @@ def test_the_file_is_the_same_whether_digests_are_packed_or_a_dict(tmp_path: Pat
     (tmp_path / STATE_FILE).write_text(text, encoding="utf-8")
     entries = load_state(tmp_path / STATE_FILE).units["U1"]
     assert entries["SK-1"].cells == Cells(COLUMNS, PACKED)
+    # Read back still packed when every column was written: no dict per row of every unit.
+    assert isinstance(entries["SK-1"].cells, Cells)
     assert entries["SK-2"].cells == {"id": "0000000d", "title": "0000000e"}
     assert entries["SK-3"].cells == {}
 

@@ -9,7 +9,8 @@ from a change in the source), and the last known content of each initiative (for
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import ItemsView, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import repeat
 from pathlib import Path
@@ -46,6 +47,23 @@ class Cells(Mapping[str, str]):
 
     def __len__(self) -> int:
         return len(self.columns)
+
+    def items(self) -> ItemsView[str, str]:
+        return _CellItems(self)
+
+
+class _CellItems(ItemsView[str, str]):
+    """A row's digests with their columns, read off the packed string in one pass (the
+    generic view would look each column up again)."""
+
+    _mapping: Cells
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        cells = self._mapping
+        return zip(cells.columns, _DIGESTS.findall(cells.packed), strict=True)
+
+
+_DIGESTS = re.compile(".{8}", re.DOTALL)
 
 
 @dataclass(slots=True)
@@ -117,10 +135,14 @@ def _entry_json(entry: Entry, columns: tuple[str, ...]) -> dict[str, Any]:
     return found
 
 
-def _entry_from_json(data: dict[str, Any], columns: list[str]) -> Entry:
+def _entry_from_json(data: dict[str, Any], columns: tuple[str, ...]) -> Entry:
     packed = data.get("cells", "")
-    digests = [packed[i : i + 8] for i in range(0, len(packed), 8)]
-    cells = {k: d for k, d in zip(columns, digests, strict=False) if d != _NO_DIGEST}
+    cells: Mapping[str, str]
+    if len(packed) == 8 * len(columns) and "-" not in packed:  # digests are hexadecimal
+        cells = Cells(columns, packed)  # every column written: kept packed, as written
+    else:
+        digests = [packed[i : i + 8] for i in range(0, len(packed), 8)]
+        cells = {k: d for k, d in zip(columns, digests, strict=False) if d != _NO_DIGEST}
     return Entry(**{**data, "cells": cells})
 
 
@@ -133,7 +155,7 @@ def _unit_json(entries: dict[str, Entry]) -> dict[str, Any]:
 
 
 def _unit_from_json(data: dict[str, Any]) -> dict[str, Entry]:
-    columns = list(data.get("columns", []))
+    columns = tuple(data.get("columns", []))
     return {k: _entry_from_json(e, columns) for k, e in data.get("entries", {}).items()}
 
 
