@@ -227,22 +227,37 @@ def cells_per_tier(out_dir: Path) -> dict[str, int]:
 # Further figures measured on the generated campaign after the rounds, by name. The figure of a
 # sync that finds nothing changed (files rewritten, seconds) belongs here: it takes the config
 # and the output folder of a finished sync and returns its figures.
+def _figures(run: dict) -> dict:
+    """A measured sync's time, peak memory and stages, rounded for the summary."""
+    return {
+        "wall_seconds": round(run["wall_seconds"], 1),
+        "cpu_seconds": round(run["cpu_seconds"], 1),
+        "peak_tree_pss_mb": round(run["peak_tree_pss_mb"]),
+        "stages": {name: round(t, 2) for name, t in run.get("stages", {}).items()},
+    }
+
+
+def _stamps(out_dir: Path) -> dict[Path, int]:
+    return {book: book.stat().st_mtime_ns for book in out_dir.rglob("*.xlsx")}
+
+
+def _rewritten(before: dict[Path, int]) -> int:
+    return sum(1 for book, mtime in before.items() if book.stat().st_mtime_ns != mtime)
+
+
 def unchanged_sync(config: Path, out_dir: Path) -> dict:
     """The same sync twice more, nothing changed: the first of them finds the inputs of the
     sync before and keeps the checked responses, the second takes them from there. The
     workbooks they rewrite (none expected), their times, and the size of what they keep."""
-    before = {book: book.stat().st_mtime_ns for book in out_dir.rglob("*.xlsx")}
+    before = _stamps(out_dir)
     keeping = measure("sync", str(config))
     again = measure("sync", str(config))
-    rewritten = sum(1 for book, mtime in before.items() if book.stat().st_mtime_ns != mtime)
     return {
         "workbooks": len(before),
-        "workbooks_rewritten": rewritten,
+        "workbooks_rewritten": _rewritten(before),
         "keeping_wall_seconds": round(keeping["wall_seconds"], 1),
         "keeping_cpu_seconds": round(keeping["cpu_seconds"], 1),
-        "wall_seconds": round(again["wall_seconds"], 1),
-        "cpu_seconds": round(again["cpu_seconds"], 1),
-        "stages": {name: round(t, 2) for name, t in again.get("stages", {}).items()},
+        **_figures(again),
         "state_mb": round((out_dir / "review-state.json").stat().st_size / 1e6, 1),
         "checked_mb": round((out_dir / "checked-responses.json.gz").stat().st_size / 1e6, 1),
     }
@@ -272,16 +287,12 @@ def nominated_sync(config: Path, out_dir: Path) -> dict:
     chosen = [books[i * len(books) // NOMINATING_UNITS] for i in range(NOMINATING_UNITS)]
     for book in chosen:
         _nominate_first(book)
-    before = {book: book.stat().st_mtime_ns for book in out_dir.rglob("*.xlsx")}
+    before = _stamps(out_dir)
     after = measure("sync", str(config))
-    rewritten = sum(1 for book, mtime in before.items() if book.stat().st_mtime_ns != mtime)
     return {
         "workbooks_saved": len(chosen),
-        "workbooks_rewritten": rewritten,
-        "wall_seconds": round(after["wall_seconds"], 1),
-        "cpu_seconds": round(after["cpu_seconds"], 1),
-        "peak_tree_pss_mb": round(after["peak_tree_pss_mb"]),
-        "stages": {name: round(t, 2) for name, t in after.get("stages", {}).items()},
+        "workbooks_rewritten": _rewritten(before),
+        **_figures(after),
     }
 
 
@@ -311,10 +322,7 @@ def saved_sync(config: Path, out_dir: Path) -> dict:
     return {
         "workbooks_saved": len(books),
         "saving_seconds": round(saving, 1),
-        "wall_seconds": round(after["wall_seconds"], 1),
-        "cpu_seconds": round(after["cpu_seconds"], 1),
-        "peak_tree_pss_mb": round(after["peak_tree_pss_mb"]),
-        "stages": {name: round(t, 2) for name, t in after.get("stages", {}).items()},
+        **_figures(after),
     }
 
 
