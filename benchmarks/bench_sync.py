@@ -56,9 +56,10 @@ KINDS = ("sync", "pandas", "check")
 # --- the jobs, each run in its own process ------------------------------------------------------
 
 
-def run_sangkien_job(config: str, write: bool) -> dict:
+def run_sangkien_job(config: str, write: bool) -> tuple[dict, object]:
     """`sangkien sync` (write) or `sangkien check`, timed stage by stage through the pipeline's
-    progress hook, as the CLI's progress display sees them."""
+    progress hook, as the CLI's progress display sees them; and the sync's result, for the
+    caller to hold until the process ends, as the command does."""
     from sync.config import read_settings
     from sync.pipeline import run_sync
 
@@ -76,12 +77,13 @@ def run_sangkien_job(config: str, write: bool) -> dict:
     for (name, wall, cpu), (wall_end, cpu_end) in zip(marks, ends, strict=True):
         stages[name] += wall_end - wall
         stages_cpu[name] += cpu_end - cpu
-    return {
+    figures = {
         "seconds": finished[0] - started,
         "stages": stages,
         "stages_cpu": stages_cpu,
         "files": len(result.written),
     }
+    return figures, result
 
 
 def run_pandas_job(source: str) -> dict:
@@ -107,13 +109,15 @@ def child(kind: str, argument: str) -> None:
     if kind == "pandas":
         figures = run_pandas_job(argument)
     else:
-        figures = run_sangkien_job(argument, write=kind == "sync")
+        figures, _held_to_the_end = run_sangkien_job(argument, write=kind == "sync")
     own = resource.getrusage(resource.RUSAGE_SELF)
     forked = resource.getrusage(resource.RUSAGE_CHILDREN)
     figures["cpu_seconds"] = own.ru_utime + own.ru_stime + forked.ru_utime + forked.ru_stime
     # Linux reports kB: the largest single process, the fallback when /proc cannot be sampled.
     figures["largest_process_mb"] = max(own.ru_maxrss, forked.ru_maxrss) / 1024
-    print(json.dumps(figures))
+    print(json.dumps(figures), flush=True)
+    if kind != "pandas":  # as the installed `sangkien` ends (`sync.cli.main`): nothing freed
+        os._exit(0)
 
 
 # --- measuring a job from outside: wall time and the process tree's memory ----------------------

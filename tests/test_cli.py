@@ -3,6 +3,9 @@ naming what to fix (never a traceback) and the code the table in sync/errors.py 
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 from typer.testing import CliRunner, Result
@@ -80,3 +83,33 @@ def test_busy_campaign_is_75(small_campaign) -> None:
     with campaign_lock(config, wait=0):
         result = _invoke("sync", "--config", config, "--lock-wait", "0")
     _assert_one_line_error(result, ExitCode.LOCKED)
+
+
+def _installed(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    """`sangkien` as installed: `python -m sync` runs the same `main`."""
+    command = [sys.executable, "-m", "sync", *map(str, args)]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120)
+
+
+def test_the_installed_command_ends_with_everything_written(small_campaign, tmp_path) -> None:
+    """Run as installed, `sync` and `check` end the process without freeing what they built
+    (seconds at national scale): the summary, the report, the log and the exit code are whole
+    all the same, when the sync wrote everything and when it left a workbook as it was."""
+    config = small_campaign([{}])
+    out = tmp_path / "out"
+    checked = _installed("check", "--config", config, "--json")
+    assert checked.returncode == ExitCode.OK, checked.stderr
+    assert json.loads(checked.stdout)["rows"] == 1
+    first = _installed("sync", "--config", config, "--json")
+    assert first.returncode == ExitCode.OK, first.stderr
+    assert json.loads(first.stdout)["not_written"] == {}
+    [book] = (out / "3-co-so").glob("P.TG.THPT *.xlsx")
+    book.chmod(0o444)  # an officer's read-only copy: left as it is
+    held = _installed("sync", "--config", config, "--json", "--as-of", "2021-04-02 08:00")
+    assert held.returncode == ExitCode.PARTIAL, held.stderr
+    assert list(json.loads(held.stdout)["not_written"]) == [str(book)]
+    assert str(book) in held.stderr
+    report = json.loads((out / "sync-report.json").read_text(encoding="utf-8"))
+    assert [entry["path"] for entry in report["not_written"]] == [str(book)]
+    log = (out / "sangkien.log").read_text(encoding="utf-8")
+    assert log.count("sync started") == log.count("sync finished") == 2
