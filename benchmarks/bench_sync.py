@@ -228,9 +228,6 @@ def cells_per_tier(out_dir: Path) -> dict[str, int]:
     return dict(counts)
 
 
-# Further figures measured on the generated campaign after the rounds, by name. The figure of a
-# sync that finds nothing changed (files rewritten, seconds) belongs here: it takes the config
-# and the output folder of a finished sync and returns its figures.
 def _figures(run: dict) -> dict:
     """A measured sync's time, peak memory and stages, rounded for the summary."""
     return {
@@ -300,6 +297,9 @@ def nominated_sync(config: Path, out_dir: Path) -> dict:
     }
 
 
+# Further figures measured on the generated campaign after the rounds, by name. The figure of a
+# sync that finds nothing changed (files rewritten, seconds) belongs here: it takes the config
+# and the output folder of a finished sync and returns its figures.
 FURTHER_FIGURES: dict[str, Callable[[Path, Path], dict]] = {
     "unchanged_sync": unchanged_sync,
     "nominated_sync": nominated_sync,  # on the folder the unchanged syncs settled
