@@ -1,17 +1,21 @@
-"""The intake checks. Each looks at one Response and yields the violations it finds; `validate`
-runs every check over every row (lazily collecting all problems, never stopping at the first)."""
+"""The intake checks. Most look at one Response and yield the violations they find; the checks
+of every cell (a required answer, a legacy encoding) look down whole columns, as a call a cell
+costs more than the check. `validate` runs every check over every row (lazily collecting all
+problems, never stopping at the first)."""
 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import chain
 
 from ..config import Settings
-from ..models import Response, Violation
+from ..models import FieldValues, Response, Violation
 from ..sources.files import Uncalculated
 from ..templates import FormLayout
-from ..text import clean_text, repair_legacy, shorten
+from ..text import clean_text, legacy_suspects, repair_legacy, shorten
 from .codes import code
 
 
@@ -24,7 +28,9 @@ class RuleContext:
         return self.form.question(key).vi
 
 
-Check = Callable[[Response, RuleContext], Iterable[Violation]]
+RowCheck = Callable[[Response, RuleContext], Iterable[Violation]]
+# Every row at once: (the row's index, a violation).
+Check = Callable[[Sequence[Response], RuleContext], Iterable[tuple[int, Violation]]]
 
 TOO_LONG_SHOWN_CHARS = 60  # how much of an over-long description its problem quotes
 NO_CLOSE_MATCH = "Không có tên nào gần giống: chọn lại đơn vị trong danh sách."
@@ -35,12 +41,30 @@ def _fmt_date(value) -> str:
     return value.strftime("%d/%m/%Y")
 
 
-def check_required(response: Response, ctx: RuleContext) -> Iterator[Violation]:
-    for question in ctx.form.questions:
-        if isinstance(response.raw.get(question.key), Uncalculated):
-            yield code("FORMULA_NOT_CALCULATED").violation(question.key, "", column=question.vi)
-        elif question.required and not response.raw_text(question.key):
-            yield code("MISSING_REQUIRED").violation(question.key, "", column=question.vi)
+def check_required(
+    responses: Sequence[Response], ctx: RuleContext
+) -> Iterator[tuple[int, Violation]]:
+    questions = ctx.form.questions
+    columns = _raw_columns(responses, [question.key for question in questions])
+    for question in questions:
+        missing = code("MISSING_REQUIRED").violation(question.key, "", column=question.vi)
+        uncalculated = code("FORMULA_NOT_CALCULATED").violation(
+            question.key, "", column=question.vi
+        )
+        for i, value in enumerate(columns[question.key]):
+            if type(value) is str and value and not value.isspace():
+                continue  # most cells: an answer
+            if type(value) is Uncalculated:  # a formula saved without its value is not blank
+                yield i, uncalculated
+            elif question.required and _blank(value):
+                yield i, missing
+
+
+def _blank(value: object) -> bool:
+    """Nothing typed: None, or text of white space only (as `Response.raw_text` reads it)."""
+    if type(value) is str:
+        return not value or value.isspace()
+    return value is None or (type(value) is not Uncalculated and not str(value).strip())
 
 
 def check_length(response: Response, ctx: RuleContext) -> Iterator[Violation]:
@@ -117,37 +141,61 @@ def check_contacts(response: Response, ctx: RuleContext) -> Iterator[Violation]:
         yield code("BAD_EMAIL").violation(raw_value=email, value=email)
 
 
-def check_legacy_encoding(response: Response, ctx: RuleContext) -> Iterator[Violation]:
-    for key, value in response.raw.items():
-        if not isinstance(value, str):
-            continue
-        repaired, encoding = repair_legacy(value)
-        if encoding is not None:
-            yield code("LEGACY_ENCODING").violation(
-                key,
-                value,
-                column=ctx.column(key),
-                encoding=encoding,
-                value=clean_text(repaired),
-            )
+def check_legacy_encoding(
+    responses: Sequence[Response], ctx: RuleContext
+) -> Iterator[tuple[int, Violation]]:
+    raws = [response.raw for response in responses]
+    keys = list(dict.fromkeys(chain.from_iterable(raws)))
+    found: list[tuple[int, int, Violation]] = []
+    repaired_once = lru_cache(maxsize=None)(repair_legacy)  # names and units repeat
+    for place, (key, column) in enumerate(_raw_columns(responses, keys).items()):
+        for i in legacy_suspects(column):
+            repaired, encoding = repaired_once(column[i])
+            if encoding is not None:
+                violation = code("LEGACY_ENCODING").violation(
+                    key,
+                    column[i],
+                    column=ctx.column(key),
+                    encoding=encoding,
+                    value=clean_text(repaired),
+                )
+                found.append((i, place, violation))
+    # A row's cells in their columns' order.
+    found.sort(key=lambda entry: entry[:2])
+    for i, _, violation in found:
+        yield i, violation
 
 
+def _raw_columns(responses: Sequence[Response], keys: list[str]) -> dict[str, Sequence[object]]:
+    """Each named column of the cells as typed, in the order of `keys`."""
+    return FieldValues.columns([response.raw for response in responses], keys)
+
+
+def _each_row(*checks: RowCheck) -> Check:
+    """Checks of one row at a time, run row after row."""
+
+    def run(responses: Sequence[Response], ctx: RuleContext) -> Iterator[tuple[int, Violation]]:
+        for i, response in enumerate(responses):
+            for check in checks:
+                for violation in check(response, ctx):
+                    yield i, violation
+
+    return run
+
+
+# In the order a row's violations are listed.
 CHECKS: tuple[Check, ...] = (
     check_required,
-    check_timestamp,
-    check_length,
-    check_choices,
-    check_start_date,
-    check_contacts,
+    _each_row(check_timestamp, check_length, check_choices, check_start_date, check_contacts),
     check_legacy_encoding,
 )
 
 
-def validate(responses: Iterable[Response], ctx: RuleContext) -> None:
+def validate(responses: Sequence[Response], ctx: RuleContext) -> None:
     """Attach every intake violation to its response."""
-    for response in responses:
-        for check in CHECKS:
-            response.violations.extend(check(response, ctx))
+    for check in CHECKS:
+        for i, violation in check(responses, ctx):
+            responses[i].violations.append(violation)
 
 
 def unknown_unit(typed: str, candidates: Iterable[str]) -> Violation:
