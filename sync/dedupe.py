@@ -161,10 +161,20 @@ class _Rows:
     # The characters of each title and description: scoring needs them for every batch of pairs.
     title_length: np.ndarray = field(init=False)
     description_length: np.ndarray = field(init=False)
+    # The titles with their words sorted, once a pair is scored (`titles_words_sorted`).
+    _titles_words_sorted: list[str] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.title_length = _lengths(self.title)
         self.description_length = _lengths(self.description)
+
+    def titles_words_sorted(self) -> list[str]:
+        """Each title with its words sorted: fuzz.ratio of two such titles is their
+        fuzz.token_sort_ratio, which would sort the words again for every pair. Sorted once for
+        all the batches of pairs: most titles take part in some pair."""
+        if self._titles_words_sorted is None:
+            self._titles_words_sorted = [" ".join(sorted(title.split())) for title in self.title]
+        return self._titles_words_sorted
 
     def __len__(self) -> int:
         return len(self.pos)
@@ -481,15 +491,15 @@ def _large_group_pairs(rows: _Rows, members: list[int]) -> tuple[np.ndarray, np.
     # The picked trigrams are a copy of the rows': keyed in its place rather than beside it.
     picked.trigrams = _mix(picked.trigrams, np.repeat(author, np.diff(picked.offsets)))
     everyone = range(len(picked))
-    pairs = np.unique(
-        np.concatenate(
-            [
-                _candidate_pairs(replace(picked, trigrams=picked.trigrams.copy()), everyone, b)
-                for b in SAME_AUTHOR
-            ]
-        ),
-        axis=0,
-    )
+    row_bits = max(1, len(picked).bit_length())
+    codes = [
+        _pair_codes_of(
+            _candidate_pairs(replace(picked, trigrams=picked.trigrams.copy()), everyone, b),
+            row_bits,
+        )
+        for b in SAME_AUTHOR
+    ]
+    pairs = _unpacked_pairs(_distinct_sorted(np.concatenate(codes)), row_bits)
     pairs = pairs[author[pairs[:, 0]] == author[pairs[:, 1]]]
     positions = np.array(members, dtype=np.int64)
     return positions[pairs[:, 0]], positions[pairs[:, 1]]
@@ -610,7 +620,7 @@ def _scores(
     todo = np.flatnonzero(
         both_titles & (title_weight * 100 + desc_weight * desc_bound >= threshold)
     )
-    words_sorted = _with_words_sorted(rows.title, np.r_[a_idx[todo], b_idx[todo]])
+    words_sorted = rows.titles_words_sorted()
     title_score[todo] = np.maximum(
         _pairwise(rows.title, a_idx[todo], b_idx[todo], fuzz.ratio),
         _pairwise(words_sorted, a_idx[todo], b_idx[todo], fuzz.ratio),
@@ -664,15 +674,6 @@ def _pairwise(
 def _cutoff_levels(needed: np.ndarray) -> np.ndarray:
     """Each needed score rounded down to a multiple of CUTOFF_STEP, within 0-100."""
     return np.floor(np.clip(needed, 0, 100) / CUTOFF_STEP) * CUTOFF_STEP
-
-
-def _with_words_sorted(texts: list[str], wanted: np.ndarray) -> list[str]:
-    """The (folded) texts, those at the `wanted` indexes with their words sorted: fuzz.ratio of
-    two such texts is their fuzz.token_sort_ratio, which would sort the words for every pair."""
-    with_sorted = list(texts)
-    for i in np.unique(wanted).tolist():
-        with_sorted[i] = " ".join(sorted(texts[i].split()))
-    return with_sorted
 
 
 def _common_letters_bound(
@@ -970,6 +971,11 @@ def _unpacked_pairs(code: np.ndarray, row_bits: int) -> np.ndarray:
     np.right_shift(code, row_bits, out=pairs[:, 0])
     np.bitwise_and(code, (1 << row_bits) - 1, out=pairs[:, 1])
     return pairs
+
+
+def _pair_codes_of(pairs: np.ndarray, row_bits: int) -> np.ndarray:
+    """The pairs (first, second) as `_pair_codes` numbers them, which sort as the pairs do."""
+    return (pairs[:, 0] << row_bits) | pairs[:, 1]
 
 
 def _pair_codes(rows: np.ndarray, count: np.ndarray, row_bits: int) -> np.ndarray:

@@ -31,8 +31,8 @@ from sync.dedupe import (
     _content_rows,
     _fold_all,
     _lengths,
+    _Rows,
     _scores,
-    _with_words_sorted,
     apply_duplicates,
     content_similarity,
     find_duplicates,
@@ -394,7 +394,15 @@ def test_the_characters_two_texts_share_bound_their_similarity(first: str, secon
 @given(st.lists(st.text(max_size=40).map(fold).filter(bool), min_size=2, max_size=2))
 def test_titles_with_their_words_sorted_score_as_token_sort_ratio(titles: list[str]) -> None:
     # Titles' words are sorted once a row, not once a pair: the score must not change.
-    words_sorted = _with_words_sorted(titles, np.array([0, 1]))
+    rows = _Rows(
+        pos=[0, 1],
+        title=titles,
+        description=["", ""],
+        author=[0, 1],
+        trigrams=np.zeros(0, dtype=np.int64),
+        offsets=np.zeros(3, dtype=np.int64),
+    )
+    words_sorted = rows.titles_words_sorted()
     assert fuzz.ratio(*words_sorted) == fuzz.token_sort_ratio(*titles)
 
 
