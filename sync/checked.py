@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from .config import Settings
-from .models import FIELDS, FieldValues, Response, SourceInfo, Status, Violation
+from .models import FIELDS, NO_EXTRA, FieldValues, Response, SourceInfo, Status, Violation
 from .templates import Templates
 
 if TYPE_CHECKING:
@@ -153,7 +153,7 @@ def _untagged(tag: dict[str, Any]) -> Any:
     if kind == "$f":
         return FieldValues(_IN_FORM_ORDER, tuple(value))
     if kind == "$m":
-        return {key: item for key, item in value}
+        return {key: item for key, item in value} if value else NO_EXTRA
     if kind == "$dt":
         moment = datetime.fromisoformat(value[0])
         return moment.astimezone(ZoneInfo(value[1])) if value[1] else moment

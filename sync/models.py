@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from dataclasses import field as _default  # `field` is also a Response attribute (lĩnh vực)
 from datetime import date, datetime
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Any
 
 # Canonical names of the form's questions, in form order. Sources map the sheet's headers onto
@@ -32,6 +33,11 @@ FIELDS: tuple[str, ...] = (
     "benefit",
     "coauthors",
 )
+
+
+# The officers' own cells of a row that has none: one read-only mapping shared by every such row,
+# not an empty dict each (a million of them are some 60 MB).
+NO_EXTRA: Mapping[str, Any] = MappingProxyType({})
 
 
 class FieldValues(Mapping[str, Any]):

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from . import normalize
-from .models import FIELDS, FieldValues, RawRow, Response
+from .models import FIELDS, NO_EXTRA, FieldValues, RawRow, Response
 from .text import clean_text, fold, repair_legacy
 
 
@@ -122,7 +122,12 @@ class Normaliser:
             map(self.date, cells["start_date"]),
             map(self.money, cells["benefit"]),
             text["coauthors"],
-            [{header: self.extra(value) for header, value in raw.extra.items()} for raw in rows],
+            [
+                {header: self.extra(value) for header, value in raw.extra.items()}
+                if raw.extra
+                else NO_EXTRA
+                for raw in rows
+            ],
         )
         return list(map(Response, *columns))
 

@@ -13,7 +13,7 @@ from operator import itemgetter
 from typing import Any
 
 from ..a1 import column_letter
-from ..models import FieldValues, RawRow
+from ..models import NO_EXTRA, FieldValues, RawRow
 from ..normalize import date_order
 from ..templates import FormLayout
 from ..text import fold
@@ -226,7 +226,11 @@ def _raw_rows(
         # A short row (trailing blank cells left out by the reader) is padded with blanks.
         padded = values if width >= full_width else [*values, *[None] * (full_width - width)]
         cells = FieldValues(positions, pick(padded))
-        extra = {h: values[i] for i, h in extras.items() if i < width and not _is_blank(values[i])}
+        extra = (
+            {h: values[i] for i, h in extras.items() if i < width and not _is_blank(values[i])}
+            if extras
+            else NO_EXTRA
+        )
         given = None
         if mapping.id_index is not None and mapping.id_index < width:
             value = values[mapping.id_index]
