@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 
 REPORT_FILE = "sync-report.json"
 
+# One encoder for every piece: `json.dumps` with an option makes a new one at each call.
+_DUMPS = json.JSONEncoder(ensure_ascii=False).encode
+
 
 @dataclass(frozen=True)
 class Report:
@@ -112,18 +115,15 @@ def report_file_text(data: dict[str, Any]) -> Iterator[str]:
     file reads and greps line by line. Each line goes through json's C encoder; an indented
     dump takes its pure-Python path, seconds at national scale."""
 
-    def dumps(value: Any) -> str:
-        return json.dumps(value, ensure_ascii=False)
-
     def block(value: Any) -> Iterator[str]:
         if isinstance(value, dict):
             brackets = "{}"
-            lines = (f"{dumps(str(k))}: {dumps(v)}" for k, v in value.items())
+            lines = (f"{_DUMPS(str(k))}: {_DUMPS(v)}" for k, v in value.items())
         elif isinstance(value, list | Iterator):
             brackets = "[]"
-            lines = (dumps(v) for v in value)
+            lines = (_DUMPS(v) for v in value)
         else:
-            yield dumps(value)
+            yield _DUMPS(value)
             return
         first = next(lines, None)
         if first is None:
@@ -135,7 +135,7 @@ def report_file_text(data: dict[str, Any]) -> Iterator[str]:
         yield f"\n {brackets[1]}"
 
     for number, (key, value) in enumerate(data.items()):
-        yield f"{',' if number else '{'}\n {dumps(key)}: "
+        yield f"{',' if number else '{'}\n {_DUMPS(key)}: "
         yield from block(value)
     yield "\n}\n"
 

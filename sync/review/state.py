@@ -22,6 +22,9 @@ from .values import Review
 STATE_FILE = "review-state.json"
 STATE_VERSION = 2
 
+# One encoder for every piece: `json.dumps` with an option makes a new one at each call.
+_DUMPS = json.JSONEncoder(ensure_ascii=False).encode
+
 
 _NO_DIGEST = "-" * 8  # a column the row was written without
 
@@ -165,9 +168,6 @@ def state_text(state: ReviewState) -> Iterator[str]:
     one string would take gigabytes. Each initiative's mark is `[digest, status, tier,
     unit_id]`; each unit's entries are packed as `_unit_json` says."""
 
-    def dumps(value: Any) -> str:
-        return json.dumps(value, ensure_ascii=False)
-
     marks = sorted(state.initiatives.items())
     yield f'{{"version": {STATE_VERSION}, "initiatives": {{'
     for start in range(0, len(marks), _MARKS_A_PIECE):
@@ -175,17 +175,17 @@ def state_text(state: ReviewState) -> Iterator[str]:
             k: [m.digest, m.status, m.tier, m.unit_id]
             for k, m in marks[start : start + _MARKS_A_PIECE]
         }
-        yield ("" if start == 0 else ", ") + dumps(piece)[1:-1]
+        yield ("" if start == 0 else ", ") + _DUMPS(piece)[1:-1]
     yield '}, "units": {'
     for number, (unit, entries) in enumerate(sorted(state.units.items())):
-        yield ("" if number == 0 else ", ") + f"{dumps(unit)}: {dumps(_unit_json(entries))}"
+        yield ("" if number == 0 else ", ") + f"{_DUMPS(unit)}: {_DUMPS(_unit_json(entries))}"
     rest = {
         "books": dict(sorted(state.books.items())),
         "stamps": dict(sorted(state.stamps.items())),
         "unplaced": sorted(state.unplaced),
         "steady": state.steady,
     }
-    yield "}, " + dumps(rest)[1:]
+    yield "}, " + _DUMPS(rest)[1:]
 
 
 _MARKS_A_PIECE = 10_000

@@ -6,6 +6,7 @@ the API. Rows are built once per response and reused for every unit whose subtre
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from functools import cached_property
@@ -90,6 +91,12 @@ def expanded_layouts(templates: Templates, settings: Settings) -> dict[str, Shee
     return {name: expanded(layout, settings) for name, layout in templates.sheets.items()}
 
 
+def _ranks(keys: Mapping[str, tuple]) -> dict[str, int]:
+    """Each name's place among the distinct sort keys: names of equal keys share a place."""
+    places = {key: place for place, key in enumerate(sorted(set(keys.values())))}
+    return {name: places[key] for name, key in keys.items()}
+
+
 class Renderer:
     def __init__(self, report: Report, settings: Settings, templates: Templates):
         self.report = report
@@ -166,18 +173,21 @@ class Renderer:
     @cached_property
     def _order(self) -> dict[str, int]:
         """Officers read lists by unit, then by person in Vietnamese order (given name first):
-        each initiative's place in that order, sorted once, so each unit's lists sort by it."""
-        unit_keys: dict[str, tuple] = {}
-        keys = {}
-        for response in self.report.responses:
-            unit = self.unit_name(response.unit_id, response.grassroots_unit)
-            if unit not in unit_keys:
-                unit_keys[unit] = vietnamese_sort_key(unit)
-            keys[response.id] = (
-                unit_keys[unit],
-                self._person_keys[response.full_name],
-                response.submitted_at or datetime.min.replace(tzinfo=self.settings.campaign.zone),
+        each initiative's place in that order, sorted once, so each unit's lists sort by it.
+        Units and people repeat: each is ranked once, and the initiatives sorted by the ranks."""
+        responses = self.report.responses
+        units = [self.unit_name(r.unit_id, r.grassroots_unit) for r in responses]
+        unit_rank = _ranks({unit: vietnamese_sort_key(unit) for unit in set(units)})
+        person_rank = _ranks(self._person_keys)
+        earliest = datetime.min.replace(tzinfo=self.settings.campaign.zone)
+        keys = {
+            response.id: (
+                unit_rank[unit],
+                person_rank[response.full_name],
+                response.submitted_at or earliest,
             )
+            for response, unit in zip(responses, units, strict=True)
+        }
         return {initiative: rank for rank, initiative in enumerate(sorted(keys, key=keys.get))}
 
     def _sorted(self, responses: list[Response]) -> list[Response]:
