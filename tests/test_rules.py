@@ -122,3 +122,45 @@ def test_message_quotes_the_value(context: RuleContext) -> None:
     [violation] = response.violations
     assert "Thể thao" in violation.message and "Lĩnh vực" in violation.message
     assert violation.raw_value == "Thể thao"
+
+
+def test_rows_checked_together_get_what_each_gets_alone(context: RuleContext) -> None:
+    # The checks of every cell go down whole columns: each violation must still land on its own
+    # row, in the order of the checks, and a repeated legacy-encoded cell count on every row.
+    from sync.sources.files import UNCALCULATED
+
+    settings = context.settings
+    choices = Choices.from_lists(settings.fields, settings.sectors)
+    edits = [
+        {},
+        {"full_name": "", "timestamp": "23/04/2021 00:00:00", "position": "C«ng nh©n"},
+        {"title": UNCALCULATED, "phone": "1"},
+        {"position": "C«ng nh©n", "grassroots_unit": "  "},
+        {"description": None, "email": "abc@", "superior_unit": "Coâng ñoaøn"},
+    ]
+
+    def built() -> list:
+        return [
+            build_response(
+                RawRow(source="test", row=2 + n, cells={**VALID_ROW, **edit}),
+                "vi",
+                settings.campaign.zone,
+                choices,
+            )
+            for n, edit in enumerate(edits)
+        ]
+
+    alone = []
+    for response in built():
+        validate([response], context)
+        alone.append([(v.code, v.field) for v in response.violations])
+    together = built()
+    validate(together, context)
+    assert [[(v.code, v.field) for v in r.violations] for r in together] == alone
+    assert alone[1] == [
+        ("MISSING_REQUIRED", "full_name"),
+        ("LATE", "timestamp"),
+        ("LEGACY_ENCODING", "position"),
+    ]
+    assert alone[2] == [("FORMULA_NOT_CALCULATED", "title"), ("BAD_PHONE", "phone")]
+    assert ("LEGACY_ENCODING", "position") in alone[3]

@@ -45,7 +45,8 @@ def check_required(
     responses: Sequence[Response], ctx: RuleContext
 ) -> Iterator[tuple[int, Violation]]:
     questions = ctx.form.questions
-    columns = _raw_columns(responses, [question.key for question in questions])
+    raws = [response.raw for response in responses]
+    columns = FieldValues.columns(raws, [question.key for question in questions])
     for question in questions:
         missing = code("MISSING_REQUIRED").violation(question.key, "", column=question.vi)
         uncalculated = code("FORMULA_NOT_CALCULATED").violation(
@@ -148,7 +149,7 @@ def check_legacy_encoding(
     keys = list(dict.fromkeys(chain.from_iterable(raws)))
     found: list[tuple[int, int, Violation]] = []
     repaired_once = lru_cache(maxsize=None)(repair_legacy)  # names and units repeat
-    for place, (key, column) in enumerate(_raw_columns(responses, keys).items()):
+    for place, (key, column) in enumerate(FieldValues.columns(raws, keys).items()):
         for i in legacy_suspects(column):
             repaired, encoding = repaired_once(column[i])
             if encoding is not None:
@@ -164,11 +165,6 @@ def check_legacy_encoding(
     found.sort(key=lambda entry: entry[:2])
     for i, _, violation in found:
         yield i, violation
-
-
-def _raw_columns(responses: Sequence[Response], keys: list[str]) -> dict[str, Sequence[object]]:
-    """Each named column of the cells as typed, in the order of `keys`."""
-    return FieldValues.columns([response.raw for response in responses], keys)
 
 
 def _each_row(*checks: RowCheck) -> Check:
