@@ -17,6 +17,7 @@ from sync.text import (
     strip_diacritics,
     to_tcvn3,
     to_vni,
+    vietnamese_ranks,
     vietnamese_sort_key,
 )
 
@@ -256,6 +257,27 @@ def test_sort_key_differs_from_code_point_order() -> None:
         "Ư",
         "Zô",
     ]
+
+
+# Letters that tie once tones and case are set aside, in both normal forms.
+_TIED_LETTERS = ["a", "A", "à", "á", "Á", nfd("Á"), "ă", "ằ", "b", "B", "đ", "Đ", " ", "1"]
+
+
+@given(st.lists(st.lists(st.sampled_from(_TIED_LETTERS), max_size=4).map("".join), max_size=30))
+def test_ranks_follow_the_sort_key(texts: list[str]) -> None:
+    ranks = vietnamese_ranks(texts)
+    assert set(ranks) == set(texts)
+    for a in ranks:
+        for b in ranks:
+            by_key = (vietnamese_sort_key(a) > vietnamese_sort_key(b)) - (
+                vietnamese_sort_key(a) < vietnamese_sort_key(b)
+            )
+            assert (ranks[a] > ranks[b]) - (ranks[a] < ranks[b]) == by_key
+
+
+def test_ranks_are_places_without_gaps() -> None:
+    ranks = vietnamese_ranks(["Ba", "bà", "Ba", "ba", nfd("bà"), "Ăn"])
+    assert ranks == {"Ăn": 0, "ba": 1, "Ba": 2, "bà": 3, nfd("bà"): 3}
 
 
 # --- person_sort_key --------------------------------------------------------------------------

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from functools import lru_cache
 from itertools import chain
 
@@ -23,6 +24,11 @@ from .codes import code
 class RuleContext:
     settings: Settings
     form: FormLayout
+    # The settings give it as a property that builds a datetime: read here once, not per row.
+    closes_at: datetime = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "closes_at", self.settings.campaign.closes_at)
 
     def column(self, key: str) -> str:
         return self.form.question(key).vi
@@ -91,7 +97,7 @@ def check_timestamp(response: Response, ctx: RuleContext) -> Iterator[Violation]
             expected="dd/mm/yyyy hh:mm:ss",
         )  # fmt: skip
         return
-    closes = ctx.settings.campaign.closes_at
+    closes = ctx.closes_at
     if response.submitted_at >= closes:
         yield code("LATE").violation(
             raw_value=raw,

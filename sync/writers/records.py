@@ -20,7 +20,7 @@ from ..review.values import APPRAISAL, BENEFIT, SCORE, appraisal, review_words
 from ..rules.codes import REGISTRY, Category, Severity, code
 from ..tally import Tally, author_keys
 from ..templates import Column, SheetLayout, Templates
-from ..text import person_sort_key, shorten, vietnamese_sort_key
+from ..text import person_sort_key, shorten, vietnamese_ranks, vietnamese_sort_key
 from .readback import unplaced_rows
 
 Value = str | int | float | date | datetime | None
@@ -177,7 +177,7 @@ class Renderer:
         Units and people repeat: each is ranked once, and the initiatives sorted by the ranks."""
         responses = self.report.responses
         units = [self.unit_name(r.unit_id, r.grassroots_unit) for r in responses]
-        unit_rank = _ranks({unit: vietnamese_sort_key(unit) for unit in set(units)})
+        unit_rank = vietnamese_ranks(units)
         person_rank = _ranks(self._person_keys)
         earliest = datetime.min.replace(tzinfo=self.settings.campaign.zone)
         keys = {
@@ -365,12 +365,13 @@ class Renderer:
         as a file (or spreadsheet) of its own."""
         layout = self.layouts["lookup"]
         updated = self._last_change()
-        unit_keys: dict[str, tuple] = {}
         rows = []
         initiatives = self.initiative_values
         unit_of = initiatives.picker(["unit"])
-        for response in self.report.responses:
-            (unit_name,) = unit_of(initiatives.rows[response.id])
+        units = [unit_of(initiatives.rows[r.id])[0] for r in self.report.responses]
+        unit_rank = vietnamese_ranks(map(str, units))
+        title_rank = vietnamese_ranks(r.title for r in self.report.responses)
+        for response, unit_name in zip(self.report.responses, units, strict=True):
             values: dict[str, Value] = {
                 "id": response.id,
                 "title": response.title,
@@ -379,10 +380,7 @@ class Renderer:
                 "tier_reached": self._tier_label(response.id),
                 "updated": updated,
             }
-            unit = str(unit_name)
-            if unit not in unit_keys:
-                unit_keys[unit] = vietnamese_sort_key(unit)
-            key = (unit_keys[unit], vietnamese_sort_key(response.title))
+            key = (unit_rank[str(unit_name)], title_rank[response.title])
             rows.append((key, [values[k] for k in layout.column_keys()]))
         rows.sort(key=lambda item: item[0])
         return Sheet(layout, [row for _, row in rows])
