@@ -320,11 +320,8 @@ def vietnamese_ranks(texts: Iterable[str]) -> dict[str, int]:
     place = 0
     for _, tied in groupby(sorted(letters, key=letters.__getitem__), key=letters.__getitem__):
         run = list(tied)
-        if len(run) == 1:
-            ranks[run[0]] = place
-            place += 1
-            continue
-        for _, same in groupby(sorted(run, key=vietnamese_sort_key), key=vietnamese_sort_key):
+        whole = vietnamese_sort_key if len(run) > 1 else None  # letters tie: whole keys decide
+        for _, same in groupby(sorted(run, key=whole), key=whole):
             for text in same:
                 ranks[text] = place
             place += 1

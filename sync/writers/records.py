@@ -369,7 +369,7 @@ class Renderer:
         initiatives = self.initiative_values
         unit_of = initiatives.picker(["unit"])
         units = [unit_of(initiatives.rows[r.id])[0] for r in self.report.responses]
-        unit_rank = vietnamese_ranks(map(str, units))
+        unit_rank = vietnamese_ranks(units)
         title_rank = vietnamese_ranks(r.title for r in self.report.responses)
         for response, unit_name in zip(self.report.responses, units, strict=True):
             values: dict[str, Value] = {
@@ -380,7 +380,7 @@ class Renderer:
                 "tier_reached": self._tier_label(response.id),
                 "updated": updated,
             }
-            key = (unit_rank[str(unit_name)], title_rank[response.title])
+            key = (unit_rank[unit_name], title_rank[response.title])
             rows.append((key, [values[k] for k in layout.column_keys()]))
         rows.sort(key=lambda item: item[0])
         return Sheet(layout, [row for _, row in rows])
