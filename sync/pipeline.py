@@ -10,15 +10,17 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .checked import CHECKED_FILE, Checked, CheckedFile, kept_if_written
 from .config import Settings
+from .cores import on_every_core, shares_of
 from .dedupe import apply_duplicates, find_duplicates
 from .memory import no_cycle_collection, return_free_heap
 from .models import Response, SourceInfo, Status
-from .orgtree import OrgTree, load_tree
+from .orgtree import OrgTree, Resolution, load_tree
 from .report import Report
 from .responses import Choices, build_responses
 from .rules.checks import RuleContext, unknown_unit, validate
@@ -70,9 +72,22 @@ def _unique_ids(responses: list[Response]) -> None:
             response.id = f"{response.id}-{seen[response.id]}"
 
 
+# Distinct (superior, grassroots) answers matched per task: most are found at once, a misspelt
+# one takes a fuzzy search of every union's name.
+_ANSWERS_PER_SHARE = 2_000
+
+
 def _resolve_units(responses: list[Response], tree: OrgTree, suggest_threshold: float) -> None:
+    """Each distinct pair of unit answers resolved once, a share at a time on every core."""
+    answers = list(dict.fromkeys((r.superior_unit, r.grassroots_unit) for r in responses))
+
+    def resolve(share: range) -> list[Resolution]:
+        return [tree.resolve(*answers[i], suggest_threshold) for i in share]
+
+    shares = shares_of(len(answers), _ANSWERS_PER_SHARE)
+    resolved = dict(zip(answers, chain.from_iterable(on_every_core(shares, resolve)), strict=True))
     for response in responses:
-        found = tree.resolve(response.superior_unit, response.grassroots_unit, suggest_threshold)
+        found = resolved[response.superior_unit, response.grassroots_unit]
         response.unit_id, response.superior_id = found.unit_id, found.superior_id
         if found.unit_id is None and response.grassroots_unit:
             response.violations.append(unknown_unit(response.grassroots_unit, found.candidates))

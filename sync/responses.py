@@ -6,15 +6,18 @@ means. The raw cells stay on the Response so every message can quote what the of
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache, partial
+from itertools import chain
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from . import normalize
+from .cores import ROWS_PER_SHARE, on_every_core, shares_of
 from .models import FIELDS, NO_EXTRA, FieldValues, RawRow, Response
 from .text import clean_text, fold, repair_legacy
 
@@ -89,10 +92,14 @@ class Normaliser:
         self.extra = _per_distinct_value(_extra_value)
 
     def responses(self, rows: Sequence[RawRow]) -> list[Response]:
-        """Column by column: each cleaner is mapped over a whole column at once, then the
-        Responses are built from the cleaned columns, their fields given in order."""
-        raws = [raw.cells for raw in rows]
-        cells = FieldValues.columns(raws, FIELDS)
+        return assemble(rows, self.fields(rows))
+
+    def fields(self, rows: Sequence[RawRow], *, to_send: bool = False) -> list[list[Any]]:
+        """Column by column: each cleaner is mapped over a whole column at once. The fields of
+        Response after `raw`, a column each, the ids first (see `assemble`). `to_send`: a text
+        that cleaning left as it was read is None, and so is a row's lack of officers' own
+        cells, for a process that holds the rows (see `assemble_sent`)."""
+        cells = FieldValues.columns([raw.cells for raw in rows], FIELDS)
         text = {key: list(map(self.text, cells[key])) for key in _TEXT_COLUMNS}
         submitted = list(map(self.timestamp, cells["timestamp"]))
         authors = map(self.folded, text["full_name"])
@@ -101,35 +108,59 @@ class Normaliser:
             raw.given_id or response_id(raw.source, when, typed, author)
             for raw, when, typed, author in stamps
         ]
-        columns = (  # in the order of Response's fields
-            [raw.source for raw in rows],
-            [raw.row for raw in rows],
+        if to_send:
+            for key in _AS_READ:
+                text[key] = [
+                    None if t is c else t for t, c in zip(text[key], cells[key], strict=True)
+                ]
+        none = None if to_send else NO_EXTRA
+        extras = [
+            {header: self.extra(value) for header, value in raw.extra.items()}
+            if raw.extra
+            else none
+            for raw in rows
+        ]
+        return [  # in the order of Response's fields
             ids,
-            raws,
             submitted,
             text["full_name"],
-            map(self.year, cells["birth_year"]),
+            list(map(self.year, cells["birth_year"])),
             text["gender"],
-            map(self.phone, cells["phone"]),
+            list(map(self.phone, cells["phone"])),
             [email or "" for email in map(self.email, cells["email"])],
             text["position"],
             text["superior_unit"],
             text["grassroots_unit"],
-            map(self.sector, text["sector"]),
-            map(self.field, text["field"]),
+            list(map(self.sector, text["sector"])),
+            list(map(self.field, text["field"])),
             text["title"],
             text["description"],
-            map(self.date, cells["start_date"]),
-            map(self.money, cells["benefit"]),
+            list(map(self.date, cells["start_date"])),
+            list(map(self.money, cells["benefit"])),
             text["coauthors"],
-            [
-                {header: self.extra(value) for header, value in raw.extra.items()}
-                if raw.extra
-                else NO_EXTRA
-                for raw in rows
-            ],
-        )
-        return list(map(Response, *columns))
+            extras,
+        ]
+
+
+def assemble(rows: Sequence[RawRow], fields: list[list[Any]]) -> list[Response]:
+    """The Responses of `rows` from `Normaliser.fields` (the id, then each field after `raw`)."""
+    ids, *cleaned = fields
+    sources = [raw.source for raw in rows]
+    numbers = [raw.row for raw in rows]
+    return list(map(Response, sources, numbers, ids, [raw.cells for raw in rows], *cleaned))
+
+
+def assemble_sent(rows: Sequence[RawRow], fields: list[list[Any]]) -> list[Response]:
+    """`assemble` for fields made `to_send`: each text left as read is the very cell this
+    process holds (one string for both, as when cleaned here, not a copy per process)."""
+    cells = FieldValues.columns([raw.cells for raw in rows], _AS_READ)
+    for key in _AS_READ:
+        place = _FIELD_PLACES[key]
+        fields[place] = [
+            c if t is None else t for t, c in zip(fields[place], cells[key], strict=True)
+        ]
+    fields[-1] = [NO_EXTRA if extra is None else extra for extra in fields[-1]]
+    return assemble(rows, fields)
 
 
 # Cells kept as cleaned text; the timestamp's and the choices' text is needed on the way.
@@ -146,6 +177,14 @@ _TEXT_COLUMNS = (
     "sector",
     "field",
 )
+# Response's fields cleaned as text, which `to_send` leaves out where cleaning changed nothing,
+# and where each field is in `Normaliser.fields` (the id, then every field after `raw`).
+_AS_READ = _TEXT_COLUMNS[:8]
+_RESPONSE_FIELDS = [f.name for f in dataclasses.fields(Response)]
+_FIELD_PLACES = {
+    name: place
+    for place, name in enumerate(["id", *_RESPONSE_FIELDS[_RESPONSE_FIELDS.index("raw") + 1 :]])
+}
 
 
 def _extra_value(value: object) -> object:
@@ -154,9 +193,25 @@ def _extra_value(value: object) -> object:
 
 
 def build_responses(
-    rows: Sequence[RawRow], locale: str, zone: ZoneInfo, choices: Choices
+    rows: Sequence[RawRow],
+    locale: str,
+    zone: ZoneInfo,
+    choices: Choices,
+    rows_per_share: int = ROWS_PER_SHARE,
 ) -> list[Response]:
-    return Normaliser(locale, zone, choices).responses(rows)
+    """The rows cleaned; many rows a share at a time on every core (`on_every_core`), each
+    share's fields sent back to this process."""
+    normaliser = Normaliser(locale, zone, choices)
+    shares = shares_of(len(rows), rows_per_share)
+    if len(shares) < 2:
+        return normaliser.responses(rows)
+
+    def clean(share: range) -> list[list[Any]]:
+        return normaliser.fields(rows[share.start : share.stop], to_send=True)
+
+    cleaned = on_every_core(shares, clean)
+    columns = [list(chain.from_iterable(column)) for column in zip(*cleaned, strict=True)]
+    return assemble_sent(rows, columns)
 
 
 def build_response(raw: RawRow, locale: str, zone: ZoneInfo, choices: Choices) -> Response:

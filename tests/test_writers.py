@@ -143,7 +143,7 @@ def test_libreoffice_opens_every_sheet_without_repair(written, tmp_path) -> None
 
 _ORPHAN_SCRIPT = """
 import multiprocessing, os, sys, time
-from sync.writers.shares import die_with_parent
+from sync.cores import die_with_parent
 
 def writer(parent):
     die_with_parent(parent)

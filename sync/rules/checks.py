@@ -13,6 +13,7 @@ from functools import lru_cache
 from itertools import chain
 
 from ..config import Settings
+from ..cores import ROWS_PER_SHARE, on_every_core, shares_of
 from ..models import FieldValues, Response, Violation
 from ..sources.files import Uncalculated
 from ..templates import FormLayout
@@ -193,10 +194,19 @@ CHECKS: tuple[Check, ...] = (
 )
 
 
-def validate(responses: Sequence[Response], ctx: RuleContext) -> None:
-    """Attach every intake violation to its response."""
-    for check in CHECKS:
-        for i, violation in check(responses, ctx):
+def validate(
+    responses: Sequence[Response], ctx: RuleContext, rows_per_share: int = ROWS_PER_SHARE
+) -> None:
+    """Attach every intake violation to its response. Every check reads one row at a time:
+    many rows are checked a share at a time on every core (`on_every_core`)."""
+    shares = shares_of(len(responses), rows_per_share)
+
+    def violations(share: range) -> list[tuple[int, Violation]]:
+        rows = responses[share.start : share.stop]
+        return [(share.start + i, found) for check in CHECKS for i, found in check(rows, ctx)]
+
+    for found in on_every_core(shares, violations):
+        for i, violation in found:
             responses[i].violations.append(violation)
 
 

@@ -19,6 +19,7 @@ from functools import partial
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from ..cores import on_every_core
 from ..errors import OutputError, output_error
 from ..orgtree import OrgTree, Unit
 from ..paths import output_path
@@ -34,7 +35,6 @@ from .books import Books, UnitBook
 from .carry import Carried, read_carried
 from .readback import lock_files, read_review
 from .records import Sheet
-from .shares import on_every_core
 from .xlsx import WorkbookJob, write_workbook
 
 

@@ -9,8 +9,8 @@ import time
 
 import pytest
 
+from sync.cores import on_every_core
 from sync.errors import OutputError
-from sync.writers.shares import on_every_core
 
 FORKS = os.cpu_count() and os.cpu_count() > 1 and "fork" in multiprocessing.get_all_start_methods()
 

@@ -1,8 +1,9 @@
-"""Work shared between this process and a forked worker per other core: the workbooks of a
-sync, each rendered, checked and written by whichever process takes it.
+"""Work shared between this process and a forked worker per other core: the rows of a source,
+cleaned and checked a share at a time, and the workbooks of a sync, each rendered, checked and
+written by whichever process takes it.
 
-A worker reads this process's objects through the fork itself (the checked rows, the review
-round, the renderer's tables), not through pipes, and sends back only each task's small result.
+A worker reads this process's objects through the fork itself (the rows read, the review round,
+the renderer's tables), not through pipes, and sends back only each task's result.
 Tasks are taken one at a time from a counter the processes share, in the order given, so a
 process that finishes early takes the next one: given largest first, no core waits long.
 
@@ -29,8 +30,8 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ..errors import OutputError
-from ..memory import shared_with_forks
+from .errors import OutputError
+from .memory import shared_with_forks
 
 _Task = TypeVar("_Task")
 _Result = TypeVar("_Result")
@@ -50,7 +51,7 @@ def _poll_parent(parent: int) -> None:
 def die_with_parent(parent: int) -> None:
     """Make this forked worker end when the sync that started it ends, even by kill -9: the
     kernel's parent-death signal on Linux, a thread watching the parent elsewhere. An orphaned
-    worker would go on writing a workbook nobody will commit."""
+    worker would go on with work nobody will take (a workbook nobody will commit)."""
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
         armed = sys.platform.startswith("linux") and (
@@ -142,7 +143,10 @@ def _collect(
         except EOFError:
             theirs, error = (
                 {},
-                OutputError(f"a workbook writer stopped unexpectedly ({process.pid})"),
+                OutputError(
+                    f"a worker process stopped unexpectedly ({process.pid}); "
+                    "the system may have run out of memory"
+                ),
             )
         process.join()
         done.update(theirs)
@@ -216,3 +220,13 @@ def on_every_core(
 def _left(tasks: Sequence[object], taken: Any) -> bool:
     with taken.get_lock():
         return bool(taken.value < len(tasks))
+
+
+# Rows cleaned or checked per task: enough that a task's start costs nothing next to it, few
+# enough that the cores finish about together.
+ROWS_PER_SHARE = 10_000
+
+
+def shares_of(count: int, size: int = ROWS_PER_SHARE) -> list[range]:
+    """The positions of `count` items, `size` at a time, in order: one task each."""
+    return [range(start, min(start + size, count)) for start in range(0, count, size)]
