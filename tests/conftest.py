@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -128,3 +129,20 @@ def small_campaign(tmp_path: Path, base_config: dict, write_config):
         return write_config(config)
 
     return build
+
+
+@pytest.fixture
+def workers_take_the_tasks(monkeypatch):
+    """Make `module`'s on_every_core keep this process busy a while before it takes a task: a
+    forked worker (where the system forks) then does the work and sends its results back,
+    which tasks this small would otherwise never need."""
+
+    def patch(module) -> None:
+        real = module.on_every_core
+
+        def busy_here_first(tasks, work):
+            return real(tasks, work, beside=lambda: time.sleep(0.5))
+
+        monkeypatch.setattr(module, "on_every_core", busy_here_first)
+
+    return patch

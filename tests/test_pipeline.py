@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+from sync import pipeline
 from sync.config import read_settings
 from sync.pipeline import run_sync
 
@@ -24,6 +25,29 @@ def test_every_row_appears_once_with_source_and_row(small_campaign) -> None:
     assert report.responses[3].unit_id is None
     assert report.responses[3].superior_id == "P.TG"
     assert [v.code for v in report.responses[3].violations] == ["UNKNOWN_UNIT"]
+
+
+def test_units_matched_a_few_answers_at_a_time_in_a_worker_are_the_same(
+    small_campaign, monkeypatch, workers_take_the_tasks
+) -> None:
+    rows = [
+        {},
+        {"grassroots_unit": "CĐCS Trường THPT Tuan Giao"},
+        {"grassroots_unit": "Hợp tác xã Sao Hỏa"},
+        {"superior_unit": "LĐLĐ huyện Tuần Giáo", "grassroots_unit": "Trường THPT Tuần Giáo"},
+        {"superior_unit": "", "grassroots_unit": "Truong THPT Tuan Giao"},
+    ]
+    config = small_campaign(rows)
+
+    def matched() -> list:
+        found = sync(config).responses
+        return [(r.unit_id, r.superior_id, [v.message for v in r.violations]) for r in found]
+
+    at_once = matched()
+    monkeypatch.setattr(pipeline, "_ANSWERS_PER_SHARE", 2)
+    workers_take_the_tasks(pipeline)
+    assert matched() == at_once
+    assert at_once[2][0] is None and at_once[1][0] == at_once[3][0] == at_once[0][0]
 
 
 def test_ids_are_stable_when_rows_are_added_and_sorted(small_campaign) -> None:

@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from sync import responses as normalise_stage
 from sync.config import read_settings
-from sync.models import RawRow
+from sync.models import NO_EXTRA, RawRow
 from sync.pipeline import run_sync
 from sync.responses import Choices, build_responses, cell_text, response_id
 from sync.text import to_tcvn3, to_vni
@@ -91,6 +92,33 @@ def test_clean_cells_are_kept_as_the_very_objects_read() -> None:
         assert getattr(first, key) is cells[key] and getattr(second, key) is cells[key]
     assert (first.sector, first.field) == (cells["sector"], cells["field"])
     assert first.full_name == "Lò Văn Thắng" and first.full_name is second.full_name
+
+
+def test_rows_cleaned_a_share_at_a_time_are_those_cleaned_at_once(workers_take_the_tasks) -> None:
+    """In a forked worker, a few rows a share: the same Responses, and what needed no cleaning
+    is still the very cell read, not a copy sent back from another process."""
+    edits = [
+        {},
+        {"full_name": " Lò  Văn Thắng", "timestamp": 44270.5, "benefit": None},
+        {"description": "Dòng 1\r\nDòng\x00 2", "gender": "Nữ", "phone": "84912820510"},
+        {"title": "C«ng nh©n", "coauthors": "Lò Thị Mai", "email": "SAI@"},
+        {"grassroots_unit": 12, "start_date": "2021-13-01", "birth_year": 1985.0},
+    ]
+    rows = [
+        RawRow("form", 2 + n, {**VALID_ROW, **edit}, extra={"Ghi chú": f"{n} "} if n % 2 else {})
+        for n, edit in enumerate(edits * 3)
+    ]
+    at_once = build_responses(rows, "vi", VN, CHOICES)
+    workers_take_the_tasks(normalise_stage)
+    shared = build_responses(rows, "vi", VN, CHOICES, rows_per_share=2)
+    assert shared == at_once
+    for raw, response in zip(rows, shared, strict=True):
+        assert response.raw is raw.cells
+        assert response.gender is raw.cells["gender"]
+        for key in ("full_name", "title", "description"):
+            as_read = raw.cells[key] == VALID_ROW[key]
+            assert (getattr(response, key) is raw.cells[key]) == as_read
+        assert (response.extra is NO_EXTRA) == (not raw.extra)
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+import sync.rules.checks
 from sync.config import read_settings
 from sync.models import RawRow
 from sync.responses import Choices, build_response
@@ -124,9 +125,13 @@ def test_message_quotes_the_value(context: RuleContext) -> None:
     assert violation.raw_value == "Thể thao"
 
 
-def test_rows_checked_together_get_what_each_gets_alone(context: RuleContext) -> None:
+@pytest.mark.parametrize("rows_per_share", [10_000, 2])
+def test_rows_checked_together_get_what_each_gets_alone(
+    context: RuleContext, rows_per_share: int, workers_take_the_tasks
+) -> None:
     # The checks of every cell go down whole columns: each violation must still land on its own
-    # row, in the order of the checks, and a repeated legacy-encoded cell count on every row.
+    # row, in the order of the checks, and a repeated legacy-encoded cell count on every row;
+    # so too when the rows are checked a share at a time, on every core.
     from sync.sources.files import UNCALCULATED
 
     settings = context.settings
@@ -155,7 +160,8 @@ def test_rows_checked_together_get_what_each_gets_alone(context: RuleContext) ->
         validate([response], context)
         alone.append([(v.code, v.field) for v in response.violations])
     together = built()
-    validate(together, context)
+    workers_take_the_tasks(sync.rules.checks)
+    validate(together, context, rows_per_share)
     assert [[(v.code, v.field) for v in r.violations] for r in together] == alone
     assert alone[1] == [
         ("MISSING_REQUIRED", "full_name"),
