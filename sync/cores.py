@@ -156,22 +156,15 @@ def _collect(
 
 
 def on_every_core(
-    tasks: Sequence[_Task],
-    work: Callable[[_Task], _Result],
-    worker_growth: int | None = None,
-    beside: Callable[[], object] | None = None,
+    tasks: Sequence[_Task], work: Callable[[_Task], _Result], worker_growth: int | None = None
 ) -> list[_Result]:
     """`work` done once for each task, on every core where the system can fork; the results in
     the order of the tasks. A worker's error is raised here once every worker has stopped; an
     error here stops the workers at once (kill -9 included: they die with this process). A
     worker that has taken in `worker_growth` bytes (by default, half of what this process holds
-    when it forks) is replaced by a new one. `beside`, work of this process's own that the
-    tasks do not need, is done once the workers have started, before this process takes a
-    task: it takes the time of a task, not a wait of its own after them all."""
+    when it forks) is replaced by a new one."""
     workers = min(os.cpu_count() or 1, len(tasks))
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        if beside is not None:
-            beside()
         return [work(task) for task in tasks]
     context = multiprocessing.get_context("fork")
     taken = context.Value("q", 0)
@@ -195,8 +188,6 @@ def on_every_core(
         try:
             for _ in range(workers - 1):
                 start_worker()
-            if beside is not None:
-                beside()
             while mine := _take(tasks, work, taken, most=1):
                 done.update(mine)
                 stopped = [(process, pipe) for process, pipe in running if pipe.poll()]

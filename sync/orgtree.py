@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -150,10 +150,11 @@ class OrgTree:
 
     # -- name resolution -------------------------------------------------------------------------
 
-    def _pool(self, pool_id: str, units: list[Unit]) -> _Pool:
+    def _pool(self, pool_id: str, units: Callable[[], list[Unit]]) -> _Pool:
+        """The names of `units()`, listed the first time the pool is asked for."""
         if pool_id not in self._pools:
             pairs = [
-                (name_key(name), unit.id) for unit in units for name in (unit.name, *unit.aliases)
+                (name_key(name), unit.id) for unit in units() for name in (unit.name, *unit.aliases)
             ]
             exact: dict[str, set[str]] = {}
             for key, unit_id in pairs:
@@ -230,15 +231,18 @@ class OrgTree:
         return self._cache[cache_key]
 
     def _resolve(self, superior_text: str, grassroots_text: str, threshold: float) -> Resolution:
-        superior_id, _ = self._match(superior_text, self._pool("*superiors", self.superiors()))
+        superior_id, _ = self._match(superior_text, self._pool("*superiors", self.superiors))
         local_pool = _Pool("", [], [], {})
         if superior_id is not None:
-            under = [self.units[c] for c in self.children[superior_id]]
-            local_pool = self._pool(superior_id, [u for u in under if u.kind == "grassroots"])
+            under = self.children[superior_id]
+            local_pool = self._pool(
+                superior_id,
+                lambda: [self.units[c] for c in under if self.units[c].kind == "grassroots"],
+            )
             unit_id, _ = self._match(grassroots_text, local_pool)
             if unit_id is not None:
                 return Resolution(unit_id, superior_id)
-        everywhere = self._pool("*grassroots", self.grassroots())
+        everywhere = self._pool("*grassroots", self.grassroots)
         unit_id, ambiguous = self._match(grassroots_text, everywhere)
         if unit_id is not None:
             return Resolution(unit_id, superior_id)

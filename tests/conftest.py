@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from pathlib import Path
@@ -133,16 +134,21 @@ def small_campaign(tmp_path: Path, base_config: dict, write_config):
 
 @pytest.fixture
 def workers_take_the_tasks(monkeypatch):
-    """Make `module`'s on_every_core keep this process busy a while before it takes a task: a
-    forked worker (where the system forks) then does the work and sends its results back,
-    which tasks this small would otherwise never need."""
+    """Make `module`'s on_every_core slow in this process: each task it takes waits a while
+    first, so a forked worker (where the system forks) does the others and sends their results
+    back, which tasks this small would otherwise never need."""
 
     def patch(module) -> None:
-        real = module.on_every_core
+        real, here = module.on_every_core, os.getpid()
 
-        def busy_here_first(tasks, work):
-            return real(tasks, work, beside=lambda: time.sleep(0.5))
+        def slow_here_first(tasks, work):
+            def slow_here(task):
+                if os.getpid() == here:
+                    time.sleep(0.5)
+                return work(task)
 
-        monkeypatch.setattr(module, "on_every_core", busy_here_first)
+            return real(tasks, slow_here)
+
+        monkeypatch.setattr(module, "on_every_core", slow_here_first)
 
     return patch

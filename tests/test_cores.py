@@ -68,33 +68,3 @@ def test_a_worker_that_grew_is_replaced_and_no_task_is_lost() -> None:
     assert [square for square, _ in results] == [task * task for task in range(24)]
     workers = {pid for _, pid in results} - {os.getpid()}
     assert len(workers) > 1
-
-
-def _square_when(task: int) -> tuple[int, int, float]:
-    time.sleep(0.02)
-    return task * task, os.getpid(), time.monotonic()
-
-
-def test_work_beside_is_done_here_once_while_workers_take_tasks() -> None:
-    spans: list[tuple[int, float, float]] = []
-
-    def beside() -> None:
-        start = time.monotonic()
-        time.sleep(0.3)
-        spans.append((os.getpid(), start, time.monotonic()))
-
-    results = on_every_core(list(range(40)), _square_when, beside=beside)
-    assert [square for square, _, _ in results] == [task * task for task in range(40)]
-    assert [pid for pid, _, _ in spans] == [os.getpid()]
-    if FORKS:
-        _, start, end = spans[0]
-        meanwhile = [pid for _, pid, done in results if start < done < end]
-        assert meanwhile and os.getpid() not in meanwhile
-
-
-def test_an_error_beside_is_raised_here() -> None:
-    def beside() -> None:
-        raise OutputError("the audit cannot be worked out")
-
-    with pytest.raises(OutputError, match="audit"):
-        on_every_core(list(range(20)), _square_when, beside=beside)

@@ -959,3 +959,36 @@ def _number_rows(rows: list[Response]) -> None:
 
 def generate_corpus(initiatives: int, seed: int) -> Corpus:
     return Generator(seed).corpus(initiatives)
+
+
+def _groups_one_edge_at_a_time(size: int, edges: list[tuple[int, int]]) -> list[int]:
+    """Each item's group named by its smallest member: merged edge by edge, as on paper."""
+    group = list(range(size))
+    for a, b in edges:
+        low, high = sorted((group[a], group[b]))
+        group = [low if g == high else g for g in group]
+    return group
+
+
+sizes_and_edges = st.integers(1, 40).flatmap(
+    lambda size: st.tuples(
+        st.just(size),
+        st.lists(st.tuples(st.integers(0, size - 1), st.integers(0, size - 1)), max_size=60),
+    )
+)
+
+
+@given(sizes_and_edges)
+def test_rows_linked_directly_or_through_others_share_their_earliest(case) -> None:
+    # Authors and resubmission chains are groups of rows linked pair by pair: every row of a
+    # group, however long its chain of links, is named by the group's earliest row.
+    size, edges = case
+    expected = _groups_one_edge_at_a_time(size, edges)
+    assert dedupe._earliest_members(size, edges) == expected
+    groups = [[i for i in range(size) if expected[i] == g] for g in sorted(set(expected))]
+    assert dedupe._clusters(size, edges) == [g for g in groups if len(g) > 1]
+
+
+def test_a_long_chain_of_links_is_one_group() -> None:
+    links = [(i + 1, i) for i in range(0, 5_000, 2)] + [(i, i + 1) for i in range(1, 5_000, 2)]
+    assert set(dedupe._earliest_members(5_001, links[::-1])) == {0}

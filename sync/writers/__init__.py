@@ -88,12 +88,11 @@ def write_outputs(
 
     @cache
     def remember_round() -> tuple[ReviewState, list[AuditEntry]]:
-        """Worked out once, when first needed: a folder of workbooks works it out while its
-        forked writers work, which then do not start with it in memory. Each unit's review list
-        is rendered again here: no process kept every book it rendered."""
-        with no_cycle_collection():  # plain data by the million
-            listed = {unit.id: renderer.initiatives(unit.id) for unit in units}
-            return remembered(report, renderer, listed)
+        """Worked out once, when first needed: a folder of workbooks needs it only after its
+        forked writers are done, which then do not each start with it in memory. Each unit's
+        review list is rendered again here: no process kept every book it rendered."""
+        listed = {unit.id: renderer.initiatives(unit.id) for unit in units}
+        return remembered(report, renderer, listed)
 
     written = store.write(Books(renderer, tuple(units)), lambda: remember_round()[1])
     with no_cycle_collection():  # the state: plain data by the million

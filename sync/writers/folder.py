@@ -315,7 +315,7 @@ class WorkbookFolder(StateFiles):
         takes it (`on_every_core`), largest first; `save` commits them with the state. Every
         temporary is made here first, so that an error anywhere removes them all. Workbooks
         left as they are are not rendered. The audit goes to `audit-log.jsonl` only (see
-        `save`); it is worked out here, while the forked writers work."""
+        `save`)."""
         remembered = self.previous()
         tasks = []
         for unit in [*books.units, None]:
@@ -328,7 +328,7 @@ class WorkbookFolder(StateFiles):
         settle = partial(self._settle_workbook, books, self._base_fingerprint())
         try:
             largest_first = sorted(tasks, key=lambda task: books.rows(task.unit), reverse=True)
-            settled = on_every_core(largest_first, settle, beside=audit)
+            settled = on_every_core(largest_first, settle)
         except BaseException:
             self.commit.discard()
             raise
