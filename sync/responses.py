@@ -113,11 +113,11 @@ class Normaliser:
                 text[key] = [
                     None if t is c else t for t, c in zip(text[key], cells[key], strict=True)
                 ]
-        none = None if to_send else NO_EXTRA
+        no_extra = None if to_send else NO_EXTRA
         extras = [
             {header: self.extra(value) for header, value in raw.extra.items()}
             if raw.extra
-            else none
+            else no_extra
             for raw in rows
         ]
         return [  # in the order of Response's fields
@@ -163,8 +163,10 @@ def assemble_sent(rows: Sequence[RawRow], fields: list[list[Any]]) -> list[Respo
     return assemble(rows, fields)
 
 
-# Cells kept as cleaned text; the timestamp's and the choices' text is needed on the way.
-_TEXT_COLUMNS = (
+# Response's fields kept as cleaned text, which `to_send` leaves out where cleaning changed
+# nothing; then every cell cleaned as text, the timestamp's and the choices' needed on the way;
+# and where each field is in `Normaliser.fields` (the id, then every field after `raw`).
+_AS_READ = (
     "full_name",
     "gender",
     "position",
@@ -173,13 +175,8 @@ _TEXT_COLUMNS = (
     "title",
     "description",
     "coauthors",
-    "timestamp",
-    "sector",
-    "field",
 )
-# Response's fields cleaned as text, which `to_send` leaves out where cleaning changed nothing,
-# and where each field is in `Normaliser.fields` (the id, then every field after `raw`).
-_AS_READ = _TEXT_COLUMNS[:8]
+_TEXT_COLUMNS = (*_AS_READ, "timestamp", "sector", "field")
 _RESPONSE_FIELDS = [f.name for f in dataclasses.fields(Response)]
 _FIELD_PLACES = {
     name: place

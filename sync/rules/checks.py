@@ -197,7 +197,7 @@ CHECKS: tuple[Check, ...] = (
 def validate(
     responses: Sequence[Response], ctx: RuleContext, rows_per_share: int = ROWS_PER_SHARE
 ) -> None:
-    """Attach every intake violation to its response. Every check reads one row at a time:
+    """Attach every intake violation to its response. Every check judges each row on its own:
     many rows are checked a share at a time on every core (`on_every_core`)."""
     shares = shares_of(len(responses), rows_per_share)
 
