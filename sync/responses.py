@@ -92,13 +92,13 @@ class Normaliser:
         self.extra = _per_distinct_value(_extra_value)
 
     def responses(self, rows: Sequence[RawRow]) -> list[Response]:
-        return assemble(rows, self.fields(rows))
+        return _assemble(rows, self.fields(rows))
 
     def fields(self, rows: Sequence[RawRow], *, to_send: bool = False) -> list[list[Any]]:
         """Column by column: each cleaner is mapped over a whole column at once. The fields of
-        Response after `raw`, a column each, the ids first (see `assemble`). `to_send`: a text
+        Response after `raw`, a column each, the ids first (see `_assemble`). `to_send`: a text
         that cleaning left as it was read is None, and so is a row's lack of officers' own
-        cells, for a process that holds the rows (see `assemble_sent`)."""
+        cells, for a process that holds the rows (see `_assemble_sent`)."""
         cells = FieldValues.columns([raw.cells for raw in rows], FIELDS)
         text = {key: list(map(self.text, cells[key])) for key in _TEXT_COLUMNS}
         submitted = list(map(self.timestamp, cells["timestamp"]))
@@ -142,7 +142,7 @@ class Normaliser:
         ]
 
 
-def assemble(rows: Sequence[RawRow], fields: list[list[Any]]) -> list[Response]:
+def _assemble(rows: Sequence[RawRow], fields: list[list[Any]]) -> list[Response]:
     """The Responses of `rows` from `Normaliser.fields` (the id, then each field after `raw`)."""
     ids, *cleaned = fields
     sources = [raw.source for raw in rows]
@@ -150,8 +150,8 @@ def assemble(rows: Sequence[RawRow], fields: list[list[Any]]) -> list[Response]:
     return list(map(Response, sources, numbers, ids, [raw.cells for raw in rows], *cleaned))
 
 
-def assemble_sent(rows: Sequence[RawRow], fields: list[list[Any]]) -> list[Response]:
-    """`assemble` for fields made `to_send`: each text left as read is the very cell this
+def _assemble_sent(rows: Sequence[RawRow], fields: list[list[Any]]) -> list[Response]:
+    """`_assemble` for fields made `to_send`: each text left as read is the very cell this
     process holds (one string for both, as when cleaned here, not a copy per process)."""
     cells = FieldValues.columns([raw.cells for raw in rows], _AS_READ)
     for key in _AS_READ:
@@ -160,7 +160,7 @@ def assemble_sent(rows: Sequence[RawRow], fields: list[list[Any]]) -> list[Respo
             c if t is None else t for t, c in zip(fields[place], cells[key], strict=True)
         ]
     fields[-1] = [NO_EXTRA if extra is None else extra for extra in fields[-1]]
-    return assemble(rows, fields)
+    return _assemble(rows, fields)
 
 
 # Response's fields kept as cleaned text, which `to_send` leaves out where cleaning changed
@@ -208,7 +208,7 @@ def build_responses(
 
     cleaned = on_every_core(shares, clean)
     columns = [list(chain.from_iterable(column)) for column in zip(*cleaned, strict=True)]
-    return assemble_sent(rows, columns)
+    return _assemble_sent(rows, columns)
 
 
 def build_response(raw: RawRow, locale: str, zone: ZoneInfo, choices: Choices) -> Response:
