@@ -1,6 +1,8 @@
 """Work shared between this process and a forked worker per other core: the rows of a source,
 cleaned and checked a share at a time, and the workbooks of a sync, each rendered, checked and
-written by whichever process takes it.
+written by whichever process takes it. Work that spends its time in numpy's array operations,
+which let other threads run, is shared between threads instead (`in_threads`): nothing is
+copied or sent back.
 
 A worker reads this process's objects through the fork itself (the rows read, the review round,
 the renderer's tables), not through pipes, and sends back only each task's result.
@@ -25,6 +27,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -206,6 +209,17 @@ def on_every_core(
     if failures:
         raise failures[0]
     return [done[index] for index in range(len(tasks))]
+
+
+def in_threads(tasks: Sequence[_Task], work: Callable[[_Task], _Result]) -> list[_Result]:
+    """`work` done once for each task by a thread per core, the results in the order of the
+    tasks; the first error is raised here. Only work that lets other threads run (numpy's
+    operations on whole arrays) gains by it: Python code takes turns on one core."""
+    threads = min(os.cpu_count() or 1, len(tasks))
+    if threads < 2:
+        return [work(task) for task in tasks]
+    with ThreadPoolExecutor(threads) as pool:
+        return list(pool.map(work, tasks))
 
 
 def _left(tasks: Sequence[object], taken: Any) -> bool:

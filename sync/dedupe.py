@@ -41,6 +41,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from .config import DedupeSettings
+from .cores import in_threads, shares_of
 from .memory import no_cycle_collection
 from .models import Response, Status
 from .text import fold, fold_many
@@ -291,18 +292,20 @@ def _all_trigram_hashes(
     """The hashes of each folded row's syllable trigrams (one per syllable: the trigram it
     starts), row after row, and where each row's start (then where the last one ends).
 
-    Hashed a chunk of rows at a time, each chunk written into one array sized beforehand:
-    concatenating the chunks would hold the trigrams twice, which at a million rows is the
-    peak memory of the whole de-duplication.
+    Hashed a chunk of rows at a time, in a thread per core, each chunk written into its place
+    in one array sized beforehand: concatenating the chunks would hold the trigrams twice,
+    which at a million rows is the peak memory of the whole de-duplication.
     """
     counts = _word_counts(titles) + _word_counts(descriptions)
     offsets = np.r_[0, np.cumsum(counts)]
     trigrams = np.empty(int(offsets[-1]), dtype=np.int64)
-    for start in range(0, len(titles), _CHUNK_ROWS):
-        end = min(start + _CHUNK_ROWS, len(titles))
-        trigrams[offsets[start] : offsets[end]] = _trigram_hashes(
-            titles[start:end], descriptions[start:end]
+
+    def hash_chunk(chunk: range) -> None:
+        trigrams[offsets[chunk.start] : offsets[chunk.stop]] = _trigram_hashes(
+            titles[chunk.start : chunk.stop], descriptions[chunk.start : chunk.stop]
         )
+
+    in_threads(shares_of(len(titles), _CHUNK_ROWS), hash_chunk)
     return trigrams, offsets
 
 

@@ -1,15 +1,17 @@
-"""Work shared with forked workers: every task done once, results in order, errors raised."""
+"""Work shared with forked workers and threads: every task done once, results in order, errors
+raised."""
 
 from __future__ import annotations
 
 import mmap
 import multiprocessing
 import os
+import threading
 import time
 
 import pytest
 
-from sync.cores import on_every_core
+from sync.cores import in_threads, on_every_core
 from sync.errors import OutputError
 
 FORKS = os.cpu_count() and os.cpu_count() > 1 and "fork" in multiprocessing.get_all_start_methods()
@@ -68,3 +70,22 @@ def test_a_worker_that_grew_is_replaced_and_no_task_is_lost() -> None:
     assert [square for square, _ in results] == [task * task for task in range(24)]
     workers = {pid for _, pid in results} - {os.getpid()}
     assert len(workers) > 1
+
+
+def _square_on_thread(task: int) -> tuple[int, int]:
+    time.sleep(0.02)  # the GIL is let go while waiting, as numpy lets it go while working
+    return task * task, threading.get_ident()
+
+
+def test_threads_do_every_task_and_give_the_results_in_order() -> None:
+    results = in_threads(list(range(20)), _square_on_thread)
+    assert [square for square, _ in results] == [task * task for task in range(20)]
+    if (os.cpu_count() or 1) > 1:
+        assert len({thread for _, thread in results}) > 1
+    assert in_threads([], _square_on_thread) == []
+
+
+@pytest.mark.parametrize("bad", [0, 7, 19])
+def test_an_error_in_a_thread_is_raised_here(bad: int) -> None:
+    with pytest.raises(OutputError, match=f"task {bad}: cannot write"):
+        in_threads(list(range(20)), _fails_at(bad))

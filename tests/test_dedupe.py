@@ -27,12 +27,14 @@ from sync.dedupe import (
     ALL_PAIRS_MAX_GROUP,
     CROSS_AUTHOR,
     DedupeResult,
+    _all_trigram_hashes,
     _common_letters_bound,
     _content_rows,
     _fold_all,
     _lengths,
     _Rows,
     _scores,
+    _trigram_hashes,
     apply_duplicates,
     content_similarity,
     find_duplicates,
@@ -992,3 +994,18 @@ def test_rows_linked_directly_or_through_others_share_their_earliest(case) -> No
 def test_a_long_chain_of_links_is_one_group() -> None:
     links = [(i + 1, i) for i in range(0, 5_000, 2)] + [(i, i + 1) for i in range(1, 5_000, 2)]
     assert set(dedupe._earliest_members(5_001, links[::-1])) == {0}
+
+
+def test_trigrams_hashed_a_few_rows_at_a_time_in_threads_are_those_of_every_row_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Each chunk writes into its own place in one array, from whichever thread takes it.
+    rows = _content_rows(generate_corpus(40, seed=5).responses)
+    whole = _trigram_hashes(rows.title, rows.description)
+    monkeypatch.setattr(dedupe, "_CHUNK_ROWS", 3)
+    trigrams, offsets = _all_trigram_hashes(rows.title, rows.description)
+    assert np.array_equal(trigrams, whole)
+    assert offsets[-1] == len(whole) and np.all(np.diff(offsets) >= 0)
+    for row in (0, 7, len(rows) - 1):
+        alone = _trigram_hashes(rows.title[row : row + 1], rows.description[row : row + 1])
+        assert np.array_equal(trigrams[offsets[row] : offsets[row + 1]], alone)
