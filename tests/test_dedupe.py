@@ -1009,3 +1009,21 @@ def test_trigrams_hashed_a_few_rows_at_a_time_in_threads_are_those_of_every_row_
     for row in (0, 7, len(rows) - 1):
         alone = _trigram_hashes(rows.title[row : row + 1], rows.description[row : row + 1])
         assert np.array_equal(trigrams[offsets[row] : offsets[row + 1]], alone)
+
+
+def test_the_bound_worked_out_a_few_texts_and_pairs_at_a_time_is_each_pairs_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Texts are counted and pairs bounded in chunks, each written into its place.
+    rows = _content_rows(generate_corpus(30, seed=3).responses)
+    texts, lengths = rows.description, rows.description_length
+    a_idx, b_idx = np.triu_indices(len(texts), k=1)
+    monkeypatch.setattr(dedupe, "_CHUNK_ROWS", 3)
+    monkeypatch.setattr(dedupe, "_PAIRS_AT_ONCE", 4)
+    chunked = _common_letters_bound(texts, lengths, a_idx, b_idx)
+    alone = [
+        _common_letters_bound(texts, lengths, np.array([a]), np.array([b]))[0]
+        for a, b in zip(a_idx.tolist(), b_idx.tolist(), strict=True)
+    ]
+    assert np.allclose(chunked, alone)
+    assert len(set(chunked.tolist())) > 1
