@@ -22,11 +22,12 @@ import ctypes.util
 import mmap
 import multiprocessing
 import os
+import queue
 import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -38,6 +39,7 @@ from .memory import shared_with_forks
 
 _Task = TypeVar("_Task")
 _Result = TypeVar("_Result")
+_Item = TypeVar("_Item")
 
 _PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 _PARENT_POLL_SECONDS = 1.0
@@ -220,6 +222,54 @@ def in_threads(tasks: Sequence[_Task], work: Callable[[_Task], _Result]) -> list
         return [work(task) for task in tasks]
     with ThreadPoolExecutor(threads) as pool:
         return list(pool.map(work, tasks))
+
+
+# Pieces made ahead of the caller at most, and how often a waiting maker looks whether the caller
+# has stopped taking them.
+_READ_AHEAD_DEPTH = 8
+_READ_AHEAD_POLL_SECONDS = 0.05
+
+
+def read_ahead(items: Iterator[_Item], depth: int = _READ_AHEAD_DEPTH) -> Iterator[_Item]:
+    """The items of `items`, in order, made by a thread while the caller works on the ones
+    before: at most `depth` wait. For a source that spends its time outside Python (a file read
+    and decompressed: zlib lets other threads run). Its error is raised here, in its place
+    among the items; the thread stops when the caller stops taking them."""
+    handed: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=depth)
+    stopped = threading.Event()
+
+    def hand(done: bool, item: Any) -> bool:
+        while not stopped.is_set():
+            try:
+                handed.put((done, item), timeout=_READ_AHEAD_POLL_SECONDS)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def make() -> None:
+        try:
+            for item in items:
+                if not hand(False, item):
+                    return
+        except BaseException as exc:  # raised in the caller's thread, where it belongs
+            hand(True, exc)
+            return
+        hand(True, None)
+
+    maker = threading.Thread(target=make, name="read-ahead", daemon=True)
+    maker.start()
+    try:
+        while True:
+            done, item = handed.get()
+            if done:
+                if item is not None:
+                    raise item
+                return
+            yield item
+    finally:
+        stopped.set()
+        maker.join()
 
 
 def _left(tasks: Sequence[object], taken: Any) -> bool:

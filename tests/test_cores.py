@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from sync.cores import in_threads, on_every_core
+from sync.cores import in_threads, on_every_core, read_ahead
 from sync.errors import OutputError
 
 FORKS = os.cpu_count() and os.cpu_count() > 1 and "fork" in multiprocessing.get_all_start_methods()
@@ -89,3 +89,40 @@ def test_threads_do_every_task_and_give_the_results_in_order() -> None:
 def test_an_error_in_a_thread_is_raised_here(bad: int) -> None:
     with pytest.raises(OutputError, match=f"task {bad}: cannot write"):
         in_threads(list(range(20)), _fails_at(bad))
+
+
+def _counted(made: list[int], last: int, bad: int | None = None):
+    for item in range(last):
+        if item == bad:
+            raise OutputError(f"piece {item}: cannot read")
+        made.append(item)
+        yield item
+
+
+def test_read_ahead_gives_every_item_in_order_and_makes_at_most_depth_ahead() -> None:
+    made: list[int] = []
+    taken = []
+    for item in read_ahead(_counted(made, 50), depth=3):
+        time.sleep(0.002)  # the maker runs ahead while the caller works
+        # What was made but not yet taken waits in the queue, or is about to.
+        assert len(made) - len(taken) <= 3 + 2
+        taken.append(item)
+    assert taken == list(range(50))
+
+
+def test_read_ahead_raises_the_makers_error_in_its_place() -> None:
+    taken = []
+    with pytest.raises(OutputError, match="piece 7: cannot read"):
+        for item in read_ahead(_counted([], 20, bad=7)):
+            taken.append(item)
+    assert taken == list(range(7))
+
+
+def test_read_ahead_stops_its_thread_when_the_caller_stops_taking() -> None:
+    before = threading.active_count()
+    made: list[int] = []
+    items = read_ahead(_counted(made, 10_000), depth=2)
+    assert [next(items) for _ in range(3)] == [0, 1, 2]
+    items.close()
+    assert threading.active_count() == before
+    assert len(made) < 10
