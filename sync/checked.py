@@ -54,6 +54,8 @@ _CLEANED_TEXTS = tuple(
 _CHUNK = 1 << 20
 _GZIP_WINDOW = 16 + zlib.MAX_WBITS  # zlib reads the gzip header and trailer
 _PRIVATE = 0o600  # personal data, as in the review state
+# What a damaged or foreign file raises as it is read: it is then not used.
+_UNREADABLE = (OSError, EOFError, zlib.error, ValueError, TypeError, KeyError, AttributeError)
 
 log = logging.getLogger(__name__)
 
@@ -273,8 +275,8 @@ class CheckedFile:
         their name, or cannot be read back whole."""
         try:
             with closing(_lines_of(self.path)) as lines:
-                head = json.loads(next(lines, b"{}"))
-                if head.get("format") != _FORMAT or head.get("key") != self.key:
+                head = self._head(next(lines, b""))
+                if head is None:
                     return None
                 self.repeated = True
                 if not head.get("kept"):
@@ -283,18 +285,30 @@ class CheckedFile:
                 responses = [_response(line) for line in lines]
         except FileNotFoundError:
             return None
-        except (
-            OSError,
-            EOFError,
-            zlib.error,
-            ValueError,
-            TypeError,
-            KeyError,
-            AttributeError,
-        ) as exc:
+        except _UNREADABLE as exc:
             log.info("%s not used: %s", self.path, exc)
             return None
         return Checked(sources, list(head["notes"]), responses, self.key, reused=True)
+
+    def sources(self) -> Checked | None:
+        """The sources and notes of the responses kept for these inputs, without the responses
+        (only the file's first line is read); None when it holds none for them."""
+        try:
+            with gzip.open(self.path) as handle:
+                head = self._head(handle.readline())
+            if head is None or head.get("kept") is not True:
+                return None
+            sources = [SourceInfo(*source) for source in head["sources"]]
+            return Checked(sources, list(head["notes"]), [], self.key, reused=True)
+        except (FileNotFoundError, *_UNREADABLE):
+            return None
+
+    def _head(self, line: bytes) -> dict[str, Any] | None:
+        """The file's first line, when it names these inputs in this format."""
+        head = json.loads(line or b"{}")
+        if head.get("format") != _FORMAT or head.get("key") != self.key:
+            return None
+        return head
 
     def keep(self, checked: Checked) -> None:
         """Staged beside the file; a value the file cannot hold, or a folder it cannot be

@@ -56,7 +56,9 @@ def summary_table(result: SyncResult) -> Table:
         sheet = f", sheet «{source.sheet}»" if source.sheet else ""
         name = Text(f"rows read from {source.name} ({source.kind}{sheet})")
         table.add_row(name, f"{source.rows:,}")
-    if report.checks_reused:
+    if report.last_summary is not None:
+        table.add_row("nothing changed since the last sync: only the report's time is new", "")
+    elif report.checks_reused:
         table.add_row("responses unchanged: checks of the last sync reused", "")
     table.add_row("valid", f"{figures['valid']:,}")
     table.add_row("invalid", f"{figures['invalid']:,}")
@@ -86,6 +88,7 @@ def summary_json(result: SyncResult) -> str:
         ],
         **result.report.summary(),
         "checks_reused": result.report.checks_reused,
+        "unchanged_round": result.report.last_summary is not None,
         "written": result.written,
         "refused_addresses": result.report.refused_addresses,
         "not_written": result.not_written,

@@ -21,7 +21,7 @@ from .dedupe import apply_duplicates, find_duplicates
 from .memory import no_cycle_collection, return_free_heap
 from .models import Response, SourceInfo, Status
 from .orgtree import OrgTree, Resolution, load_tree
-from .report import Report
+from .report import REPORT_FILE, Report
 from .responses import Choices, build_responses
 from .rules.checks import RuleContext, unknown_unit, validate
 from .rules.codes import Severity, code
@@ -143,6 +143,7 @@ class Inputs:
     google: GoogleSession | None = None
     # Where the checked responses are kept between syncs; None: not kept.
     checked: CheckedFile | None = None
+    tree: OrgTree | None = None  # None: loaded from the config's units file
 
 
 def _settle(
@@ -219,6 +220,13 @@ def _checked(settings: Settings, inputs: Inputs, tree: OrgTree, stage: _Stages) 
     return replace(checked, inputs_key=kept.key)
 
 
+def sync_time(settings: Settings, now: datetime | None = None) -> datetime:
+    """`now` (default: the clock) in the campaign's time zone, in whole seconds: a workbook
+    keeps milliseconds, so a finer time would read back different."""
+    zone = settings.campaign.zone
+    return (now or datetime.now(zone)).astimezone(zone).replace(microsecond=0)
+
+
 def build_report(
     settings: Settings,
     inputs: Inputs | None = None,
@@ -229,10 +237,8 @@ def build_report(
     Without `inputs`: the default templates, no review round, no Google connection."""
     inputs = inputs or Inputs(load_templates())
     stage = _Stages(on_stage)
-    zone = settings.campaign.zone
-    # Whole seconds: a workbook keeps milliseconds, so a finer time would read back different.
-    when = (now or datetime.now(zone)).astimezone(zone).replace(microsecond=0)
-    tree = load_tree(settings.units)
+    when = sync_time(settings, now)
+    tree = inputs.tree or load_tree(settings.units)
     checked = _checked(settings, inputs, tree, stage)
     for note in checked.notes:
         log.warning("%s", note)
@@ -280,18 +286,36 @@ def run_sync(
             build_report(settings, Inputs(templates, google=google), on_stage, now), []
         )
     kept = CheckedFile.of(out / CHECKED_FILE, settings, templates, google)
-    with kept_if_written(kept):
-        report = build_report(settings, Inputs(templates, store, google, kept), on_stage, now)
-        from .writers import write_outputs
+    when, tree = sync_time(settings, now), load_tree(settings.units)
+    from .writers import unchanged_round, write_outputs
 
-        started = time.perf_counter()
-        if on_stage:
-            on_stage("write")
-        report, written = write_outputs(report, settings, templates, store, out)
+    with kept_if_written(kept):
+        looked = _Stages(on_stage)
+        with looked("read"):
+            # The same inputs, with every output as the last sync left it: nothing to read.
+            # Only once their checked responses are kept, for the first sync that finds a change
+            # to take from there instead of checking every response again.
+            checked = kept.sources() if kept is not None else None
+            found = None
+            if checked is not None:
+                found = unchanged_round(settings, templates, store, tree, checked, when, out)
+        if checked is not None and found is not None:
+            for note in checked.notes:
+                log.warning("%s", note)
+            report, written = found, [str(out / REPORT_FILE)]
+        else:
+            inputs = Inputs(templates, store, google, kept, tree)
+            report = build_report(settings, inputs, on_stage, when)
+            started = time.perf_counter()
+            if on_stage:
+                on_stage("write")
+            report, written = write_outputs(report, settings, templates, store, out)
+            report.timings["write"] = time.perf_counter() - started
     from .form import close_form_if_due
 
     closed = close_form_if_due(settings, google, report.generated_at, out) if google else None
     if closed:
         written.append(closed)
-    report.timings["write"] = time.perf_counter() - started
+    for name, seconds in looked.timings.items():
+        report.timings[name] = report.timings.get(name, 0.0) + seconds
     return SyncResult(report, written, store.held())

@@ -46,6 +46,9 @@ class Report:
     # none: `sangkien check`, or a Google source whose Drive version is not given.
     inputs_key: str | None = None
     checks_reused: bool = False  # the responses as the last sync checked them, inputs unchanged
+    # The summary the last sync's report gave, for the same round found again before any
+    # response was read (`writers.unchanged_round`): `responses` and `tallies` are then empty.
+    last_summary: dict[str, Any] | None = None
 
     @cached_property
     def by_id(self) -> dict[str, Response]:
@@ -66,6 +69,8 @@ class Report:
         return sorted(found, key=lambda r: (r.source, r.row))
 
     def summary(self) -> dict[str, Any]:
+        if self.last_summary is not None:
+            return self.last_summary
         statuses = Counter(r.status for r in self.responses)
         codes = Counter(v.code for r in self.responses for v in r.violations)
         return {

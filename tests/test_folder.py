@@ -20,6 +20,7 @@ from typer.testing import CliRunner, Result
 
 from sync.cli import app
 from sync.config import read_settings
+from sync.console import summary_json
 from sync.errors import ExitCode
 from sync.pipeline import run_sync
 from sync.review import state as state_module
@@ -71,6 +72,52 @@ def test_an_unchanged_sync_writes_no_workbook(config: Path, tmp_path: Path) -> N
     written = _sync(config, datetime(2021, 4, 1, 17, 0, tzinfo=ZONE))
     assert [Path(p).name for p in written] == ["sync-report.json"]
     assert _stamps(out) == before
+
+
+def _sync_result(config: Path, now: datetime):
+    return run_sync(read_settings(config), now=now)
+
+
+def test_an_unchanged_round_is_settled_before_any_response_is_read(
+    config: Path, tmp_path: Path
+) -> None:
+    """Once the checked responses are kept, the same inputs with every output as the last sync
+    left it need neither a response nor a workbook read: the last report gets the new time and
+    its summary stands for this sync's. A saved workbook is a round of its own."""
+    out, report_file = tmp_path / "out", tmp_path / "out" / "sync-report.json"
+    _sync(config)
+    kept = _sync_result(config, datetime(2021, 4, 1, 9, 30, tzinfo=ZONE))  # keeps the responses
+    before, stamps = json.loads(report_file.read_text("utf-8")), _stamps(out)
+    result = _sync_result(config, datetime(2021, 4, 1, 17, 0, tzinfo=ZONE))
+    assert set(result.report.timings) == {"read"} and not result.report.responses
+    assert result.written == [str(report_file)] and _stamps(out) == stamps
+    after = json.loads(report_file.read_text("utf-8"))
+    assert after["generated_at"] == "2021-04-01T17:00:00+07:00"
+    assert {**after, "generated_at": ""} == {**before, "generated_at": ""}
+    assert result.report.summary() == kept.report.summary() == before["summary"]
+    assert result.report.sources == kept.report.sources
+    assert json.loads(summary_json(result))["unchanged_round"] is True
+    book = workbook(out, "P.TG.THPT")
+    openpyxl.load_workbook(book).save(book)  # an officer opens and saves it, changing nothing
+    saved = _sync_result(config, datetime(2021, 4, 1, 17, 30, tzinfo=ZONE))
+    assert "review" in saved.report.timings and saved.report.responses
+    assert json.loads(summary_json(saved))["unchanged_round"] is False
+
+
+@pytest.mark.parametrize("lost", ["report", "lookup"])
+def test_an_unchanged_round_missing_an_output_is_settled_as_usual(
+    config: Path, tmp_path: Path, lost: str
+) -> None:
+    out = tmp_path / "out"
+    _sync(config)
+    _sync(config)
+    gone = out / "sync-report.json" if lost == "report" else next(out.glob("*.xlsx"))
+    gone.unlink()
+    result = _sync_result(config, datetime(2021, 4, 1, 17, 0, tzinfo=ZONE))
+    assert "review" in result.report.timings and result.report.responses
+    assert gone.is_file()
+    report = json.loads((out / "sync-report.json").read_text("utf-8"))
+    assert len(report["responses"]) == len(result.report.responses)
 
 
 def test_an_officers_edit_rewrites_only_that_workbook(config: Path, tmp_path: Path) -> None:

@@ -522,7 +522,7 @@ class GoogleStore:
             self.left[unit_id] = "edited while the sync ran; sync again to take in what was typed"
             return False
 
-    def settled(self, steady: str) -> bool:
+    def settled(self, steady: str, units: Sequence[Unit]) -> bool:
         return False  # a spreadsheet has no stamp to show it untouched: each is checked
 
     def read(self, tree: OrgTree, units: Sequence[Unit]) -> dict[str, ReadBack | None]:

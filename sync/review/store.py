@@ -54,9 +54,10 @@ class ReviewStore(Protocol):
         after every write went through, committed together with the written files."""
         ...
 
-    def settled(self, steady: str) -> bool:
-        """Whether the last sync wrote the round `steady` names and every output is still
-        exactly as it left it: then this sync has nothing to write."""
+    def settled(self, steady: str, units: Sequence[Unit]) -> bool:
+        """Whether the last sync wrote the round `steady` names and every output (the `units`'
+        and the public lookup) is still exactly as it left it: then this sync has nothing to
+        write. Asked before the outputs are read too."""
         ...
 
     def held(self) -> dict[str, str]:

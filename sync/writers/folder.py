@@ -229,14 +229,18 @@ class WorkbookFolder(StateFiles):
     def held(self) -> dict[str, str]:
         return {str(path): why for path, why in self.left.items()}
 
-    def settled(self, steady: str) -> bool:
-        remembered, lookup = self.previous(), self._lookup_path()
-        return (
-            remembered.steady == steady
-            and not self.left
-            and set(self.paths) <= self.untouched  # every workbook exactly as last written
-            and lookup.is_file()
-            and _stamp(lookup) == remembered.stamps.get(self._key(lookup))
+    def settled(self, steady: str, units: Sequence[Unit]) -> bool:
+        """Each file is looked at now: before the workbooks are read, a round found settled
+        needs no response read either (`writers.unchanged_round`)."""
+        remembered = self.previous()
+        if remembered.steady != steady or self.left:
+            return False
+        paths = [self.path(unit) for unit in units] + [self._lookup_path()]
+        return all(
+            path.is_file()
+            and _why_left(path) is None
+            and _stamp(path) == remembered.stamps.get(self._key(path))
+            for path in paths
         )
 
     def _lookup_path(self) -> Path:
