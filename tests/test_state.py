@@ -16,6 +16,7 @@ from sync.review.state import (
     Entry,
     Mark,
     ReviewState,
+    load_last_round,
     load_state,
     state_text,
 )
@@ -99,3 +100,40 @@ def test_a_large_state_loads_without_rescanning_memory(tmp_path: Path, collectio
     assert load_state(tmp_path / "damaged.json").unreadable
     # At most one, once the state is read: of the objects just made, not of all memory again.
     assert len(collections) <= 1 and gc.isenabled()
+
+
+def _saved(tmp_path: Path, state: ReviewState) -> Path:
+    path = tmp_path / STATE_FILE
+    path.write_text("".join(state_text(state)), encoding="utf-8")
+    return path
+
+
+def test_the_last_round_is_read_from_the_end_of_the_file_as_the_whole_state_gives_it(
+    tmp_path: Path,
+) -> None:
+    # A reviewed title quoting the very bytes that mark where the last round begins.
+    tricky = Entry(review={"appraisal": "passed"}, title='x}, "books": {"a": 1}, "steady": "no"')
+    saved = ReviewState(
+        initiatives={"SK-1": Mark("0000000a", "valid", "grassroots", "U1")},
+        units={"U1": {"SK-1": tricky}},
+        books={"1-tinh/a.xlsx": "f1"},
+        stamps={"1-tinh/a.xlsx": "10:20:30", "tra-cuu.xlsx": "1:2:3"},
+        unplaced=['U1|}, "books": '],
+        steady="round-key",
+    )
+    last = load_last_round(_saved(tmp_path, saved))
+    whole = load_state(tmp_path / STATE_FILE)
+    assert last is not None and whole.units["U1"]["SK-1"].title == tricky.title
+    assert (last.steady, last.stamps) == (whole.steady, whole.stamps) == (
+        "round-key", saved.stamps)  # fmt: skip
+    assert load_last_round(_saved(tmp_path, ReviewState())) is not None  # no unit at all
+
+
+@pytest.mark.parametrize(
+    "text", ["", "not json", '{"version": 2, "initiatives": {}, "units": {}}', '{"units": {']
+)
+def test_no_last_round_from_a_file_that_does_not_end_with_one(tmp_path: Path, text: str) -> None:
+    path = tmp_path / STATE_FILE
+    path.write_text(text, encoding="utf-8")
+    assert load_last_round(path) is None
+    assert load_last_round(tmp_path / "missing.json") is None

@@ -25,7 +25,14 @@ from ..orgtree import OrgTree, Unit
 from ..paths import output_path
 from ..review.audit import AUDIT_FILE, AuditEntry
 from ..review.settle import ReadBack, Row
-from ..review.state import STATE_FILE, ReviewState, load_state, state_text
+from ..review.state import (
+    STATE_FILE,
+    LastRound,
+    ReviewState,
+    load_last_round,
+    load_state,
+    state_text,
+)
 from ..review.store import Written
 from ..review.values import canonical
 from ..templates import SheetLayout, Templates
@@ -232,16 +239,24 @@ class WorkbookFolder(StateFiles):
     def settled(self, steady: str, units: Sequence[Unit]) -> bool:
         """Each file is looked at now: before the workbooks are read, a round found settled
         needs no response read either (`writers.unchanged_round`)."""
-        remembered = self.previous()
-        if remembered.steady != steady or self.left:
+        last = self._last_round()
+        if last is None or last.steady != steady or self.left:
             return False
         paths = [self.path(unit) for unit in units] + [self._lookup_path()]
         return all(
             path.is_file()
             and _why_left(path) is None
-            and _stamp(path) == remembered.stamps.get(self._key(path))
+            and _stamp(path) == last.stamps.get(self._key(path))
             for path in paths
         )
+
+    def _last_round(self) -> LastRound | None:
+        """From the state loaded already, else from the end of its file alone."""
+        if self.remembered is not None:
+            return LastRound(self.remembered.steady, self.remembered.stamps)
+        if not self.read_only:
+            recover(self.folder)
+        return load_last_round(self.folder / STATE_FILE)
 
     def _lookup_path(self) -> Path:
         return output_path(self.folder, self.templates.review.lookup_file)
