@@ -232,9 +232,10 @@ _READ_AHEAD_POLL_SECONDS = 0.05
 
 def read_ahead(items: Iterator[_Item], depth: int = _READ_AHEAD_DEPTH) -> Iterator[_Item]:
     """The items of `items`, in order, made by a thread while the caller works on the ones
-    before: at most `depth` wait. For a source that spends its time outside Python (a file read
-    and decompressed: zlib lets other threads run). Its error is raised here, in its place
-    among the items; the thread stops when the caller stops taking them."""
+    before: at most `depth` wait. It gains when one side spends its time outside Python, which
+    lets the other run: a file unzipped while the caller decodes it, lines encoded while the
+    caller compresses them (zlib). Its error is raised here, in its place among the items; the
+    thread stops when the caller stops taking them."""
     handed: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=depth)
     stopped = threading.Event()
 
