@@ -314,7 +314,7 @@ class CheckedFile:
                 return None
             sources = [SourceInfo(*source) for source in head["sources"]]
             return Checked(sources, list(head["notes"]), [], self.key, reused=True)
-        except (FileNotFoundError, *_UNREADABLE):
+        except _UNREADABLE:  # a missing file too
             return None
 
     def _head(self, line: bytes) -> dict[str, Any] | None:
