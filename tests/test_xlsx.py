@@ -4,6 +4,8 @@ types, formats and row heights, in streamed books and in books built in memory."
 from __future__ import annotations
 
 import io
+import zipfile
+import zlib
 from datetime import date, datetime
 from pathlib import Path
 
@@ -147,6 +149,22 @@ def test_rows_xlsxwriter_writes_itself_keep_their_place(tmp_path: Path, streamed
     assert sheet["A4"].value == "a_x0001_b"  # XlsxWriter's escape, which openpyxl leaves as is
     assert sheet["A7"].value == "x" * 32_767
     assert sheet.max_row == 10
+
+
+@pytest.mark.parametrize("streamed", [True, False])
+def test_every_part_is_deflated_at_the_workbooks_level(tmp_path: Path, streamed: bool) -> None:
+    """XlsxWriter takes zlib's default level; the workbooks are deflated faster, in both of the
+    ways it writes a part (from a temporary file, from memory)."""
+    rows: list[list[Value]] = [[f"sáng kiến {n}", n, n / 3, date(2021, 3, 1)] for n in range(500)]
+    _write(tmp_path / "book.xlsx", _tab(rows), streamed)
+    with zipfile.ZipFile(tmp_path / "book.xlsx") as archive:
+        parts = [(entry, archive.read(entry)) for entry in archive.infolist()]
+    assert len(parts) > 5
+    for entry, content in parts:
+        deflate = zlib.compressobj(xlsx.DEFLATE_LEVEL, zlib.DEFLATED, -15)
+        deflated = deflate.compress(content) + deflate.flush()
+        assert entry.compress_type == zipfile.ZIP_DEFLATED, entry.filename
+        assert entry.compress_size == len(deflated), entry.filename
 
 
 def test_formula_looking_text_is_written_as_text(tmp_path: Path) -> None:
