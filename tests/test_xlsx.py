@@ -4,6 +4,7 @@ types, formats and row heights, in streamed books and in books built in memory."
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 import zlib
 from datetime import date, datetime
@@ -203,3 +204,12 @@ def test_shared_strings_are_written_as_xlsxwriter_writes_them(strings: list[str]
     text XlsxWriter escapes its own way or takes for rich text are left to it."""
     mine = _shared_strings_xml(xlsx._SharedStrings, strings)
     assert mine == _shared_strings_xml(SharedStrings, strings)
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.one_of(_TEXT, st.sampled_from([*_TRICKY, "_x00e9", "x_X1F2a_", "\ufffe", "\t\n"])))
+def test_text_xlsxwriter_escapes_its_own_way_is_found(text: str) -> None:
+    """The checks in turn find what one pattern of both finds: a control character (but the
+    tab and the line break) or a non-character, or an "_xHHHH_"."""
+    one_pattern = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
+    assert xlsx._escaped_its_own_way(text) == bool(one_pattern.search(text))

@@ -212,15 +212,29 @@ class _TabSheet(Worksheet):
         self._xml_end_tag("sheetData")
 
 
-def _own_escapes(controls: str) -> re.Pattern[str]:
-    return re.compile(f"[{controls}\\ufffe\\uffff]|_x[0-9a-fA-F]{{4}}_")
+def _controls(controls: str) -> re.Pattern[str]:
+    return re.compile(f"[{controls}\\ufffe\\uffff]")
 
 
 # Text XlsxWriter escapes in ways of its own (control characters, its "_xHHHH_" escapes): such a
 # row goes through XlsxWriter's cells.
-_OWN_ESCAPES = _own_escapes(r"\x00-\x08\x0b-\x1f")
+_CONTROLS = _controls(r"\x00-\x08\x0b-\x1f")
 # The same but for "\x01", which parts the strings of a shared strings table (`_SharedStrings`).
-_OWN_ESCAPES_BUT_SEPARATOR = _own_escapes(r"\x00\x02-\x08\x0b-\x1f")
+_CONTROLS_BUT_SEPARATOR = _controls(r"\x00\x02-\x08\x0b-\x1f")
+_HEX_ESCAPE = re.compile("_x[0-9a-fA-F]{4}_")
+
+
+def _escaped_its_own_way(text: str, controls: re.Pattern[str] = _CONTROLS) -> bool:
+    """Whether `text` holds a character of `controls` or an "_xHHHH_" that XlsxWriter escapes
+    its own way. Cheapest first: text that is all printable holds no control character, and
+    most holds no "_x" (one pattern of both, tried at every character, took four times as
+    long)."""
+    return bool(
+        (not text.isprintable() and controls.search(text))
+        or ("_x" in text and _HEX_ESCAPE.search(text))
+    )
+
+
 _ROWS_PER_WRITE = 2_000
 _COPY_BYTES = 1 << 20
 
@@ -267,7 +281,7 @@ class _RowXml:
         xml = "".join(parts)
         # Inline text XlsxWriter would escape its own way: searched once a row, as no tag or
         # escape this writer adds holds such a character or "_x" and four hex digits.
-        if shared is None and _OWN_ESCAPES.search(xml):
+        if shared is None and _escaped_its_own_way(xml):
             return None
         return xml
 
@@ -304,7 +318,7 @@ class _SharedStrings(SharedStrings):
         # "\x01", a control character, parts them: a table where it splits off more pieces
         # than it has strings holds one, and is left to XlsxWriter.
         joined = "\x01".join(strings)
-        own_way = _OWN_ESCAPES_BUT_SEPARATOR.search(joined) or "<r>" in joined
+        own_way = _escaped_its_own_way(joined, _CONTROLS_BUT_SEPARATOR) or "<r>" in joined
         if own_way or joined.count("\x01") != len(strings) - 1:
             super()._write_sst_strings()
             return
