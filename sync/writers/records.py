@@ -15,7 +15,7 @@ from ..config import Settings
 from ..models import Response, Status, Violation
 from ..orgtree import Unit
 from ..report import Report
-from ..review.stage import ValueTable
+from ..review.stage import ValueTable, picker
 from ..review.values import APPRAISAL, BENEFIT, SCORE, appraisal, review_words
 from ..rules.codes import REGISTRY, Category, Severity, code
 from ..tally import Tally, author_keys
@@ -248,19 +248,21 @@ class Renderer:
     def initiatives(self, unit_id: str) -> Sheet:
         layout = self.layouts["initiatives"].for_tier(self.tree[unit_id].tier)
         values = self.initiative_values
-        # Each column's place among the initiative's own values (None: a review column).
+        keys = layout.column_keys()
+        # Each column's place among the initiative's own values; a review column's is that of
+        # the None put after them. One pick makes a row, the review cells then go over it.
         places = dict(zip(values.keys, range(len(values.keys)), strict=True))
-        columns = [(key, places.get(key)) for key in layout.column_keys()]
+        pick = picker([places.get(key, len(values.keys)) for key in keys])
+        positions: dict[str, list[int]] = {}
+        for position, key in enumerate(keys):
+            positions.setdefault(key, []).append(position)
         rows = []
         for response in self.listed(unit_id):
-            own = values.rows[response.id]
-            review = self._review_values(unit_id, response.id)  # over the own value of its key
-            rows.append(
-                [
-                    review[key] if key in review else None if place is None else own[place]
-                    for key, place in columns
-                ]
-            )
+            row = list(pick((*values.rows[response.id], None)))
+            for key, value in self._review_values(unit_id, response.id).items():
+                for position in positions.get(key, ()):
+                    row[position] = value  # over the own value of its key
+            rows.append(row)
         return Sheet(layout, rows)
 
     def all_initiatives(self, unit_id: str) -> Sheet:

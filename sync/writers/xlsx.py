@@ -374,7 +374,7 @@ xlsxwriter.workbook.ZipFile = _ZipFile  # type: ignore[misc]
 
 class Book(xlsxwriter.Workbook):
     """XlsxWriter's workbook with the faster shared strings writer (`_get_packager` is the
-    override XlsxWriter provides for its packager)."""
+    override XlsxWriter provides for its packager), packed by `_ZipFile`."""
 
     def _get_packager(self) -> Packager:
         return _Packager()
