@@ -7,9 +7,11 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -22,11 +24,14 @@ from sync.cli import app
 from sync.config import read_settings
 from sync.console import summary_json
 from sync.errors import ExitCode
+from sync.orgtree import load_tree
 from sync.pipeline import run_sync
 from sync.review import state as state_module
 from sync.review.audit import AUDIT_FILE
 from sync.review.state import STATE_FILE, Entry, Mark, ReviewState, load_state, state_text
+from sync.review.store import Written
 from sync.writers.atomic import TEMPORARY_MARK, recover
+from sync.writers.folder import WorkbookFolder
 from tests.officer import delete_row, edit, rows_by_id, workbook
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -148,6 +153,42 @@ def test_a_new_nomination_logs_no_false_overwritten(config: Path, tmp_path: Path
     written = _sync(config, datetime(2021, 4, 1, 11, 0, tzinfo=ZONE))
     assert not [e for e in _audit(out) if e["change"] == "overwritten"]
     assert not [p for p in written if p.endswith(".xlsx")]
+
+
+def test_the_writers_digests_keep_the_state_the_sync_would_work_out(
+    config: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """Each process that writes a review list hands back its digests. The state they make is
+    the one the sync keeps when it works every digest out after writing (as it does for a
+    workbook left open), and so is the audit."""
+    out, again = tmp_path / "out", tmp_path / "again"
+    _sync(config)
+    book = workbook(out, "P.TG.THPT")
+    first = next(iter(rows_by_id(book)))
+    edit(book, first, {APPRAISAL: "Đạt", SCORE: 90, NOMINATE: "x"})
+    shutil.copytree(out, again)
+    handed_back: list[set[str]] = []
+    write = WorkbookFolder.write
+
+    def writes(dropped: bool):
+        def write_and_look(store: WorkbookFolder, books, audit) -> Written:
+            written = write(store, books, audit)
+            handed_back.append(set(written.digests))
+            return replace(written, digests={}) if dropped else written
+
+        return write_and_look
+
+    settings, moment = read_settings(config), datetime(2021, 4, 1, 10, 0, tzinfo=ZONE)
+    monkeypatch.setattr(WorkbookFolder, "write", writes(dropped=False))
+    run_sync(settings, out, now=moment)
+    monkeypatch.setattr(WorkbookFolder, "write", writes(dropped=True))
+    run_sync(settings, again, now=moment)
+    units = {unit.id for unit in load_tree(settings.units) if unit.tier in settings.output.tiers}
+    assert handed_back == [units, units]
+    kept, worked_out = (json.loads((folder / STATE_FILE).read_text()) for folder in (out, again))
+    assert first in kept["units"]["P.TG"]["entries"]  # nominated: on the superior's list
+    assert {**kept, "stamps": None} == {**worked_out, "stamps": None}
+    assert _audit(out) == _audit(again)
 
 
 def test_state_remembers_what_each_workbook_holds(config: Path, tmp_path: Path) -> None:

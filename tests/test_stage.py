@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
+from sync.cores import ROWS_PER_SHARE
 from sync.models import Response
-from sync.review.stage import ValueTable, initiative_marks, picker, value_digests
+from sync.review.stage import ValueTable, initiative_marks, picker, value_digests, value_marks
 from sync.review.values import fingerprint
 
 VALUES: dict[str, dict[str, Any]] = {
@@ -49,6 +50,19 @@ def test_repeated_values_digest_as_each_alone(column: list[Any]) -> None:
     assert [row for (row,) in value_digests(table).rows.values()] == list(map(fingerprint, column))
 
 
+def test_a_table_of_many_initiatives_digests_the_same_on_every_core() -> None:
+    """From a share of rows up, the columns are digested by a process per core."""
+    count = ROWS_PER_SHARE + 3
+    table = ValueTable.from_items(
+        (f"SK-{n}", {"id": f"SK-{n}", "unit": f"Đơn vị {n % 7}", "row": n, "start": None})
+        for n in range(count)
+    )
+    digests = value_digests(table)
+    for initiative, values in table.rows.items():
+        assert digests.rows[initiative] == tuple(map(fingerprint, values))
+    assert len(digests.rows) == count
+
+
 def test_a_value_table_refuses_initiatives_with_other_keys() -> None:
     odd = {**VALUES, "SK-3": {"id": "SK-3", "title": "Thiếu cột"}}
     with pytest.raises(ValueError, match="SK-3"):
@@ -74,15 +88,12 @@ def test_a_marks_digest_covers_every_value_but_the_problems() -> None:
         for initiative, values in VALUES.items()
     ]
     outcome: Any = SimpleNamespace(flow=SimpleNamespace(tier_reached=dict.fromkeys(VALUES, "x")))
-    marks = initiative_marks(
-        outcome, responses, value_digests(ValueTable.from_items(VALUES.items()))
-    )
+    digests = value_marks(value_digests(ValueTable.from_items(VALUES.items())))
+    marks = initiative_marks(outcome, responses, digests)
     for initiative, values in VALUES.items():
         kept = [fingerprint(values[k]) for k in sorted(values) if k != "problems"]
         assert marks[initiative].digest == fingerprint("\x1f".join(kept))
         assert marks[initiative].tier == "x"
     with_problem = {**VALUES, "SK-1": {**VALUES["SK-1"], "problems": "[E] mới"}}
-    again = initiative_marks(
-        outcome, responses, value_digests(ValueTable.from_items(with_problem.items()))
-    )
-    assert again["SK-1"].digest == marks["SK-1"].digest
+    again = value_marks(value_digests(ValueTable.from_items(with_problem.items())))
+    assert again["SK-1"] == marks["SK-1"].digest

@@ -15,6 +15,7 @@ from operator import itemgetter
 from typing import Any
 
 from ..config import Settings
+from ..cores import ROWS_PER_SHARE, on_every_core
 from ..models import Response
 from ..orgtree import OrgTree
 from ..templates import Templates
@@ -140,9 +141,16 @@ def picker(keys: Sequence[Any]) -> Callable[[Any], tuple[Any, ...]]:
 
 def value_digests(values: ValueTable) -> ValueTable:
     """Per initiative, the digest of each of its sync-owned values: taken once, for its mark in
-    the state and for every sheet row that shows it."""
-    columns = [_digested_column(column) for column in zip(*values.rows.values(), strict=True)]
-    rows = zip(*columns, strict=True) if columns else (() for _ in values.rows)
+    the state and for every sheet row that shows it, by the process that writes the row."""
+    columns = list(zip(*values.rows.values(), strict=True))
+    # A column to a task: each process digests whole columns, and the values stay where the
+    # fork left them (only the digests are sent back). A table smaller than one share of rows
+    # is not worth a fork.
+    if len(values.rows) >= ROWS_PER_SHARE:
+        digested = on_every_core(columns, _digested_column)
+    else:
+        digested = list(map(_digested_column, columns))
+    rows = zip(*digested, strict=True) if digested else (() for _ in values.rows)
     return ValueTable(values.keys, dict(zip(values.rows, rows, strict=True)))
 
 
@@ -159,23 +167,28 @@ def _digested_column(column: tuple[Any, ...]) -> list[str]:
     return list(map(fingerprint, column))
 
 
-def initiative_marks(
-    outcome: Outcome, responses: list[Response], digests: ValueTable
-) -> dict[str, Mark]:
-    """Per initiative, what the audit log compares next time: one digest of its sync-owned
-    values (`value_digests`, the problems left out), its status, the tier it reached and unit."""
-    tiers = outcome.flow.tier_reached
+def value_marks(digests: ValueTable) -> dict[str, str]:
+    """Per initiative, the one digest its mark keeps: of its sync-owned values' digests
+    (`value_digests`), the problems left out."""
     compared = picker([digests.keys.index(k) for k in sorted(digests.keys) if k != "problems"])
-    marks = {}
-    for response in responses:
-        content = "\x1f".join(compared(digests.rows[response.id]))
-        marks[response.id] = Mark(
-            digest=fingerprint(content),
+    return {i: fingerprint("\x1f".join(compared(row))) for i, row in digests.rows.items()}
+
+
+def initiative_marks(
+    outcome: Outcome, responses: list[Response], digests: Mapping[str, str]
+) -> dict[str, Mark]:
+    """Per initiative, what the audit log compares next time: the digest of its values
+    (`value_marks`), its status, the tier it reached and unit."""
+    tiers = outcome.flow.tier_reached
+    return {
+        response.id: Mark(
+            digest=digests[response.id],
             status=str(response.status),
             tier=tiers[response.id],
             unit_id=response.unit_id or response.superior_id,
         )
-    return marks
+        for response in responses
+    }
 
 
 def remember(

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from ..writers.books import Books
     from .audit import AuditEntry
     from .settle import ReadBack
-    from .state import ReviewState
+    from .state import Cells, ReviewState
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,9 @@ class Written:
 
     paths: list[str]
     refused_addresses: list[dict[str, str]] = field(default_factory=list)
+    # Per unit, its review list's digests (`Books.digests`), where the store worked them out as
+    # it wrote.
+    digests: Mapping[str, dict[str, Cells]] = field(default_factory=dict)
 
 
 class ReviewStore(Protocol):

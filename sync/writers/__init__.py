@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
 from datetime import datetime
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +18,7 @@ from ..memory import no_cycle_collection
 from ..models import Response
 from ..orgtree import OrgTree
 from ..report import REPORT_FILE, Report, report_file_text, report_json
+from ..review.stage import value_digests
 from ..templates import Templates
 from .atomic import write_text_atomic
 from .books import Books, remembered, reviewing_units
@@ -27,7 +27,7 @@ from .records import Renderer
 
 if TYPE_CHECKING:
     from ..review.audit import AuditEntry
-    from ..review.state import ReviewState
+    from ..review.state import Cells, ReviewState
     from ..review.store import ReviewStore
 
 
@@ -139,18 +139,22 @@ def write_outputs(
             write_text_atomic(report_file, report_text(report, store.held))
         return report, [str(report_file)]
     renderer = Renderer(report, settings, templates)
+    books = Books(renderer, tuple(units), value_digests(renderer.initiative_values))
+    kept: list[tuple[ReviewState, list[AuditEntry]]] = []
 
-    @cache
-    def remember_round() -> tuple[ReviewState, list[AuditEntry]]:
+    def remember_round(
+        digested: Mapping[str, dict[str, Cells]],
+    ) -> tuple[ReviewState, list[AuditEntry]]:
         """Worked out once, when first needed: a folder of workbooks needs it only after its
-        forked writers are done, which then do not each start with it in memory. Each unit's
-        review list is rendered again here: no process kept every book it rendered."""
-        listed = {unit.id: renderer.initiatives(unit.id) for unit in units}
-        return remembered(report, renderer, listed)
+        forked writers are done (which then do not each start with it in memory) and hand back
+        the digests of the lists they wrote; Google spreadsheets, for their audit tab, before."""
+        if not kept:
+            kept.append(remembered(report, books, digested))
+        return kept[0]
 
-    written = store.write(Books(renderer, tuple(units)), lambda: remember_round()[1])
+    written = store.write(books, lambda: remember_round({})[1])
     with no_cycle_collection():  # the state: plain data by the million
-        state, entries = remember_round()
+        state, entries = remember_round(written.digests)
         state.steady = steady
         report = replace(report, refused_addresses=written.refused_addresses)
         store.save(state, entries, {report_file: report_text(report, store.held)})

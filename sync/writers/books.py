@@ -15,7 +15,7 @@ from ..memory import no_cycle_collection
 from ..orgtree import OrgTree, Unit
 from ..report import Report
 from ..review.audit import AuditEntry
-from ..review.stage import ValueTable, initiative_marks, picker, remember, value_digests
+from ..review.stage import ValueTable, initiative_marks, picker, remember, value_marks
 from ..review.state import Cells, ReviewState
 from ..review.values import fingerprint
 from ..templates import SheetLayout, Templates
@@ -37,6 +37,9 @@ class Books:
 
     renderer: Renderer
     units: tuple[Unit, ...]
+    # Each initiative's values digested (`value_digests`) before any book is written: every
+    # process that writes a review list reuses them for the digests of its rows.
+    value_digests: ValueTable
 
     @property
     def tree(self) -> OrgTree:
@@ -46,6 +49,11 @@ class Books:
     def book(self, unit: Unit) -> UnitBook:
         with no_cycle_collection():
             return unit_book(self.renderer, unit)
+
+    def digests(self, listed: Sheet) -> dict[str, Cells]:
+        """What the state keeps of a unit's review list as written (see `sheet_digests`),
+        worked out by the process that wrote it: a share of the round's on each core."""
+        return sheet_digests(listed, self.renderer.initiative_values, self.value_digests)
 
     def lookup(self) -> Sheet:
         with no_cycle_collection():
@@ -144,18 +152,20 @@ def sheet_digests(
 
 
 def remembered(
-    report: Report, renderer: Renderer, listed: Mapping[str, Sheet]
+    report: Report, books: Books, digested: Mapping[str, dict[str, Cells]]
 ) -> tuple[ReviewState, list[AuditEntry]]:
     """The state to keep once the books are written, and the audit entries of the round.
-    `listed`: each reviewing unit's review list as written."""
+    `digested`: per unit, the digests of its review list that the store worked out as it wrote
+    (`Books.digests`); a unit's list it did not (a workbook left as it was, a store that keeps
+    none) is rendered again here."""
     assert report.review is not None
-    values = renderer.initiative_values
-    digests = value_digests(values)
-    written: Mapping[str, dict[str, Cells]] = {
-        unit_id: sheet_digests(sheet, values, digests) for unit_id, sheet in listed.items()
+    renderer = books.renderer
+    written = {
+        unit.id: digested[unit.id]
+        if unit.id in digested
+        else books.digests(renderer.initiatives(unit.id))
+        for unit in books.units
     }
-    marks = initiative_marks(report.review, report.responses, digests)
-    # A tuple per initiative, a million of them at national scale: gone before the state is built.
-    del digests
+    marks = initiative_marks(report.review, report.responses, value_marks(books.value_digests))
     headers = {c.key: c.header for c in renderer.layouts["initiatives"].columns}
     return remember(report.review, report.responses, marks, written, headers, report.generated_at)

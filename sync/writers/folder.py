@@ -27,6 +27,7 @@ from ..review.audit import AUDIT_FILE, AuditEntry
 from ..review.settle import ReadBack, Row
 from ..review.state import (
     STATE_FILE,
+    Cells,
     LastRound,
     ReviewState,
     load_last_round,
@@ -147,6 +148,7 @@ class _Settled:
     fingerprint: str  # of what the workbook holds (see `_fingerprint`)
     stamp: str  # of the file as it will be
     written: bool  # False: the folder already held exactly this
+    digests: dict[str, Cells] | None  # of the unit's review list (None: the public lookup)
 
 
 def _tab_as_written(sheet: Sheet, found: list[Row]) -> bool:
@@ -311,15 +313,18 @@ class WorkbookFolder(StateFiles):
         exactly what would be written (same fingerprint, officers' tabs as written)."""
         job, book = self.job(books, task.unit)
         fingerprint = self._fingerprint(job, base)
+        digests = None if book is None else books.digests(book.initiatives)
         path = job.path
         unchanged = self.previous().books.get(self._key(path)) == fingerprint and path.is_file()
         if unchanged and (book is None or self._as_written(book)):
             # Checked to hold what it would be, as it was when read (an officer's save since
             # then shows as a change next time).
-            return _Settled(fingerprint, self.seen.get(path) or _stamp(path), written=False)
+            stamp = self.seen.get(path) or _stamp(path)
+            return _Settled(fingerprint, stamp, written=False, digests=digests)
         carried = self._carried(task.unit, path)
         write_workbook(path, self.templates, job.sheets, job.dashboard, carried, into=task.into)
-        return _Settled(fingerprint, _stamp(task.into), written=True)  # a rename keeps all three
+        # A rename keeps all three parts of the stamp.
+        return _Settled(fingerprint, _stamp(task.into), written=True, digests=digests)
 
     def _keep_remembered(self, key: str, remembered: ReviewState) -> None:
         """A workbook left as it is: what the last write put there, still."""
@@ -351,9 +356,11 @@ class WorkbookFolder(StateFiles):
         except BaseException:
             self.commit.discard()
             raise
-        written = set()
+        written, digested = set(), {}
         for task, outcome in zip(largest_first, settled, strict=True):
             key = self._key(task.path)
+            if task.unit is not None and outcome.digests is not None:
+                digested[task.unit.id] = outcome.digests
             self.fingerprints[key], self.stamps[key] = outcome.fingerprint, outcome.stamp
             if outcome.written:
                 written.add(task.path)
@@ -361,7 +368,7 @@ class WorkbookFolder(StateFiles):
                     self.staged[task.path] = task.into
             else:
                 self.commit.unstage(task.into)
-        return Written([str(task.path) for task in tasks if task.path in written])
+        return Written([str(task.path) for task in tasks if task.path in written], digests=digested)
 
     def _hold_changed_since_read(self) -> None:
         """A unit's workbook saved, opened or made read-only while the sync ran is not replaced:
