@@ -22,6 +22,7 @@ from sync.writers.atomic import (
     JOURNAL_FILE,
     TEMPORARY_MARK,
     Commit,
+    Document,
     atomic_file,
     private_append,
     recover,
@@ -110,9 +111,13 @@ def test_a_sync_shares_its_workbooks_and_keeps_state_and_audit_private(
 
 def _staged(folder: Path) -> Commit:
     commit = Commit(folder)
-    commit.stage_text(folder / "a" / "book.xlsx", "new book")
-    commit.stage_text(folder / "state.json", "new state", private=True)
-    commit.stage_append(folder / "audit.jsonl", "second\n")
+    commit.stage_documents(
+        [
+            Document(folder / "a" / "book.xlsx", "new book"),
+            Document(folder / "state.json", "new state", private=True),
+            Document(folder / "audit.jsonl", "second\n", append=True),
+        ]
+    )
     return commit
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import stat
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 from importlib.metadata import PackageNotFoundError, version
@@ -38,7 +38,7 @@ from ..review.store import Written
 from ..review.values import canonical
 from ..templates import SheetLayout, Templates
 from ..text import fold
-from .atomic import Commit, Text, recover
+from .atomic import Commit, Document, Text, recover
 from .books import Books, UnitBook
 from .carry import Carried, read_carried
 from .readback import lock_files, read_review
@@ -54,9 +54,9 @@ def workbook_path(out_dir: Path, unit: Unit, templates: Templates) -> Path:
     return output_path(out_dir, folder, f"{unit.id} {slug}.xlsx")
 
 
-def audit_lines(entries: list[AuditEntry]) -> str:
+def audit_lines(entries: list[AuditEntry]) -> Iterator[str]:
     """The audit log only ever grows: one JSON object per line, appended."""
-    return "".join(json.dumps(entry, ensure_ascii=False) + "\n" for entry in entries)
+    return (json.dumps(entry, ensure_ascii=False) + "\n" for entry in entries)
 
 
 @dataclass(slots=True)
@@ -96,10 +96,13 @@ class StateFiles:
         """The state, the audit lines and `documents` (the JSON report) committed together with
         whatever the store staged before."""
         try:
-            self.commit.stage_text(self.folder / STATE_FILE, state_text(state), private=True)
-            for path, document in documents.items():
-                self.commit.stage_text(path, document)
-            self.commit.stage_append(self.folder / AUDIT_FILE, audit_lines(entries))
+            self.commit.stage_documents(
+                [
+                    Document(self.folder / STATE_FILE, state_text(state), private=True),
+                    *(Document(path, text) for path, text in documents.items()),
+                    Document(self.folder / AUDIT_FILE, audit_lines(entries), append=True),
+                ]
+            )
         except BaseException:
             self.commit.discard()
             raise
