@@ -139,14 +139,14 @@ def picker(keys: Sequence[Any]) -> Callable[[Any], tuple[Any, ...]]:
     return itemgetter(*keys)
 
 
-def value_digests(values: ValueTable) -> ValueTable:
+def value_digests(values: ValueTable, *, every_core: bool = False) -> ValueTable:
     """Per initiative, the digest of each of its sync-owned values: taken once, for its mark in
-    the state and for every sheet row that shows it, by the process that writes the row."""
+    the state and for every sheet row that shows it. `every_core`: a column to a task, taken in
+    turn by this process and a forked one per other core, which reads the values where the fork
+    left them and sends back only the digests (a table smaller than a share of rows is not worth
+    the fork)."""
     columns = list(zip(*values.rows.values(), strict=True))
-    # A column to a task: each process digests whole columns, and the values stay where the
-    # fork left them (only the digests are sent back). A table smaller than one share of rows
-    # is not worth a fork.
-    if len(values.rows) >= ROWS_PER_SHARE:
+    if every_core and len(values.rows) >= ROWS_PER_SHARE:
         digested = on_every_core(columns, _digested_column)
     else:
         digested = list(map(_digested_column, columns))

@@ -18,7 +18,6 @@ from ..memory import no_cycle_collection
 from ..models import Response
 from ..orgtree import OrgTree
 from ..report import REPORT_FILE, Report, report_file_text, report_json
-from ..review.stage import value_digests
 from ..templates import Templates
 from .atomic import write_text_atomic
 from .books import Books, remembered, reviewing_units
@@ -139,7 +138,7 @@ def write_outputs(
             write_text_atomic(report_file, report_text(report, store.held))
         return report, [str(report_file)]
     renderer = Renderer(report, settings, templates)
-    books = Books(renderer, tuple(units), value_digests(renderer.initiative_values))
+    books = Books.of(renderer, units)
     kept: list[tuple[ReviewState, list[AuditEntry]]] = []
 
     def remember_round(
