@@ -59,6 +59,8 @@ class Books:
 
     @classmethod
     def of(cls, renderer: Renderer, units: Sequence[Unit]) -> Books:
+        """The round's books, the initiatives' values digested beforehand where there are few
+        enough of them (see DIGESTED_WHILE_WRITING_MAX)."""
         values = renderer.initiative_values
         small = len(values.rows) <= DIGESTED_WHILE_WRITING_MAX
         return cls(
@@ -196,7 +198,8 @@ def remembered(
         for unit in books.units
     }
     marks = initiative_marks(report.review, report.responses, value_marks(digests))
-    # A tuple per initiative, a million of them at national scale: gone before the state is built.
+    # A tuple per initiative, a million of them at national scale (worked out here then): gone
+    # before the state is built.
     del digests
     headers = {c.key: c.header for c in renderer.layouts["initiatives"].columns}
     return remember(report.review, report.responses, marks, written, headers, report.generated_at)

@@ -151,7 +151,9 @@ class _Settled:
     fingerprint: str  # of what the workbook holds (see `_fingerprint`)
     stamp: str  # of the file as it will be
     written: bool  # False: the folder already held exactly this
-    digests: dict[str, Cells] | None  # of the unit's review list (None: the public lookup)
+    # Of the unit's review list (`Books.digests`); None for the public lookup, or when worked out
+    # after the writers.
+    digests: dict[str, Cells] | None
 
 
 def _tab_as_written(sheet: Sheet, found: list[Row]) -> bool:
