@@ -156,7 +156,9 @@ def test_colours_and_highlights_come_from_the_templates(templates, tmp_path) -> 
     assert any(str(c).endswith("ABCDEF") for c in colours)
 
 
-def test_every_sheet_is_set_up_for_a4_with_header_rows_and_footer(templates, tmp_path) -> None:
+def test_every_sheet_is_set_up_for_a4_with_header_rows_and_page_numbers(
+    templates, tmp_path
+) -> None:
     empty = Sheet(templates.sheets["archive"], [], owner="LĐLĐ tỉnh")
     path = tmp_path / "print.xlsx"
     write_workbook(path, templates, [problems(templates), empty])
@@ -166,7 +168,9 @@ def test_every_sheet_is_set_up_for_a4_with_header_rows_and_footer(templates, tmp
         assert sheet.sheet_properties.pageSetUpPr.fitToPage  # one page wide (the default width)
         assert sheet.page_setup.fitToWidth in (None, 1) and sheet.page_setup.fitToHeight == 0
         assert sheet.print_title_rows == "$1:$1"
-        assert "&P" in sheet.oddFooter.right.text
+        assert "&P" in sheet.oddHeader.right.text  # at the head: a unit's name wraps at the foot
+        assert sheet.title in sheet.oddHeader.center.text
+        assert sheet.oddFooter.right.text is None
     assert book["Lỗi cần sửa"].page_setup.orientation == "landscape"
     archive = book[empty.layout.name]
     assert "LĐLĐ tỉnh" in archive.oddFooter.left.text

@@ -33,7 +33,7 @@ _PAGE = PagePlan(
     rows=0,
     fit=(1, 0),
     header="Sáng kiến",
-    footer=("Đơn vị", "Sáng kiến"),
+    footer="Đơn vị – Sáng kiến",
     page="Trang {page}/{pages}",
 )
 

@@ -57,8 +57,11 @@ def sheet_pages(pdf: Path) -> dict[str, list[int]]:
             ["pdftotext", "-layout", "-f", str(page), "-l", str(page), str(pdf), "-"],
             capture_output=True, text=True, check=True,
         ).stdout  # fmt: skip
-        footer = [line for line in text.splitlines() if " – " in line][-1:]
-        title = footer[0].split(" – ")[-1].split("  ")[0].strip() if footer else ""
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        starts = [index for index, line in enumerate(lines) if " – " in line][-1:]
+        # a long unit's name wraps the footer: the sheet's name may run onto the next line
+        footer = " ".join(lines[starts[0] :]) if starts else ""
+        title = footer.split(" – ")[-1]
         found.setdefault(title, []).append(page)
     return found
 

@@ -99,7 +99,7 @@ class PagePlan:
     rows: int  # the first rows print (the dashboard's drawn area); 0 is every row
     fit: tuple[int, int]
     header: str  # the page's title
-    footer: tuple[str, str]  # the unit, the sheet
+    footer: str  # the unit and the sheet
     page: str  # "Trang {page}/{pages}"
 
 
@@ -251,7 +251,7 @@ class Planner:
             rows=0,
             fit=(1, 0),
             header=words.header.format(title=title),
-            footer=(words.footer.format(unit=owner, sheet=title), ""),
+            footer=words.footer.format(unit=owner, sheet=title),
             page=words.page,
         )
 
@@ -299,7 +299,7 @@ class Planner:
             rows=rows,
             fit=(1, 1),
             header="",
-            footer=(printing.footer.format(unit=board.chart_data.owner, sheet=words.title), ""),
+            footer=printing.footer.format(unit=board.chart_data.owner, sheet=words.title),
             page=printing.page,
         )
         return DashboardPlan(

@@ -479,8 +479,9 @@ def _escaped(text: str) -> str:
 
 
 def _page_setup(sheet: Worksheet, page: PagePlan, last_row: int) -> None:
-    """A4, fitted to the page width, the header row on every page, a title, unit, sheet and
-    page number on every page; only the printed columns (and rows) are in the print area."""
+    """A4, fitted to the page width, the header row on every page; the title and the page
+    number at the head of every page, the unit and the sheet at its foot; only the printed
+    columns (and rows) are in the print area."""
     sheet.set_paper(_A4)
     if page.landscape:
         sheet.set_landscape()
@@ -488,10 +489,11 @@ def _page_setup(sheet: Worksheet, page: PagePlan, last_row: int) -> None:
         sheet.set_portrait()
     sheet.fit_to_pages(*page.fit)
     sheet.set_margins(left=0.5, right=0.4, top=0.7, bottom=0.6)
-    if page.header:
-        sheet.set_header(f"&C&B{_escaped(page.header)}")
     number = _escaped(page.page).replace("{page}", "&P").replace("{pages}", "&N")
-    sheet.set_footer(f"&L{_escaped(page.footer[0])}&R{number}")
+    title = f"&C&B{_escaped(page.header)}" if page.header else ""
+    sheet.set_header(f"{title}&R{number}")
+    # Alone in the footer: a long unit's name wraps there without running under anything.
+    sheet.set_footer(f"&L{_escaped(page.footer)}")
     if page.fit[1] != 1:
         sheet.repeat_rows(0)
     sheet.print_area(0, 0, page.rows - 1 if page.rows else last_row, page.columns - 1)
