@@ -145,8 +145,9 @@ def write_outputs(
         digested: Mapping[str, dict[str, Cells]],
     ) -> tuple[ReviewState, list[AuditEntry]]:
         """Worked out once, when first needed: a folder of workbooks needs it only after its
-        forked writers are done (which then do not each start with it in memory) and hand back
-        the digests of the lists they wrote; Google spreadsheets, for their audit tab, before."""
+        forked writers are done (which then do not each start with it in memory) and, up to
+        `books.DIGESTED_WHILE_WRITING_MAX` initiatives, hand back the digests of the lists
+        they wrote; Google spreadsheets, for their audit tab, before."""
         if not kept:
             kept.append(remembered(report, books, digested))
         return kept[0]
