@@ -195,9 +195,10 @@ PRINT_TOOLS = ("soffice", "pdftoppm", "pdftotext", "pdfinfo")
 def test_the_example_prints_on_a4_one_page_wide_with_a_one_page_dashboard(
     example_copy, tmp_path
 ) -> None:
-    """The province, a district and a grassroots union, printed through LibreOffice: every
+    """The province, a district and two grassroots unions, printed through LibreOffice: every
     page names its sheet in the footer and shows the sheet's first column (so nothing is cut
-    off to the right), the dashboard is one page and a grassroots review list a few."""
+    off to the right), is numbered "Trang n/N" and prints no word over another; the dashboard
+    is one page and a grassroots review list a few."""
     import importlib.util
     from datetime import datetime
 
@@ -230,7 +231,8 @@ def test_the_example_prints_on_a4_one_page_wide_with_a_one_page_dashboard(
         count = sum(len(numbers) for numbers in pages.values())
         for page, words in enumerate(page_words(pdf), start=1):
             assert f"Trang {page}/{count}" in " ".join(w.text for w in words), (workbook.name, page)
-            assert not printed_over(words), (workbook.name, page)
+            clashes = printed_over(words)
+            assert not clashes, (workbook.name, page, clashes)
 
 
 @dataclass(frozen=True)
