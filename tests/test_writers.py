@@ -257,16 +257,16 @@ def printed_over(words: list[Word]) -> list[tuple[str, str]]:
     height (the lines of a wrapped cell touch at their ascents and descents, no more)."""
     clashes = []
     by_top = sorted(words, key=lambda w: w.box[1])
-    for index, (left, top, right, bottom) in enumerate(w.box for w in by_top):
+    for index, word in enumerate(by_top):
+        left, top, right, bottom = word.box
         for other in by_top[index + 1 :]:
             o_left, o_top, o_right, o_bottom = other.box
             if o_top >= bottom:
-                break
-            shared = min(bottom, o_bottom) - max(top, o_top)
-            if min(right, o_right) - max(left, o_left) > 0.5 and shared > 0.5 * min(
-                bottom - top, o_bottom - o_top
-            ):
-                clashes.append((by_top[index].text, other.text))
+                break  # sorted by top: no later word reaches this one's line
+            wide = min(right, o_right) - max(left, o_left)
+            high = min(bottom, o_bottom) - max(top, o_top)
+            if wide > 0.5 and high > 0.5 * min(bottom - top, o_bottom - o_top):
+                clashes.append((word.text, other.text))
     return clashes
 
 
