@@ -30,12 +30,13 @@ at once, so they are worked in place wherever they can be, and filled rather tha
 from __future__ import annotations
 
 import math
+import os
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from itertools import combinations, repeat
+from itertools import combinations, pairwise, repeat
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -123,6 +124,8 @@ _GROUP_BATCH_ROWS = 20_000
 # Whole-array steps that would need a temporary as large as their input go this many entries
 # at a time.
 _BLOCK = 1 << 20
+# Arrays at least this long are sorted a part per core (`_sort`).
+_SORTED_IN_PARTS_MIN = 1 << 20
 # Character classes of `_common_letters_bound`, by UTF-8 byte: each lower-case ASCII letter,
 # digit and the space its own; every other character (its first byte) one class; the
 # continuation bytes of a character a last class, not counted.
@@ -771,7 +774,7 @@ def _trigram_rarity(
     (0, 1, ... in an order that depends only on the trigram) and its number of occurrences.
     Overwrites `trigrams`."""
     packed = _with_row(trigrams, _row_numbers(lengths), row_bits)
-    packed.sort()
+    _sort(packed)
     rows, count = _shared_lists(packed, row_bits, max_rows)
     return rows, np.repeat(np.arange(len(count)), count), np.repeat(count, count)
 
@@ -907,10 +910,23 @@ def _compacted(values: np.ndarray, keep: np.ndarray) -> np.ndarray:
     return values[:filled]
 
 
+def _sort(values: np.ndarray) -> None:
+    """values.sort(), on every core for long arrays: partitioned in place around a value per
+    core (a pass through the array, no copy), then each part sorted by a thread, which numpy
+    lets run beside the others. Half the time of one sort on two cores."""
+    parts = min(os.cpu_count() or 1, len(values) // _SORTED_IN_PARTS_MIN)
+    if parts < 2:
+        values.sort()
+        return
+    bounds = [len(values) * part // parts for part in range(parts + 1)]
+    values.partition(bounds[1:-1])
+    in_threads(list(pairwise(bounds)), lambda part: values[part[0] : part[1]].sort())
+
+
 def _distinct_sorted(values: np.ndarray) -> np.ndarray:
     """np.unique by sorting (in place): faster than its hashing for millions of distinct
     numbers."""
-    values.sort()
+    _sort(values)
     if len(values) < 2:
         return values
     keep = np.empty(len(values), dtype=bool)
@@ -954,12 +970,12 @@ def _pairs_sharing_a_key(
     `_with_row`), smaller row first, sorted, each once with the number of keys it shares. Keys
     of one row, or of more than `max_posting`, pair nothing. Sorts `packed` and lets it go.
     """
-    packed.sort()
+    _sort(packed)
     rows, count = _shared_lists(packed, row_bits, max_posting)
     del packed  # the largest array here, which the caller does not keep
     code = _pair_codes(rows, count, row_bits)
     del rows, count
-    code.sort()
+    _sort(code)
     shared = _run_lengths(code)
     if len(code):
         last = np.cumsum(shared)

@@ -475,6 +475,29 @@ def test_the_result_does_not_depend_on_the_size_of_the_blocks_worked_at_once(
     assert find_duplicates(corpus.responses, SETTINGS) == expected
 
 
+@pytest.mark.parametrize("cores", [1, 2, 3, 8])
+def test_long_arrays_sorted_a_part_per_core_come_out_as_one_sort_gives(
+    monkeypatch: pytest.MonkeyPatch, cores: int
+) -> None:
+    monkeypatch.setattr(dedupe, "_SORTED_IN_PARTS_MIN", 5)
+    monkeypatch.setattr(dedupe.os, "cpu_count", lambda: cores)
+    rng = np.random.default_rng(cores)
+    # Repeated values, as trigrams shared by many rows are, and sizes that do not divide evenly.
+    for size in (0, 1, 4, 9, 10, 97, 1_000):
+        values = rng.integers(-50, 50, size, dtype=np.int64) << 40
+        expected = np.sort(values)
+        dedupe._sort(values)
+        assert np.array_equal(values, expected)
+
+
+def test_the_result_does_not_depend_on_sorting_in_parts(monkeypatch: pytest.MonkeyPatch) -> None:
+    corpus = generate_corpus(300, seed=5)
+    expected = find_duplicates(corpus.responses, SETTINGS)
+    monkeypatch.setattr(dedupe, "_SORTED_IN_PARTS_MIN", 2)
+    monkeypatch.setattr(dedupe.os, "cpu_count", lambda: 3)
+    assert find_duplicates(corpus.responses, SETTINGS) == expected
+
+
 # --- Quality on a generated labelled set --------------------------------------------------------
 
 
