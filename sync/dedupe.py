@@ -913,7 +913,7 @@ def _compacted(values: np.ndarray, keep: np.ndarray) -> np.ndarray:
 def _sort(values: np.ndarray) -> None:
     """values.sort(), on every core for long arrays: partitioned in place around a value per
     core (a pass through the array, no copy), then each part sorted by a thread, which numpy
-    lets run beside the others. Half the time of one sort on two cores."""
+    lets run beside the others: on two cores, 0.6 of the time of one sort."""
     parts = min(os.cpu_count() or 1, len(values) // _SORTED_IN_PARTS_MIN)
     if parts < 2:
         values.sort()
