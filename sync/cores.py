@@ -12,8 +12,8 @@ process that finishes early takes the next one: given largest first, no core wai
 Each page a worker or this process writes to while they share it is copied, and reading an
 object writes its reference count: between them the two end up copying every page of rows they
 read, as much again as the rows. So a worker that has taken in half of what this process held
-when it forked stops after its task, and this process forks a new one after its own next task:
-the copies go with the old worker, and no more than half build up again."""
+when it forked (1.5 GiB at most) stops after its task, and this process forks a new one after
+its own next task: the copies go with the old worker, and no more than that builds up again."""
 
 from __future__ import annotations
 
@@ -43,8 +43,13 @@ _Item = TypeVar("_Item")
 
 _PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 _PARENT_POLL_SECONDS = 1.0
-# A worker stops once it has faulted in this share of what this process held when it forked.
+# A worker stops once it has faulted in this share of what this process held when it forked,
+# and never later than at _WORKER_GROWTH_MOST: at a million rows half of what the sync holds as
+# it writes the workbooks is 2.3 GB, and the writers set the peak of the whole sync (8.2 GB;
+# about 7.4 with the cap). Below it, replacing workers sooner only costs time (at 100,000 rows, a
+# third instead of half: 0.6 to 4.0 s more of writing).
 _WORKER_GROWTH_SHARE = 2
+_WORKER_GROWTH_MOST = 3 << 29  # 1.5 GiB
 
 
 def _poll_parent(parent: int) -> None:
@@ -111,6 +116,14 @@ def _resident() -> int | None:
     return pages * mmap.PAGESIZE
 
 
+def worker_growth_bound(held: int | None) -> int | None:
+    """How much a worker may take in before it is replaced, for a process holding `held` bytes
+    as it forks (None where the system does not tell: no bound)."""
+    if held is None:
+        return None
+    return min(held // _WORKER_GROWTH_SHARE, _WORKER_GROWTH_MOST)
+
+
 def _stop_taking(tasks: Sequence[object], taken: Any) -> None:
     with taken.get_lock():
         taken.value = len(tasks)
@@ -166,8 +179,8 @@ def on_every_core(
     """`work` done once for each task, on every core where the system can fork; the results in
     the order of the tasks. A worker's error is raised here once every worker has stopped; an
     error here stops the workers at once (kill -9 included: they die with this process). A
-    worker that has taken in `worker_growth` bytes (by default, half of what this process holds
-    when it forks) is replaced by a new one."""
+    worker that has taken in `worker_growth` bytes (by default `worker_growth_bound`: half of
+    what this process holds when it forks, 1.5 GiB at most) is replaced by a new one."""
     workers = min(os.cpu_count() or 1, len(tasks))
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return [work(task) for task in tasks]
@@ -177,10 +190,7 @@ def on_every_core(
     done: dict[int, _Result] = {}
     failures: list[BaseException] = []
     with shared_with_forks():
-        held = _resident()
-        may_grow = worker_growth
-        if may_grow is None and held is not None:
-            may_grow = held // _WORKER_GROWTH_SHARE
+        may_grow = worker_growth if worker_growth is not None else worker_growth_bound(_resident())
 
         def start_worker() -> None:
             receiver, sender = context.Pipe(duplex=False)

@@ -62,7 +62,7 @@ CUTOFF_STEP = 5.0
 
 @dataclass(frozen=True, slots=True)
 class _Blocking:
-    """How candidate pairs are drawn (prefix filtering, see `_candidate_pairs`)."""
+    """How candidate pairs are drawn (prefix filtering, see `_candidate_codes`)."""
 
     prefix_min: int  # every row is indexed under at least this many of its rarest trigrams,
     prefix_share: float  # plus this share of its trigram count
@@ -135,6 +135,9 @@ _CHAR_CLASS[0x80:0xC0] = 38
 _CLASSES = 39
 # Pairs whose class counts are compared at once: temporary arrays of some megabytes.
 _PAIRS_AT_ONCE = 100_000
+# Candidate pairs scored at once (`_alike`): the dozen arrays as long as them that scoring
+# works with take some hundreds of megabytes.
+_SCORED_AT_ONCE = 1 << 21
 _NON_DIGIT = re.compile(r"\D+")
 _END = "\x01"  # a syllable of its own, marking the end of a text; fold() never leaves one
 # _FIRST_BYTES[n] keeps the first n bytes of a little-endian number.
@@ -436,10 +439,8 @@ def _supersede(rows: _Rows, responses: Sequence[Response], threshold: float) -> 
     """
     firsts: list[int] = []
     seconds: list[int] = []
-    # Scored batch by batch: at a million rows the candidate pairs number several millions, and
-    # the arrays scoring them all at once would set the stage's peak memory.
     for a_idx, b_idx in _same_author_candidates(rows):
-        same = _scores(rows, a_idx, b_idx, threshold) >= threshold
+        same = _alike(rows, a_idx, b_idx, threshold)
         firsts.extend(a_idx[same].tolist())
         seconds.extend(b_idx[same].tolist())
     clusters = _clusters(len(rows), zip(firsts, seconds, strict=True))
@@ -499,10 +500,7 @@ def _large_group_pairs(rows: _Rows, members: list[int]) -> tuple[np.ndarray, np.
     everyone = range(len(picked))
     row_bits = max(1, len(picked).bit_length())
     codes = [
-        _pair_codes_of(
-            _candidate_pairs(replace(picked, trigrams=picked.trigrams.copy()), everyone, b),
-            row_bits,
-        )
+        _candidate_codes(replace(picked, trigrams=picked.trigrams.copy()), everyone, b)
         for b in SAME_AUTHOR
     ]
     pairs = _unpacked_pairs(_distinct_sorted(np.concatenate(codes)), row_bits)
@@ -566,11 +564,13 @@ def _cross_author_pairs(rows: _Rows, alive: list[int], threshold: float) -> list
     for group in members:
         pairs.update(_across(rows, group, group))
     # The last use of the trigrams: blocking takes them over.
-    candidates = _candidate_pairs(rows, heads, CROSS_AUTHOR)
+    candidates = _unpacked_pairs(
+        _candidate_codes(rows, heads, CROSS_AUTHOR), max(1, len(heads).bit_length())
+    )
     if len(candidates):
         a_idx, b_idx = candidates[:, 0], candidates[:, 1]
         head_rows = np.array(heads, dtype=np.int64)
-        alike = _scores(rows, head_rows[a_idx], head_rows[b_idx], threshold) >= threshold
+        alike = _alike(rows, head_rows[a_idx], head_rows[b_idx], threshold)
         for a, b in zip(a_idx[alike].tolist(), b_idx[alike].tolist(), strict=True):
             pairs.update(_across(rows, members[a], members[b]))
     return sorted(pairs)
@@ -594,6 +594,17 @@ def _similar_ids(
 
 
 # --- Scoring --------------------------------------------------------------------------------------
+
+
+def _alike(rows: _Rows, a_idx: np.ndarray, b_idx: np.ndarray, threshold: float) -> np.ndarray:
+    """Whether each pair of rows (a_idx[k], b_idx[k]) scores `threshold` or more (`_scores`),
+    `_SCORED_AT_ONCE` pairs at a time: at a million rows the candidate pairs number millions,
+    and scoring them all at once held a dozen arrays as long as them, the peak of the sync."""
+    alike = np.empty(len(a_idx), dtype=bool)
+    for start in range(0, len(a_idx), _SCORED_AT_ONCE):
+        part = slice(start, start + _SCORED_AT_ONCE)
+        alike[part] = _scores(rows, a_idx[part], b_idx[part], threshold) >= threshold
+    return alike
 
 
 def _scores(
@@ -724,9 +735,10 @@ def _lengths(texts: list[str]) -> np.ndarray:
 # --- Blocking: candidate pairs by prefix filtering over rare trigrams -----------------------------
 
 
-def _candidate_pairs(rows: _Rows, among: Sequence[int], blocking: _Blocking) -> np.ndarray:
+def _candidate_codes(rows: _Rows, among: Sequence[int], blocking: _Blocking) -> np.ndarray:
     """Pairs (i, j), i < j, sorted, of rows `among[i]` and `among[j]` that share
-    `blocking.shared` of their rarest syllable trigrams (or all of them, for rows with fewer).
+    `blocking.shared` of their rarest syllable trigrams (or all of them, for rows with fewer),
+    each as one number (`_pair_codes`, with the bits of `len(among)` for the second row).
     Takes the trigrams over (`_Rows.hand_over_trigrams`): the rows keep none.
 
     Rarity is the number of occurrences across the rows. Trigrams found once can pair nothing,
@@ -744,18 +756,38 @@ def _candidate_pairs(rows: _Rows, among: Sequence[int], blocking: _Blocking) -> 
     del rarity  # overwritten by _rarest: free it now
     # In 32 bits: arrays as long as the pairs are computed from it.
     indexed = np.bincount(row_of, minlength=row_count).astype(np.int32)
-    pairs, keys_shared = _pairs_sharing_a_key(
-        _index_keys(row_of, trigram, blocking.window, row_bits), row_bits, blocking.max_posting
-    )
-    # The indexed trigrams that a pair's rows must share (all, for rows with fewer).
-    needed = indexed[pairs[:, 0]]
-    np.minimum(needed, indexed[pairs[:, 1]], out=needed)
-    np.minimum(needed, blocking.shared, out=needed)
-    if blocking.window:
-        # Rows sharing t indexed trigrams, next to each other in both, share this many pairs.
-        near = np.minimum(needed - 1, blocking.window)
-        needed = np.maximum(1, near * needed - near * (near + 1) // 2)
-    return pairs[keys_shared >= needed]
+    keys = _index_keys(row_of, trigram, blocking.window, row_bits)
+    del row_of, trigram
+    code, keys_shared = _pairs_sharing_a_key(keys, row_bits, blocking.max_posting)
+    return code[_sharing_enough(code, keys_shared, indexed, row_bits, blocking)]
+
+
+def _sharing_enough(
+    code: np.ndarray,
+    keys_shared: np.ndarray,
+    indexed: np.ndarray,
+    row_bits: int,
+    blocking: _Blocking,
+) -> np.ndarray:
+    """Which pairs (`_pair_codes` numbers) share as many keys as their rows call for: the
+    indexed trigrams both rows have (all, for rows with fewer), up to `blocking.shared`. A block
+    of pairs at a time: at a million rows, arrays as long as all the pairs, several at once,
+    were the peak of the whole sync."""
+    enough = np.empty(len(code), dtype=bool)
+    second = (1 << row_bits) - 1
+    for start in range(0, len(code), _BLOCK):
+        block = code[start : start + _BLOCK]
+        needed = np.minimum(indexed[block >> row_bits], indexed[block & second])
+        np.minimum(needed, blocking.shared, out=needed)
+        if blocking.window:
+            # Rows sharing t indexed trigrams, next to each other in both, share this many
+            # pairs.
+            near = np.minimum(needed - 1, blocking.window)
+            needed = np.maximum(1, near * needed - near * (near + 1) // 2)
+        np.greater_equal(
+            keys_shared[start : start + _BLOCK], needed, out=enough[start : start + len(block)]
+        )
+    return enough
 
 
 def _index_keys(rows: np.ndarray, trigram: np.ndarray, window: int, row_bits: int) -> np.ndarray:
@@ -936,12 +968,15 @@ def _distinct_sorted(values: np.ndarray) -> np.ndarray:
 
 
 def _run_lengths(values: np.ndarray, shift: int = 0) -> np.ndarray:
-    """The lengths of the runs of equal `values >> shift` of a sorted array, in order. Shifted
-    a block at a time: a shifted copy of the whole array would be a peak of its own."""
-    if len(values) == 0:
-        return np.zeros(0, dtype=np.int64)
+    """The lengths of the runs of equal `values >> shift` of a sorted array, in order."""
+    return _lengths_at(np.flatnonzero(_run_starts(values, shift)), len(values))
+
+
+def _run_starts(values: np.ndarray, shift: int = 0) -> np.ndarray:
+    """Whether each entry of a sorted array starts a run of equal `values >> shift`. Shifted a
+    block at a time: a shifted copy of the whole array would be a peak of its own."""
     change = np.empty(len(values), dtype=bool)
-    change[0] = True
+    change[:1] = True
     for start in range(1, len(values), _BLOCK):
         stop = min(start + _BLOCK, len(values))
         np.not_equal(
@@ -949,12 +984,27 @@ def _run_lengths(values: np.ndarray, shift: int = 0) -> np.ndarray:
             values[start - 1 : stop - 1] >> shift,
             out=change[start:stop],
         )
-    starts = np.flatnonzero(change)
-    del change
-    lengths = np.empty_like(starts)
-    np.subtract(starts[1:], starts[:-1], out=lengths[:-1])
-    lengths[-1] = len(values) - starts[-1]
-    return lengths
+    return change
+
+
+def _lengths_at(starts: np.ndarray, total: int) -> np.ndarray:
+    """The lengths of the runs that start at `starts` (increasing) in an array of `total`
+    entries, written over `starts` a block at a time."""
+    for start in range(0, len(starts) - 1, _BLOCK):
+        stop = min(start + _BLOCK, len(starts) - 1)
+        np.subtract(starts[start + 1 : stop + 1], starts[start:stop], out=starts[start:stop])
+    if len(starts):
+        starts[-1] = total - starts[-1]
+    return starts
+
+
+def _gathered(values: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """values[index], for an increasing `index` with index[i] >= i, written over `values` a
+    block at a time (entries only move towards the front), as a view of it."""
+    for start in range(0, len(index), _BLOCK):
+        part = index[start : start + _BLOCK]
+        values[start : start + len(part)] = values[part]
+    return values[: len(index)]
 
 
 def _row_starts(rows: np.ndarray, row_count: int) -> np.ndarray:
@@ -967,21 +1017,21 @@ def _pairs_sharing_a_key(
     packed: np.ndarray, row_bits: int, max_posting: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """All pairs of rows indexed under a common key (`packed`: the keys with their rows, see
-    `_with_row`), smaller row first, sorted, each once with the number of keys it shares. Keys
-    of one row, or of more than `max_posting`, pair nothing. Sorts `packed` and lets it go.
-    """
+    `_with_row`), as `_pair_codes` numbers them, sorted, each once with the number of keys it
+    shares. Keys of one row, or of more than `max_posting`, pair nothing. Sorts `packed` and
+    lets it go."""
     _sort(packed)
     rows, count = _shared_lists(packed, row_bits, max_posting)
     del packed  # the largest array here, which the caller does not keep
     code = _pair_codes(rows, count, row_bits)
     del rows, count
     _sort(code)
-    shared = _run_lengths(code)
-    if len(code):
-        last = np.cumsum(shared)
-        last -= 1
-        code = code[last]
-    return _unpacked_pairs(code, row_bits), shared
+    starts = np.flatnonzero(_run_starts(code))
+    # Each pair once, moved to the front of the codes, and the lengths of their runs written
+    # over where the runs start: at a million rows, arrays as long as the pairs beside the
+    # codes were the peak of the sync.
+    distinct = _gathered(code, starts)
+    return distinct, _lengths_at(starts, len(code))
 
 
 def _unpacked_pairs(code: np.ndarray, row_bits: int) -> np.ndarray:
@@ -990,11 +1040,6 @@ def _unpacked_pairs(code: np.ndarray, row_bits: int) -> np.ndarray:
     np.right_shift(code, row_bits, out=pairs[:, 0])
     np.bitwise_and(code, (1 << row_bits) - 1, out=pairs[:, 1])
     return pairs
-
-
-def _pair_codes_of(pairs: np.ndarray, row_bits: int) -> np.ndarray:
-    """The pairs (first, second) as `_pair_codes` numbers them, which sort as the pairs do."""
-    return (pairs[:, 0] << row_bits) | pairs[:, 1]
 
 
 def _pair_codes(rows: np.ndarray, count: np.ndarray, row_bits: int) -> np.ndarray:
