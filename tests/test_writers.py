@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from html import unescape
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from sync.pipeline import run_sync
 from sync.report import REPORT_FILE
 from sync.review.state import STATE_FILE
 from sync.templates import load_templates
-from sync.writers import xlsx
+from sync.writers import folder, records, xlsx
 from tests.conftest import REPO
 from tests.officer import save_in_calc
 
@@ -273,3 +274,29 @@ def printed_over(words: list[Word]) -> list[tuple[str, str]]:
 def page_text(pdf: Path, page: int) -> str:
     command = ["pdftotext", "-f", str(page), "-l", str(page), str(pdf), "-"]
     return subprocess.run(command, capture_output=True, text=True, check=True).stdout
+
+
+def test_the_renderers_tables_are_let_go_before_the_documents_are_saved(
+    small_campaign, monkeypatch
+) -> None:
+    # At a million rows they hold a gigabyte, beside the processes that encode the documents.
+    renderers: list[records.Renderer] = []
+    make = records.Renderer.__init__
+
+    def made(self, *args) -> None:
+        make(self, *args)
+        renderers.append(self)
+
+    held_when_saving: list[set[str]] = []
+    save = folder.WorkbookFolder.save
+
+    def saving(self, *args) -> None:
+        held_when_saving.append(set(vars(renderers[-1])))
+        save(self, *args)
+
+    monkeypatch.setattr(records.Renderer, "__init__", made)
+    monkeypatch.setattr(folder.WorkbookFolder, "save", saving)
+    run_sync(read_settings(small_campaign([{"full_name": "Người Một", "title": "Sổ điện tử"}])))
+    tables = {n for n, a in vars(records.Renderer).items() if isinstance(a, cached_property)}
+    assert len(held_when_saving) == 1
+    assert tables and not tables & held_when_saving[0]

@@ -155,6 +155,7 @@ def write_outputs(
     written = store.write(books, lambda: remember_round({})[1])
     with no_cycle_collection():  # the state: plain data by the million
         state, entries = remember_round(written.digests)
+        renderer.forget()
         state.steady = steady
         report = replace(report, refused_addresses=written.refused_addresses)
         store.save(state, entries, {report_file: report_text(report, store.held)})

