@@ -45,6 +45,10 @@ from pathlib import Path
 import yaml
 
 REPO = Path(__file__).resolve().parent.parent
+# Every run starts from the environment this benchmark was started in: importing the package
+# here (to generate the responses) may set numpy's variables (`sync/cpu.py`), which the pandas
+# script, run as an analyst runs it, must not inherit.
+STARTING_ENVIRONMENT = dict(os.environ)
 sys.path.insert(0, str(REPO))
 
 PAGE_BYTES = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
@@ -198,7 +202,9 @@ class TreeMemory:
 def measure(kind: str, argument: str) -> dict:
     started = time.perf_counter()
     command = [sys.executable, __file__, "--child", kind, argument]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=STARTING_ENVIRONMENT
+    )
     with TreeMemory(process.pid) as memory:
         out, err = process.communicate()
     if process.returncode != 0:
