@@ -43,6 +43,8 @@ def test_value_digests_are_each_values_fingerprint_in_key_order() -> None:
         [date(2021, 3, 1), None, date(2021, 3, 1), None],
         [1, 1.0, True, 1, 1.0, True],  # equal as dict keys, not as cells: never merged
         ["1", 1, "1", 1],
+        ["SK-1", " ", "Máy bơm " * 9, "0912345678"],  # texts that seldom repeat: no cache
+        ["SK-1", None, "SK-2"],
     ],
 )
 def test_repeated_values_digest_as_each_alone(column: list[Any]) -> None:

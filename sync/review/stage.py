@@ -33,6 +33,7 @@ from .values import (
     fingerprint,
     review_words,
     score,
+    text_fingerprint,
     ticked,
 )
 
@@ -164,6 +165,8 @@ def _digested_column(column: tuple[Any, ...]) -> list[str]:
             for value in distinct:
                 distinct[value] = fingerprint(value)
             return list(map(distinct.__getitem__, column))
+        if kinds == {str} and None not in distinct:  # texts that seldom repeat (ids, phones)
+            return list(map(text_fingerprint, column))
     return list(map(fingerprint, column))
 
 

@@ -224,7 +224,7 @@ def fingerprint(value: Any) -> str:
     kind = type(value)
     if kind is str:
         if len(value) > _REPEATED_TEXT_MAX:  # titles, descriptions: seldom repeat
-            return _crc(value if value.strip() else "")
+            return text_fingerprint(value)
         return _short_text_fingerprint(value)  # names, units, blanks repeat across rows
     if kind is int:  # row numbers seldom repeat; `str` is `canonical` for a plain int
         return _crc(str(value))
@@ -237,9 +237,13 @@ def fingerprint(value: Any) -> str:
 _REPEATED_TEXT_MAX = 40
 
 
-@lru_cache(maxsize=1 << 16)
-def _short_text_fingerprint(text: str) -> str:
+def text_fingerprint(text: str) -> str:
+    """`fingerprint` of a text, without its cache: for texts that seldom repeat, where filling
+    the cache costs more than the digest (a column of phone numbers: 2.5 times as long)."""
     return _crc(text if text.strip() else "")
+
+
+_short_text_fingerprint = lru_cache(maxsize=1 << 16)(text_fingerprint)
 
 
 @lru_cache(maxsize=1 << 12)
