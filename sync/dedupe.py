@@ -498,7 +498,7 @@ def _large_group_pairs(rows: _Rows, members: list[int]) -> tuple[np.ndarray, np.
     # The picked trigrams are a copy of the rows': keyed in its place rather than beside it.
     picked.trigrams = _mix(picked.trigrams, np.repeat(author, np.diff(picked.offsets)))
     everyone = range(len(picked))
-    row_bits = max(1, len(picked).bit_length())
+    row_bits = _row_bits(len(picked))
     codes = [
         _candidate_codes(replace(picked, trigrams=picked.trigrams.copy()), everyone, b)
         for b in SAME_AUTHOR
@@ -564,9 +564,7 @@ def _cross_author_pairs(rows: _Rows, alive: list[int], threshold: float) -> list
     for group in members:
         pairs.update(_across(rows, group, group))
     # The last use of the trigrams: blocking takes them over.
-    candidates = _unpacked_pairs(
-        _candidate_codes(rows, heads, CROSS_AUTHOR), max(1, len(heads).bit_length())
-    )
+    candidates = _unpacked_pairs(_candidate_codes(rows, heads, CROSS_AUTHOR), _row_bits(len(heads)))
     if len(candidates):
         a_idx, b_idx = candidates[:, 0], candidates[:, 1]
         head_rows = np.array(heads, dtype=np.int64)
@@ -738,7 +736,7 @@ def _lengths(texts: list[str]) -> np.ndarray:
 def _candidate_codes(rows: _Rows, among: Sequence[int], blocking: _Blocking) -> np.ndarray:
     """Pairs (i, j), i < j, sorted, of rows `among[i]` and `among[j]` that share
     `blocking.shared` of their rarest syllable trigrams (or all of them, for rows with fewer),
-    each as one number (`_pair_codes`, with the bits of `len(among)` for the second row).
+    each as one number (`_pair_codes`, with `_row_bits(len(among))` bits for the second row).
     Takes the trigrams over (`_Rows.hand_over_trigrams`): the rows keep none.
 
     Rarity is the number of occurrences across the rows. Trigrams found once can pair nothing,
@@ -748,7 +746,7 @@ def _candidate_codes(rows: _Rows, among: Sequence[int], blocking: _Blocking) -> 
     """
     trigrams, lengths = rows.hand_over_trigrams(among)
     row_count = len(lengths)
-    row_bits = max(1, row_count.bit_length())
+    row_bits = _row_bits(row_count)
     max_rows = max(blocking.max_trigram_floor, int(blocking.max_trigram_share * row_count))
     row_of, trigram, rarity = _trigram_rarity(trigrams, lengths, row_bits, max_rows)
     del trigrams  # overwritten, and the largest array here
@@ -788,6 +786,11 @@ def _sharing_enough(
             keys_shared[start : start + _BLOCK], needed, out=enough[start : start + len(block)]
         )
     return enough
+
+
+def _row_bits(row_count: int) -> int:
+    """The low bits that hold a row's number in pair codes and index keys, for this many rows."""
+    return max(1, row_count.bit_length())
 
 
 def _index_keys(rows: np.ndarray, trigram: np.ndarray, window: int, row_bits: int) -> np.ndarray:
