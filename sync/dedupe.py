@@ -1046,16 +1046,27 @@ def _unpacked_pairs(code: np.ndarray, row_bits: int) -> np.ndarray:
 
 
 def _pair_codes(rows: np.ndarray, count: np.ndarray, row_bits: int) -> np.ndarray:
-    """Each pair of rows in one list, as one number: the earlier row, then the later. The
-    lists (of sorted rows) lie one after the other in `rows`, `count` rows each."""
-    longest = int(count.max(initial=1))
-    # Filled step by step rather than concatenated at the end, which would hold them twice.
-    code = np.empty(_pair_count(count, longest), dtype=np.int64)
+    """Each pair of rows in one list, as one number: the earlier row, then the later (the
+    pairs in no useful order). The lists (of sorted rows) lie one after the other in `rows`,
+    `count` rows each.
+
+    Lists of one length are taken together, some at a time, as the lines of a small matrix:
+    every pair of its columns at once, from rows the cache holds (walking the lists a step at
+    a time went through arrays as long as all the pairs several times over)."""
+    code = np.empty(_pair_count(count, int(count.max(initial=1))), dtype=np.int64)
+    starts = np.cumsum(count) - count
     filled = 0
-    for step, active in _steps(count, longest):
-        # Each row with the one `step` places further in the same key's list.
-        part = code[filled : filled + len(active)]
-        np.left_shift(rows[active], row_bits, out=part)
-        part |= rows[active + step]
-        filled += len(active)
+    for length in np.unique(count).tolist():
+        if length < 2:
+            continue
+        first, second = np.triu_indices(length, 1)
+        lists = starts[count == length]
+        at_once = max(1, _BLOCK // len(first))
+        for begin in range(0, len(lists), at_once):
+            members = rows[lists[begin : begin + at_once, np.newaxis] + np.arange(length)]
+            part = code[filled : filled + len(members) * len(first)]
+            part = part.reshape(len(members), len(first))
+            np.left_shift(members[:, first], row_bits, out=part)
+            part |= members[:, second]
+            filled += part.size
     return code

@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import combinations
 
 import numpy as np
 import pytest
@@ -1050,3 +1051,20 @@ def test_the_bound_worked_out_a_few_texts_and_pairs_at_a_time_is_each_pairs_own(
     ]
     assert np.allclose(chunked, alone)
     assert len(set(chunked.tolist())) > 1
+
+
+@pytest.mark.parametrize("block", [1, 5, 1 << 20])
+def test_every_pair_of_each_list_is_numbered_once_earlier_row_first(
+    monkeypatch: pytest.MonkeyPatch, block: int
+) -> None:
+    # Lists of one length are taken together a few at a time (`_BLOCK` bounds how many).
+    monkeypatch.setattr(dedupe, "_BLOCK", block)
+    rng = np.random.default_rng(block)
+    lists = [np.sort(rng.choice(1_000, size, replace=False)) for size in rng.integers(2, 31, 200)]
+    rows = np.concatenate(lists).astype(np.int64)
+    count = np.array([len(members) for members in lists], dtype=np.int64)
+    code = dedupe._pair_codes(rows, count, row_bits=10)
+    expected = sorted(
+        (a << 10) | b for members in lists for a, b in combinations(members.tolist(), 2)
+    )
+    assert sorted(code.tolist()) == expected
