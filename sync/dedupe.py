@@ -1051,8 +1051,9 @@ def _pair_codes(rows: np.ndarray, count: np.ndarray, row_bits: int) -> np.ndarra
     `count` rows each.
 
     Lists of one length are taken together, some at a time, as the lines of a small matrix:
-    every pair of its columns at once, from rows the cache holds (walking the lists a step at
-    a time went through arrays as long as all the pairs several times over)."""
+    every pair of its columns at once, from a few rows that stay in the processor's cache
+    (walking all the lists a step at a time went through arrays as long as all the pairs
+    several times over)."""
     code = np.empty(_pair_count(count, int(count.max(initial=1))), dtype=np.int64)
     starts = np.cumsum(count) - count
     filled = 0
