@@ -72,6 +72,18 @@ def test_a_value_table_refuses_initiatives_with_other_keys() -> None:
     assert value_digests(ValueTable.from_items([])).rows == {}
 
 
+def test_a_table_made_a_column_at_a_time_is_the_one_made_a_row_at_a_time() -> None:
+    initiatives = list(VALUES)
+    keys = list(VALUES["SK-1"])
+    columns = {key: [VALUES[i][key] for i in initiatives] for key in keys}
+    assert ValueTable.from_columns(initiatives, columns) == ValueTable.from_items(VALUES.items())
+    assert ValueTable.from_columns(initiatives, {}).rows == {"SK-1": (), "SK-2": ()}
+    with pytest.raises(ValueError):
+        ValueTable.from_columns(initiatives, {**columns, "title": ["Máy bơm"]})
+    no_initiative = ValueTable.from_columns([], {key: [] for key in keys})
+    assert value_digests(no_initiative).rows == {}
+
+
 def test_a_table_of_no_initiative_still_gives_a_picker() -> None:
     """A campaign whose every response was deleted still renders its (empty) lists."""
     empty = ValueTable.from_items([])

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import repeat
 from operator import itemgetter
 from typing import Any
 
@@ -116,6 +117,14 @@ class ValueTable:
                 raise ValueError(f"{initiative}: values {sorted(cells)}, expected {sorted(keys)}")
             rows[initiative] = pick(cells)
         return cls(keys, rows)
+
+    @classmethod
+    def from_columns(
+        cls, initiatives: Sequence[str], columns: Mapping[str, Sequence[Any]]
+    ) -> ValueTable:
+        """From a column of values per key, each with a value per initiative, in their order."""
+        rows = zip(*columns.values(), strict=True) if columns else repeat((), len(initiatives))
+        return cls(tuple(columns), dict(zip(initiatives, rows, strict=True)))
 
     def of(self, initiative: str) -> dict[str, Any]:
         """An initiative's values by key, made when asked."""

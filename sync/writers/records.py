@@ -140,40 +140,41 @@ class Renderer:
     def _problems(self, response: Response) -> str:
         return "\n".join(f"[{v.code}] {v.message}" for v in response.violations)
 
-    def _initiative_values(self, response: Response) -> dict[str, Value]:
-        return {
-            "id": response.id,
-            "status": self.labels.status.word(str(response.status)),
-            "problems": self._problems(response),
-            "submitted_at": _local(response.submitted_at),
-            "full_name": response.full_name,
-            "birth_year": response.birth_year,
-            "gender": response.gender,
-            "phone": response.phone or response.raw_text("phone"),
-            "email": response.email or response.raw_text("email"),
-            "position": response.position,
-            "superior": self.unit_name(response.superior_id, response.superior_unit),
-            "unit": self.unit_name(response.unit_id, response.grassroots_unit),
-            "sector": response.sector,
-            "field": response.field,
-            "title": response.title,
-            "summary": shorten(response.description, self.templates.review.summary_chars),
-            "description": response.description,
-            "start_date": response.start_date,
-            "benefit_vnd": response.benefit_vnd,
-            "coauthors": response.coauthors,
-            "duplicate_of": response.duplicate_of,
-            "similar_to": ", ".join(response.similar_to),
-            "source": response.source,
-            "row": response.row,
-        }
-
     @cached_property
     def initiative_values(self) -> ValueTable:
-        """The sync-owned values of every initiative, shared by every sheet that lists it."""
-        return ValueTable.from_items(
-            (r.id, self._initiative_values(r)) for r in self.report.responses
-        )
+        """The sync-owned values of every initiative, shared by every sheet that lists it. Made
+        a column at a time: a dict per initiative took twice as long."""
+        responses = self.report.responses
+        status_words = {status: self.labels.status.word(str(status)) for status in Status}
+        limit = self.templates.review.summary_chars
+        name = self.unit_name
+        columns: dict[str, list[Value]] = {
+            "id": [r.id for r in responses],
+            "status": [status_words[r.status] for r in responses],
+            "problems": [self._problems(r) for r in responses],
+            "submitted_at": [_local(r.submitted_at) for r in responses],
+            "full_name": [r.full_name for r in responses],
+            "birth_year": [r.birth_year for r in responses],
+            "gender": [r.gender for r in responses],
+            "phone": [r.phone or r.raw_text("phone") for r in responses],
+            "email": [r.email or r.raw_text("email") for r in responses],
+            "position": [r.position for r in responses],
+            "superior": [name(r.superior_id, r.superior_unit) for r in responses],
+            "unit": [name(r.unit_id, r.grassroots_unit) for r in responses],
+            "sector": [r.sector for r in responses],
+            "field": [r.field for r in responses],
+            "title": [r.title for r in responses],
+            "summary": [shorten(r.description, limit) for r in responses],
+            "description": [r.description for r in responses],
+            "start_date": [r.start_date for r in responses],
+            "benefit_vnd": [r.benefit_vnd for r in responses],
+            "coauthors": [r.coauthors for r in responses],
+            "duplicate_of": [r.duplicate_of for r in responses],
+            "similar_to": [", ".join(r.similar_to) for r in responses],
+            "source": [r.source for r in responses],
+            "row": [r.row for r in responses],
+        }
+        return ValueTable.from_columns(columns["id"], columns)
 
     @cached_property
     def _person_keys(self) -> dict[str, tuple]:
