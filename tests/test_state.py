@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import json
+import pickle
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from sync.review.state import (
     STATE_FILE,
     Cells,
     Entry,
+    ListedCells,
     Mark,
     ReviewState,
     load_last_round,
@@ -51,6 +53,21 @@ def state(held_as_cells: bool) -> ReviewState:
             }
         },
     )
+
+
+def test_a_review_lists_digests_travel_packed_and_read_as_each_rows_cells() -> None:
+    """What a writer process hands back: one columns tuple and a text per row, which pickle
+    much faster than a `Cells` per row, and read as those `Cells`."""
+    listed = ListedCells(COLUMNS, {"SK-1": PACKED, "SK-2": "0" * 24})
+    assert listed["SK-1"] == Cells(COLUMNS, PACKED) and list(listed) == ["SK-1", "SK-2"]
+    assert listed["SK-2"]["title"] == "00000000" and len(listed) == 2
+    travelled = pickle.loads(pickle.dumps(listed))
+    assert travelled == {
+        "SK-1": dict(Cells(COLUMNS, PACKED)),
+        "SK-2": dict.fromkeys(COLUMNS, "0" * 8),
+    }
+    with pytest.raises(KeyError):
+        listed["SK-3"]
 
 
 def test_the_file_is_the_same_whether_digests_are_packed_or_a_dict(tmp_path: Path) -> None:

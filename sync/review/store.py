@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from ..writers.books import Books
     from .audit import AuditEntry
     from .settle import ReadBack
-    from .state import Cells, ReviewState
+    from .state import ListedCells, ReviewState
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class Written:
     refused_addresses: list[dict[str, str]] = field(default_factory=list)
     # Per unit, its review list's digests (`Books.digests`), where the store worked them out as
     # it wrote.
-    digests: Mapping[str, dict[str, Cells]] = field(default_factory=dict)
+    digests: Mapping[str, ListedCells] = field(default_factory=dict)
 
 
 class ReviewStore(Protocol):

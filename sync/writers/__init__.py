@@ -26,7 +26,7 @@ from .records import Renderer
 
 if TYPE_CHECKING:
     from ..review.audit import AuditEntry
-    from ..review.state import Cells, ReviewState
+    from ..review.state import ListedCells, ReviewState
     from ..review.store import ReviewStore
 
 
@@ -142,7 +142,7 @@ def write_outputs(
     kept: list[tuple[ReviewState, list[AuditEntry]]] = []
 
     def remember_round(
-        digested: Mapping[str, dict[str, Cells]],
+        digested: Mapping[str, ListedCells],
     ) -> tuple[ReviewState, list[AuditEntry]]:
         """Worked out once, when first needed: a folder of workbooks needs it only after its
         forked writers are done (which then do not each start with it in memory) and, up to

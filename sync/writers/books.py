@@ -23,7 +23,7 @@ from ..review.stage import (
     value_digests,
     value_marks,
 )
-from ..review.state import Cells, ReviewState
+from ..review.state import ListedCells, ReviewState
 from ..review.values import fingerprint
 from ..templates import SheetLayout, Templates
 from .records import Dashboard, Renderer, Sheet
@@ -76,7 +76,7 @@ class Books:
         with no_cycle_collection():
             return unit_book(self.renderer, unit)
 
-    def digests(self, listed: Sheet) -> dict[str, Cells] | None:
+    def digests(self, listed: Sheet) -> ListedCells | None:
         """What the state keeps of a unit's review list as written (see `sheet_digests`),
         worked out by the process that wrote it: a share of the round's on each core. None when
         the values were not digested beforehand (`remembered` then works it out)."""
@@ -131,14 +131,14 @@ def unit_book(renderer: Renderer, unit: Unit) -> UnitBook:
     return UnitBook(unit, initiatives, tuple(owned), board)
 
 
-RowDigests = Callable[[list[Any], tuple[Any, ...] | None, tuple[str, ...] | None], Cells]
+RowDigests = Callable[[list[Any], tuple[Any, ...] | None, tuple[str, ...] | None], str]
 
 
-def _row_digests(layout: SheetLayout, known: tuple[str, ...]) -> RowDigests:
-    """Digests of the sync-owned cells of one written row, packed by column key (`Cells`),
-    given the row's initiative's values and their digests (both in the order of `known`, see
-    `value_digests`). The cells that show those very values reuse their digests: most of a row,
-    checked at once."""
+def _row_digests(layout: SheetLayout, known: tuple[str, ...]) -> tuple[tuple[str, ...], RowDigests]:
+    """The sync-owned columns of a layout (sorted), and the digests of those cells of one
+    written row, packed in their order (as `Cells` keeps them), given the row's initiative's
+    values and their digests (both in the order of `known`, see `value_digests`). The cells
+    that show those very values reuse their digests: most of a row, checked at once."""
     owned = [(position, c.key) for position, c in enumerate(layout.columns) if not c.review]
     shared = [(position, key) for position, key in owned if key in known]
     own = [(position, key) for position, key in owned if key not in known]
@@ -151,7 +151,7 @@ def _row_digests(layout: SheetLayout, known: tuple[str, ...]) -> RowDigests:
 
     def digests(
         row: list[Any], values: tuple[Any, ...] | None, value_digests: tuple[str, ...] | None
-    ) -> Cells:
+    ) -> str:
         cells = shown(row)
         known_here = values is not None and value_digests is not None
         if known_here and all(map(is_, cells, digested(values))):
@@ -159,29 +159,29 @@ def _row_digests(layout: SheetLayout, known: tuple[str, ...]) -> RowDigests:
         else:
             reused = tuple(map(fingerprint, cells))
         made = reused + tuple(map(fingerprint, others(row)))
-        return Cells(columns, "".join(in_column_order(made)))
+        return "".join(in_column_order(made))
 
-    return digests
+    return columns, digests
 
 
 def sheet_digests(
     sheet: Sheet, values: ValueTable | None = None, digests: ValueTable | None = None
-) -> dict[str, Cells]:
+) -> ListedCells:
     """Per listed initiative, digests of the sync-owned cells as written; those of `values`
     already digested (`digests`, from `value_digests(values)`) are reused."""
     position = sheet.layout.column_keys().index("id")
     shown = values.rows if values is not None else {}
     known, digested = (digests.keys, digests.rows) if digests is not None else ((), {})
-    row_digests = _row_digests(sheet.layout, known)
+    columns, row_digests = _row_digests(sheet.layout, known)
     found = {}
     for row in sheet.rows:
         initiative = str(row[position])
         found[initiative] = row_digests(row, shown.get(initiative), digested.get(initiative))
-    return found
+    return ListedCells(columns, found)
 
 
 def remembered(
-    report: Report, books: Books, digested: Mapping[str, dict[str, Cells]]
+    report: Report, books: Books, digested: Mapping[str, ListedCells]
 ) -> tuple[ReviewState, list[AuditEntry]]:
     """The state to keep once the books are written, and the audit entries of the round.
     `digested`: per unit, the digests of its review list that the store worked out as it wrote

@@ -28,8 +28,8 @@ from ..review.audit import AUDIT_FILE, AuditEntry
 from ..review.settle import ReadBack, Row
 from ..review.state import (
     STATE_FILE,
-    Cells,
     LastRound,
+    ListedCells,
     ReviewState,
     load_last_round,
     load_state,
@@ -154,7 +154,7 @@ class _Settled:
     written: bool  # False: the folder already held exactly this
     # Of the unit's review list (`Books.digests`); None for the public lookup, or when worked out
     # after the writers.
-    digests: dict[str, Cells] | None
+    digests: ListedCells | None
 
 
 class _Into:
