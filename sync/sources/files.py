@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import SourceError
 from .formulas import uncalculated_cells
 from .messages import refuse, where
+from .parts import parsed_in_parts
 from .table import SharedTexts
 
 if TYPE_CHECKING:
@@ -161,6 +162,21 @@ class Workbook:
     def read(self, sheet: str) -> list[list[Any]]:
         """Values as stored (numbers, dates, text); the header is row 1. A formula saved without
         its value reads as UNCALCULATED rather than as a blank."""
+        parted = parsed_in_parts(self._data, sheet)
+        if parted is not None:
+            table = parted.rows
+            formulas = uncalculated_cells(self._data, sheet) if parted.has_formula else set()
+        else:
+            table, formulas = self._read_whole(sheet)
+        for row, column in formulas:
+            if row < len(table):
+                cells = table[row]  # calamine leaves valueless cells out of the row's width
+                cells.extend([""] * (column + 1 - len(cells)))
+                if cells[column] == "":
+                    cells[column] = UNCALCULATED
+        return table
+
+    def _read_whole(self, sheet: str) -> tuple[list[list[Any]], set[tuple[int, int]]]:
         # The formulas are looked for beside calamine's parse, which lets other threads run.
         with ThreadPoolExecutor(max_workers=1) as beside:
             formulas = beside.submit(uncalculated_cells, self._data, sheet)
@@ -168,10 +184,4 @@ class Workbook:
                 table = _values(self._book.get_sheet_by_name(sheet))
             except Exception as exc:  # the sheet's XML is parsed only now
                 raise self._refusal(exc, sheet) from None
-        for row, column in formulas.result():
-            if row < len(table):
-                cells = table[row]  # calamine leaves valueless cells out of the row's width
-                cells.extend([""] * (column + 1 - len(cells)))
-                if cells[column] == "":
-                    cells[column] = UNCALCULATED
-        return table
+        return table, formulas.result()
