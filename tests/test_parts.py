@@ -24,9 +24,11 @@ SHEET_XML = "xl/worksheets/sheet1.xml"
 
 @pytest.fixture(autouse=True)
 def small_parts(monkeypatch):
-    """Parts of a few kilobytes, so a sheet of a few hundred rows is cut many times."""
+    """Parts of a few kilobytes, unzipped a few hundred bytes at a time, so a sheet of a few
+    hundred rows is cut many times and rows span the pieces."""
     monkeypatch.setattr(parts, "PART_BYTES", 4096)
     monkeypatch.setattr(parts, "PARTED_MIN_BYTES", 8192)
+    monkeypatch.setattr(parts, "_UNZIPPED_AT_ONCE", 300)
 
 
 def _write(path: Path, cells: dict[tuple[int, int], object], inline: bool = True) -> Path:
@@ -180,3 +182,11 @@ def test_a_formula_without_its_value_in_a_late_part_reads_as_uncalculated(tmp_pa
     table = Workbook(path).read(SHEET)
     assert table[550][5] is UNCALCULATED
     assert table[549][5] == "ghi chú"
+
+
+def test_a_formula_tag_split_between_two_pieces_is_seen() -> None:
+    xml = parts._CutXml(iter(()))
+    xml._look_for_formula(b"", b'<c r="A1" t="inlineStr"><is><t>1 &lt; 2</t></is></c><c r="B1"><')
+    assert not xml.has_formula
+    xml._look_for_formula(b"<", b"f>A1&amp;A2</f></c>")
+    assert xml.has_formula
