@@ -31,10 +31,15 @@ def small_parts(monkeypatch):
     monkeypatch.setattr(parts, "_UNZIPPED_AT_ONCE", 300)
 
 
-def _write(path: Path, cells: dict[tuple[int, int], object], inline: bool = True) -> Path:
+def _write(
+    path: Path, cells: dict[tuple[int, int], object], inline: bool = True, second: bool = False
+) -> Path:
     """A workbook of these cells ((row, column): value), text inline as a constant-memory
-    export writes it, or in a shared strings table."""
+    export writes it, or in a shared strings table; `second`: on the second sheet, after one of
+    instructions."""
     book = xlsxwriter.Workbook(path, {"constant_memory": inline})
+    if second:
+        book.add_worksheet("Hướng dẫn").write(0, 0, "Đọc kỹ trước khi điền")
     sheet = book.add_worksheet(SHEET)
     dates = book.add_format({"num_format": "dd/mm/yyyy hh:mm:ss"})
     for (row, column), value in sorted(cells.items()):
@@ -93,6 +98,14 @@ def test_a_sheet_read_in_parts_gives_the_rows_of_the_whole_parse(tmp_path, skip,
     assert parted is not None and not parted.has_formula
     assert parted.rows == whole
     assert book.read(SHEET) == whole
+
+
+def test_the_named_sheet_is_read_when_another_comes_first(tmp_path) -> None:
+    path = _write(tmp_path / "book.xlsx", _answers(600), second=True)
+    parted = parsed_in_parts(path.read_bytes(), SHEET)
+    assert parted is not None
+    assert parted.rows == Workbook(path)._read_whole(SHEET)[0]
+    assert parted.rows[0][0] == "Dấu thời gian"
 
 
 def test_a_sheet_starting_away_from_a1_reads_from_a1_as_whole(tmp_path) -> None:
