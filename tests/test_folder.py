@@ -424,7 +424,7 @@ def test_the_state_written_in_pieces_reads_back_whole(marks: int, monkeypatch, t
         steady="abc",
     )
     path = tmp_path / STATE_FILE
-    path.write_text("".join(state_text(state)), encoding="utf-8")
+    path.write_bytes(b"".join(state_text(state)))
     assert load_state(path) == state
 
 

@@ -45,18 +45,19 @@ def test_the_report_file_holds_one_initiative_a_line(small_campaign, tmp_path) -
     data = json.loads(text)
     assert [r["id"] for r in data["responses"]] == [r.id for r in report.responses]
     lines = [line.strip().rstrip(",") for line in text.splitlines()]
+    compact = {"ensure_ascii": False, "separators": (",", ":")}
     for response in data["responses"]:
-        assert json.dumps(response, ensure_ascii=False) in lines
+        assert json.dumps(response, **compact) in lines
     for unit, figures in data["tallies"].items():
-        assert f"{json.dumps(unit)}: {json.dumps(figures, ensure_ascii=False)}" in lines
+        assert f"{json.dumps(unit)}: {json.dumps(figures, **compact)}" in lines
 
 
 @pytest.mark.parametrize("responses", [[], [{"id": "a"}], [{"id": "a"}, {"id": "b", "t": "«x»"}]])
 def test_the_report_file_is_the_same_from_a_list_or_an_iterator(responses) -> None:
     """The initiatives are written as they are made, one line each, the same file either way."""
     data = {"campaign": "C", "responses": responses, "tallies": {}, "sources": []}
-    whole = "".join(report_file_text(data))
-    streamed = "".join(report_file_text({**data, "responses": iter(responses)}))
+    whole = b"".join(report_file_text(data)).decode()
+    streamed = b"".join(report_file_text({**data, "responses": iter(responses)})).decode()
     assert streamed == whole
     assert json.loads(whole) == data
     assert len(whole.splitlines()) == 6 + (len(responses) + 1 if responses else 0)

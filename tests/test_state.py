@@ -71,13 +71,13 @@ def test_a_review_lists_digests_travel_packed_and_read_as_each_rows_cells() -> N
 
 
 def test_the_file_is_the_same_whether_digests_are_packed_or_a_dict(tmp_path: Path) -> None:
-    text = "".join(state_text(state(held_as_cells=True)))
-    assert text == "".join(state_text(state(held_as_cells=False)))
+    text = b"".join(state_text(state(held_as_cells=True)))
+    assert text == b"".join(state_text(state(held_as_cells=False)))
     unit = json.loads(text)["units"]["U1"]
     assert unit["columns"] == list(COLUMNS)
     assert unit["entries"]["SK-1"]["cells"] == PACKED
     assert unit["entries"]["SK-2"]["cells"] == "0000000d" + "-" * 8 + "0000000e"
-    (tmp_path / STATE_FILE).write_text(text, encoding="utf-8")
+    (tmp_path / STATE_FILE).write_bytes(text)
     entries = load_state(tmp_path / STATE_FILE).units["U1"]
     assert entries["SK-1"].cells == Cells(COLUMNS, PACKED)
     # Read back still packed when every column was written: no dict per row of every unit.
@@ -108,9 +108,9 @@ def test_a_large_state_loads_without_rescanning_memory(tmp_path: Path, collectio
     """The state is read while every response is in memory: the collector, rescanning them
     all each time enough objects had been made, took seconds at 100,000 rows."""
     entries = {f"SK-{n}": Entry(cells=Cells(COLUMNS, PACKED)) for n in range(3_000)}
-    text = "".join(state_text(ReviewState(units={"U1": entries})))
-    (tmp_path / STATE_FILE).write_text(text, encoding="utf-8")
-    (tmp_path / "damaged.json").write_text(text[: len(text) // 2], encoding="utf-8")
+    text = b"".join(state_text(ReviewState(units={"U1": entries})))
+    (tmp_path / STATE_FILE).write_bytes(text)
+    (tmp_path / "damaged.json").write_bytes(text[: len(text) // 2])
     gc.collect()  # what making the file left
     collections.clear()
     assert len(load_state(tmp_path / STATE_FILE).units["U1"]) == 3_000
@@ -121,7 +121,7 @@ def test_a_large_state_loads_without_rescanning_memory(tmp_path: Path, collectio
 
 def _saved(tmp_path: Path, state: ReviewState) -> Path:
     path = tmp_path / STATE_FILE
-    path.write_text("".join(state_text(state)), encoding="utf-8")
+    path.write_bytes(b"".join(state_text(state)))
     return path
 
 

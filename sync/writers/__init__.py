@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from ..review.store import ReviewStore
 
 
-def report_text(report: Report, held: Callable[[], dict[str, str]]) -> Iterator[str]:
+def report_text(report: Report, held: Callable[[], dict[str, str]]) -> Iterator[bytes]:
     """`sync-report.json`, with the outputs left as they were (`not_written`), as the store
     tells when the text is written: a store may still hold an output back as it commits."""
     data = report_json(report)

@@ -66,13 +66,15 @@ def atomic_file(path: Path, *, private: bool = False) -> Iterator[Path]:
 
 
 # A document whole, or in pieces written as they come: at national scale the report and the
-# state are hundreds of megabytes, which need never be held as one string.
-Text = str | Iterable[str]
+# state are hundreds of megabytes, which need never be held as one string. Pieces already
+# encoded (UTF-8, as orjson gives them) are written as they are.
+Text = str | Iterable[str] | Iterable[bytes]
 
 
 def _write_text(path: Path, text: Text) -> None:
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.writelines([text] if isinstance(text, str) else text)
+    with open(path, "wb") as handle:
+        for piece in [text] if isinstance(text, str) else text:
+            handle.write(piece.encode() if isinstance(piece, str) else piece)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,6 @@ elsewhere, read-only or unreadable is left as it is and named (`held`).
 from __future__ import annotations
 
 import hashlib
-import json
 import pickle
 import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -19,6 +18,8 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+
+import orjson
 
 from ..cores import on_every_core
 from ..errors import OutputError, output_error
@@ -55,9 +56,9 @@ def workbook_path(out_dir: Path, unit: Unit, templates: Templates) -> Path:
     return output_path(out_dir, folder, f"{unit.id} {slug}.xlsx")
 
 
-def audit_lines(entries: list[AuditEntry]) -> Iterator[str]:
+def audit_lines(entries: list[AuditEntry]) -> Iterator[bytes]:
     """The audit log only ever grows: one JSON object per line, appended."""
-    return (json.dumps(entry, ensure_ascii=False) + "\n" for entry in entries)
+    return (orjson.dumps(entry, option=orjson.OPT_APPEND_NEWLINE) for entry in entries)
 
 
 @dataclass(slots=True)
