@@ -154,3 +154,12 @@ def test_no_last_round_from_a_file_that_does_not_end_with_one(tmp_path: Path, te
     path.write_text(text, encoding="utf-8")
     assert load_last_round(path) is None
     assert load_last_round(tmp_path / "missing.json") is None
+
+
+def test_a_review_holding_a_whole_number_beyond_64_bits_is_kept(tmp_path: Path) -> None:
+    """An officer's typo (a score of 1e25) must not stop the sync from saving its state."""
+    typo = int(1e25)
+    kept = ReviewState(units={"U1": {"SK-1": Entry(review={"review.score": typo}, title="Đạt")}})
+    path = tmp_path / STATE_FILE
+    path.write_bytes(b"".join(state_text(kept)))
+    assert load_state(path).units["U1"]["SK-1"].review == {"review.score": typo}

@@ -19,10 +19,9 @@ from functools import partial
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-import orjson
-
 from ..cores import on_every_core
 from ..errors import OutputError, output_error
+from ..json_bytes import json_bytes
 from ..orgtree import OrgTree, Unit
 from ..paths import output_path
 from ..review.audit import AUDIT_FILE, AuditEntry
@@ -58,7 +57,7 @@ def workbook_path(out_dir: Path, unit: Unit, templates: Templates) -> Path:
 
 def audit_lines(entries: list[AuditEntry]) -> Iterator[bytes]:
     """The audit log only ever grows: one JSON object per line, appended."""
-    return (orjson.dumps(entry, option=orjson.OPT_APPEND_NEWLINE) for entry in entries)
+    return (json_bytes(entry) + b"\n" for entry in entries)
 
 
 @dataclass(slots=True)
