@@ -18,7 +18,7 @@ from .checked import CHECKED_FILE, Checked, CheckedFile, kept_if_written
 from .config import Settings
 from .cores import on_every_core, shares_of
 from .dedupe import apply_duplicates, find_duplicates
-from .memory import no_cycle_collection, return_free_heap
+from .memory import heap_kept, no_cycle_collection, return_free_heap
 from .models import Response, SourceInfo, Status
 from .orgtree import OrgTree, Resolution, load_tree
 from .report import REPORT_FILE, Report
@@ -209,8 +209,11 @@ def _checked(settings: Settings, inputs: Inputs, tree: OrgTree, stage: _Stages) 
             # Only rows that can count take part: a late or broken resubmission must not knock
             # out the valid row it repeats.
             candidates = [r for r in responses if not _has_error(r)]
-            apply_duplicates(candidates, find_duplicates(candidates, settings.dedupe))
-            return_free_heap()  # the blocking's temporaries: a third of a GB at a million rows
+            # Its arrays of hundreds of megabytes, made and freed one after another, reuse the
+            # same pages, given back once it is done.
+            with heap_kept():
+                found = find_duplicates(candidates, settings.dedupe)
+            apply_duplicates(candidates, found)
             _flag_similar(candidates)
             _settle_status(responses)
     if kept is None:
