@@ -60,12 +60,14 @@ class Books:
     @classmethod
     def of(cls, renderer: Renderer, units: Sequence[Unit]) -> Books:
         """The round's books, the initiatives' values digested beforehand where there are few
-        enough of them (see DIGESTED_WHILE_WRITING_MAX)."""
-        values = renderer.initiative_values
-        small = len(values.rows) <= DIGESTED_WHILE_WRITING_MAX
-        return cls(
-            renderer, tuple(units), value_digests(values, every_core=True) if small else None
-        )
+        enough of them (see DIGESTED_WHILE_WRITING_MAX). A tuple per initiative and no
+        reference cycle: with the collector on, it scanned every object of the sync (0.4 s at
+        100,000 rows)."""
+        with no_cycle_collection():
+            values = renderer.initiative_values
+            small = len(values.rows) <= DIGESTED_WHILE_WRITING_MAX
+            digests = value_digests(values, every_core=True) if small else None
+        return cls(renderer, tuple(units), digests)
 
     @property
     def tree(self) -> OrgTree:

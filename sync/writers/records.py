@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from functools import cached_property
 
 from ..config import Settings
+from ..memory import no_cycle_collection
 from ..models import Response, Status, Violation
 from ..orgtree import Unit
 from ..report import Report
@@ -114,10 +115,12 @@ class Renderer:
     def prepare(self) -> None:
         """Work out, once, the tables that every tab draws on (the report's and the renderer's
         cached properties): processes forked afterwards to render books share them instead of
-        each working them out again."""
-        for owner in (self.report, self):
-            for name in _cached_properties(owner):
-                getattr(owner, name)
+        each working them out again. Plain tables, no reference cycle: the collector is
+        paused."""
+        with no_cycle_collection():
+            for owner in (self.report, self):
+                for name in _cached_properties(owner):
+                    getattr(owner, name)
 
     def forget(self) -> None:
         """Drop the renderer's own tables (see `prepare`) once every book is written: saving
