@@ -206,8 +206,8 @@ def state_text(state: ReviewState) -> Iterator[bytes]:
         "unplaced": sorted(state.unplaced),
         "steady": state.steady,
     }
-    # `_AFTER_UNITS`: the one place these bytes are written with a space.
-    yield b'}, "books": ' + json_bytes(rest)[len(b'{"books":') :]
+    # The one place these bytes hold a space, which `load_last_round` looks for.
+    yield _AFTER_UNITS + json_bytes(rest)[len(b'{"books":') :]
 
 
 _MARKS_A_PIECE = 10_000
