@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -29,7 +30,6 @@ from sync.review import state as state_module
 from sync.review.audit import AUDIT_FILE
 from sync.review.state import STATE_FILE, Entry, Mark, ReviewState, load_state, state_text
 from sync.review.store import Written
-from sync.writers import books as books_module
 from sync.writers.atomic import TEMPORARY_MARK, recover
 from sync.writers.folder import WorkbookFolder
 from tests.officer import delete_row, edit, rows_by_id, workbook
@@ -160,9 +160,9 @@ def test_a_new_nomination_logs_no_false_overwritten(config: Path, tmp_path: Path
 def test_the_writers_digests_keep_the_state_the_sync_would_work_out(
     config: Path, tmp_path: Path, monkeypatch
 ) -> None:
-    """Each process that writes a review list hands back its digests. The state they make is
-    the one the sync keeps when it works every digest out after writing (as it does above
-    `DIGESTED_WHILE_WRITING_MAX` initiatives), and so is the audit."""
+    """Each process that writes a review list hands back its digests and its initiatives'
+    marks. The state they make is the one the sync keeps when it works them all out after
+    writing (as it does for a list no writer digested), and so is the audit."""
     out, again = tmp_path / "out", tmp_path / "again"
     _sync(config)
     book = workbook(out, "P.TG.THPT")
@@ -171,19 +171,20 @@ def test_the_writers_digests_keep_the_state_the_sync_would_work_out(
     shutil.copytree(out, again)
     handed_back: list[set[str]] = []
     write = WorkbookFolder.write
+    keep_digests = True
 
     def write_and_look(store: WorkbookFolder, books, audit) -> Written:
         written = write(store, books, audit)
         handed_back.append(set(written.digests))
-        return written
+        return written if keep_digests else replace(written, digests={})
 
     monkeypatch.setattr(WorkbookFolder, "write", write_and_look)
     settings, moment = read_settings(config), datetime(2021, 4, 1, 10, 0, tzinfo=ZONE)
     run_sync(settings, out, now=moment)
-    monkeypatch.setattr(books_module, "DIGESTED_WHILE_WRITING_MAX", 0)
+    keep_digests = False
     run_sync(settings, again, now=moment)
     units = {unit.id for unit in load_tree(settings.units) if unit.tier in settings.output.tiers}
-    assert handed_back == [units, set()]
+    assert handed_back == [units, units]
     kept, worked_out = (json.loads((folder / STATE_FILE).read_text()) for folder in (out, again))
     assert first in kept["units"]["P.TG"]["entries"]  # nominated: on the superior's list
     assert {**kept, "stamps": None} == {**worked_out, "stamps": None}

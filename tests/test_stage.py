@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from sync.cores import ROWS_PER_SHARE
 from sync.models import Response
 from sync.review.stage import ValueTable, initiative_marks, picker, value_digests, value_marks
 from sync.review.values import fingerprint
@@ -52,19 +51,6 @@ def test_repeated_values_digest_as_each_alone(column: list[Any]) -> None:
     assert [row for (row,) in value_digests(table).rows.values()] == list(map(fingerprint, column))
 
 
-def test_a_table_of_many_initiatives_digests_the_same_on_every_core() -> None:
-    """From a share of rows up, the columns are digested by a process per core."""
-    count = ROWS_PER_SHARE + 3
-    table = ValueTable.from_items(
-        (f"SK-{n}", {"id": f"SK-{n}", "unit": f"Đơn vị {n % 7}", "row": n, "start": None})
-        for n in range(count)
-    )
-    digests = value_digests(table, every_core=True)
-    for initiative, values in table.rows.items():
-        assert digests.rows[initiative] == tuple(map(fingerprint, values))
-    assert len(digests.rows) == count
-
-
 def test_a_value_table_refuses_initiatives_with_other_keys() -> None:
     odd = {**VALUES, "SK-3": {"id": "SK-3", "title": "Thiếu cột"}}
     with pytest.raises(ValueError, match="SK-3"):
@@ -88,6 +74,23 @@ def test_a_table_of_no_initiative_still_gives_a_picker() -> None:
     """A campaign whose every response was deleted still renders its (empty) lists."""
     empty = ValueTable.from_items([])
     assert [empty.picker(["unit", "title"])(row) for row in empty.rows.values()] == []
+
+
+def test_some_initiatives_values_digest_and_mark_as_among_them_all() -> None:
+    """A writer digests only the initiatives its list shows: their digests and marks are those
+    the whole table gives them (a column of a few rows is digested value by value, a column of
+    many repeated values once per value)."""
+    table = ValueTable.from_items(
+        (f"SK-{n}", {"id": f"SK-{n}", "unit": f"Đơn vị {n % 3}", "row": n}) for n in range(40)
+    )
+    whole = value_digests(table)
+    some = table.only(["SK-7", "SK-2", "SK-99"])  # one the table does not hold
+    assert list(some.rows) == ["SK-7", "SK-2"]
+    digests = value_digests(some)
+    assert digests.rows == {i: whole.rows[i] for i in ("SK-7", "SK-2")}
+    marks = value_marks(whole)
+    assert value_marks(digests) == {i: marks[i] for i in ("SK-7", "SK-2")}
+    assert value_digests(table.only([])).rows == {}
 
 
 def test_a_value_table_gives_an_initiatives_values_by_key() -> None:

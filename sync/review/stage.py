@@ -16,7 +16,6 @@ from operator import itemgetter
 from typing import Any
 
 from ..config import Settings
-from ..cores import ROWS_PER_SHARE, on_every_core
 from ..models import Response
 from ..orgtree import OrgTree
 from ..templates import Templates
@@ -126,6 +125,11 @@ class ValueTable:
         rows = zip(*columns.values(), strict=True) if columns else repeat((), len(initiatives))
         return cls(tuple(columns), dict(zip(initiatives, rows, strict=True)))
 
+    def only(self, initiatives: Iterable[str]) -> ValueTable:
+        """The rows of these initiatives, those the table holds, in their order."""
+        rows = self.rows
+        return ValueTable(self.keys, {i: rows[i] for i in initiatives if i in rows})
+
     def of(self, initiative: str) -> dict[str, Any]:
         """An initiative's values by key, made when asked."""
         return dict(zip(self.keys, self.rows[initiative], strict=True))
@@ -149,17 +153,11 @@ def picker(keys: Sequence[Any]) -> Callable[[Any], tuple[Any, ...]]:
     return itemgetter(*keys)
 
 
-def value_digests(values: ValueTable, *, every_core: bool = False) -> ValueTable:
+def value_digests(values: ValueTable) -> ValueTable:
     """Per initiative, the digest of each of its sync-owned values: taken once, for its mark in
-    the state and for every sheet row that shows it. `every_core`: a column to a task, taken in
-    turn by this process and a forked one per other core, which reads the values where the fork
-    left them and sends back only the digests (a table smaller than a share of rows is not worth
-    the fork)."""
+    the state and for every sheet row that shows it."""
     columns = list(zip(*values.rows.values(), strict=True))
-    if every_core and len(values.rows) >= ROWS_PER_SHARE:
-        digested = on_every_core(columns, _digested_column)
-    else:
-        digested = list(map(_digested_column, columns))
+    digested = list(map(_digested_column, columns))
     rows = zip(*digested, strict=True) if digested else (() for _ in values.rows)
     return ValueTable(values.keys, dict(zip(values.rows, rows, strict=True)))
 

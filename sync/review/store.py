@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from ..orgtree import OrgTree, Unit
     from ..writers.atomic import Text
-    from ..writers.books import Books
+    from ..writers.books import Books, ListDigests
     from .audit import AuditEntry
     from .settle import ReadBack
-    from .state import ListedCells, ReviewState
+    from .state import ReviewState
 
 
 @dataclass(frozen=True)
@@ -30,9 +30,9 @@ class Written:
 
     paths: list[str]
     refused_addresses: list[dict[str, str]] = field(default_factory=list)
-    # Per unit, its review list's digests (`Books.digests`), where the store worked them out as
-    # it wrote.
-    digests: Mapping[str, ListedCells] = field(default_factory=dict)
+    # Per unit, what the state keeps of its review list (`Books.digests`), where the store worked
+    # it out as it wrote.
+    digests: Mapping[str, ListDigests] = field(default_factory=dict)
 
 
 class ReviewStore(Protocol):

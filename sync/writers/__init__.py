@@ -20,13 +20,13 @@ from ..orgtree import OrgTree
 from ..report import REPORT_FILE, Report, report_file_text, report_json
 from ..templates import Templates
 from .atomic import write_text_atomic
-from .books import Books, remembered, reviewing_units
+from .books import Books, ListDigests, remembered, reviewing_units
 from .folder import package_version
 from .records import Renderer
 
 if TYPE_CHECKING:
     from ..review.audit import AuditEntry
-    from ..review.state import ListedCells, ReviewState
+    from ..review.state import ReviewState
     from ..review.store import ReviewStore
 
 
@@ -138,16 +138,15 @@ def write_outputs(
             write_text_atomic(report_file, report_text(report, store.held))
         return report, [str(report_file)]
     renderer = Renderer(report, settings, templates)
-    books = Books.of(renderer, units)
+    books = Books(renderer, tuple(units))
     kept: list[tuple[ReviewState, list[AuditEntry]]] = []
 
     def remember_round(
-        digested: Mapping[str, ListedCells],
+        digested: Mapping[str, ListDigests],
     ) -> tuple[ReviewState, list[AuditEntry]]:
         """Worked out once, when first needed: a folder of workbooks needs it only after its
-        forked writers are done (which then do not each start with it in memory) and, up to
-        `books.DIGESTED_WHILE_WRITING_MAX` initiatives, hand back the digests of the lists
-        they wrote; Google spreadsheets, for their audit tab, before."""
+        forked writers are done (which then do not each start with it in memory) and hand back
+        the digests of the lists they wrote; Google spreadsheets, for their audit tab, before."""
         if not kept:
             kept.append(remembered(report, books, digested))
         return kept[0]

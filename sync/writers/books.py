@@ -5,7 +5,7 @@ Each unit's book names its review list explicitly, so no writer relies on the or
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from operator import is_
 from typing import Any
@@ -37,12 +37,14 @@ class UnitBook:
     dashboard: Dashboard | None  # every unit's summary card (None only in hand-made books)
 
 
-# Up to this many initiatives, their values are digested before the workbooks are written (a
-# column to a process) and each process that writes a review list digests its rows as it goes:
-# at 100,000 rows the write stage's part on one core is about 3 s shorter. With more, those
-# digests would be held all the while the writers run, when a sync's memory peaks (at 1,000,000
-# rows 8.8 GB instead of 7.8): they are then worked out after the writers, in this process.
-DIGESTED_WHILE_WRITING_MAX = 250_000
+@dataclass(frozen=True, slots=True)
+class ListDigests:
+    """What the state keeps of a unit's review list as written, worked out by the process that
+    writes it (`Books.digests`): the digests of its rows' sync-owned cells, and the mark of
+    each initiative it lists (`value_marks`)."""
+
+    cells: ListedCells
+    marks: dict[str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,22 +54,6 @@ class Books:
 
     renderer: Renderer
     units: tuple[Unit, ...]
-    # Each initiative's values digested (`value_digests`) before any book is written, reused by
-    # every process that writes a review list for the digests of its rows; None above
-    # DIGESTED_WHILE_WRITING_MAX.
-    value_digests: ValueTable | None
-
-    @classmethod
-    def of(cls, renderer: Renderer, units: Sequence[Unit]) -> Books:
-        """The round's books, the initiatives' values digested beforehand where there are few
-        enough of them (see DIGESTED_WHILE_WRITING_MAX). A tuple per initiative and no
-        reference cycle: with the collector on, it scanned every object of the sync (0.4 s at
-        100,000 rows)."""
-        with no_cycle_collection():
-            values = renderer.initiative_values
-            small = len(values.rows) <= DIGESTED_WHILE_WRITING_MAX
-            digests = value_digests(values, every_core=True) if small else None
-        return cls(renderer, tuple(units), digests)
 
     @property
     def tree(self) -> OrgTree:
@@ -78,13 +64,17 @@ class Books:
         with no_cycle_collection():
             return unit_book(self.renderer, unit)
 
-    def digests(self, listed: Sheet) -> ListedCells | None:
-        """What the state keeps of a unit's review list as written (see `sheet_digests`),
-        worked out by the process that wrote it: a share of the round's on each core. None when
-        the values were not digested beforehand (`remembered` then works it out)."""
-        if self.value_digests is None:
-            return None
-        return sheet_digests(listed, self.renderer.initiative_values, self.value_digests)
+    def digests(self, listed: Sheet) -> ListDigests:
+        """What the state keeps of a unit's review list (`ListDigests`), worked out by the
+        process that writes it: a share of the round's on each core. The values of the
+        initiatives it lists are digested here, once for their marks and for the cells that
+        show them, and let go with the list: no process holds the digests of them all (at a
+        million rows, a tuple each, about a gigabyte)."""
+        values = self.renderer.initiative_values
+        position = listed.layout.column_keys().index("id")
+        shown = values.only(str(row[position]) for row in listed.rows)
+        digests = value_digests(shown)
+        return ListDigests(sheet_digests(listed, values, digests), value_marks(digests))
 
     def lookup(self) -> Sheet:
         with no_cycle_collection():
@@ -183,25 +173,27 @@ def sheet_digests(
 
 
 def remembered(
-    report: Report, books: Books, digested: Mapping[str, ListedCells]
+    report: Report, books: Books, digested: Mapping[str, ListDigests]
 ) -> tuple[ReviewState, list[AuditEntry]]:
     """The state to keep once the books are written, and the audit entries of the round.
-    `digested`: per unit, the digests of its review list that the store worked out as it wrote
-    (`Books.digests`); a unit's list it did not (a workbook left as it was, a store that keeps
-    none) is rendered again here."""
+    `digested`: per unit, what the store worked out as it wrote its review list
+    (`Books.digests`). A unit's list it did not (a workbook left as it was, a store that keeps
+    none) is rendered again here, and the initiatives no list shows (invalid ones) have their
+    values digested here."""
     assert report.review is not None
     renderer = books.renderer
-    values = renderer.initiative_values
-    digests = books.value_digests if books.value_digests is not None else value_digests(values)
-    written = {
+    lists = {
         unit.id: digested[unit.id]
         if unit.id in digested
-        else sheet_digests(renderer.initiatives(unit.id), values, digests)
+        else books.digests(renderer.initiatives(unit.id))
         for unit in books.units
     }
-    marks = initiative_marks(report.review, report.responses, value_marks(digests))
-    # A tuple per initiative, a million of them at national scale (worked out here then): gone
-    # before the state is built.
-    del digests
+    by_values: dict[str, str] = {}
+    for found in lists.values():
+        by_values.update(found.marks)
+    unlisted = (r.id for r in report.responses if r.id not in by_values)
+    by_values.update(value_marks(value_digests(renderer.initiative_values.only(unlisted))))
+    marks = initiative_marks(report.review, report.responses, by_values)
+    written = {unit_id: found.cells for unit_id, found in lists.items()}
     headers = {c.key: c.header for c in renderer.layouts["initiatives"].columns}
     return remember(report.review, report.responses, marks, written, headers, report.generated_at)

@@ -29,7 +29,6 @@ from ..review.settle import ReadBack, Row
 from ..review.state import (
     STATE_FILE,
     LastRound,
-    ListedCells,
     ReviewState,
     load_last_round,
     load_state,
@@ -40,7 +39,7 @@ from ..review.values import canonical
 from ..templates import SheetLayout, Templates
 from ..text import fold
 from .atomic import Commit, Document, Text, recover
-from .books import Books, UnitBook
+from .books import Books, ListDigests, UnitBook
 from .carry import Carried, read_carried
 from .readback import lock_files, read_review
 from .records import Sheet, Value
@@ -152,9 +151,8 @@ class _Settled:
     fingerprint: str  # of what the workbook holds (see `_fingerprint`)
     stamp: str  # of the file as it will be
     written: bool  # False: the folder already held exactly this
-    # Of the unit's review list (`Books.digests`); None for the public lookup, or when worked out
-    # after the writers.
-    digests: ListedCells | None
+    # Of the unit's review list (`Books.digests`); None for the public lookup.
+    digests: ListDigests | None
 
 
 class _Into:
