@@ -11,9 +11,9 @@ process that finishes early takes the next one: given largest first, no core wai
 
 Each page a worker or this process writes to while they share it is copied, and reading an
 object writes its reference count: between them the two end up copying every page of rows they
-read, as much again as the rows. So a worker that has taken in half of what this process held
-when it forked (1.5 GiB at most) stops after its task, and this process forks a new one after
-its own next task: the copies go with the old worker, and no more than that builds up again."""
+read, as much again as the rows. So a worker that has taken in 1.5 GiB stops after its task,
+and this process forks a new one after its own next task: the copies go with the old worker,
+and no more than that builds up again."""
 
 from __future__ import annotations
 
@@ -31,7 +31,6 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
-from pathlib import Path
 from typing import Any, TypeVar
 
 from .errors import OutputError
@@ -43,13 +42,12 @@ _Item = TypeVar("_Item")
 
 _PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 _PARENT_POLL_SECONDS = 1.0
-# A worker stops once it has faulted in this share of what this process held when it forked,
-# and never later than at _WORKER_GROWTH_MOST: at a million rows half of what the sync holds as
-# it writes the workbooks is 2.3 GB, and the writers set the peak of the whole sync (8.2 GB;
-# about 7.4 with the cap). Below it, replacing workers sooner only costs time (at 100,000 rows, a
-# third instead of half: 0.6 to 4.0 s more of writing).
-_WORKER_GROWTH_SHARE = 2
-_WORKER_GROWTH_MOST = 3 << 29  # 1.5 GiB
+# A worker stops once it has faulted in this much. At a million rows the writers' copies set the
+# peak of the whole sync: half of what it holds as it forks them (2.3 GB) took the tree to 8.2 GB,
+# this to about 7.4. A smaller run holds less, and each worker it replaces costs it time: bound
+# by half of what it held, a 100,000-row sync replaced its writer three times, and its write
+# stage took 13.9 to 14.1 s against 12.7 to 13.2 s with none (benchmarks/HISTORY.md).
+WORKER_GROWTH_MOST = 3 << 29  # 1.5 GiB
 
 
 def _poll_parent(parent: int) -> None:
@@ -107,23 +105,6 @@ def _faulted_in() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_minflt * mmap.PAGESIZE
 
 
-def _resident() -> int | None:
-    """This process's resident memory in bytes, where the system tells (Linux)."""
-    try:
-        pages = int(Path("/proc/self/statm").read_text().split()[1])
-    except (OSError, IndexError, ValueError):
-        return None
-    return pages * mmap.PAGESIZE
-
-
-def worker_growth_bound(held: int | None) -> int | None:
-    """How much a worker may take in before it is replaced, for a process holding `held` bytes
-    as it forks (None where the system does not tell: no bound)."""
-    if held is None:
-        return None
-    return min(held // _WORKER_GROWTH_SHARE, _WORKER_GROWTH_MOST)
-
-
 def _stop_taking(tasks: Sequence[object], taken: Any) -> None:
     with taken.get_lock():
         taken.value = len(tasks)
@@ -135,7 +116,7 @@ def _worker(
     taken: Any,
     report: Connection,
     parent: int,
-    may_grow: int | None,
+    may_grow: int,
 ) -> None:
     """A forked worker: take tasks, then send back what it did and the error that stopped it,
     if any (the other processes then take no new task)."""
@@ -174,13 +155,14 @@ def _collect(
 
 
 def on_every_core(
-    tasks: Sequence[_Task], work: Callable[[_Task], _Result], worker_growth: int | None = None
+    tasks: Sequence[_Task],
+    work: Callable[[_Task], _Result],
+    worker_growth: int = WORKER_GROWTH_MOST,
 ) -> list[_Result]:
     """`work` done once for each task, on every core where the system can fork; the results in
     the order of the tasks. A worker's error is raised here once every worker has stopped; an
     error here stops the workers at once (kill -9 included: they die with this process). A
-    worker that has taken in `worker_growth` bytes (by default `worker_growth_bound`: half of
-    what this process holds when it forks, 1.5 GiB at most) is replaced by a new one."""
+    worker that has taken in `worker_growth` bytes is replaced by a new one."""
     workers = min(os.cpu_count() or 1, len(tasks))
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return [work(task) for task in tasks]
@@ -190,11 +172,10 @@ def on_every_core(
     done: dict[int, _Result] = {}
     failures: list[BaseException] = []
     with shared_with_forks():
-        may_grow = worker_growth if worker_growth is not None else worker_growth_bound(_resident())
 
         def start_worker() -> None:
             receiver, sender = context.Pipe(duplex=False)
-            args = (tasks, work, taken, sender, os.getpid(), may_grow)
+            args = (tasks, work, taken, sender, os.getpid(), worker_growth)
             process = context.Process(target=_worker, args=args)
             process.start()
             sender.close()
