@@ -16,7 +16,8 @@ from functools import cache
 def no_cycle_collection() -> Iterator[None]:
     """Pause the cycle collector: building hundreds of thousands of small lists and tuples makes
     it rescan every object in memory again and again (seconds at a million rows). For work that
-    builds no reference cycle (XlsxWriter's workbooks do: never around writing one)."""
+    builds no reference cycle, or few that can wait: XlsxWriter's workbooks hold cycles, so it
+    is paused around one workbook at a time, and they are freed once it is written."""
     enabled = gc.isenabled()
     gc.disable()
     try:

@@ -15,13 +15,13 @@ import pickle
 import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from functools import partial
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from ..cores import on_every_core
 from ..errors import OutputError, output_error
 from ..json_bytes import json_bytes
+from ..memory import no_cycle_collection
 from ..orgtree import OrgTree, Unit
 from ..paths import output_path
 from ..review.audit import AUDIT_FILE, AuditEntry
@@ -377,7 +377,15 @@ class WorkbookFolder(StateFiles):
             else:
                 tasks.append(_Task(unit, path, self.commit.stage(path)))
         books.renderer.prepare()
-        settle = partial(self._settle_workbook, books, self._base_fingerprint())
+        base = self._base_fingerprint()
+
+        def settle(task: _Task) -> _Settled:
+            # The cycle collector waits for each workbook to be done, then frees its cycles
+            # (XlsxWriter's) at once: running while it was written, it scanned the rendered rows
+            # again and again.
+            with no_cycle_collection():
+                return self._settle_workbook(books, base, task)
+
         try:
             largest_first = sorted(tasks, key=lambda task: books.rows(task.unit), reverse=True)
             settled = on_every_core(largest_first, settle)
