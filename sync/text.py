@@ -222,7 +222,7 @@ def fold_many(texts: list[str]) -> list[str]:
 def _fold_chunk(texts: list[str]) -> list[str]:
     joined = "\x00".join(texts)
     # In 16 bits when no character takes two (almost always): half the bytes to encode and to
-    # look up, a quarter of the time fold_many takes.
+    # look up, and about a third less time than in 32.
     units = joined.encode("utf-16-le", "surrogatepass")
     if len(units) == 2 * len(joined):
         mapped = _fold_codes()[np.frombuffer(units, dtype=np.uint16)]
