@@ -152,6 +152,25 @@ class DedupeResult:
     similar: dict[str, list[str]] = field(default_factory=dict)  # id -> other authors' ids
 
 
+@dataclass(frozen=True, slots=True)
+class _ScoredTexts:
+    """Each row's texts as arrays of objects: numpy gathers the two texts of millions of pairs
+    from them in compiled code, where a list was read item by item in Python (at a million
+    rows, scoring took 19.8 s instead of 22.2)."""
+
+    title: np.ndarray
+    # Each title with its words sorted: fuzz.ratio of two such titles is their
+    # fuzz.token_sort_ratio, which would sort the words again for every pair.
+    title_words_sorted: np.ndarray
+    description: np.ndarray
+
+
+def _objects(texts: list[str]) -> np.ndarray:
+    array = np.empty(len(texts), dtype=object)
+    array[:] = texts
+    return array
+
+
 @dataclass(slots=True)
 class _Rows:
     """The rows taking part, as parallel lists and arrays: at a million rows, an object per row
@@ -168,20 +187,22 @@ class _Rows:
     # The characters of each title and description: scoring needs them for every batch of pairs.
     title_length: np.ndarray = field(init=False)
     description_length: np.ndarray = field(init=False)
-    # The titles with their words sorted, once a pair is scored (`titles_words_sorted`).
-    _titles_words_sorted: list[str] | None = field(init=False, default=None)
+    # The texts pairs are scored on, once a pair is scored (`scored_texts`).
+    _scored_texts: _ScoredTexts | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.title_length = _lengths(self.title)
         self.description_length = _lengths(self.description)
 
-    def titles_words_sorted(self) -> list[str]:
-        """Each title with its words sorted: fuzz.ratio of two such titles is their
-        fuzz.token_sort_ratio, which would sort the words again for every pair. Sorted once for
-        all the batches of pairs: most titles take part in some pair."""
-        if self._titles_words_sorted is None:
-            self._titles_words_sorted = [" ".join(sorted(title.split())) for title in self.title]
-        return self._titles_words_sorted
+    def scored_texts(self) -> _ScoredTexts:
+        """The texts pairs are scored on, made once for all the batches of pairs: most rows take
+        part in some pair."""
+        if self._scored_texts is None:
+            words_sorted = [" ".join(sorted(title.split())) for title in self.title]
+            self._scored_texts = _ScoredTexts(
+                _objects(self.title), _objects(words_sorted), _objects(self.description)
+            )
+        return self._scored_texts
 
     def __len__(self) -> int:
         return len(self.pos)
@@ -637,10 +658,10 @@ def _scores(
     todo = np.flatnonzero(
         both_titles & (title_weight * 100 + desc_weight * desc_bound >= threshold)
     )
-    words_sorted = rows.titles_words_sorted()
+    texts = rows.scored_texts()
     title_score[todo] = np.maximum(
-        _pairwise(rows.title, a_idx[todo], b_idx[todo], fuzz.ratio),
-        _pairwise(words_sorted, a_idx[todo], b_idx[todo], fuzz.ratio),
+        _pairwise(texts.title, a_idx[todo], b_idx[todo], fuzz.ratio),
+        _pairwise(texts.title_words_sorted, a_idx[todo], b_idx[todo], fuzz.ratio),
     )
     todo = np.flatnonzero(
         both_descs & (title_weight * title_score + desc_weight * desc_bound >= threshold)
@@ -660,13 +681,13 @@ def _scores(
     )
     desc_score = np.zeros(len(a_idx))
     desc_score[todo] = _pairwise(
-        rows.description, a_idx[todo], b_idx[todo], fuzz.ratio, needed=needed
+        texts.description, a_idx[todo], b_idx[todo], fuzz.ratio, needed=needed
     )
     return title_weight * title_score + desc_weight * desc_score
 
 
 def _pairwise(
-    texts: list[str],
+    texts: np.ndarray,
     a_idx: np.ndarray,
     b_idx: np.ndarray,
     scorer: Callable[..., float],
@@ -679,10 +700,13 @@ def _pairwise(
     levels = np.zeros(len(a_idx)) if needed is None else _cutoff_levels(needed)
     for level in np.unique(levels).tolist():
         chosen = np.flatnonzero(levels == level)
-        first = list(map(texts.__getitem__, a_idx[chosen].tolist()))
-        second = list(map(texts.__getitem__, b_idx[chosen].tolist()))
         found = process.cpdist(
-            first, second, scorer=scorer, dtype=np.float64, workers=-1, score_cutoff=level
+            texts[a_idx[chosen]],
+            texts[b_idx[chosen]],
+            scorer=scorer,
+            dtype=np.float64,
+            workers=-1,
+            score_cutoff=level,
         )
         scores[chosen] = np.asarray(found, dtype=np.float64).reshape(-1)
     return scores

@@ -405,7 +405,7 @@ def test_titles_with_their_words_sorted_score_as_token_sort_ratio(titles: list[s
         trigrams=np.zeros(0, dtype=np.int64),
         offsets=np.zeros(3, dtype=np.int64),
     )
-    words_sorted = rows.titles_words_sorted()
+    words_sorted = rows.scored_texts().title_words_sorted
     assert fuzz.ratio(*words_sorted) == fuzz.token_sort_ratio(*titles)
 
 
