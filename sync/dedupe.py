@@ -1007,16 +1007,16 @@ def _run_lengths(values: np.ndarray, shift: int = 0) -> np.ndarray:
 
 def _run_starts(values: np.ndarray, shift: int = 0) -> np.ndarray:
     """Whether each entry of a sorted array starts a run of equal `values >> shift`. Shifted a
-    block at a time: a shifted copy of the whole array would be a peak of its own."""
+    block at a time, by a thread per core: a shifted copy of the whole array would be a peak of
+    its own."""
     change = np.empty(len(values), dtype=bool)
     change[:1] = True
-    for start in range(1, len(values), _BLOCK):
-        stop = min(start + _BLOCK, len(values))
-        np.not_equal(
-            values[start:stop] >> shift,
-            values[start - 1 : stop - 1] >> shift,
-            out=change[start:stop],
-        )
+
+    def compare(block: range) -> None:  # each entry after the first with the one before it
+        before, after = slice(block.start, block.stop), slice(block.start + 1, block.stop + 1)
+        np.not_equal(values[after] >> shift, values[before] >> shift, out=change[after])
+
+    in_threads(shares_of(len(values) - 1, _BLOCK), compare)
     return change
 
 
