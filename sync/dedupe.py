@@ -165,12 +165,6 @@ class _ScoredTexts:
     description: np.ndarray
 
 
-def _objects(texts: list[str]) -> np.ndarray:
-    array = np.empty(len(texts), dtype=object)
-    array[:] = texts
-    return array
-
-
 @dataclass(slots=True)
 class _Rows:
     """The rows taking part, as parallel lists and arrays: at a million rows, an object per row
@@ -200,7 +194,9 @@ class _Rows:
         if self._scored_texts is None:
             words_sorted = [" ".join(sorted(title.split())) for title in self.title]
             self._scored_texts = _ScoredTexts(
-                _objects(self.title), _objects(words_sorted), _objects(self.description)
+                np.array(self.title, dtype=object),
+                np.array(words_sorted, dtype=object),
+                np.array(self.description, dtype=object),
             )
         return self._scored_texts
 
