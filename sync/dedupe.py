@@ -1093,8 +1093,9 @@ def _pair_codes(rows: np.ndarray, count: np.ndarray, row_bits: int) -> np.ndarra
         pairs_each = length * (length - 1) // 2
         at_once = max(1, _BLOCK // pairs_each)
         for begin in range(0, len(lists), at_once):
-            blocks.append((lists[begin : begin + at_once], length, filled))
-            filled += len(blocks[-1][0]) * pairs_each
+            some = lists[begin : begin + at_once]
+            blocks.append((some, length, filled))
+            filled += len(some) * pairs_each
 
     def fill(block: tuple[np.ndarray, int, int]) -> None:
         lists, length, at = block
