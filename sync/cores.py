@@ -73,27 +73,22 @@ def die_with_parent(parent: int) -> None:
         threading.Thread(target=_poll_parent, args=(parent,), daemon=True).start()
 
 
-def _take(
+def _taking(
     tasks: Sequence[_Task],
     work: Callable[[_Task], _Result],
     taken: Any,
-    most: int | None = None,
     may_grow: int | None = None,
-) -> dict[int, _Result]:
-    """Do the next task nobody has taken, until none is left, `most` are done, or this process
-    has faulted in `may_grow` bytes of memory since it began: task index -> result."""
-    done: dict[int, _Result] = {}
+) -> Iterator[tuple[int, _Result]]:
+    """Do the next task nobody has taken, until none is left or this process has faulted in
+    `may_grow` bytes of memory since it began: each task's index and result, as it is done."""
     start = 0 if may_grow is None else _faulted_in()
-    while most is None or len(done) < most:
-        if may_grow is not None and _faulted_in() - start > may_grow:
-            return done
+    while may_grow is None or _faulted_in() - start <= may_grow:
         with taken.get_lock():
             index = taken.value
             taken.value = index + 1
         if index >= len(tasks):
-            return done
-        done[index] = work(tasks[index])
-    return done
+            return
+        yield index, work(tasks[index])
 
 
 def _faulted_in() -> int:
@@ -110,6 +105,11 @@ def _stop_taking(tasks: Sequence[object], taken: Any) -> None:
         taken.value = len(tasks)
 
 
+# What a worker sends: a task's index and result, then, last, None and the error that stopped
+# it (None when it stopped for want of tasks or because it grew).
+_Message = tuple[int, Any] | tuple[None, BaseException | None]
+
+
 def _worker(
     tasks: Sequence[_Task],
     work: Callable[[_Task], _Result],
@@ -118,58 +118,60 @@ def _worker(
     parent: int,
     may_grow: int,
 ) -> None:
-    """A forked worker: take tasks, then send back what it did and the error that stopped it,
-    if any (the other processes then take no new task)."""
+    """A forked worker: take tasks and send back each result as it is done, by a thread, so
+    that the next task is under way while the parent, busy with its own, has yet to take it."""
     die_with_parent(parent)
-    done: dict[int, _Result] = {}
+    outbox: queue.SimpleQueue[_Message] = queue.SimpleQueue()
+    sender = threading.Thread(target=_send_all, args=(outbox, report, tasks, taken))
+    sender.start()
     error: BaseException | None = None
     try:
-        done = _take(tasks, work, taken, may_grow=may_grow)
+        for done in _taking(tasks, work, taken, may_grow=may_grow):
+            outbox.put(done)
     except Exception as exc:  # sent to the parent, which raises it
-        _stop_taking(tasks, taken)
+        _stop_taking(tasks, taken)  # the other processes take no new task
         error = exc
-    report.send((done, error))
+    outbox.put((None, error))
+    sender.join()
     report.close()
 
 
-def _collect(
-    running: list[tuple[BaseProcess, Connection]], done: dict[int, _Result]
-) -> list[BaseException]:
-    failures: list[BaseException] = []
-    for process, receiver in running:
+def _send_all(
+    outbox: queue.SimpleQueue[_Message], report: Connection, tasks: Sequence[object], taken: Any
+) -> None:
+    while True:
+        message = outbox.get()
         try:
-            theirs, error = receiver.recv()
-        except EOFError:
-            theirs, error = (
-                {},
-                OutputError(
-                    f"a worker process stopped unexpectedly ({process.pid}); "
-                    "the system may have run out of memory"
-                ),
-            )
-        process.join()
-        done.update(theirs)
-        if error is not None:
-            failures.append(error)
-    return failures
+            report.send(message)
+        except Exception as exc:  # a result that cannot be sent: the parent raises why
+            _stop_taking(tasks, taken)
+            report.send((None, exc))
+            return
+        if message[0] is None:
+            return
 
 
 def on_every_core(
     tasks: Sequence[_Task],
     work: Callable[[_Task], _Result],
     worker_growth: int = WORKER_GROWTH_MOST,
-) -> list[_Result]:
+    each: Callable[[_Task, _Result], Any] | None = None,
+) -> list[Any]:
     """`work` done once for each task, on every core where the system can fork; the results in
-    the order of the tasks. A worker's error is raised here once every worker has stopped; an
-    error here stops the workers at once (kill -9 included: they die with this process). A
-    worker that has taken in `worker_growth` bytes is replaced by a new one."""
+    the order of the tasks. `each(task, result)`, if given, is done here to each result as it
+    comes in, between this process's own tasks, and what it returns is given instead: a
+    worker's results are then finished while the workers go on, not all after them.
+    A worker's error is raised here once every worker has stopped; an error here stops the
+    workers at once (kill -9 included: they die with this process). A worker that has taken in
+    `worker_growth` bytes is replaced by a new one."""
+    finish = each or _as_done
     workers = min(os.cpu_count() or 1, len(tasks))
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return [work(task) for task in tasks]
+        return [finish(task, work(task)) for task in tasks]
     context = multiprocessing.get_context("fork")
     taken = context.Value("q", 0)
     running: list[tuple[BaseProcess, Connection]] = []
-    done: dict[int, _Result] = {}
+    done: dict[int, Any] = {}
     failures: list[BaseException] = []
     with shared_with_forks():
 
@@ -181,18 +183,41 @@ def on_every_core(
             sender.close()
             running.append((process, receiver))
 
+        def take_in(to_the_end: bool) -> None:
+            """The results the workers have sent so far (`to_the_end`: all they will send),
+            each finished here; a worker that stopped for growth, with tasks left, is
+            replaced."""
+            for process, pipe in list(running):
+                while to_the_end or pipe.poll():
+                    try:
+                        index, item = pipe.recv()
+                    except EOFError:
+                        index, item = (
+                            None,
+                            OutputError(
+                                f"a worker process stopped unexpectedly ({process.pid}); "
+                                "the system may have run out of memory"
+                            ),
+                        )
+                    if index is not None:
+                        done[index] = finish(tasks[index], item)
+                        continue
+                    process.join()
+                    running.remove((process, pipe))
+                    if item is not None:
+                        failures.append(item)
+                    elif not to_the_end and not failures and _left(tasks, taken):
+                        start_worker()
+                    break
+
         try:
             for _ in range(workers - 1):
                 start_worker()
-            while mine := _take(tasks, work, taken, most=1):
-                done.update(mine)
-                stopped = [(process, pipe) for process, pipe in running if pipe.poll()]
-                failures += _collect(stopped, done)
-                for item in stopped:
-                    running.remove(item)
-                    if not failures and _left(tasks, taken):
-                        start_worker()
-            failures += _collect(running, done)
+            # One task at a time, so that what the workers sent is taken in between.
+            for index, result in _taking(tasks, work, taken):
+                done[index] = finish(tasks[index], result)
+                take_in(to_the_end=False)
+            take_in(to_the_end=True)
         finally:
             _stop_taking(tasks, taken)
             for process, _ in running:
@@ -202,6 +227,10 @@ def on_every_core(
     if failures:
         raise failures[0]
     return [done[index] for index in range(len(tasks))]
+
+
+def _as_done(task: object, result: _Result) -> _Result:
+    return result
 
 
 def in_threads(tasks: Sequence[_Task], work: Callable[[_Task], _Result]) -> list[_Result]:

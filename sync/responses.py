@@ -197,7 +197,7 @@ def build_responses(
     rows_per_share: int = ROWS_PER_SHARE,
 ) -> list[Response]:
     """The rows cleaned; many rows a share at a time on every core (`on_every_core`), each
-    share's fields sent back to this process."""
+    share's fields sent back to this process and made into its Responses as they come in."""
     normaliser = Normaliser(locale, zone, choices)
     shares = shares_of(len(rows), rows_per_share)
     if len(shares) < 2:
@@ -206,9 +206,10 @@ def build_responses(
     def clean(share: range) -> list[list[Any]]:
         return normaliser.fields(rows[share.start : share.stop], to_send=True)
 
-    cleaned = on_every_core(shares, clean)
-    columns = [list(chain.from_iterable(column)) for column in zip(*cleaned, strict=True)]
-    return _assemble_sent(rows, columns)
+    def assemble(share: range, fields: list[list[Any]]) -> list[Response]:
+        return _assemble_sent(rows[share.start : share.stop], fields)
+
+    return list(chain.from_iterable(on_every_core(shares, clean, each=assemble)))
 
 
 def build_response(raw: RawRow, locale: str, zone: ZoneInfo, choices: Choices) -> Response:

@@ -141,13 +141,13 @@ def workers_take_the_tasks(monkeypatch):
     def patch(module) -> None:
         real, here = module.on_every_core, os.getpid()
 
-        def slow_here_first(tasks, work):
+        def slow_here_first(tasks, work, **options):
             def slow_here(task):
                 if os.getpid() == here:
                     time.sleep(0.5)
                 return work(task)
 
-            return real(tasks, slow_here)
+            return real(tasks, slow_here, **options)
 
         monkeypatch.setattr(module, "on_every_core", slow_here_first)
 

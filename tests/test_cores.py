@@ -33,6 +33,33 @@ def test_a_forked_worker_takes_tasks_too() -> None:
     assert os.getpid() in processes and len(processes) > 1
 
 
+def _finished_here(task: int, result: tuple[int, int]) -> tuple[int, int, int, int]:
+    square, worked_in = result
+    return task, square, worked_in, os.getpid()
+
+
+def test_each_result_is_finished_here_and_given_in_the_order_of_the_tasks() -> None:
+    results = on_every_core(list(range(40)), _square_where, each=_finished_here)
+    assert [(task, square) for task, square, _, _ in results] == [(t, t * t) for t in range(40)]
+    assert {finished_in for *_, finished_in in results} == {os.getpid()}
+    if FORKS:
+        assert len({worked_in for _, _, worked_in, _ in results}) > 1
+
+
+def _unsendable_in_a_worker(here: int):
+    def work(task: int) -> object:
+        time.sleep(0.02)
+        return task if os.getpid() == here else (lambda: task)  # a lambda does not pickle
+
+    return work
+
+
+@pytest.mark.skipif(not FORKS, reason="one core, or no fork: nothing is sent")
+def test_a_result_a_worker_cannot_send_back_is_raised_here_with_why() -> None:
+    with pytest.raises(Exception, match="pickle"):
+        on_every_core(list(range(20)), _unsendable_in_a_worker(os.getpid()))
+
+
 def _fails_at(bad: int):
     def work(task: int) -> int:
         time.sleep(0.01)
