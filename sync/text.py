@@ -86,6 +86,14 @@ def clean_text(value: object) -> str:
     text = str(value)
     # Each step is guarded because most cells need none of them (the unguarded steps were most
     # of the normalise stage's time).
+    if text.isprintable():
+        # No character of the table, no line break (every one of them is unprintable): one scan
+        # in C instead of a search and a look for line breaks. ASCII is already NFC.
+        if not text.isascii():
+            text = unicodedata.normalize("NFC", text)
+        if "  " in text:
+            text = _SPACE_RUN.sub(" ", text)
+        return text.strip()
     if _NEEDS_CLEANING.search(text):
         text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_CLEAN_TABLE)
     text = unicodedata.normalize("NFC", text)

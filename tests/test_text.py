@@ -95,6 +95,13 @@ def test_clean_text(value: object, expected: str) -> None:
     assert clean_text(value) == expected
 
 
+def test_every_character_cleaning_changes_is_unprintable() -> None:
+    """Text that `str.isprintable` passes skips the table and the line breaks' steps."""
+    from sync.text import _CLEAN_TABLE
+
+    assert not any(chr(code).isprintable() for code in [*_CLEAN_TABLE, ord("\r"), ord("\n")])
+
+
 def test_clean_text_output_is_nfc() -> None:
     for letter in ALL_LETTERS:
         assert clean_text(nfd(letter)) == letter
