@@ -177,6 +177,7 @@ def on_every_core(
 
         def start_worker() -> None:
             receiver, sender = context.Pipe(duplex=False)
+            _widen(receiver)
             args = (tasks, work, taken, sender, os.getpid(), worker_growth)
             process = context.Process(target=_worker, args=args)
             process.start()
@@ -227,6 +228,22 @@ def on_every_core(
     if failures:
         raise failures[0]
     return [done[index] for index in range(len(tasks))]
+
+
+# A pipe's buffer, at most (Linux gives 1 MiB to anyone by default; 64 kB is its own default).
+_PIPE_BYTES = 1 << 20
+
+
+def _widen(pipe: Connection) -> None:
+    """A pipe holding a whole share's result: written 64 kB at a time, each write by the
+    worker's sending thread waited for the lock its working thread holds (at a million rows
+    the writers took 7 s longer). Where the system does not allow it, the pipe stays as is."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
+    except (ImportError, AttributeError, OSError):
+        pass
 
 
 def _as_done(task: object, result: _Result) -> _Result:

@@ -46,6 +46,18 @@ def test_each_result_is_finished_here_and_given_in_the_order_of_the_tasks() -> N
         assert len({worked_in for _, _, worked_in, _ in results}) > 1
 
 
+def _megabytes(task: int) -> bytes:
+    time.sleep(0.02)
+    return bytes([task]) * (3 << 20)
+
+
+def test_results_of_megabytes_come_back_whole_and_in_order() -> None:
+    results = on_every_core(list(range(8)), _megabytes)
+    assert [(len(result), result[:1], result[-1:]) for result in results] == [
+        (3 << 20, bytes([task]), bytes([task])) for task in range(8)
+    ]
+
+
 def _unsendable_in_a_worker(here: int):
     def work(task: int) -> object:
         time.sleep(0.02)
