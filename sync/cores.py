@@ -235,9 +235,10 @@ _PIPE_BYTES = 1 << 20
 
 
 def _widen(pipe: Connection) -> None:
-    """A pipe holding a whole share's result: written 64 kB at a time, each write by the
-    worker's sending thread waited for the lock its working thread holds (at a million rows
-    the writers took 7 s longer). Where the system does not allow it, the pipe stays as is."""
+    """A pipe that takes a result a MiB at a time. At 64 kB a time, the worker's sending
+    thread waited for the interpreter's lock, held by its working thread, before each piece:
+    at a million rows the writers took 7 s longer. Where the system does not allow it, the
+    pipe stays as it is."""
     try:
         import fcntl
 
