@@ -85,21 +85,16 @@ def clean_text(value: object) -> str:
             value = int(value)
     text = str(value)
     # Each step is guarded because most cells need none of them (the unguarded steps were most
-    # of the normalise stage's time).
-    if text.isprintable():
-        # No character of the table, no line break (every one of them is unprintable): one scan
-        # in C instead of a search and a look for line breaks. ASCII is already NFC.
-        if not text.isascii():
-            text = unicodedata.normalize("NFC", text)
-        if "  " in text:
-            text = _SPACE_RUN.sub(" ", text)
-        return text.strip()
-    if _NEEDS_CLEANING.search(text):
+    # of the normalise stage's time). Printable text holds no character of the table and no
+    # line break, all of them unprintable: one scan in C spares it the search for them.
+    printable = text.isprintable()
+    if not printable and _NEEDS_CLEANING.search(text):
         text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_CLEAN_TABLE)
-    text = unicodedata.normalize("NFC", text)
+    if not text.isascii():  # ASCII is NFC already
+        text = unicodedata.normalize("NFC", text)
     if "  " in text:
         text = _SPACE_RUN.sub(" ", text)
-    if "\n" in text:
+    if not printable and "\n" in text:
         if " \n" in text:  # spaces ending the last line go with strip() below
             text = _TRAILING_SPACE.sub("", text)
         if "\n\n\n" in text:
