@@ -1083,23 +1083,24 @@ def _pair_codes(rows: np.ndarray, count: np.ndarray, row_bits: int) -> np.ndarra
     fills them: at a million rows, 2.9 s instead of 5.0."""
     code = np.empty(_pair_count(count, int(count.max(initial=1))), dtype=np.int64)
     starts = np.cumsum(count) - count
-    # (lists, their length, where their pairs go), filled by a thread per core.
-    blocks: list[tuple[np.ndarray, int, int]] = []
+    # (lists, every pair of places in a list of their length, where their pairs go), filled
+    # by a thread per core.
+    blocks: list[tuple[np.ndarray, tuple[np.ndarray, np.ndarray], int]] = []
     filled = 0
     for length in np.unique(count).tolist():
         if length < 2:
             continue
         lists = starts[count == length]
-        pairs_each = length * (length - 1) // 2
-        at_once = max(1, _BLOCK // pairs_each)
+        places = np.triu_indices(length, 1)
+        at_once = max(1, _BLOCK // len(places[0]))
         for begin in range(0, len(lists), at_once):
             some = lists[begin : begin + at_once]
-            blocks.append((some, length, filled))
-            filled += len(some) * pairs_each
+            blocks.append((some, places, filled))
+            filled += len(some) * len(places[0])
 
-    def fill(block: tuple[np.ndarray, int, int]) -> None:
-        lists, length, at = block
-        first, second = np.triu_indices(length, 1)
+    def fill(block: tuple[np.ndarray, tuple[np.ndarray, np.ndarray], int]) -> None:
+        lists, (first, second), at = block
+        length = int(second[-1]) + 1
         members = rows[lists[:, np.newaxis] + np.arange(length)]
         part = code[at : at + len(lists) * len(first)].reshape(len(lists), len(first))
         np.left_shift(members[:, first], row_bits, out=part)
