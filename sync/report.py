@@ -52,18 +52,25 @@ class Report:
         return {r.id: r for r in self.responses}
 
     @cached_property
-    def _by_home(self) -> dict[str, list[Response]]:
-        grouped: dict[str, list[Response]] = defaultdict(list)
-        for response in self.responses:
-            grouped[home_unit(response, self.tree)].append(response)
+    def _in_source_order(self) -> list[Response]:
+        return sorted(self.responses, key=lambda r: (r.source, r.row))
+
+    @cached_property
+    def _by_home(self) -> dict[str, list[int]]:
+        """Each home unit's responses, as their places in `_in_source_order`: a subtree's
+        places, sorted as plain numbers, give its responses in source order."""
+        grouped: dict[str, list[int]] = defaultdict(list)
+        for place, response in enumerate(self._in_source_order):
+            grouped[home_unit(response, self.tree)].append(place)
         return grouped
 
     def responses_under(self, unit_id: str) -> list[Response]:
         """Every response counted in the unit's subtree, in source order."""
         if unit_id == self.tree.root.id:
             return self.responses
-        found = [r for uid in self.tree.subtree(unit_id) for r in self._by_home.get(uid, ())]
-        return sorted(found, key=lambda r: (r.source, r.row))
+        places = [p for uid in self.tree.subtree(unit_id) for p in self._by_home.get(uid, ())]
+        places.sort()
+        return list(map(self._in_source_order.__getitem__, places))
 
     def summary(self) -> dict[str, Any]:
         if self.last_summary is not None:

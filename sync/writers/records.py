@@ -6,7 +6,8 @@ the API. Rows are built once per response and reused for every unit whose subtre
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from functools import cached_property
@@ -19,7 +20,7 @@ from ..report import Report
 from ..review.stage import ValueTable, picker
 from ..review.values import APPRAISAL, BENEFIT, SCORE, appraisal, review_words
 from ..rules.codes import REGISTRY, Category, Severity, code
-from ..tally import Tally, author_keys
+from ..tally import Tally, author_keys, home_unit
 from ..templates import Column, SheetLayout, Templates
 from ..text import person_sort_key, shorten, vietnamese_ranks, vietnamese_sort_key
 from .readback import unplaced_rows
@@ -205,8 +206,31 @@ class Renderer:
         }
         return {initiative: rank for rank, initiative in enumerate(sorted(keys, key=keys.get))}
 
-    def _sorted(self, responses: list[Response]) -> list[Response]:
-        return sorted(responses, key=lambda r: self._order[r.id])
+    @cached_property
+    def _in_order(self) -> list[Response]:
+        """Every initiative in `_order` (which holds them in that order)."""
+        return list(map(self.report.by_id.__getitem__, self._order))
+
+    def _sorted(self, initiatives: Iterable[str]) -> list[Response]:
+        """These initiatives in `_order`: their places sorted as plain numbers, with no key
+        function called for each (every list of every book is sorted so)."""
+        places = sorted(map(self._order.__getitem__, initiatives))
+        return list(map(self._in_order.__getitem__, places))
+
+    @cached_property
+    def _by_home(self) -> dict[str, list[int]]:
+        """Each home unit's initiatives, as their places in `_order` (increasing)."""
+        grouped: dict[str, list[int]] = defaultdict(list)
+        for place, response in enumerate(self._in_order):
+            grouped[home_unit(response, self.tree)].append(place)
+        return grouped
+
+    def _under(self, unit_id: str) -> list[Response]:
+        """Every initiative counted in the unit's subtree, in `_order`."""
+        by_home = self._by_home
+        places = [p for uid in self.tree.subtree(unit_id) for p in by_home.get(uid, ())]
+        places.sort()  # runs already in order, merged
+        return list(map(self._in_order.__getitem__, places))
 
     def _review_values(self, unit_id: str, initiative: str) -> dict[str, Value]:
         """The unit's review cells, and what the unit below decided when it nominated."""
@@ -256,9 +280,8 @@ class Renderer:
         nominated to them (every initiative of the subtree before any review exists)."""
         outcome = self.report.review
         if outcome is None:
-            return self._sorted(self.report.responses_under(unit_id))
-        by_id = self.report.by_id
-        return self._sorted([by_id[i] for i in outcome.flow.listed.get(unit_id, ())])
+            return self._under(unit_id)
+        return self._sorted(outcome.flow.listed.get(unit_id, ()))
 
     def initiatives(self, unit_id: str) -> Sheet:
         layout = self.layouts["initiatives"].for_tier(self.tree[unit_id].tier)
@@ -285,7 +308,7 @@ class Renderer:
         filters and counts (the details stay in the grassroots union's list)."""
         layout = self.layouts["all_initiatives"]
         keys = layout.column_keys()
-        responses = self._sorted(self.report.responses_under(unit_id))
+        responses = self._under(unit_id)
         values = self.initiative_values
         pick = values.picker(keys)
         return Sheet(layout, [list(pick(values.rows[r.id])) for r in responses])
@@ -465,8 +488,8 @@ class Renderer:
     def problems(self, unit_id: str) -> Sheet:
         layout = self.layouts["problems"]
         listed = self._problem_rows
-        flagged = [r for r in self.report.responses_under(unit_id) if r.id in listed]
-        rows = [row for response in self._sorted(flagged) for row in listed[response.id]]
+        flagged = [r for r in self._under(unit_id) if r.id in listed]
+        rows = [row for response in flagged for row in listed[response.id]]
         rows += unplaced_rows(self.report, unit_id, layout, self.labels.severity.word("warning"))
         return Sheet(layout, rows)
 
