@@ -105,7 +105,7 @@ def write_the_previous_layout(monkeypatch: pytest.MonkeyPatch) -> None:
         columns = tuple(c for c in base.columns if not c.review and c.tiers is None
                         and c.key not in ("outcome", "proposed_at"))  # fmt: skip
         layout = replace(base, name=FULL_LIST, columns=columns)
-        listed = self._sorted(self.report.responses_under(unit_id))
+        listed = self._under(unit_id)
         rows = [[self.initiative_values.of(r.id)[c.key] for c in columns] for r in listed]
         return records.Sheet(layout, rows)
 

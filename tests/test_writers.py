@@ -15,9 +15,10 @@ import pytest
 
 from sync.config import read_settings
 from sync.errors import OutputError
-from sync.pipeline import run_sync
+from sync.pipeline import build_report, run_sync
 from sync.report import REPORT_FILE
 from sync.review.state import STATE_FILE
+from sync.tally import home_unit
 from sync.templates import load_templates
 from sync.writers import folder, records, xlsx
 from tests.conftest import REPO
@@ -109,6 +110,26 @@ def test_people_sorted_by_given_name_in_vietnamese_order(small_campaign, tmp_pat
     listed = [sheet.cell(row=r, column=column).value for r in range(2, sheet.max_row + 1)]
     assert listed == ["Nguyễn Thị An", "Đỗ Anh", "Lê Ánh", "Trần Văn Bình", "Hà Văn Dũng",
                       "Vũ Thị Đào"]  # fmt: skip
+
+
+def test_each_units_full_list_holds_its_subtree_in_the_order_officers_read() -> None:
+    """Every unit's lists are cut from one order of all initiatives (unit, person, time); the
+    bundled example has several sources, so source order and that order differ."""
+    settings = read_settings(REPO / "config.yaml")
+    report = build_report(settings)
+    renderer = records.Renderer(report, settings, load_templates())
+    rank = {initiative: place for place, initiative in enumerate(renderer._order)}
+    for unit in report.tree:
+        subtree = set(report.tree.subtree(unit.id))
+        under = [r for r in report.responses if home_unit(r, report.tree) in subtree]
+        if unit.parent_id is not None:  # the province's: every response, as read
+            under.sort(key=lambda r: (r.source, r.row))
+        assert report.responses_under(unit.id) == under
+        if unit.tier == "grassroots":
+            continue
+        sheet = renderer.all_initiatives(unit.id)
+        at = sheet.layout.column_keys().index("id")
+        assert [row[at] for row in sheet.rows] == sorted((r.id for r in under), key=rank.get)
 
 
 def test_a_failed_write_leaves_the_previous_workbook(written, monkeypatch) -> None:
