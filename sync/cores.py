@@ -29,6 +29,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any, TypeVar
@@ -193,13 +194,7 @@ def on_every_core(
                     try:
                         index, item = pipe.recv()
                     except EOFError:
-                        index, item = (
-                            None,
-                            OutputError(
-                                f"a worker process stopped unexpectedly ({process.pid}); "
-                                "the system may have run out of memory"
-                            ),
-                        )
+                        index, item = None, _stopped(process)
                     if index is not None:
                         done[index] = finish(tasks[index], item)
                         continue
@@ -228,6 +223,77 @@ def on_every_core(
     if failures:
         raise failures[0]
     return [done[index] for index in range(len(tasks))]
+
+
+@contextmanager
+def beside(work: Callable[[], _Result], fork: bool = True) -> Iterator[Callable[[], _Result]]:
+    """`work` done by a forked worker while this process goes on with something else; the
+    function given waits for its result (and raises its error), as often as it is asked. A
+    worker whose result was never asked for is stopped as the block ends. Without `fork`, or
+    where the system has one core or cannot fork, `work` is done here, when first asked for."""
+    received: list[tuple[bool, Any]] = []
+
+    def outcome(take: Callable[[], tuple[bool, Any]]) -> _Result:
+        if not received:
+            received.append(take())
+        done, value = received[0]
+        if not done:
+            raise value
+        return value
+
+    forks = (os.cpu_count() or 1) > 1 and "fork" in multiprocessing.get_all_start_methods()
+    if not (fork and forks):
+        yield lambda: outcome(lambda: _outcome_of(work))
+        return
+    context = multiprocessing.get_context("fork")
+    with shared_with_forks():
+        receiver, sender = context.Pipe(duplex=False)
+        _widen(receiver)
+        process = context.Process(target=_work_alone, args=(work, sender, os.getpid()))
+        process.start()
+        sender.close()
+
+        def sent() -> tuple[bool, Any]:
+            try:
+                message = receiver.recv()
+            except EOFError:
+                message = (False, _stopped(process))
+            process.join()
+            return message
+
+        try:
+            yield lambda: outcome(sent)
+        finally:
+            if process.is_alive():
+                process.kill()
+                process.join()
+            receiver.close()
+
+
+def _outcome_of(work: Callable[[], Any]) -> tuple[bool, Any]:
+    """(True, what `work` gives) or (False, the error that stopped it)."""
+    try:
+        return True, work()
+    except Exception as exc:
+        return False, exc
+
+
+def _work_alone(work: Callable[[], Any], report: Connection, parent: int) -> None:
+    """A forked worker of `beside`: its one result, or the error that stopped it."""
+    die_with_parent(parent)
+    message = _outcome_of(work)  # an error is sent to the parent, which raises it
+    try:
+        report.send(message)
+    except Exception as exc:  # a result that cannot be sent: the parent raises why
+        report.send((False, exc))
+    report.close()
+
+
+def _stopped(process: BaseProcess) -> OutputError:
+    return OutputError(
+        f"a worker process stopped unexpectedly ({process.pid}); "
+        "the system may have run out of memory"
+    )
 
 
 # A pipe's buffer, at most (Linux gives 1 MiB to anyone by default; 64 kB is its own default).

@@ -10,13 +10,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import partial
 from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .checked import CHECKED_FILE, Checked, CheckedFile, kept_if_written
 from .config import Settings
-from .cores import on_every_core, shares_of
+from .cores import beside, on_every_core, shares_of
 from .dedupe import apply_duplicates, find_duplicates
 from .memory import heap_kept, no_cycle_collection, return_free_heap
 from .models import Response, SourceInfo, Status
@@ -246,10 +247,13 @@ def build_report(
     for note in checked.notes:
         log.warning("%s", note)
     sources, responses = checked.sources, checked.responses
-    with stage("review"):
-        review = _settle(inputs, settings, tree, responses, when)
-    with stage("tally"):
-        tallies = tally(responses, tree)
+    # The tallies depend on the responses alone: a forked worker counts them while this process
+    # settles the review round (reading the officers' workbooks back, at later syncs seconds).
+    with beside(partial(tally, responses, tree), fork=inputs.store is not None) as counted:
+        with stage("review"):
+            review = _settle(inputs, settings, tree, responses, when)
+        with stage("tally"):
+            tallies = counted()
     return Report(
         generated_at=when,
         campaign=settings.campaign.name,

@@ -8,10 +8,11 @@ import multiprocessing
 import os
 import threading
 import time
+from functools import partial
 
 import pytest
 
-from sync.cores import in_threads, on_every_core, read_ahead
+from sync.cores import beside, in_threads, on_every_core, read_ahead
 from sync.errors import OutputError
 
 FORKS = os.cpu_count() and os.cpu_count() > 1 and "fork" in multiprocessing.get_all_start_methods()
@@ -109,6 +110,44 @@ def test_a_worker_that_grew_is_replaced_and_no_task_is_lost() -> None:
     assert [square for square, _ in results] == [task * task for task in range(24)]
     workers = {pid for _, pid in results} - {os.getpid()}
     assert len(workers) > 1
+
+
+def _where_and_when() -> tuple[int, float]:
+    time.sleep(0.2)
+    return os.getpid(), time.perf_counter()
+
+
+@pytest.mark.parametrize("fork", [True, False])
+def test_work_beside_gives_its_result_when_asked(fork: bool) -> None:
+    started = time.perf_counter()
+    with beside(_where_and_when, fork=fork) as result:
+        time.sleep(0.5)  # this process's own work, meanwhile
+        asked = time.perf_counter()
+        worked_in, done = result()
+        assert result() == (worked_in, done)  # asked again: the same result, not the work again
+    if fork and FORKS:
+        assert worked_in != os.getpid()
+        assert done < asked and time.perf_counter() - started < 0.65  # both at once
+    else:
+        assert worked_in == os.getpid() and done > asked  # done here, once asked for
+
+
+@pytest.mark.skipif(not FORKS, reason="one core, or no fork: everything runs here")
+def test_work_beside_raises_its_error_here_and_a_result_it_cannot_send() -> None:
+    with (
+        pytest.raises(OutputError, match="cannot write"),
+        beside(partial(_fails_at(0), 0)) as result,
+    ):
+        result()
+    with pytest.raises(Exception, match="pickle"), beside(lambda: lambda: 1) as result:
+        result()
+
+
+@pytest.mark.skipif(not FORKS, reason="one core, or no fork: nothing is forked")
+def test_work_beside_never_asked_for_is_stopped() -> None:
+    with beside(lambda: time.sleep(60)):
+        workers = multiprocessing.active_children()
+    assert workers and not any(process.is_alive() for process in workers)
 
 
 def _square_on_thread(task: int) -> tuple[int, int]:
