@@ -20,14 +20,14 @@ from .config import Settings
 from .cores import beside, on_every_core, shares_of
 from .dedupe import apply_duplicates, find_duplicates
 from .memory import heap_kept, no_cycle_collection, return_free_heap
-from .models import Response, SourceInfo, Status
+from .models import Response, SourceInfo, Status, Violation
 from .orgtree import OrgTree, Resolution, load_tree
 from .report import REPORT_FILE, Report
 from .responses import Choices, build_responses
 from .rules.checks import RuleContext, unknown_unit, validate
 from .rules.codes import Severity, code
 from .sources import read_source
-from .tally import tally
+from .tally import add_codes, tally
 from .templates import Templates, load_templates
 
 if TYPE_CHECKING:
@@ -111,6 +111,18 @@ def _settle_status(responses: list[Response]) -> None:
         if response.status is Status.DUPLICATE:
             continue
         response.status = Status.INVALID if _has_error(response) else Status.VALID
+
+
+def _review_codes(
+    responses: list[Response], review: ReviewRound
+) -> Iterator[tuple[Response, list[Violation]]]:
+    """Each response the round gave codes to, with those codes."""
+    flagged = review.outcome.flow.codes
+    if not flagged:
+        return
+    by_id = {r.id: r for r in responses}
+    for (_, initiative), violations in flagged.items():
+        yield by_id[initiative], violations
 
 
 def needs_google(settings: Settings, write: bool = True) -> bool:
@@ -247,13 +259,16 @@ def build_report(
     for note in checked.notes:
         log.warning("%s", note)
     sources, responses = checked.sources, checked.responses
-    # The tallies depend on the responses alone: a forked worker counts them while this process
-    # settles the review round (reading the officers' workbooks back, at later syncs seconds).
+    # A forked worker tallies the responses while this process settles the review round
+    # (reading the officers' workbooks back, seconds at later syncs); the codes the round gives
+    # are then added to its tallies.
     with beside(partial(tally, responses, tree), fork=inputs.store is not None) as counted:
         with stage("review"):
             review = _settle(inputs, settings, tree, responses, when)
         with stage("tally"):
             tallies = counted()
+            if review is not None:
+                add_codes(tallies, tree, _review_codes(responses, review))
     return Report(
         generated_at=when,
         campaign=settings.campaign.name,

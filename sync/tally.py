@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .models import Response, Status
+from .models import Response, Status, Violation
 from .orgtree import OrgTree
 from .text import fold
 
@@ -107,6 +107,17 @@ def tally(responses: list[Response], tree: OrgTree) -> dict[str, Tally]:
     for unit_id, totals in tallies.items():
         totals.members = _members(tree, unit_id)
     return tallies
+
+
+def add_codes(
+    tallies: dict[str, Tally], tree: OrgTree, found: Iterable[tuple[Response, list[Violation]]]
+) -> None:
+    """Codes rows were given after `tally` counted them (the review round's), counted where it
+    counts a row's codes: at the row's home unit and at every unit above."""
+    for response, violations in found:
+        home = home_unit(response, tree)
+        for unit_id in (home, *tree.ancestors(home)):
+            tallies[unit_id].by_code.update(violation.code for violation in violations)
 
 
 def _merge(into: Tally, part: Tally) -> None:

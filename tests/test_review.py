@@ -17,6 +17,7 @@ from sync.review.values import APPRAISAL as APPRAISAL_KEY
 from sync.review.values import BENEFIT as BENEFIT_KEY
 from sync.review.values import SCORE as SCORE_KEY
 from sync.review.values import appraisal, bad_values, benefit, review_words, score
+from sync.tally import tally
 from sync.templates import load_templates
 from tests.officer import (
     ARCHIVE,
@@ -259,6 +260,9 @@ def test_quota_complaint_dispute_and_invalid_rows_do_not_pass(small_campaign, tm
     assert invalid == "Không hợp lệ – Thiếu thông tin bắt buộc"
     summary = campaign.report()["summary"]["by_code"]
     assert summary["QUOTA_EXCEEDED"] == 1 and summary["NOT_ELIGIBLE"] == 3
+    # The tallies count the round's codes too, at every tier, as counting the rows afresh does.
+    assert report.tallies == tally(report.responses, report.tree)
+    assert report.tallies["P"].by_code["QUOTA_EXCEEDED"] == 1
 
 
 def test_late_nomination_is_flagged_but_an_early_one_stays_on_time(campaign) -> None:
