@@ -230,12 +230,11 @@ def beside(work: Callable[[], _Result], fork: bool = True) -> Iterator[Callable[
     """`work` done by a forked worker while this process goes on with something else; the
     function given waits for its result (and raises its error), as often as it is asked. A
     worker whose result was never asked for is stopped as the block ends. Without `fork`, or
-    where the system has one core or cannot fork, `work` is done here, when first asked for."""
+    where the system has one core or cannot fork, `work` is done here before the block: either
+    way it sees this process's objects as they were when the block began."""
     received: list[tuple[bool, Any]] = []
 
-    def outcome(take: Callable[[], tuple[bool, Any]]) -> _Result:
-        if not received:
-            received.append(take())
+    def outcome() -> _Result:
         done, value = received[0]
         if not done:
             raise value
@@ -243,7 +242,8 @@ def beside(work: Callable[[], _Result], fork: bool = True) -> Iterator[Callable[
 
     forks = (os.cpu_count() or 1) > 1 and "fork" in multiprocessing.get_all_start_methods()
     if not (fork and forks):
-        yield lambda: outcome(lambda: _outcome_of(work))
+        received.append(_outcome_of(work))
+        yield outcome
         return
     context = multiprocessing.get_context("fork")
     with shared_with_forks():
@@ -253,16 +253,17 @@ def beside(work: Callable[[], _Result], fork: bool = True) -> Iterator[Callable[
         process.start()
         sender.close()
 
-        def sent() -> tuple[bool, Any]:
-            try:
-                message = receiver.recv()
-            except EOFError:
-                message = (False, _stopped(process))
-            process.join()
-            return message
+        def sent() -> _Result:
+            if not received:
+                try:
+                    received.append(receiver.recv())
+                except EOFError:
+                    received.append((False, _stopped(process)))
+                process.join()
+            return outcome()
 
         try:
-            yield lambda: outcome(sent)
+            yield sent
         finally:
             if process.is_alive():
                 process.kill()

@@ -120,6 +120,8 @@ _LOCAL_STAMP = re.compile(
     r"(?:[ T,]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6}))?)?\s*(am|pm|sa|ch)?)?$",
     re.IGNORECASE,
 )
+# How every stamp `_LOCAL_STAMP` matches begins, before its spaces are made single.
+_STAMP_HEAD = re.compile(r"\s*(\d{1,2})[/.-](\d{1,2})[/.-]")
 _ISO_STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?")
 _LOCALES = ("auto", "vi", "en")
 
@@ -530,12 +532,18 @@ def parse_money(value: object) -> int | None:
 def date_order(values: Iterable[object]) -> str | None:
     """ "vi" or "en" when the text timestamps of a column can only be day first or only month
     first ("22/4/2021" or "4/22/2021"); None when they do not tell (or contradict each other)."""
-    orders = set()
+    orders: set[str] = set()
     for value in values:
-        if isinstance(value, str) and (match := _LOCAL_STAMP.match(" ".join(value.split()))):
-            first, second = int(match.group(1)), int(match.group(2))
-            if first > 12 >= second:
-                orders.add("vi")
-            elif second > 12 >= first:
-                orders.add("en")
-    return orders.pop() if len(orders) == 1 else None
+        # The day and month alone first: only a stamp that would tell an order not told yet
+        # needs the whole pattern (a column of a hundred thousand stamps, 0.1 s on its own).
+        if not isinstance(value, str) or (head := _STAMP_HEAD.match(value)) is None:
+            continue
+        first, second = int(head.group(1)), int(head.group(2))
+        order = "vi" if first > 12 >= second else "en" if second > 12 >= first else None
+        if order is None or order in orders:
+            continue
+        if _LOCAL_STAMP.match(" ".join(value.split())):
+            orders.add(order)
+            if len(orders) > 1:
+                return None
+    return orders.pop() if orders else None

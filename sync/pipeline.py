@@ -94,6 +94,11 @@ def _resolve_units(responses: list[Response], tree: OrgTree, suggest_threshold: 
             response.violations.append(unknown_unit(response.grassroots_unit, found.candidates))
 
 
+# Responses from which the tallies are counted by a forked worker beside the review round:
+# below, forking takes longer than counting.
+TALLIED_BESIDE_MIN = 10_000
+
+
 def _has_error(response: Response) -> bool:
     return any(code(v.code).severity is Severity.ERROR for v in response.violations)
 
@@ -262,7 +267,8 @@ def build_report(
     # A forked worker tallies the responses while this process settles the review round
     # (reading the officers' workbooks back, seconds at later syncs); the codes the round gives
     # are then added to its tallies.
-    with beside(partial(tally, responses, tree), fork=inputs.store is not None) as counted:
+    fork = inputs.store is not None and len(responses) >= TALLIED_BESIDE_MIN
+    with beside(partial(tally, responses, tree), fork=fork) as counted:
         with stage("review"):
             review = _settle(inputs, settings, tree, responses, when)
         with stage("tally"):

@@ -125,11 +125,12 @@ def test_work_beside_gives_its_result_when_asked(fork: bool) -> None:
         asked = time.perf_counter()
         worked_in, done = result()
         assert result() == (worked_in, done)  # asked again: the same result, not the work again
+    assert done < asked  # as things were when the block began, forked or not
     if fork and FORKS:
         assert worked_in != os.getpid()
-        assert done < asked and time.perf_counter() - started < 0.65  # both at once
+        assert time.perf_counter() - started < 0.65  # both at once
     else:
-        assert worked_in == os.getpid() and done > asked  # done here, once asked for
+        assert worked_in == os.getpid()
 
 
 @pytest.mark.skipif(not FORKS, reason="one core, or no fork: everything runs here")

@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sync.normalize import (
+    date_order,
     parse_date,
     parse_email,
     parse_money,
@@ -546,3 +547,20 @@ def test_parse_phone_country_code_forms_read_as_national(value: object) -> None:
 )
 def test_parse_phone_country_code_edge_forms(value: str, expected: str | None) -> None:
     assert parse_phone(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("stamps", "expected"),
+    [
+        (["22/4/2021 10:00:00", "3/1/2021"], "vi"),
+        (["4/22/2021 10:00:00 PM", 44300.5, None], "en"),
+        ([" 22 /4/2021"], None),  # not a stamp
+        (["22/4/2021 garbage", "3/1/2021 10:00"], None),  # the day tells, but not a stamp
+        (["  22/4/2021   10:00 ", "3/1/2021"], "vi"),  # spaces made single first
+        (["22/4/2021", "23/4/2021", "4/24/2021"], None),  # they contradict each other
+        (["4/24/2021", *["22/4/2021"] * 3], None),
+        (["1/2/2021", "12/12/2021", 22.4], None),  # nothing tells
+    ],
+)
+def test_date_order_told_by_the_stamps(stamps: list[object], expected: str | None) -> None:
+    assert date_order(stamps) == expected

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import openpyxl
 import pytest
 
+from sync import pipeline
 from sync.config import read_settings
 from sync.pipeline import run_sync
 from sync.review.values import APPRAISAL as APPRAISAL_KEY
@@ -220,7 +221,11 @@ def test_nominations_flow_up_to_the_confederation(small_campaign, tmp_path) -> N
                      t2: "Đã đề xuất lên Tổng Liên đoàn"}  # fmt: skip
 
 
-def test_quota_complaint_dispute_and_invalid_rows_do_not_pass(small_campaign, tmp_path) -> None:
+@pytest.mark.parametrize("tallied_beside_min", [0, 10**9])  # the tallies forked, or not
+def test_quota_complaint_dispute_and_invalid_rows_do_not_pass(
+    small_campaign, tmp_path, monkeypatch, tallied_beside_min
+) -> None:
+    monkeypatch.setattr(pipeline, "TALLIED_BESIDE_MIN", tallied_beside_min)
     # P.TG.TT's quota is 2: of three eligible nominations the lowest score is the surplus.
     unit = {"grassroots_unit": "Trường Tiểu học Thị trấn"}
     rows = [person(i, **unit) for i in range(6)] + [person(6, **unit, full_name="")]
