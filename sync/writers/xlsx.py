@@ -14,8 +14,11 @@ import os
 import re
 import shutil
 import zipfile
+from collections import deque
 from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import chain
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -133,21 +136,24 @@ _MAX_LINES = 12  # a message is read in full; a long description is read in the 
 _A4 = 9  # Excel's paper code
 
 
-def _lines_needed(values: list[Value], wrapped: list[tuple[int, int]]) -> int:
+def _lines_needed(rows: list[list[Value]], wrapped: list[tuple[int, int]]) -> list[int]:
     """Rows have no automatic height in a file: LibreOffice draws wrapped text over the next row
-    and Excel keeps one line. Estimate the lines from the text length and the characters a line
-    of the column holds (`_per_line`)."""
-    lines = 1
+    and Excel keeps one line. Estimate each row's lines from the text length and the characters
+    a line of the column holds (`_per_line`), a column at a time."""
+    lines = [1] * len(rows)
     for index, per_line in wrapped:
-        value = values[index]
-        if type(value) is str and value:
-            if "\n" in value:
-                needed = sum(len(part) // per_line + 1 for part in value.split("\n"))
-            else:  # most cells: no need to split them
-                needed = len(value) // per_line + 1
-            if needed > lines:
-                lines = needed
-    return min(lines, _MAX_LINES)
+        needed = [
+            (len(value) // per_line + 1 if "\n" not in value else _lines_of(value, per_line))
+            if type(value) is str and value
+            else 1
+            for value in map(itemgetter(index), rows)
+        ]
+        lines = list(map(max, lines, needed))
+    return [min(count, _MAX_LINES) for count in lines]
+
+
+def _lines_of(text: str, per_line: int) -> int:
+    return sum(len(part) // per_line + 1 for part in text.split("\n"))
 
 
 def _per_line(width: float) -> int:
@@ -258,11 +264,7 @@ class _RowXml:
 
     def row(self, row: int, values: list[Value], lines: int) -> str | None:
         number = row + 1
-        if lines == 1:
-            parts = [f'<row r="{number}">']
-        else:
-            pixels = int(_row_height(lines) * 4 / 3 + 0.5)  # as XlsxWriter's set_row rounds
-            parts = [f'<row r="{number}" ht="{pixels * 0.75:.16g}" customHeight="1">']
+        parts = [f'<row r="{number}"{_HEIGHT_ATTRIBUTES[lines]}']
         names, styles, longest, shared = self.names, self.styles, self.longest, self.shared
         for index, value in enumerate(values):
             if value is None or value == "":
@@ -286,6 +288,99 @@ class _RowXml:
             return None
         return xml
 
+    def rows(self, first: int, chunk: list[list[Value]], lines: list[int]) -> list[str | None]:
+        """`row` for consecutive rows, `first` the number of the first, worked a column at a
+        time: a column of text (or blanks) takes one expression for all its cells, where each
+        cell's type was tested, and the text of the whole chunk is searched at once for what
+        XlsxWriter escapes its own way. The same XML, shared strings numbered in the same
+        order. Rows of other widths, or a column mixing text with other values, go through
+        `row`."""
+        width = len(chunk[0]) if chunk else 0
+        if not 0 < width <= len(self.names) or any(len(values) != width for values in chunk):
+            return list(map(self.row, range(first, first + len(chunk)), chunk, lines))
+        numbers = range(first + 1, first + 1 + len(chunk))
+        columns = list(zip(*chunk, strict=True))
+        kinds = [set(map(type, column)) - {type(None)} for column in columns]
+        if any(str in kind and len(kind) > 1 for kind in kinds):
+            return list(map(self.row, range(first, first + len(chunk)), chunk, lines))
+        texts = [column for column, kind in zip(columns, kinds, strict=True) if str in kind]
+        if self.shared is not None:  # numbered in the order `row` would number them
+            deque(
+                map(self.shared, filter(None, chain.from_iterable(zip(*texts, strict=True)))),
+                maxlen=0,
+            )
+        unrenderable: set[int] = set()
+        cells = [
+            self._text_cells(index, column, numbers, unrenderable)
+            if str in kind
+            else self._other_cells(index, column, numbers, unrenderable)
+            for index, (column, kind) in enumerate(zip(columns, kinds, strict=True))
+        ]
+        # As `row` searches each row: no tag or escape added holds what is looked for.
+        searched = self.shared is None and _escaped_its_own_way(
+            " ".join(filter(None, chain.from_iterable(texts)))
+        )
+        rendered: list[str | None] = []
+        heights = _HEIGHT_ATTRIBUTES
+        every_row = zip(numbers, lines, zip(*cells, strict=True), strict=True)
+        for place, (number, count, parts) in enumerate(every_row):
+            xml = None
+            if place not in unrenderable:
+                xml = f'<row r="{number}"{heights[count]}{"".join(parts)}</row>'
+                if searched and _escaped_its_own_way(xml):
+                    xml = None
+            rendered.append(xml)
+        return rendered
+
+    def _text_cells(
+        self, index: int, column: tuple[Any, ...], numbers: range, unrenderable: set[int]
+    ) -> list[str]:
+        """A column of text or blanks: each cell's XML, "" for a blank."""
+        head, style = f'<c r="{self.names[index]}', self.styles[index]
+        longest = self.longest
+        if max(map(len, filter(None, column)), default=0) > longest:
+            unrenderable.update(k for k, text in enumerate(column) if text and len(text) > longest)
+        if self.shared is None:
+            return [
+                f'{head}{number}"{style}{_inline(text)}</c>' if text else ""
+                for text, number in zip(column, numbers, strict=True)
+            ]
+        places = self.sheet.str_table.string_table
+        return [
+            f'{head}{number}"{style} t="s"><v>{places[text]}</v></c>' if text else ""
+            for text, number in zip(column, numbers, strict=True)
+        ]
+
+    def _other_cells(
+        self, index: int, column: tuple[Any, ...], numbers: range, unrenderable: set[int]
+    ) -> list[str]:
+        """A column without text: numbers, dates, blanks."""
+        head, style = f'<c r="{self.names[index]}', self.styles[index]
+        kinds = set(map(type, column)) - {type(None)}
+        if kinds == {int}:
+            return [
+                "" if value is None else f'{head}{number}"{style}><v>{value:.16G}</v></c>'
+                for value, number in zip(column, numbers, strict=True)
+            ]
+        if kinds == {date} or kinds == {datetime}:
+            serials = self.serials
+            for day in set(column) - serials.keys() - {None}:
+                serials[day] = self.sheet._convert_date_time(day)
+            return [
+                "" if value is None else f'{head}{number}"{style}><v>{serials[value]:.16G}</v></c>'
+                for value, number in zip(column, numbers, strict=True)
+            ]
+        found = []
+        for place, (value, number) in enumerate(zip(column, numbers, strict=True)):
+            cell = None if value is None else self._cell(value)
+            if cell is not None:
+                found.append(f'{head}{number}"{style}{cell}</c>')
+                continue
+            found.append("")
+            if value is not None:
+                unrenderable.add(place)  # a value XlsxWriter writes its own way
+        return found
+
     def _cell(self, value: Value) -> str | None:
         """What follows a cell's reference and style, up to its closing tag, for a value that
         is not text."""
@@ -297,6 +392,17 @@ class _RowXml:
         if isinstance(value, int) or (isinstance(value, float) and math.isfinite(value)):
             return f"><v>{value:.16G}</v>"
         return None  # not a value XlsxWriter writes as a number: its own call says why
+
+
+def _height_attributes(lines: int) -> str:
+    """What follows a row's number in its tag, for a row of this many lines."""
+    if lines == 1:
+        return ">"
+    pixels = int(_row_height(lines) * 4 / 3 + 0.5)  # as XlsxWriter's set_row rounds
+    return f' ht="{pixels * 0.75:.16g}" customHeight="1">'
+
+
+_HEIGHT_ATTRIBUTES = [_height_attributes(lines) for lines in range(_MAX_LINES + 1)]
 
 
 def _inline(text: str) -> str:
@@ -384,7 +490,7 @@ def _write_head(sheet: Worksheet, formats: _Formats, tab: TabPlan) -> list[Forma
         sheet.set_column(index, index, column.width, cells[index], {"hidden": column.hidden})
     headers = [c.header for c in tab.columns]
     widths = [(i, _per_line(c.width)) for i, c in enumerate(tab.columns)]
-    header_lines = _lines_needed(headers, widths)
+    [header_lines] = _lines_needed([headers], widths)
     sheet.set_row(0, _LINE_HEIGHT * max(header_lines, 2) + 2)
     for index, column in enumerate(tab.columns):
         sheet.write_string(0, index, column.header, formats.header(column.header_look))
@@ -433,19 +539,27 @@ def _write_rows(
     row's own) or one `_RowXml` cannot render, which go through XlsxWriter's cells."""
     render, run = _RowXml(sheet, cells), _Run(sheet, len(tab.columns) - 1)
     wrapped = [(i, _per_line(c.width)) for i, c in enumerate(tab.columns) if c.sets_height]
-    for row_number, values in enumerate(tab.rows, start=1):
-        lines = _lines_needed(values, wrapped)
-        carries = extras is not None and row_number in extras.cells
-        xml = None if carries else render.row(row_number, values, lines)
-        if xml is not None:
-            run.add(row_number, xml)
+    for start in range(0, len(tab.rows), _ROWS_PER_WRITE):
+        chunk = tab.rows[start : start + _ROWS_PER_WRITE]
+        heights = _lines_needed(chunk, wrapped)
+        rendered = render.rows(start + 1, chunk, heights)
+        if extras is None and None not in rendered:  # the whole chunk at once
+            run.flush()
+            sheet.write_rendered(start + 1, start + len(chunk), run.last_column, "".join(rendered))
             continue
-        run.flush()
-        if lines > 1:
-            sheet.set_row(row_number, _row_height(lines))
-        _write_cells(sheet, row_number, values, cells)
-        if extras is not None and carries:
-            write_row_extras(book, sheet, tab, extras, row_number)
+        for row_number, values, lines, xml in zip(
+            range(start + 1, start + 1 + len(chunk)), chunk, heights, rendered, strict=True
+        ):
+            carries = extras is not None and row_number in extras.cells
+            if xml is not None and not carries:
+                run.add(row_number, xml)
+                continue
+            run.flush()
+            if lines > 1:
+                sheet.set_row(row_number, _row_height(lines))
+            _write_cells(sheet, row_number, values, cells)
+            if extras is not None and carries:
+                write_row_extras(book, sheet, tab, extras, row_number)
     run.flush()
 
 
