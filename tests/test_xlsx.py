@@ -169,10 +169,15 @@ def test_rows_xlsxwriter_writes_itself_keep_their_place(tmp_path: Path, streamed
     between rendered rows: every row stays where it belongs, the long text cut to Excel's limit."""
     rows: list[list[Value]] = [[f"dòng {n}", n, n / 3, date(2021, 3, n + 1)] for n in range(9)]
     rows[2][0], rows[5][0] = "a\x01b", "x" * 40_000
+    # Escaped for XML with the rest of their column, which the character joining them must not
+    # shift.
+    rows[3][0], rows[4][0] = "R&D <b>", "c\x00d"
     _write(tmp_path / "mixed.xlsx", _tab(rows), streamed)
     sheet = openpyxl.load_workbook(tmp_path / "mixed.xlsx").active
     assert [sheet.cell(row=n + 2, column=2).value for n in range(9)] == list(range(9))
     assert sheet["A4"].value == "a_x0001_b"  # XlsxWriter's escape, which openpyxl leaves as is
+    assert (sheet["A5"].value, sheet["A6"].value) == ("R&D <b>", "c_x0000_d")
+    assert sheet["A3"].value == "dòng 1" and sheet["A8"].value == "dòng 6"
     assert sheet["A7"].value == "x" * 32_767
     assert sheet.max_row == 10
 

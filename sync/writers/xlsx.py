@@ -341,9 +341,15 @@ class _RowXml:
         if max(map(len, filter(None, column)), default=0) > longest:
             unrenderable.update(k for k, text in enumerate(column) if text and len(text) > longest)
         if self.shared is None:
+            opening = _INLINE
             return [
-                f'{head}{number}"{style}{_inline(text)}</c>' if text else ""
-                for text, number in zip(column, numbers, strict=True)
+                f'{head}{number}"{style}{opening[text[0].isspace() or text[-1].isspace()]}'
+                f"{text}</t></is></c>"
+                if text
+                else ""
+                for text, number in zip(
+                    _all_escaped([text or "" for text in column]), numbers, strict=True
+                )
             ]
         places = self.sheet.str_table.string_table
         return [
@@ -408,10 +414,27 @@ _HEIGHT_ATTRIBUTES = [_height_attributes(lines) for lines in range(_MAX_LINES + 
 def _inline(text: str) -> str:
     """An inline text cell, for a text with no character XlsxWriter escapes its own way."""
     if "&" in text or "<" in text or ">" in text:
-        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    if text[0].isspace() or text[-1].isspace():
-        return f' t="inlineStr"><is><t xml:space="preserve">{text}</t></is>'
-    return f' t="inlineStr"><is><t>{text}</t></is>'
+        text = _xml_escaped(text)
+    return f"{_INLINE[text[0].isspace() or text[-1].isspace()]}{text}</t></is>"
+
+
+# An inline text cell's start: as XlsxWriter writes it, and for a text that starts or ends with
+# a space (indexed by whether it does).
+_INLINE = (' t="inlineStr"><is><t>', ' t="inlineStr"><is><t xml:space="preserve">')
+
+
+def _xml_escaped(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _all_escaped(texts: list[str]) -> list[str]:
+    """`_xml_escaped` of each text, worked on all of them joined (a few passes in C, where each
+    text was searched three times); one by one if a text holds the character joining them."""
+    joined = "\x00".join(texts)
+    if "&" not in joined and "<" not in joined and ">" not in joined:
+        return texts
+    pieces = _xml_escaped(joined).split("\x00")
+    return pieces if len(pieces) == len(texts) else list(map(_xml_escaped, texts))
 
 
 class _SharedStrings(SharedStrings):
@@ -429,7 +452,7 @@ class _SharedStrings(SharedStrings):
         if own_way or joined.count("\x01") != len(strings) - 1:
             super()._write_sst_strings()
             return
-        escaped = joined.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        escaped = _xml_escaped(joined)
         parts = [
             f'<si><t xml:space="preserve">{text}</t></si>'
             if text[:1].isspace() or text[-1:].isspace()
