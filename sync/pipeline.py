@@ -7,7 +7,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
@@ -266,9 +266,11 @@ def build_report(
     sources, responses = checked.sources, checked.responses
     # A forked worker tallies the responses while this process settles the review round
     # (reading the officers' workbooks back, seconds at later syncs); the codes the round gives
-    # are then added to its tallies.
+    # are then added to its tallies. Not forked, they are counted first, in the same stage.
     fork = inputs.store is not None and len(responses) >= TALLIED_BESIDE_MIN
-    with beside(partial(tally, responses, tree), fork=fork) as counted:
+    with ExitStack() as counting:
+        with stage("tally"):
+            counted = counting.enter_context(beside(partial(tally, responses, tree), fork=fork))
         with stage("review"):
             review = _settle(inputs, settings, tree, responses, when)
         with stage("tally"):
