@@ -363,6 +363,8 @@ class _RowXml:
         """A column without text: numbers, dates, blanks."""
         head, style = f'<c r="{self.names[index]}', self.styles[index]
         kinds = set(map(type, column)) - {type(None)}
+        if not kinds:  # a review column nobody has typed in yet
+            return [""] * len(column)
         if kinds == {int}:
             return [
                 "" if value is None else f'{head}{number}"{style}><v>{value:.16G}</v></c>'
