@@ -567,23 +567,27 @@ def _write_rows(
     for start in range(0, len(tab.rows), _ROWS_PER_WRITE):
         chunk = tab.rows[start : start + _ROWS_PER_WRITE]
         heights = _lines_needed(chunk, wrapped)
-        rendered = render.rows(start + 1, chunk, heights)
-        if extras is None and None not in rendered:  # the whole chunk at once
-            run.flush()
-            sheet.write_rendered(start + 1, start + len(chunk), run.last_column, "".join(rendered))
-            continue
-        for row_number, values, lines, xml in zip(
-            range(start + 1, start + 1 + len(chunk)), chunk, heights, rendered, strict=True
-        ):
-            carries = extras is not None and row_number in extras.cells
-            if xml is not None and not carries:
+        numbers = range(start + 1, start + 1 + len(chunk))
+        if extras is None:
+            rendered = render.rows(start + 1, chunk, heights)
+            if None not in rendered:  # the whole chunk at once
+                run.flush()
+                sheet.write_rendered(numbers[0], numbers[-1], run.last_column, "".join(rendered))
+                continue
+        else:  # a row with officers' cells is not rendered: its text goes to XlsxWriter alone
+            rendered = [
+                None if number in extras.cells else render.row(number, values, lines)
+                for number, values, lines in zip(numbers, chunk, heights, strict=True)
+            ]
+        for row_number, values, lines, xml in zip(numbers, chunk, heights, rendered, strict=True):
+            if xml is not None:
                 run.add(row_number, xml)
                 continue
             run.flush()
             if lines > 1:
                 sheet.set_row(row_number, _row_height(lines))
             _write_cells(sheet, row_number, values, cells)
-            if extras is not None and carries:
+            if extras is not None and row_number in extras.cells:
                 write_row_extras(book, sheet, tab, extras, row_number)
     run.flush()
 
