@@ -122,7 +122,7 @@ def test_each_units_full_list_holds_its_subtree_in_the_order_officers_read() -> 
     for unit in report.tree:
         subtree = set(report.tree.subtree(unit.id))
         under = [r for r in report.responses if home_unit(r, report.tree) in subtree]
-        if unit.parent_id is not None:  # the province's: every response, as read
+        if unit.parent_id is not None:  # in source order; the province's, every one as read
             under.sort(key=lambda r: (r.source, r.row))
         assert report.responses_under(unit.id) == under
         if unit.tier == "grassroots":
