@@ -23,6 +23,24 @@ if TYPE_CHECKING:
 REPORT_FILE = "sync-report.json"
 
 
+class Subtrees:
+    """Responses in one order, each home unit's kept as their places in it: the places of a
+    subtree, merged as plain numbers, give its responses in that order, with no key function
+    called for each."""
+
+    def __init__(self, ordered: list[Response], tree: OrgTree):
+        self.ordered, self.tree = ordered, tree
+        self.places: dict[str, list[int]] = defaultdict(list)
+        for place, response in enumerate(ordered):
+            self.places[home_unit(response, tree)].append(place)
+
+    def under(self, unit_id: str) -> list[Response]:
+        """Every response counted in the unit's subtree, in this order."""
+        places = [p for uid in self.tree.subtree(unit_id) for p in self.places.get(uid, ())]
+        places.sort()  # each unit's places are a run in order already: merged
+        return list(map(self.ordered.__getitem__, places))
+
+
 @dataclass(frozen=True)
 class Report:
     """Final when built: the review round is settled before the tally, not applied after."""
@@ -52,25 +70,14 @@ class Report:
         return {r.id: r for r in self.responses}
 
     @cached_property
-    def _in_source_order(self) -> list[Response]:
-        return sorted(self.responses, key=lambda r: (r.source, r.row))
-
-    @cached_property
-    def _by_home(self) -> dict[str, list[int]]:
-        """Each home unit's responses, as their places in `_in_source_order`: a subtree's
-        places, sorted as plain numbers, give its responses in source order."""
-        grouped: dict[str, list[int]] = defaultdict(list)
-        for place, response in enumerate(self._in_source_order):
-            grouped[home_unit(response, self.tree)].append(place)
-        return grouped
+    def _in_source_order(self) -> Subtrees:
+        return Subtrees(sorted(self.responses, key=lambda r: (r.source, r.row)), self.tree)
 
     def responses_under(self, unit_id: str) -> list[Response]:
         """Every response counted in the unit's subtree, in source order."""
         if unit_id == self.tree.root.id:
             return self.responses
-        places = [p for uid in self.tree.subtree(unit_id) for p in self._by_home.get(uid, ())]
-        places.sort()
-        return list(map(self._in_source_order.__getitem__, places))
+        return self._in_source_order.under(unit_id)
 
     def summary(self) -> dict[str, Any]:
         if self.last_summary is not None:

@@ -6,7 +6,6 @@ the API. Rows are built once per response and reused for every unit whose subtre
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -16,11 +15,11 @@ from ..config import Settings
 from ..memory import no_cycle_collection
 from ..models import Response, Status, Violation
 from ..orgtree import Unit
-from ..report import Report
+from ..report import Report, Subtrees
 from ..review.stage import ValueTable, picker
 from ..review.values import APPRAISAL, BENEFIT, SCORE, appraisal, review_words
 from ..rules.codes import REGISTRY, Category, Severity, code
-from ..tally import Tally, author_keys, home_unit
+from ..tally import Tally, author_keys
 from ..templates import Column, SheetLayout, Templates
 from ..text import person_sort_key, shorten, vietnamese_ranks, vietnamese_sort_key
 from .readback import unplaced_rows
@@ -218,19 +217,12 @@ class Renderer:
         return list(map(self._in_order.__getitem__, places))
 
     @cached_property
-    def _by_home(self) -> dict[str, list[int]]:
-        """Each home unit's initiatives, as their places in `_order` (increasing)."""
-        grouped: dict[str, list[int]] = defaultdict(list)
-        for place, response in enumerate(self._in_order):
-            grouped[home_unit(response, self.tree)].append(place)
-        return grouped
+    def _subtrees(self) -> Subtrees:
+        return Subtrees(self._in_order, self.tree)
 
     def _under(self, unit_id: str) -> list[Response]:
         """Every initiative counted in the unit's subtree, in `_order`."""
-        by_home = self._by_home
-        places = [p for uid in self.tree.subtree(unit_id) for p in by_home.get(uid, ())]
-        places.sort()  # runs already in order, merged
-        return list(map(self._in_order.__getitem__, places))
+        return self._subtrees.under(unit_id)
 
     def _review_values(self, unit_id: str, initiative: str) -> dict[str, Value]:
         """The unit's review cells, and what the unit below decided when it nominated."""
