@@ -12,7 +12,7 @@ from sync.a1 import cell_position, column_letter
 from sync.config import SourceSettings, read_settings
 from sync.errors import SourceError
 from sync.sources import read_source
-from sync.sources.table import build_table
+from sync.sources.table import SharedTexts, build_table
 from sync.templates import load_templates
 from sync.text import clean_text
 from tests.officer import save_in_calc
@@ -221,6 +221,25 @@ def test_texts_from_a_reader_that_does_not_share_are_shared(settings) -> None:
                                 locale="vi").rows  # fmt: skip
     assert first.cells["superior_unit"] is second.cells["superior_unit"]
     assert first.cells == second.cells
+
+
+@pytest.mark.parametrize("at_once", [1, 7, 999, 1000, 1001, 3000])
+def test_shared_texts_give_back_every_row_as_it_came(at_once: int) -> None:
+    """Rows of uneven width (a CSV line with fewer fields), texts beside other values in a
+    column, and a column of nothing but numbers come back equal, of the same types and
+    lengths, however many rows are shared at once; repeated texts are one object."""
+    rows = [
+        [f"Tổ {n % 3}", f"mô tả {n}", n % 2 == 0, *([1.0] if n % 5 else []), *(["x"] * (n % 4))]
+        for n in range(3000)
+    ]
+    copies = [distinct_copies(row) for row in rows]
+    share = SharedTexts()
+    parts = [copies[at : at + at_once] for at in range(0, 3000, at_once)]
+    shared = [row for part in parts for row in share.rows(part)]
+    assert shared == rows
+    assert [list(map(type, row)) for row in shared] == [list(map(type, row)) for row in rows]
+    assert shared[0][0] is shared[2997][0] and shared[2][4] is shared[2999][5]
+    assert share.rows([[], []]) == [[], []] and share.rows([]) == []
 
 
 def test_repeated_texts_are_shared_in_a_long_table(settings, tmp_path) -> None:

@@ -11,6 +11,7 @@ import csv
 import io
 import re
 from concurrent.futures import ThreadPoolExecutor
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +41,8 @@ _COMPOUND_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
 _ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 _PASSWORD = "được bảo vệ bằng mật khẩu, password-protected: save a copy without a password"
 _RESAVE = "open it in Excel or LibreOffice and save it again as .xlsx"
+# Rows of a sheet parsed whole turned into Python at a time.
+_ROWS_AT_ONCE = 2_000
 
 
 def read_bytes(path: Path) -> bytes:
@@ -93,9 +96,8 @@ def _line_of_unclosed_quote(text: str, delimiter: str) -> int:
 
 def _rows(text: str, delimiter: str, path: Path, first_line: int) -> list[list[Any]]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    share = SharedTexts()
     try:
-        return [share(row) for row in reader]
+        return SharedTexts().rows(list(reader))
     except csv.Error as exc:
         if "end of data" in str(exc):
             line = first_line - 1 + _line_of_unclosed_quote(text, delimiter)
@@ -119,12 +121,16 @@ def read_csv_table(path: Path, encoding: str | None = None) -> list[list[Any]]:
 
 def _values(sheet: CalamineSheet) -> list[list[Any]]:
     """The sheet's cells from A1, each repeated text one object. A sheet starting at A1 (every
-    Forms export) is turned into Python a row at a time, so its copies of the same texts are
+    Forms export) is turned into Python some rows at a time, so its copies of the same texts are
     dropped as it goes instead of all being held at once."""
     share = SharedTexts()
     if sheet.start != (0, 0):
-        return [share(row) for row in sheet.to_python(skip_empty_area=False)]
-    return [share(row) for row in sheet.iter_rows()]
+        return share.rows(sheet.to_python(skip_empty_area=False))
+    rows = sheet.iter_rows()
+    table: list[list[Any]] = []
+    while some := list(islice(rows, _ROWS_AT_ONCE)):
+        table.extend(share.rows(some))
+    return table
 
 
 class Workbook:

@@ -269,12 +269,11 @@ class _Grid:
         if first_row < len(self._rows):
             raise _Unparted  # rows out of order: calamine sorts them when parsing whole
         self._rows.extend([] for _ in range(first_row - len(self._rows)))
-        lead = [""] * first_column
-        share = self._share
-        self._rows.extend(
-            share(lead + row if first_column else row)
-            for row in sheet.to_python(skip_empty_area=True)
-        )
+        rows = sheet.to_python(skip_empty_area=True)
+        if first_column:
+            lead = [""] * first_column
+            rows = [lead + row for row in rows]
+        self._rows.extend(self._share.rows(rows))
         self._width = max(self._width, last_column + 1)
 
     def rows(self) -> list[list[Any]]:
