@@ -192,7 +192,9 @@ class _Rows:
         """The texts pairs are scored on, made once for all the batches of pairs: most rows take
         part in some pair."""
         if self._scored_texts is None:
-            words_sorted = [" ".join(sorted(title.split())) for title in self.title]
+            # Once per distinct title: many rows are copies or resubmissions.
+            sorted_once = {title: " ".join(sorted(title.split())) for title in set(self.title)}
+            words_sorted = list(map(sorted_once.__getitem__, self.title))
             self._scored_texts = _ScoredTexts(
                 np.array(self.title, dtype=object),
                 np.array(words_sorted, dtype=object),
@@ -291,8 +293,10 @@ def _content_rows(responses: Sequence[Response]) -> _Rows:
     """Fold every row with some content; rows already marked duplicate are settled and skipped."""
     authors = _author_ids(responses)
     positions = [pos for pos, r in enumerate(responses) if r.status != Status.DUPLICATE]
-    titles = _fold_all([responses[pos].title for pos in positions])
-    descriptions = _fold_all([responses[pos].description for pos in positions])
+    # Folded all, repeats too: a dict of the distinct texts would cost more than folding them
+    # again, as titles and descriptions repeat far less than names and units.
+    titles = fold_many([responses[pos].title for pos in positions])
+    descriptions = fold_many([responses[pos].description for pos in positions])
     with_content = [i for i, title in enumerate(titles) if title or descriptions[i]]
     if len(with_content) < len(positions):
         positions = [positions[i] for i in with_content]

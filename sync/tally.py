@@ -74,50 +74,33 @@ def home_unit(response: Response, tree: OrgTree) -> str:
     return response.unit_id or response.superior_id or tree.root.id
 
 
+def _add(tally: Tally, response: Response, person: str) -> None:
+    tally.received += 1
+    if response.submitted_at is not None:
+        tally.by_day[response.submitted_at.date().isoformat()] += 1
+    for violation in response.violations:
+        tally.by_code[violation.code] += 1
+    if response.status is Status.DUPLICATE:
+        tally.duplicate += 1
+        return
+    tally.author_keys.add(person)
+    if response.status is Status.INVALID:
+        tally.invalid += 1
+        return
+    tally.valid += 1
+    tally.by_field[response.field] += 1
+    tally.by_sector[response.sector] += 1
+    tally.benefit_vnd += response.benefit_vnd or 0
+
+
 def tally(responses: list[Response], tree: OrgTree) -> dict[str, Tally]:
     """A Tally for every unit of the tree (zeros included), each covering its whole subtree:
-    every row is added once, at its home unit, and the units' totals are then rolled up.
-
-    The counts by value are counted over all rows at once, as pairs (home unit, value), not
-    added to a row at a time (at 100,000 rows, 0.17 s instead of 0.22). A unit's counts list
-    their values in the order its own rows first give them."""
+    every row is added once, at its home unit, and the units' totals are then rolled up."""
     tallies = {unit.id: Tally() for unit in tree}
-    root = tree.root.id
-    homes = [home_unit(r, tree) for r in responses]
-    for home, count in Counter(homes).items():
-        tallies[home].received = count
-    days = Counter(
-        (home, r.submitted_at.date())
-        for home, r in zip(homes, responses, strict=True)
-        if r.submitted_at is not None
-    )
-    for (home, day), count in days.items():
-        tallies[home].by_day[day.isoformat()] += count
-    codes = Counter(
-        (home, v.code) for home, r in zip(homes, responses, strict=True) for v in r.violations
-    )
-    for (home, code), count in codes.items():
-        tallies[home].by_code[code] = count
-    folded = _fold_each_once()
-    valid: list[tuple[str, Response]] = []
-    for home, response in zip(homes, responses, strict=True):
-        status = response.status
-        if status is Status.DUPLICATE:
-            tallies[home].duplicate += 1
-            continue
-        tallies[home].author_keys.add(author_key(response, folded))
-        if status is Status.INVALID:
-            tallies[home].invalid += 1
-        else:
-            valid.append((home, response))
-    for home, response in valid:
-        tallies[home].valid += 1
-        tallies[home].benefit_vnd += response.benefit_vnd or 0
-    for (home, name), count in Counter((home, r.field) for home, r in valid).items():
-        tallies[home].by_field[name] = count
-    for (home, name), count in Counter((home, r.sector) for home, r in valid).items():
-        tallies[home].by_sector[name] = count
-    for unit_id in tree.subtree(root)[::-1]:  # children before their parent
+    people = author_keys(responses)
+    for response in responses:
+        _add(tallies[home_unit(response, tree)], response, people[response.id])
+    for unit_id in tree.subtree(tree.root.id)[::-1]:  # children before their parent
         parent = tree[unit_id].parent_id
         if parent is not None:
             _merge(tallies[parent], tallies[unit_id])
