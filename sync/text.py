@@ -54,7 +54,7 @@ _CONTROLS = dict.fromkeys(
 _CLEAN_TABLE = {**_INVISIBLE, **_SPACES, **_BREAKS, **_CONTROLS}
 # str.translate walks a dict per character; finding whether there is anything to translate is a
 # single C scan, and most cells have nothing.
-_NEEDS_CLEANING = re.compile("[" + re.escape("".join(map(chr, _CLEAN_TABLE))) + "\r]")
+_NEEDS_CLEANING = re.compile("[" + re.escape("".join(map(chr, _CLEAN_TABLE))) + "]")
 
 _SPACE_RUN = re.compile(r" {2,}")
 _TRAILING_SPACE = re.compile(r" +$", re.MULTILINE)
@@ -88,8 +88,11 @@ def clean_text(value: object) -> str:
     # of the normalise stage's time). Printable text holds no character of the table and no
     # line break, all of them unprintable: one scan in C spares it the search for them.
     printable = text.isprintable()
-    if not printable and _NEEDS_CLEANING.search(text):
-        text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_CLEAN_TABLE)
+    if not printable:
+        if "\r" in text:  # line ends typed on Windows: often the only thing to clean
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        if _NEEDS_CLEANING.search(text):
+            text = text.translate(_CLEAN_TABLE)
     if not text.isascii():  # ASCII is NFC already
         text = unicodedata.normalize("NFC", text)
     if "  " in text:
