@@ -14,7 +14,7 @@ import os
 import re
 import shutil
 import zipfile
-from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import chain
@@ -27,7 +27,7 @@ import xlsxwriter.workbook
 from isal import isal_zlib
 from xlsxwriter.format import Format
 from xlsxwriter.packager import Packager
-from xlsxwriter.sharedstrings import SharedStrings
+from xlsxwriter.sharedstrings import SharedStrings, SharedStringTable
 from xlsxwriter.worksheet import Worksheet
 
 from ..a1 import column_letter
@@ -163,6 +163,18 @@ def _per_line(width: float) -> int:
 
 def _row_height(lines: int) -> float:
     return _LINE_HEIGHT * lines
+
+
+def _number_shared(table: SharedStringTable, texts: Iterable[str]) -> None:
+    """XlsxWriter's `_get_shared_string_index` for each text in turn, for many at once: the
+    texts new to the table numbered in the order they first come, and every text counted.
+    A call each took a third of a second over the books of 100,000 responses."""
+    texts = list(texts)
+    places = table.string_table
+    new = [text for text in dict.fromkeys(texts) if text not in places]
+    places.update(zip(new, range(len(places), len(places) + len(new)), strict=True))
+    table.unique_count = len(places)
+    table.count += len(texts)
 
 
 class _TabSheet(Worksheet):
@@ -305,9 +317,8 @@ class _RowXml:
             return list(map(self.row, range(first, first + len(chunk)), chunk, lines))
         texts = [column for column, kind in zip(columns, kinds, strict=True) if str in kind]
         if self.shared is not None:  # numbered in the order `row` would number them
-            deque(
-                map(self.shared, filter(None, chain.from_iterable(zip(*texts, strict=True)))),
-                maxlen=0,
+            _number_shared(
+                self.sheet.str_table, filter(None, chain.from_iterable(zip(*texts, strict=True)))
             )
         unrenderable: set[int] = set()
         cells = [
