@@ -11,7 +11,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from isal import isal_zlib
 from xlsxwriter.sharedstrings import SharedStrings, SharedStringTable
@@ -152,6 +152,8 @@ _ROWS_OF_ONE_KIND_A_COLUMN = (
         _ROWS_OF_ONE_KIND_A_COLUMN,
     )
 )
+# Texts new to the shared strings in other than sorted order, and repeated.
+@example(rows=[["chữ b", 1, None, "chữ a"], ["chữ c", 2, date(2021, 3, 1), "chữ b"]])
 @pytest.mark.parametrize("streamed", [True, False])
 def test_rendered_rows_read_back_as_xlsxwriters_cells(
     rows: list[list[Value]], streamed: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -161,6 +163,16 @@ def test_rendered_rows_read_back_as_xlsxwriters_cells(
         _through_cells(patched)
         _write(tmp_path / "cells.xlsx", _tab(rows), streamed)
     assert _seen(tmp_path / "rendered.xlsx") == _seen(tmp_path / "cells.xlsx")
+    # The shared strings too, in XlsxWriter's order and with its counts: the same file.
+    shared = [
+        _member(tmp_path / name, "xl/sharedStrings.xml") for name in ("rendered.xlsx", "cells.xlsx")
+    ]
+    assert shared[0] == shared[1]
+
+
+def _member(path: Path, name: str) -> bytes | None:
+    with zipfile.ZipFile(path) as archive:
+        return archive.read(name) if name in archive.namelist() else None
 
 
 @pytest.mark.parametrize("streamed", [True, False])
