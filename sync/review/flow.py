@@ -33,6 +33,7 @@ from .values import (
     Review,
     ReviewWords,
     bad_values,
+    is_blank,
     score,
     ticked,
 )
@@ -137,10 +138,10 @@ def run_flow(
         if response.unit_id is not None and tree[response.unit_id].kind == "grassroots":
             flow.listed[response.unit_id].append(response.id)
     for unit in sorted(tree, key=lambda u: -tree.depth(u.id)):
-        unit_reviews = reviews.get(unit.id, {})
+        unit_reviews = reviews.get(unit.id, {})  # none: nothing typed, nothing nominated
         nominees = [
             i
-            for i in flow.listed.get(unit.id, [])
+            for i in (flow.listed.get(unit.id, []) if unit_reviews else [])
             if ticked(unit_reviews.get(i, {}), NOMINATED, rules.marks)
         ]
         for initiative in nominees:
@@ -160,9 +161,12 @@ def _flag_bad_values(unit: Unit, flow: Flow, context: _Context) -> set[str]:
     """Attach BAD_REVIEW_VALUE to the unit's listed initiatives whose checked review cells hold
     what their column does not expect; return those initiatives."""
     reviews = context.reviews.get(unit.id, {})
-    flagged = set()
+    flagged: set[str] = set()
     for initiative in flow.listed.get(unit.id, []):
-        for bad in bad_values(reviews.get(initiative, {}), context.rules.words):
+        review = reviews.get(initiative)
+        if not review or is_blank(review):
+            continue
+        for bad in bad_values(review, context.rules.words):
             violation = code("BAD_REVIEW_VALUE").violation(
                 field=bad.key,
                 raw_value=bad.typed,

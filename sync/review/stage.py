@@ -31,6 +31,7 @@ from .values import (
     ReviewWords,
     appraisal,
     fingerprint,
+    is_blank,
     review_words,
     score,
     text_fingerprint,
@@ -84,10 +85,14 @@ def settle_review(
     for (_, initiative), violations in outcome.flow.codes.items():
         by_id[initiative].violations.extend(violations)
     summary: Summary = {}
+    # Most initiatives have nothing typed at most units: their decision is made once.
+    nothing = _decision({}, rules.words, rules.marks)
     for unit_id, initiatives in outcome.flow.listed.items():
         reviews = outcome.reviews.get(unit_id, {})
         for initiative in initiatives:
-            entry = _decision(reviews.get(initiative, {}), rules.words, rules.marks)
+            review = reviews.get(initiative)
+            blank = not review or is_blank(review)
+            entry = dict(nothing) if blank else _decision(review, rules.words, rules.marks)
             summary.setdefault(initiative, {})[unit_id] = entry
     return ReviewRound(outcome, summary)
 
