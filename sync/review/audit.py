@@ -32,11 +32,20 @@ def _initiative_changes(initiative: str, before: Mark | None, after: Mark) -> li
     return found
 
 
+_NO_ENTRY = Entry()  # read only
+
+
 def _entry_changes(
     unit_id: str, initiative: str, before: Entry | None, after: Entry | None
 ) -> list[AuditEntry]:
+    old, new = before or _NO_ENTRY, after or _NO_ENTRY
+    if (old.review, old.nominated_at, old.archived_at) == (
+        new.review,
+        new.nominated_at,
+        new.archived_at,
+    ):
+        return []  # most entries, every round: nothing of what is compared below changed
     base = {"unit": unit_id, "id": initiative}
-    old, new = before or Entry(), after or Entry()
     found = []
     edited = {
         key: [old.review.get(key), new.review.get(key)]

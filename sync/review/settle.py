@@ -308,8 +308,9 @@ def next_state(
         for initiative, digests in rows.items():
             response = responses[initiative]
             seen = outcome.flow.nominated_at.get((unit_id, initiative))
+            review = reviews.get(initiative)
             entries[initiative] = Entry(
-                review=_kept(reviews.get(initiative, {})),
+                review=_kept(review) if review else {},
                 cells=digests,  # made for this state alone (`sheet_digests`)
                 nominated_at=None if seen is None else seen.isoformat(timespec="seconds"),
                 title=response.title,
