@@ -37,15 +37,15 @@ class RuleContext:
 
 
 class Rows:
-    """The rows a check looks at, with their cells as read a column at a time, made once for
-    every check that looks down columns (a share of a hundred thousand rows made them twice)."""
+    """The rows a check looks at, with their cells as read a column at a time: made once for
+    every check that looks down columns, where each check made its own."""
 
     def __init__(self, responses: Sequence[Response]):
         self.responses = responses
 
     @cached_property
     def raw_columns(self) -> dict[str, Sequence[Any]]:
-        """Every cell as read, by field (None where a row lacks it), form questions included."""
+        """Every cell as read, by field (None where a row lacks it)."""
         raws = [response.raw for response in self.responses]
         return FieldValues.columns(raws, list(dict.fromkeys(chain.from_iterable(raws))))
 

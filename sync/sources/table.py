@@ -211,6 +211,7 @@ class SharedTexts:
 
 
 def _shared_column(values: Sequence[Any], seen: dict[str, str] | None) -> Sequence[Any]:
+    """A column's values, each text the first equal one in `seen` (None: left as they are)."""
     if seen is None:
         return values
     kinds = set(map(type, values))
