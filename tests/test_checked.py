@@ -101,6 +101,12 @@ def test_the_kept_responses_read_back_equal_and_print_the_same(
     assert found.responses == responses
     assert [repr(r) for r in found.responses] == [repr(r) for r in responses]
     assert (found.sources, found.notes) == (report.sources, ["a note"])
+    # Each repeated cell one object again, as the readers of the sheets give them.
+    units: dict[str, str] = {}
+    for response in found.responses[:-1]:
+        unit = response.raw["grassroots_unit"]
+        assert units.setdefault(unit, unit) is unit
+    assert len(units) < len(found.responses) - 1  # units repeat
 
 
 def _append_row(config: Path) -> None:
