@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 
+import numpy as np
+
 
 @contextmanager
 def no_cycle_collection() -> Iterator[None]:
@@ -80,13 +82,27 @@ def heap_kept() -> Iterator[None]:
         return
     libc.mallopt(_M_MMAP_MAX, 0)
     libc.mallopt(_M_TRIM_THRESHOLD, _KEPT_FREE_TOP_MAX)
+    huge = _numpy_huge_pages(False)
     try:
         yield
     finally:
+        _numpy_huge_pages(huge)
         libc.mallopt(_M_MMAP_MAX, _DEFAULT_MMAP_MAX)
         libc.mallopt(_M_MMAP_THRESHOLD, _SETTLED_MMAP_THRESHOLD)
         libc.mallopt(_M_TRIM_THRESHOLD, 2 * _SETTLED_MMAP_THRESHOLD)
         libc.malloc_trim(0)
+
+
+def _numpy_huge_pages(wanted: bool) -> bool:
+    """Whether numpy asks Linux for huge pages for its large arrays (`madvise`), set to `wanted`;
+    the setting before. Kept pages are reused from array to array, so little is gained by huge
+    ones, and each first touch of one zeroes 2 MB (after compacting memory to find it): at a
+    hundred thousand rows de-duplication took 1.94 to 2.07 s without, 2.21 to 2.26 s with.
+    numpy names no public switch for it; where it has none, nothing changes."""
+    core = getattr(np, "_core", None) or getattr(np, "core", None)  # numpy 2, numpy 1
+    switch = getattr(core, "multiarray", None)
+    set_huge = getattr(switch, "_set_madvise_hugepage", None)
+    return bool(set_huge(wanted)) if set_huge is not None else wanted
 
 
 @cache

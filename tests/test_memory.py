@@ -5,6 +5,7 @@ had."""
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 from pathlib import Path
@@ -14,7 +15,13 @@ import pytest
 
 from sync.config import read_settings
 from sync.errors import OutputError
-from sync.memory import heap_kept, no_cycle_collection, return_free_heap, shared_with_forks
+from sync.memory import (
+    _numpy_huge_pages,
+    heap_kept,
+    no_cycle_collection,
+    return_free_heap,
+    shared_with_forks,
+)
 from sync.pipeline import run_sync
 from sync.writers import xlsx
 
@@ -115,3 +122,18 @@ def test_the_heap_is_given_back_when_the_work_inside_fails() -> None:
         raise RuntimeError("de-duplication failed")
     assert _resident_bytes() - start < 0.1 * _ARRAY_BYTES
     assert _resident_after_freeing_an_array() < 0.1 * _ARRAY_BYTES
+
+
+@pytest.mark.skipif(not _glibc(), reason="the heap is kept by glibc's malloc only")
+@pytest.mark.parametrize("fails", [False, True])
+def test_numpy_asks_for_huge_pages_again_once_the_heap_is_no_longer_kept(fails: bool) -> None:
+    """Inside, numpy's large arrays take ordinary pages; after, even when the work failed, the
+    process asks for huge pages as it did before (a scheduled sync runs in one long process)."""
+    _numpy_huge_pages(True)
+    inside = None
+    with contextlib.suppress(RuntimeError), heap_kept():
+        inside = _numpy_huge_pages(False)  # what it was set to inside
+        if fails:
+            raise RuntimeError("de-duplication failed")
+    assert inside is False
+    assert _numpy_huge_pages(True) is True
