@@ -572,6 +572,16 @@ def test_a_clean_cell_is_given_back_itself(parse, clean: str, untidy: str) -> No
     assert tidied == clean.replace("thang", "Thang") and tidied is not untidy
 
 
+class _TextOfItsOwn(str):
+    """Text that is not exactly `str`: the phone check reads it the whole way, never by the
+    short way it takes for digits and separators typed as text."""
+
+
+@given(st.text(alphabet="0123456789 .-()+'\u00a0\t8", max_size=16))
+def test_parse_phone_reads_digits_and_separators_as_the_whole_check_does(text: str) -> None:
+    assert parse_phone(text) == parse_phone(_TextOfItsOwn(text))
+
+
 @pytest.mark.parametrize("value", ["+84912820510", "+84 912 820 510", "84912820510", 912820510])
 def test_parse_phone_country_code_forms_read_as_national(value: object) -> None:
     assert parse_phone(value) == "0912820510"
