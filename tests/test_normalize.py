@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from sync.normalize import (
@@ -580,6 +580,13 @@ class _TextOfItsOwn(str):
 @given(st.text(alphabet="0123456789 .-()+'\u00a0\t8", max_size=16))
 def test_parse_phone_reads_digits_and_separators_as_the_whole_check_does(text: str) -> None:
     assert parse_phone(text) == parse_phone(_TextOfItsOwn(text))
+
+
+@given(st.text(alphabet="aZ9_%+-.@ :\u00e1", max_size=12))
+@example("an.nguyen+sk@mail.example.vn")
+@example("An@Example.vn")
+def test_parse_email_reads_a_plain_address_as_the_whole_check_does(text: str) -> None:
+    assert parse_email(text) == parse_email(_TextOfItsOwn(text))
 
 
 @pytest.mark.parametrize("value", ["+84912820510", "+84 912 820 510", "84912820510", 912820510])
