@@ -82,6 +82,28 @@ def test_every_cell_lands_on_its_field() -> None:
     assert (response.coauthors, response.extra) == ("Lò Thị Mai", {"Ghi chú": "đã gọi"})
 
 
+def test_cells_equal_as_numbers_are_cleaned_each_as_its_own_kind() -> None:
+    """1, 1.0 and True are equal in Python, but not as cells: each is read as what it is, in a
+    column of mixed kinds as in one of texts alone."""
+    kinds = [1, True, 1.0, "1", 912820510, 912820510.0, True]
+    rows = [
+        RawRow("form", 2 + i, {**VALID_ROW, "position": kind, "phone": kind, "gender": "Nam"})
+        for i, kind in enumerate(kinds)
+    ]
+    cleaned = build_responses(rows, "vi", VN, CHOICES)
+    assert [r.position for r in cleaned] == [
+        "1",
+        "True",
+        "1",
+        "1",
+        "912820510",
+        "912820510",
+        "True",
+    ]
+    assert [r.phone for r in cleaned][-3:] == ["0912820510", "0912820510", None]
+    assert [r.gender for r in cleaned] == ["Nam"] * len(kinds)
+
+
 def test_clean_cells_are_kept_as_the_very_objects_read() -> None:
     """A cell that needs no cleaning is held once: the Response's field is the raw cell."""
     cells = {**VALID_ROW, "full_name": "Lò  Văn Thắng "}
