@@ -16,6 +16,8 @@ from itertools import chain
 from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
+import numpy as np
+
 from . import normalize
 from .cores import ROWS_PER_SHARE, on_every_core, shares_of
 from .models import FIELDS, NO_EXTRA, FieldValues, RawRow, Response
@@ -43,16 +45,39 @@ def response_id(
 ) -> str:
     """A key that does not depend on row position, so it survives sorting and new rows
     (`folded_name`: the author's name through `fold`)."""
-    stamp = submitted.isoformat() if submitted else raw_timestamp
-    digest = hashlib.blake2b(f"{source}\x1f{stamp}\x1f{folded_name}".encode(), digest_size=6)
-    # The 48 bits in base 32 (RFC 4648, no padding): two digits at a time from a table, as
-    # base64.b32encode, pure Python, takes four times as long.
-    bits = int.from_bytes(digest.digest(), "big") << 2
-    return "SK-" + "".join([_BASE32_PAIRS[(bits >> shift) & 1023] for shift in (40, 30, 20, 10, 0)])
+    return response_ids([(source, submitted, raw_timestamp, folded_name)])[0]
 
 
-_BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
-_BASE32_PAIRS = [high + low for high in _BASE32 for low in _BASE32]
+def response_ids(keys: Iterable[tuple[str, datetime | None, str, str]]) -> list[str]:
+    """`response_id` of each (source, submitted, raw_timestamp, folded_name): "SK-" and the
+    48-bit digest of source, time and author in base 32 (RFC 4648, no padding). Each key is
+    digested on its own; the digests are spelt together, in arrays (base64.b32encode, pure
+    Python, took four times as long as a table of digit pairs, and that table twice as long as
+    this: 0.11 s of CPU at a hundred thousand rows)."""
+    digests = b"".join(
+        [
+            hashlib.blake2b(
+                f"{source}\x1f{submitted.isoformat() if submitted else typed}\x1f{name}".encode(),
+                digest_size=6,
+            ).digest()
+            for source, submitted, typed, name in keys
+        ]
+    )
+    rows = np.frombuffer(digests, dtype=np.uint8).reshape(-1, 6).astype(np.uint64)
+    bits = rows @ _BYTE_WEIGHTS  # the 48 bits, then two zero bits: ten digits of five
+    spelt = np.empty((len(rows), len(_ID_PREFIX) + _ID_DIGITS), dtype=np.uint8)
+    spelt[:, : len(_ID_PREFIX)] = np.frombuffer(_ID_PREFIX, dtype=np.uint8)
+    spelt[:, len(_ID_PREFIX) :] = _BASE32[(bits[:, np.newaxis] >> _DIGIT_SHIFTS) & np.uint64(31)]
+    text = spelt.tobytes().decode("ascii")
+    width = spelt.shape[1]
+    return [text[at : at + width] for at in range(0, len(text), width)]
+
+
+_ID_PREFIX = b"SK-"
+_ID_DIGITS = 10
+_BASE32 = np.frombuffer(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", dtype=np.uint8)
+_BYTE_WEIGHTS = np.array([1 << (8 * (5 - k) + 2) for k in range(6)], dtype=np.uint64)
+_DIGIT_SHIFTS = np.array([5 * (_ID_DIGITS - 1 - k) for k in range(_ID_DIGITS)], dtype=np.uint64)
 
 
 def cell_text(value: object) -> str:
@@ -133,11 +158,11 @@ class Normaliser:
         text = {key: self.text.column(cells[key]) for key in _TEXT_COLUMNS}
         submitted = self.timestamps(cells["timestamp"])
         authors = self.folded.column(text["full_name"])
-        stamps = zip(rows, submitted, text["timestamp"], authors, strict=True)
-        ids = [
-            raw.given_id or response_id(raw.source, when, typed, author)
-            for raw, when, typed, author in stamps
-        ]
+        keys = zip([raw.source for raw in rows], submitted, text["timestamp"], authors, strict=True)
+        made = iter(
+            response_ids(key for raw, key in zip(rows, keys, strict=True) if not raw.given_id)
+        )
+        ids = [raw.given_id or next(made) for raw in rows]
         if to_send:
             for key in _AS_READ:
                 text[key] = [

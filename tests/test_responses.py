@@ -104,6 +104,24 @@ def test_cells_equal_as_numbers_are_cleaned_each_as_its_own_kind() -> None:
     assert [r.gender for r in cleaned] == ["Nam"] * len(kinds)
 
 
+def test_each_row_keeps_its_given_id_and_the_others_get_their_own() -> None:
+    """Ids are spelt for many rows at once: each lands on its own row, around rows that came
+    with an id of their own."""
+    stamps = ["15/03/2021 08:30:00", "16/03/2021 09:00:00", "bad stamp", "17/03/2021 10:15:00"]
+    given = [None, "SK-GIVEN", None, None]
+    rows = [
+        RawRow("form", 2 + i, {**VALID_ROW, "timestamp": stamp}, given_id=mine)
+        for i, (stamp, mine) in enumerate(zip(stamps, given, strict=True))
+    ]
+    cleaned = build_responses(rows, "vi", VN, CHOICES)
+    alone = [build_responses([row], "vi", VN, CHOICES)[0].id for row in rows]
+    assert [r.id for r in cleaned] == alone
+    assert alone[1] == "SK-GIVEN" and len(set(alone)) == len(alone)
+    name = "lo van thang"  # VALID_ROW's author, folded
+    assert alone[2] == response_id("form", None, "bad stamp", name)
+    assert alone[3] == response_id("form", cleaned[3].submitted_at, stamps[3], name)
+
+
 def test_clean_cells_are_kept_as_the_very_objects_read() -> None:
     """A cell that needs no cleaning is held once: the Response's field is the raw cell."""
     cells = {**VALID_ROW, "full_name": "Lò  Văn Thắng "}
