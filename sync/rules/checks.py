@@ -89,10 +89,12 @@ def _blank(value: object) -> bool:
 
 def check_length(response: Response, ctx: RuleContext) -> Iterator[Violation]:
     # Counted on the NFC form: a description typed on a keyboard that decomposes accents is as
-    # long as the composed one an officer sees.
+    # long as the composed one an officer sees. Normalising composed it already (composing it
+    # again took 0.05 s at a hundred thousand rows): only a description over the limit is
+    # composed again, to be sure.
     limit = ctx.settings.campaign.description_max_chars
-    text = unicodedata.normalize("NFC", response.description)
-    if len(text) > limit:
+    text = response.description
+    if len(text) > limit and len(text := unicodedata.normalize("NFC", text)) > limit:
         # The start of the text, so the officer finds the row's description at a glance.
         start = shorten(" ".join(text.split()), TOO_LONG_SHOWN_CHARS)
         yield code("TOO_LONG").violation(
