@@ -103,42 +103,43 @@ def check_length(response: Response, ctx: RuleContext) -> Iterator[Violation]:
 
 
 def check_timestamp(response: Response, ctx: RuleContext) -> Iterator[Violation]:
-    raw = response.raw_text("timestamp")
-    if not raw:
-        return  # reported as missing
-    if response.submitted_at is None:
-        yield code("BAD_DATE").violation(
-            "timestamp", raw, value=raw, column=ctx.column("timestamp"),
-            expected="dd/mm/yyyy hh:mm:ss",
-        )  # fmt: skip
+    # A cell read as a time is not blank: its text is looked at only for a problem's message.
+    submitted = response.submitted_at
+    if submitted is None:
+        raw = response.raw_text("timestamp")
+        if raw:  # a blank is reported as missing
+            yield code("BAD_DATE").violation(
+                "timestamp", raw, value=raw, column=ctx.column("timestamp"),
+                expected="dd/mm/yyyy hh:mm:ss",
+            )  # fmt: skip
         return
     closes = ctx.closes_at
-    if response.submitted_at >= closes:
+    if submitted >= closes:
         yield code("LATE").violation(
-            raw_value=raw,
-            submitted=response.submitted_at.strftime("%d/%m/%Y %H:%M:%S"),
+            raw_value=response.raw_text("timestamp"),
+            submitted=submitted.strftime("%d/%m/%Y %H:%M:%S"),
             closes=closes.strftime("%d/%m/%Y %H:%M:%S"),
         )
 
 
 def check_start_date(response: Response, ctx: RuleContext) -> Iterator[Violation]:
-    raw = response.raw_text("start_date")
-    if not raw:
-        return
-    if response.start_date is None:
-        yield code("BAD_DATE").violation(
-            "start_date",
-            raw,
-            value=raw,
-            column=ctx.column("start_date"),
-            expected="dd/mm/yyyy",
-        )
+    start = response.start_date
+    if start is None:
+        raw = response.raw_text("start_date")
+        if raw:
+            yield code("BAD_DATE").violation(
+                "start_date",
+                raw,
+                value=raw,
+                column=ctx.column("start_date"),
+                expected="dd/mm/yyyy",
+            )
         return
     window = ctx.settings.campaign.implementation_window
-    if not window.start <= response.start_date <= window.end:
+    if not window.start <= start <= window.end:
         yield code("OUT_OF_WINDOW").violation(
-            raw_value=raw,
-            start=_fmt_date(response.start_date),
+            raw_value=response.raw_text("start_date"),
+            start=_fmt_date(start),
             window_start=_fmt_date(window.start),
             window_end=_fmt_date(window.end),
         )
@@ -155,11 +156,9 @@ def check_choices(response: Response, ctx: RuleContext) -> Iterator[Violation]:
 
 
 def check_contacts(response: Response, ctx: RuleContext) -> Iterator[Violation]:
-    phone = response.raw_text("phone")
-    if phone and response.phone is None:
+    if response.phone is None and (phone := response.raw_text("phone")):
         yield code("BAD_PHONE").violation(raw_value=phone, value=phone)
-    email = response.raw_text("email")
-    if email and not response.email:
+    if not response.email and (email := response.raw_text("email")):
         yield code("BAD_EMAIL").violation(raw_value=email, value=email)
 
 
