@@ -77,6 +77,10 @@ def _name_rules() -> tuple[dict[str, str], tuple[str, ...]]:
     return dict(data["expand"]), tuple(data["generic_prefixes"])
 
 
+def _words_sorted(key: str) -> str:
+    return " ".join(sorted(key.split()))
+
+
 def name_key(name: str) -> str:
     """The comparable form of a unit name: folded, abbreviations expanded, generic words off."""
     expand, prefixes = _name_rules()
@@ -99,6 +103,10 @@ class _Pool:
     pairs: list[tuple[str, str]]  # (name key, unit id), every name and alias
     keys: list[str]  # the name keys alone, for rapidfuzz
     exact: dict[str, set[str]]  # name key -> the units it names
+    # Each key with its words sorted: fuzz.ratio of two such keys is their
+    # fuzz.token_sort_ratio, which would sort every key's words again for every text suggested
+    # for (1,546 texts at a hundred thousand rows: 0.04 s instead of 0.2).
+    words_sorted: list[str]
 
 
 class OrgTree:
@@ -159,7 +167,10 @@ class OrgTree:
             exact: dict[str, set[str]] = {}
             for key, unit_id in pairs:
                 exact.setdefault(key, set()).add(unit_id)
-            self._pools[pool_id] = _Pool(pool_id, pairs, [k for k, _ in pairs], exact)
+            keys = [k for k, _ in pairs]
+            self._pools[pool_id] = _Pool(
+                pool_id, pairs, keys, exact, list(map(_words_sorted, keys))
+            )
         return self._pools[pool_id]
 
     def _match(self, text: str, pool: _Pool) -> tuple[str | None, tuple[str, ...]]:
@@ -199,11 +210,10 @@ class OrgTree:
         """Units whose whole name is close to the text, best first. Scored on whole names in
         any word order, not on the best partial match: "Khách sạn Hoa Sữa" shares a word with a
         hospital's long name, and a suggestion that is wrong invites a wrong correction."""
-        key = name_key(text)
         scored = process.extract(
-            key,
-            pool.keys,
-            scorer=fuzz.token_sort_ratio,
+            _words_sorted(name_key(text)),
+            pool.words_sorted,
+            scorer=fuzz.ratio,
             score_cutoff=threshold,
             limit=None,
         )
@@ -232,7 +242,7 @@ class OrgTree:
 
     def _resolve(self, superior_text: str, grassroots_text: str, threshold: float) -> Resolution:
         superior_id, _ = self._match(superior_text, self._pool("*superiors", self.superiors))
-        local_pool = _Pool("", [], [], {})
+        local_pool = _Pool("", [], [], {}, [])
         if superior_id is not None:
             under = self.children[superior_id]
             local_pool = self._pool(

@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import pytest
+from rapidfuzz import fuzz
 
 from sync.errors import ConfigError
 from sync.orgtree import KINDS, UNITS_HEADER, allowed_parents, load_tree, name_key
@@ -245,3 +246,30 @@ def test_close_name_is_suggested_under_its_superior_first(example_tree) -> None:
 def test_suggestion_threshold_is_a_setting(example_tree) -> None:
     assert example_tree.resolve("", "Trung tâm Y tế Tuần", 70).candidates
     assert example_tree.resolve("", "Trung tâm Y tế Tuần", 99).candidates == ()
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["Trường học Thị trấn", "Thị trấn Trường Tiểu học", "Tế Y Trung tâm", "Mầm non"],
+)
+def test_suggestions_are_the_names_closest_in_any_word_order(example_tree, typed: str) -> None:
+    """Every grassroots name scored on its words in any order (fuzz.token_sort_ratio), the
+    closest first, ties in the tree's order: what the officer is offered."""
+    threshold = 60
+    scored = [
+        (fuzz.token_sort_ratio(name_key(typed), name_key(name)), place, unit.id)
+        for place, (unit, name) in enumerate(
+            (unit, name)
+            for unit in example_tree.grassroots()
+            for name in (unit.name, *unit.aliases)
+        )
+    ]
+    closest = [
+        uid for score, _, uid in sorted(scored, key=lambda s: (-s[0], s[1])) if score >= threshold
+    ]
+    expected = list(dict.fromkeys(closest))[:3]
+    found = example_tree.resolve("", typed, threshold)
+    assert found.unit_id is None
+    assert len(found.candidates) == len(expected)
+    for offered, uid in zip(found.candidates, expected, strict=True):
+        assert offered.startswith(example_tree[uid].name)  # and whose union, if names repeat
