@@ -361,7 +361,7 @@ def _phone_digits(value: object) -> tuple[bool, str] | None:
     """(has a leading +, the digits) of a cell that holds one phone number and nothing else."""
     if type(value) is str and value.count(".") != 1:  # one dot: perhaps a float's "…510.0"
         # Digits and separators only, after a + or not: what the whole check below finds, in a
-        # fraction of its time (a hundred thousand phones: 0.11 s instead of 0.21).
+        # fraction of its time (the 90,836 distinct phones of 100,000 rows: 0.15 s, not 0.21).
         plus = value[:1] == "+"
         digits = (value[1:] if plus else value).translate(_PHONE_SEPARATORS)
         if digits.isascii() and digits.isdigit():
@@ -448,7 +448,7 @@ _PLAIN_EMAIL = re.compile(
 def parse_email(value: object) -> str | None:
     """A trimmed e-mail address with its domain in lower case."""
     if type(value) is str and _PLAIN_EMAIL.fullmatch(value):
-        return value  # one match instead of the steps below (60,000 addresses: 0.05 s, not 0.11)
+        return value  # one match instead of the steps below (60,114 addresses: 0.03 s, not 0.11)
     if not isinstance(value, str):
         return None
     text = clean_text(value)
